@@ -1,0 +1,91 @@
+//! The one error type of `greenlight-core`.
+//!
+//! Errors are for inputs the engine cannot work with (a rate at −100 %, an empty series,
+//! an amount that overflows). Outcomes that are answers in their own right — no IRR, a
+//! payback that is never reached — are findings in the result types, not errors.
+
+use std::fmt;
+
+/// Why a calculation could not be carried out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    /// A stable machine code, e.g. `invalid_argument`.
+    pub code: ErrorCode,
+    /// The argument or field at fault, as a JSON pointer into the request (e.g. `/values/3`);
+    /// empty when the problem is not tied to one field.
+    pub pointer: String,
+    /// A lowercase, one-line explanation without a trailing period.
+    pub message: String,
+}
+
+/// Machine codes of [`Error`]. They are part of the public contract: never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// An argument is outside the domain of the function (rate ≤ −100 %, nper 0, …).
+    InvalidArgument,
+    /// A required argument is missing or a list is too short.
+    MissingArgument,
+    /// An intermediate or final value does not fit the 96-bit decimal range.
+    Overflow,
+}
+
+impl ErrorCode {
+    /// The code as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::MissingArgument => "missing_argument",
+            ErrorCode::Overflow => "overflow",
+        }
+    }
+}
+
+impl Error {
+    /// An argument outside the function's domain.
+    pub fn invalid(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Error {
+            code: ErrorCode::InvalidArgument,
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A missing argument or a list that is too short.
+    pub fn missing(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Error {
+            code: ErrorCode::MissingArgument,
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A value beyond the decimal range, with what was being computed.
+    pub fn overflow(what: impl Into<String>) -> Self {
+        Error {
+            code: ErrorCode::Overflow,
+            pointer: String::new(),
+            message: format!("{} exceeds the decimal range (about ±7.9e28)", what.into()),
+        }
+    }
+
+    /// The same error, re-anchored under a parent pointer (e.g. `/projects/2`).
+    pub fn under(mut self, parent: &str) -> Self {
+        self.pointer = format!("{parent}{}", self.pointer);
+        self
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pointer.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.pointer, self.message)
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

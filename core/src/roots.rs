@@ -1,0 +1,454 @@
+//! Every real rate `r > −1` at which a cash-flow series has zero present value.
+//!
+//! The series is `f(r) = Σ aᵢ (1+r)^(−tᵢ)`. In `u = ln(1+r)` it is a sum of exponentials
+//! `Σ aᵢ e^(−tᵢu)`, and by the generalised rule of signs (Descartes for whole `tᵢ`, Laguerre
+//! for real ones) it has at most as many real roots as the amounts, in time order, have sign
+//! changes. The search therefore works in three steps:
+//!
+//! 1. **Count.** No sign change: no root (a finding, not an error). One sign change: exactly
+//!    one root, bracketed by provable bounds and found by safeguarded Newton in `f64`.
+//! 2. **Scan** (two or more sign changes). `u` is sampled on a grid (step 0.01 near zero,
+//!    widening in proportion to `|u|`) between −27.6 and 20.7, i.e. `r` from −99.9999999999 %
+//!    to 10⁹ (both cut to the provable root bounds when those are tighter). A cell whose ends
+//!    differ in sign holds a root; a cell whose ends agree in sign but whose slope changes sign
+//!    holds an extremum, which is located and, if it crosses or touches zero, yields two roots
+//!    or a double root. Two roots closer together than one cell *and* separated by two extrema
+//!    inside it would be missed; that needs roots within about 1 % of each other in `1+r`.
+//! 3. **Confirm** in decimal. Each candidate is polished by decimal Newton steps and kept only
+//!    if `|f(r)| ≤ 10⁻¹² · Σ|aᵢ|(1+r)^(−tᵢ)`; `f64` never decides a reported digit. Roots
+//!    are reported to 20 decimal places.
+//!
+//! The selected root is the unique one or, among several, the one nearest the caller's
+//! guess (10 % by default), lower one first on a tie; decisions should rest on NPV, and the
+//! full set is always returned.
+
+use rust_decimal::{Decimal, MathematicalOps};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::num::{from_f64, to_f64};
+
+/// How many distinct real roots were found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RootFlag {
+    /// No rate gives zero present value.
+    None,
+    /// Exactly one rate does.
+    Unique,
+    /// Several rates do; see `roots` and how `selected` was chosen.
+    Multiple,
+}
+
+/// The answer of a rate search (IRR, XIRR, RATE).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RootSet {
+    /// Every confirmed real root above −1, ascending, each listed once.
+    pub roots: Vec<Decimal>,
+    /// `none`, `unique` or `multiple`.
+    pub flag: RootFlag,
+    /// The root reported as "the" rate: the unique root, or the root nearest the guess.
+    pub selected: Option<Decimal>,
+    /// Sign changes of the amounts in time order: an upper bound on the number of roots.
+    pub sign_changes: u32,
+    /// Why there is no root, or what to watch with several; absent for a unique root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+const U_MIN: f64 = -27.631_021_115_928_547; // ln(1e-12): r = −99.9999999999 %
+const U_MAX: f64 = 20.723_265_837_046_41; // ln(1 + 1e9)
+/// Decimal places to which roots are reported.
+pub const ROOT_DECIMALS: u32 = 20;
+const RELATIVE_RESIDUAL: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
+
+/// Finds every real root of `Σ amounts[i] · (1+r)^(−times[i])` for `r > −1`.
+///
+/// `times` are in periods (years); `None` means `times[i] = i`, the yearly series of IRR.
+/// Flows at equal times must already be summed; times must be ascending.
+pub fn rate_roots(
+    amounts: &[Decimal],
+    times: Option<&[Decimal]>,
+    guess: Decimal,
+) -> Result<RootSet> {
+    if amounts.is_empty() {
+        return Err(Error::missing(
+            "/values",
+            "at least two cash flows are needed",
+        ));
+    }
+    if let Some(times) = times {
+        debug_assert_eq!(times.len(), amounts.len());
+        debug_assert!(times.windows(2).all(|w| w[0] < w[1]));
+    }
+    if guess <= Decimal::NEGATIVE_ONE {
+        return Err(Error::invalid(
+            "/guess",
+            "the guess must be greater than -1 (−100 %)",
+        ));
+    }
+    let series = Series::new(amounts, times);
+    let sign_changes = series.sign_changes();
+    if series.nonzero == 0 {
+        return Ok(no_root(
+            0,
+            "every cash flow is zero, so every rate gives zero NPV and no IRR is defined",
+        ));
+    }
+    if sign_changes == 0 {
+        return Ok(no_root(
+            0,
+            "the cash flows never change sign, so no rate gives zero NPV",
+        ));
+    }
+    let (u_lo, u_hi) = series.root_bounds();
+    let mut candidates = Vec::new();
+    if sign_changes == 1 {
+        let u0 = to_f64(guess).ln_1p().clamp(u_lo, u_hi);
+        candidates.push(series.solve_bracketed(u_lo - 1.0, u_hi + 1.0, Some(u0)));
+    } else {
+        series.scan(u_lo.max(U_MIN), u_hi.min(U_MAX), &mut candidates);
+    }
+    let mut roots: Vec<Decimal> = Vec::new();
+    let mut unconfirmed = 0usize;
+    for u in candidates {
+        match series.confirm(u) {
+            Some(r) => {
+                let duplicate = roots
+                    .iter()
+                    .any(|q| (*q - r).abs() <= Decimal::new(1, 12) * (Decimal::ONE + r.abs()));
+                if !duplicate {
+                    roots.push(r);
+                }
+            }
+            None => unconfirmed += 1,
+        }
+    }
+    roots.sort();
+    // Decimal Newton leaves noise in the last digits; 20 places is well inside the confirmed
+    // accuracy and keeps exact rates such as 0.1 readable.
+    for r in &mut roots {
+        *r = r.round_dp(ROOT_DECIMALS).normalize();
+    }
+    let flag = match roots.len() {
+        0 => RootFlag::None,
+        1 => RootFlag::Unique,
+        _ => RootFlag::Multiple,
+    };
+    let selected = roots
+        .iter()
+        .copied()
+        .min_by(|a, b| (*a - guess).abs().cmp(&(*b - guess).abs()).then(a.cmp(b)));
+    let reason = match flag {
+        RootFlag::None if unconfirmed > 0 => Some(format!(
+            "{unconfirmed} candidate rate(s) could not be confirmed to a zero NPV within the decimal range"
+        )),
+        RootFlag::None => Some(format!(
+            "the cash flows change sign {sign_changes} times but NPV stays on one side of zero for every rate above -100 %"
+        )),
+        RootFlag::Multiple => Some(format!(
+            "{} rates give zero NPV; the one nearest the guess {} is selected — judge the project by NPV",
+            roots.len(),
+            guess.normalize()
+        )),
+        RootFlag::Unique => None,
+    };
+    Ok(RootSet {
+        roots,
+        flag,
+        selected,
+        sign_changes,
+        reason,
+    })
+}
+
+fn no_root(sign_changes: u32, reason: &str) -> RootSet {
+    RootSet {
+        roots: Vec::new(),
+        flag: RootFlag::None,
+        selected: None,
+        sign_changes,
+        reason: Some(reason.to_owned()),
+    }
+}
+
+/// The series with its non-zero terms, in `f64` for location and decimal for confirmation.
+struct Series<'a> {
+    amounts: &'a [Decimal],
+    times: Option<&'a [Decimal]>,
+    /// Non-zero terms: (time relative to the first non-zero term, amount scaled to max |a| = 1).
+    t: Vec<f64>,
+    a: Vec<f64>,
+    /// Whole, consecutive times (t = 0, 1, 2, …): evaluated by Horner's rule without `exp`.
+    whole: bool,
+    nonzero: usize,
+}
+
+impl<'a> Series<'a> {
+    fn new(amounts: &'a [Decimal], times: Option<&'a [Decimal]>) -> Self {
+        let scale = amounts.iter().map(|a| to_f64(*a).abs()).fold(0.0, f64::max);
+        let first = amounts.iter().position(|a| !a.is_zero());
+        let last = amounts.iter().rposition(|a| !a.is_zero());
+        let (mut t, mut a) = (Vec::new(), Vec::new());
+        let mut nonzero = 0;
+        if let (Some(first), Some(last)) = (first, last) {
+            let t0 = times.map_or(first as f64, |ts| to_f64(ts[first]));
+            for i in first..=last {
+                let ti = times.map_or(i as f64, |ts| to_f64(ts[i]));
+                // Whole series keep interior zeros so Horner's rule sees every power.
+                if times.is_none() || !amounts[i].is_zero() {
+                    t.push(ti - t0);
+                    a.push(to_f64(amounts[i]) / scale);
+                }
+                if !amounts[i].is_zero() {
+                    nonzero += 1;
+                }
+            }
+        }
+        Series {
+            amounts,
+            times,
+            t,
+            a,
+            whole: times.is_none(),
+            nonzero,
+        }
+    }
+
+    fn sign_changes(&self) -> u32 {
+        let mut last = 0i8;
+        let mut changes = 0;
+        for a in self.amounts {
+            let s = if a.is_sign_negative() && !a.is_zero() {
+                -1
+            } else if a.is_zero() {
+                0
+            } else {
+                1
+            };
+            if s != 0 {
+                if last != 0 && s != last {
+                    changes += 1;
+                }
+                last = s;
+            }
+        }
+        changes
+    }
+
+    /// Provable bounds on `u` for any root (generalised Cauchy bound), before clamping.
+    fn root_bounds(&self) -> (f64, f64) {
+        let n = self.a.len();
+        let nz: Vec<usize> = (0..n).filter(|&i| self.a[i] != 0.0).collect();
+        let (i0, i1) = (nz[0], nz[1]);
+        let (j1, j0) = (nz[nz.len() - 2], nz[nz.len() - 1]);
+        let rest_first: f64 = nz[1..].iter().map(|&i| self.a[i].abs()).sum();
+        let rest_last: f64 = nz[..nz.len() - 1].iter().map(|&i| self.a[i].abs()).sum();
+        let hi = (rest_first / self.a[i0].abs()).ln().max(0.0) / (self.t[i1] - self.t[i0]);
+        let lo = -(rest_last / self.a[j0].abs()).ln().max(0.0) / (self.t[j0] - self.t[j1]);
+        (lo - 1e-9, hi + 1e-9)
+    }
+
+    /// `g(u)` and `g'(u)` for a positive multiple `g` of the series that cannot overflow:
+    /// scaled by `e^(t_first·u)` for `u ≥ 0` and by `e^(t_last·u)` for `u < 0`.
+    fn eval(&self, u: f64) -> (f64, f64) {
+        let (mut f, mut fp) = (0.0, 0.0);
+        let last = self.t.last().copied().unwrap_or(0.0);
+        if self.whole {
+            if u >= 0.0 {
+                let x = (-u).exp();
+                for i in (0..self.a.len()).rev() {
+                    f = f * x + self.a[i];
+                    fp = fp * x - self.t[i] * self.a[i];
+                }
+            } else {
+                let y = u.exp();
+                for i in 0..self.a.len() {
+                    f = f * y + self.a[i];
+                    fp = fp * y + (last - self.t[i]) * self.a[i];
+                }
+            }
+        } else if u >= 0.0 {
+            for (ti, ai) in self.t.iter().zip(&self.a) {
+                let e = (-ti * u).exp();
+                f += ai * e;
+                fp -= ti * ai * e;
+            }
+        } else {
+            for (ti, ai) in self.t.iter().zip(&self.a) {
+                let e = ((last - ti) * u).exp();
+                f += ai * e;
+                fp += (last - ti) * ai * e;
+            }
+        }
+        (f, fp)
+    }
+
+    /// A root in `[lo, hi]` where `g(lo)` and `g(hi)` differ in sign: Newton steps kept inside
+    /// a shrinking bracket, with bisection whenever Newton would leave it or stall.
+    fn solve_bracketed(&self, mut lo: f64, mut hi: f64, start: Option<f64>) -> f64 {
+        let f_lo = self.eval(lo).0;
+        let mut u = start.unwrap_or(0.5 * (lo + hi));
+        for _ in 0..200 {
+            let (f, fp) = self.eval(u);
+            if f == 0.0 {
+                return u;
+            }
+            if (f < 0.0) == (f_lo < 0.0) {
+                lo = u;
+            } else {
+                hi = u;
+            }
+            let newton = u - f / fp;
+            let next = if fp != 0.0 && newton > lo && newton < hi {
+                newton
+            } else {
+                0.5 * (lo + hi)
+            };
+            if (next - u).abs() <= 1e-15 * (1.0 + u.abs()) || hi - lo <= 1e-15 * (1.0 + u.abs()) {
+                return next;
+            }
+            u = next;
+        }
+        u
+    }
+
+    /// Where `g'` vanishes in `[lo, hi]`, given that it differs in sign at the ends.
+    fn extremum(&self, mut lo: f64, mut hi: f64) -> f64 {
+        let d_lo = self.eval(lo).1;
+        for _ in 0..80 {
+            let mid = 0.5 * (lo + hi);
+            if (self.eval(mid).1 < 0.0) == (d_lo < 0.0) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    /// Candidate roots by scanning `[lo, hi]` (see the module documentation).
+    fn scan(&self, lo: f64, hi: f64, out: &mut Vec<f64>) {
+        let mut grid = Vec::new();
+        let mut u = lo;
+        while u < hi {
+            grid.push(u);
+            u += 0.01 * (u.abs() / 5.0).max(1.0);
+            // Zero is a grid point, so no cell mixes the two scalings of `eval`.
+            if grid.last().is_some_and(|&p| p < 0.0) && u > 0.0 {
+                grid.push(0.0);
+                u = 0.01;
+            }
+        }
+        grid.push(hi);
+        let values: Vec<(f64, f64)> = grid.iter().map(|&u| self.eval(u)).collect();
+        for k in 0..grid.len() - 1 {
+            let (a, b) = (grid[k], grid[k + 1]);
+            let ((fa, da), (fb, db)) = (values[k], values[k + 1]);
+            if fa == 0.0 {
+                out.push(a);
+                continue;
+            }
+            if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
+                out.push(self.solve_bracketed(a, b, None));
+            } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
+                let m = self.extremum(a, b);
+                let fm = self.eval(m).0;
+                if (fm < 0.0) != (fa < 0.0) {
+                    out.push(self.solve_bracketed(a, m, None));
+                    out.push(self.solve_bracketed(m, b, None));
+                } else if fm.abs() <= 1e-9 * self.gross(m) {
+                    out.push(m);
+                }
+            }
+        }
+        if values.last().is_some_and(|v| v.0 == 0.0) {
+            out.push(hi);
+        }
+    }
+
+    /// `Σ|aᵢ|` under the same scaling as [`Series::eval`], for relative tolerances.
+    fn gross(&self, u: f64) -> f64 {
+        let last = self.t.last().copied().unwrap_or(0.0);
+        self.t
+            .iter()
+            .zip(&self.a)
+            .map(|(t, a)| {
+                a.abs()
+                    * if u >= 0.0 {
+                        (-t * u).exp()
+                    } else {
+                        ((last - t) * u).exp()
+                    }
+            })
+            .sum()
+    }
+
+    /// `f(r)`, `f'(r)` and `Σ|aᵢ|(1+r)^(−tᵢ)` in decimal; `None` on overflow.
+    fn eval_decimal(&self, r: Decimal) -> Option<(Decimal, Decimal, Decimal)> {
+        let growth = Decimal::ONE.checked_add(r)?;
+        if growth <= Decimal::ZERO {
+            return None;
+        }
+        let v = Decimal::ONE.checked_div(growth)?;
+        let (mut f, mut fp, mut gross) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+        match self.times {
+            None => {
+                let mut df = Decimal::ONE;
+                for (t, a) in self.amounts.iter().enumerate() {
+                    if !a.is_zero() {
+                        let term = a.checked_mul(df)?;
+                        f = f.checked_add(term)?;
+                        gross = gross.checked_add(term.abs())?;
+                        fp = fp.checked_sub(term.checked_mul(Decimal::from(t))?.checked_mul(v)?)?;
+                    }
+                    df = df.checked_mul(v)?;
+                }
+            }
+            Some(times) => {
+                let ln = growth.checked_ln()?;
+                for (t, a) in times.iter().zip(self.amounts) {
+                    let df = (-(ln.checked_mul(*t)?)).checked_exp()?;
+                    let term = a.checked_mul(df)?;
+                    f = f.checked_add(term)?;
+                    gross = gross.checked_add(term.abs())?;
+                    fp = fp.checked_sub(term.checked_mul(*t)?.checked_mul(v)?)?;
+                }
+            }
+        }
+        Some((f, fp, gross))
+    }
+
+    /// The decimal root near `u`, polished by Newton steps and kept only if its residual is
+    /// below the relative tolerance.
+    fn confirm(&self, u: f64) -> Option<Decimal> {
+        let start = from_f64(u.exp_m1())?;
+        if start <= Decimal::NEGATIVE_ONE {
+            return None;
+        }
+        let mut r = start;
+        for _ in 0..12 {
+            let (f, fp, _) = self.eval_decimal(r)?;
+            if fp.is_zero() {
+                break;
+            }
+            let step = f.checked_div(fp)?;
+            let next = r.checked_sub(step)?;
+            if next <= Decimal::NEGATIVE_ONE {
+                break;
+            }
+            r = next;
+            if step.abs() <= Decimal::new(1, 24) * (Decimal::ONE + r.abs()) {
+                break;
+            }
+        }
+        // A polish that wandered off (a flat stretch sent Newton to another root) is undone:
+        // that other root has a candidate of its own.
+        if (r - start).abs() > Decimal::new(1, 6) * (Decimal::ONE + start.abs()) {
+            r = start;
+        }
+        let (f, _, gross) = self.eval_decimal(r)?;
+        (f.abs() <= RELATIVE_RESIDUAL * gross).then_some(r)
+    }
+}
