@@ -1,5 +1,76 @@
-//! Benchmarks of the metric kernel on a 31-value series (a 30-year project).
+//! Benchmarks of the metric kernel on a 31-value series (a 30-year project): NPV, every IRR
+//! root (conventional flows take the one-sign-change path, a trailing decommissioning cost
+//! takes the scan path), MIRR, payback and XIRR.
+
+use divan::{Bencher, black_box};
+use greenlight_core::dated::{Date, DayCount, xirr};
+use greenlight_core::discount::{DiscountRate, Timing, discount_factors};
+use greenlight_core::metrics::{NpvConvention, irr, mirr, npv, payback, present_value};
+use rust_decimal::Decimal;
 
 fn main() {
     divan::main();
+}
+
+/// An outlay of 1.2 M followed by 30 years of savings growing 1 % a year, with cents.
+fn conventional() -> Vec<Decimal> {
+    let mut values = vec![Decimal::new(-120_000_000, 2)];
+    let mut saving = Decimal::new(11_500_050, 2);
+    for _ in 0..30 {
+        values.push(saving.round_dp(2));
+        saving *= Decimal::new(101, 2);
+    }
+    values
+}
+
+/// The same project with a decommissioning cost in year 30: two sign changes.
+fn with_decommissioning() -> Vec<Decimal> {
+    let mut values = conventional();
+    values[30] = Decimal::new(-400_000_000, 2);
+    values
+}
+
+#[divan::bench]
+fn npv_31_values(b: Bencher) {
+    let values = conventional();
+    b.bench(|| npv(black_box(Decimal::new(6, 2)), black_box(&values), NpvConvention::T0));
+}
+
+#[divan::bench]
+fn npv_31_values_with_shared_factors(b: Bencher) {
+    let values = conventional();
+    let factors = discount_factors(&DiscountRate::constant(Decimal::new(6, 2)), Timing::EndOfYear, 30).expect("factors");
+    b.bench(|| present_value(black_box(&values), black_box(&factors)));
+}
+
+#[divan::bench]
+fn irr_all_roots_conventional(b: Bencher) {
+    let values = conventional();
+    b.bench(|| irr(black_box(&values), Decimal::new(1, 1)));
+}
+
+#[divan::bench]
+fn irr_all_roots_two_sign_changes(b: Bencher) {
+    let values = with_decommissioning();
+    b.bench(|| irr(black_box(&values), Decimal::new(1, 1)));
+}
+
+#[divan::bench]
+fn mirr_31_values(b: Bencher) {
+    let values = with_decommissioning();
+    b.bench(|| mirr(black_box(&values), Decimal::new(6, 2), Decimal::new(4, 2)));
+}
+
+#[divan::bench]
+fn discounted_payback_31_values(b: Bencher) {
+    let values = conventional();
+    let factors = discount_factors(&DiscountRate::constant(Decimal::new(6, 2)), Timing::EndOfYear, 30).expect("factors");
+    b.bench(|| payback(black_box(&values), Some(&factors)));
+}
+
+#[divan::bench]
+fn xirr_31_dated_values(b: Bencher) {
+    let values = conventional();
+    let dates: Vec<Date> = (0..31).map(|i| Date::new(2026 + i, 3, 15).expect("date")).collect();
+    b.bench(|| xirr(black_box(&values), black_box(&dates), Decimal::new(1, 1), DayCount::Act365F));
 }

@@ -1,0 +1,7 @@
+//! Integration tests of `greenlight-core`: one binary, one module per concern.
+
+mod bad_input;
+// mod golden;
+mod properties;
+mod published;
+mod support;
