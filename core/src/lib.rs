@@ -15,8 +15,11 @@ pub mod calc;
 pub mod dated;
 pub mod discount;
 pub mod error;
+pub mod financing;
+pub mod flood;
 pub mod metrics;
 mod num;
+pub mod registry;
 pub mod roots;
 pub mod tvm;
 
