@@ -187,7 +187,7 @@ pub(crate) fn parse_request(name: &str, args: Map<String, Value>) -> Result<Calc
         .map_err(|e| Problem::new("invalid_request", pointer_of(&track.path()), e.to_string()))
 }
 
-fn pointer_of(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut pointer = String::new();
     for segment in path.iter() {

@@ -6,6 +6,7 @@
 //! printed on stderr, one line each; in batch mode, at least one line was answered with an
 //! error).
 
+mod appraise;
 mod calc;
 mod text;
 
@@ -29,8 +30,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Appraise projects from a JSON file: NPV, IRR, MIRR, payback, lifecycle cost.
+    Appraise(appraise::AppraiseCommand),
     /// Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback.
-    Calc(calc::CalcCommand),
+    Calc(Box<calc::CalcCommand>),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -42,7 +45,8 @@ pub(crate) enum Outcome {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Calc(cmd) => calc::run(cmd, cli.lang),
+        Command::Appraise(cmd) => appraise::run(cmd, cli.lang),
+        Command::Calc(cmd) => calc::run(*cmd, cli.lang),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

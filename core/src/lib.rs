@@ -11,6 +11,7 @@
 //! - [`tvm`]: PMT, PV, FV and RATE as spreadsheets define them.
 //! - [`calc`]: the calculator contract shared by the CLI and the HTTP service.
 
+pub mod appraisal;
 pub mod calc;
 pub mod dated;
 pub mod discount;
@@ -19,8 +20,11 @@ pub mod financing;
 pub mod flood;
 pub mod metrics;
 mod num;
+pub mod project;
+pub mod provenance;
 pub mod registry;
 pub mod roots;
+pub mod trace;
 pub mod tvm;
 
 pub use error::{Error, ErrorCode, Result};

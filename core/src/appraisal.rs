@@ -1,0 +1,876 @@
+//! The appraisal of one project: yearly table, financial view, lifecycle cost, trace and
+//! provenance. Pure: the caller passes the project (and, where used, reference data).
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::discount::{
+    DiscountRate, Timing, discount_factors, nominal_from_real, real_from_nominal,
+};
+use crate::error::{Error, Result};
+use crate::metrics::{
+    BenefitCost, Finding, Payback, airr, benefit_cost, irr, mirr, payback, present_value, sir,
+};
+use crate::num::{add, div, mul, sub};
+use crate::project::{
+    Basis, Category, FirstYear, Period, ProjectInput, Sector, YearlyFlows, expand, expand_quantity,
+};
+use crate::provenance::{Provenance, input_hash};
+use crate::roots::RootSet;
+use crate::trace::{Text, TraceInput, TraceStep};
+
+/// What to compute besides the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppraisalOptions {
+    /// Build the worked solution of every figure (costs about as much as the figures).
+    pub trace: bool,
+}
+
+/// The appraisal of one project.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Appraisal {
+    /// Who and what was appraised.
+    pub project: ProjectSummary,
+    /// Every convention used, echoed.
+    pub conventions: Conventions,
+    /// The yearly table.
+    pub years: Vec<YearRow>,
+    /// Financial view of the project's own cash flows.
+    pub financial: FinancialView,
+    /// Lifecycle cost (ISO 15686-5, NIST Handbook 135).
+    pub lifecycle_cost: LifecycleCost,
+    /// The working behind each figure (empty unless asked for).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trace: Vec<TraceStep>,
+    /// Engine and data versions and the input hash.
+    pub provenance: Provenance,
+}
+
+/// Identity of the appraised project.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ProjectSummary {
+    /// Project id.
+    pub id: String,
+    /// Project name.
+    pub name: String,
+    /// Sector.
+    pub sector: Sector,
+    /// Activity.
+    pub activity: String,
+    /// Currency of every amount.
+    pub currency: String,
+    /// Price base year of every amount.
+    pub price_base_year: i32,
+}
+
+/// The conventions of this appraisal.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Conventions {
+    /// First and last calendar year of the study period.
+    pub study_period: [i32; 2],
+    /// How the first year is discounted.
+    pub first_year: FirstYear,
+    /// Timing of flows within each year.
+    pub timing: Timing,
+    /// Price basis of the cash flows (and of the discount rate applied).
+    pub basis: Basis,
+    /// The discount rate applied, in `basis`.
+    pub discount_rate: DiscountRate,
+    /// The rate as stated in the input, before any real/nominal conversion.
+    pub stated_rate: Option<Decimal>,
+    /// The basis of the stated rate.
+    pub stated_rate_basis: Basis,
+    /// Inflation used for conversions, if given.
+    pub inflation: Option<Decimal>,
+    /// MIRR finance rate.
+    pub finance_rate: Decimal,
+    /// MIRR and AIRR reinvestment rate.
+    pub reinvest_rate: Decimal,
+    /// How figures are rounded: they are not; presentation rounds money to 2 places.
+    pub rounding: String,
+}
+
+/// One row of the yearly table; every amount in project currency, signed (outflows negative).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct YearRow {
+    /// Calendar year.
+    pub year: i32,
+    /// Discounting period index (0 = base date).
+    pub period: u32,
+    /// Discount factor applied.
+    pub discount_factor: Decimal,
+    /// Investment.
+    pub investment: Decimal,
+    /// Replacements.
+    pub replacement: Decimal,
+    /// Operation, maintenance and repair.
+    pub operation_maintenance: Decimal,
+    /// Energy cost.
+    pub energy: Decimal,
+    /// Water cost.
+    pub water: Decimal,
+    /// Revenue.
+    pub revenue: Decimal,
+    /// Cost savings.
+    pub savings: Decimal,
+    /// Grants.
+    pub grant: Decimal,
+    /// Residual value.
+    pub residual_value: Decimal,
+    /// Other flows.
+    pub other: Decimal,
+    /// Net flow.
+    pub net: Decimal,
+    /// Net flow × discount factor.
+    pub discounted_net: Decimal,
+    /// Cumulative net flow.
+    pub cumulative: Decimal,
+    /// Cumulative discounted net flow.
+    pub cumulative_discounted: Decimal,
+}
+
+/// A figure, or the reason there is none.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Figure<T> {
+    /// The figure.
+    Value(T),
+    /// Why there is none.
+    None {
+        /// The reason.
+        finding: Finding,
+    },
+}
+
+impl<T> From<std::result::Result<T, Finding>> for Figure<T> {
+    fn from(r: std::result::Result<T, Finding>) -> Self {
+        match r {
+            Ok(v) => Figure::Value(v),
+            Err(finding) => Figure::None { finding },
+        }
+    }
+}
+
+/// The financial view.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct FinancialView {
+    /// Net present value of the net flows.
+    pub npv: Decimal,
+    /// Every IRR, flagged, with the selected root.
+    pub irr: RootSet,
+    /// Modified IRR at the finance and reinvestment rates.
+    pub mirr: Figure<Decimal>,
+    /// Simple payback.
+    pub payback: Payback,
+    /// Discounted payback (discounted from the base date).
+    pub discounted_payback: Payback,
+    /// Present value of inflows (revenue, savings, grants, residual value, positive other).
+    pub pv_inflows: Decimal,
+    /// Present value of outflows, as a positive number.
+    pub pv_outflows: Decimal,
+    /// Benefit–cost ratios on inflows over outflows.
+    pub benefit_cost: Figure<BenefitCost>,
+    /// The NPV spread evenly over the periods after the base date.
+    pub equivalent_annual_npv: Decimal,
+}
+
+/// Lifecycle cost: present values of costs, positive, with the residual value as a credit.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct LifecycleCost {
+    /// Investment.
+    pub investment: Decimal,
+    /// Replacements.
+    pub replacement: Decimal,
+    /// Residual value (subtracted).
+    pub residual_value: Decimal,
+    /// Energy.
+    pub energy: Decimal,
+    /// Water.
+    pub water: Decimal,
+    /// Operation, maintenance and repair.
+    pub operation_maintenance: Decimal,
+    /// `LCC = I + Repl − Res + E + W + OM&R`.
+    pub total: Decimal,
+    /// Equivalent annual cost: LCC over the annuity factor of the periods after the base date.
+    pub equivalent_annual_cost: Decimal,
+    /// Comparison with the base case, when one is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<LccComparison>,
+    /// Levelised cost per unit of each quantity given (LCOE, cost of conserved energy, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub levelised: Vec<LevelisedCost>,
+}
+
+/// Project against base case (NIST Handbook 135 supplementary measures).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct LccComparison {
+    /// LCC of the base case.
+    pub base_case_total: Decimal,
+    /// `NS = LCC_base − LCC_project`.
+    pub net_savings: Decimal,
+    /// `SIR = ΔPV operational savings / ΔPV investment-related cost`.
+    pub sir: Figure<Decimal>,
+    /// `AIRR = (1 + reinvest rate)·SIR^(1/N) − 1`.
+    pub airr: Figure<Decimal>,
+}
+
+/// A levelised cost per unit of a quantity.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct LevelisedCost {
+    /// The quantity's name, e.g. `electricity_generated_mwh`.
+    pub quantity: String,
+    /// What the figure is called.
+    pub label: Text,
+    /// `LCC / Σ quantityₜ·DFₜ`, in currency per unit of the quantity.
+    pub value: Figure<Decimal>,
+}
+
+/// The resolved discounting of a project.
+struct Discounting {
+    rate: DiscountRate,
+    stated: Option<Decimal>,
+    stated_basis: Basis,
+    factors: Vec<Decimal>,
+}
+
+fn resolve_discounting(input: &ProjectInput, period: &Period) -> Result<Discounting> {
+    let f = &input.finance;
+    let stated_basis = f.rate_basis.unwrap_or(f.basis);
+    let stated = match (f.discount_rate, &f.discount_preset) {
+        (Some(r), None) => r,
+        (None, Some(id)) => {
+            return Err(Error::invalid(
+                "/finance/discount_preset",
+                format!("unknown discount preset {id:?}"),
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                "/finance/discount_rate",
+                "give either discount_rate or discount_preset, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(Error::missing(
+                "/finance/discount_rate",
+                "a discount rate (or discount_preset) is needed",
+            ));
+        }
+    };
+    if stated <= Decimal::NEGATIVE_ONE {
+        return Err(Error::invalid(
+            "/finance/discount_rate",
+            "the discount rate must be greater than -1",
+        ));
+    }
+    let applied = if stated_basis == f.basis {
+        stated
+    } else {
+        let i = f.inflation.ok_or_else(|| {
+            Error::missing(
+                "/finance/inflation",
+                "inflation is needed to convert the discount rate between real and nominal",
+            )
+        })?;
+        match f.basis {
+            Basis::Real => real_from_nominal(stated, i).map_err(|e| e.under("/finance"))?,
+            Basis::Nominal => nominal_from_real(stated, i).map_err(|e| e.under("/finance"))?,
+        }
+    };
+    let rate = DiscountRate::constant(applied);
+    let factors = discount_factors(&rate, input.timeline.timing, period.periods())?;
+    Ok(Discounting {
+        rate,
+        stated: Some(stated),
+        stated_basis,
+        factors,
+    })
+}
+
+fn neg_sum_pv(series: &[Decimal], factors: &[Decimal]) -> Result<Decimal> {
+    Ok(-present_value(series, factors)?)
+}
+
+/// PV of investment-related and operational cost of a set of flows, and its LCC.
+struct LccParts {
+    investment: Decimal,
+    replacement: Decimal,
+    residual: Decimal,
+    energy: Decimal,
+    water: Decimal,
+    om: Decimal,
+}
+
+impl LccParts {
+    fn of(flows: &YearlyFlows, factors: &[Decimal]) -> Result<Self> {
+        Ok(LccParts {
+            investment: neg_sum_pv(flows.of(Category::Investment), factors)?,
+            replacement: neg_sum_pv(flows.of(Category::Replacement), factors)?,
+            residual: present_value(flows.of(Category::ResidualValue), factors)?,
+            energy: neg_sum_pv(flows.of(Category::Energy), factors)?,
+            water: neg_sum_pv(flows.of(Category::Water), factors)?,
+            om: neg_sum_pv(flows.of(Category::OperationMaintenance), factors)?,
+        })
+    }
+
+    fn investment_related(&self) -> Result<Decimal> {
+        sub(
+            add(self.investment, self.replacement, "LCC")?,
+            self.residual,
+            "LCC",
+        )
+    }
+
+    fn operational(&self) -> Result<Decimal> {
+        add(add(self.energy, self.water, "LCC")?, self.om, "LCC")
+    }
+
+    fn total(&self) -> Result<Decimal> {
+        add(self.investment_related()?, self.operational()?, "LCC")
+    }
+}
+
+/// Appraises one project.
+pub fn appraise(input: &ProjectInput, options: &AppraisalOptions) -> Result<Appraisal> {
+    validate_identity(input)?;
+    let period = input.timeline.period()?;
+    let disc = resolve_discounting(input, &period)?;
+    let off = period.offset as usize;
+    // factors[i] discounts calendar-year index i.
+    let factors: Vec<Decimal> = disc.factors[off..].to_vec();
+    let flows = expand(
+        &input.cash_flows,
+        &input.assets,
+        &period,
+        input.price_base_year,
+        "",
+    )?;
+    let net = flows.net()?;
+
+    let mut years = Vec::with_capacity(period.len());
+    let (mut cumulative, mut cumulative_discounted) = (Decimal::ZERO, Decimal::ZERO);
+    let mut discounted = Vec::with_capacity(period.len());
+    for (i, &n) in net.iter().enumerate() {
+        let dn = mul(n, factors[i], "discounted net flow")?;
+        discounted.push(dn);
+        cumulative = add(cumulative, n, "cumulative flow")?;
+        cumulative_discounted = add(cumulative_discounted, dn, "cumulative discounted flow")?;
+        let at = |c: Category| flows.of(c)[i];
+        years.push(YearRow {
+            year: period.first_year + i as i32,
+            period: (i + off) as u32,
+            discount_factor: factors[i],
+            investment: at(Category::Investment),
+            replacement: at(Category::Replacement),
+            operation_maintenance: at(Category::OperationMaintenance),
+            energy: at(Category::Energy),
+            water: at(Category::Water),
+            revenue: at(Category::Revenue),
+            savings: at(Category::Savings),
+            grant: at(Category::Grant),
+            residual_value: at(Category::ResidualValue),
+            other: at(Category::Other),
+            net: n,
+            discounted_net: dn,
+            cumulative,
+            cumulative_discounted,
+        });
+    }
+    let npv = cumulative_discounted;
+
+    let rate1 = disc.rate.rate_for_year(1);
+    let finance_rate = input.finance.finance_rate.unwrap_or(rate1);
+    let reinvest_rate = input.finance.reinvest_rate.unwrap_or(rate1);
+    let irr_set = if net.len() >= 2 {
+        irr(&net, rate1)?
+    } else {
+        irr(&[net[0], Decimal::ZERO], rate1)?
+    };
+    // MIRR compounds over the period indices, so with a discounted first year the series is
+    // shifted by one period (a leading zero), as the spreadsheet would see it.
+    let mirr_series: Vec<Decimal> = std::iter::repeat_n(Decimal::ZERO, off)
+        .chain(net.iter().copied())
+        .collect();
+    let mirr_value: Figure<Decimal> = mirr(&mirr_series, finance_rate, reinvest_rate)
+        .map_err(|e| e.under("/finance"))?
+        .into();
+    let simple = payback(&net, None)?;
+    let discounted_pb = payback(&net, Some(&factors))?;
+
+    let (mut pv_in, mut pv_out) = (Decimal::ZERO, Decimal::ZERO);
+    for d in &discounted_in_out(&flows, &factors)? {
+        if d.is_sign_negative() {
+            pv_out = sub(pv_out, *d, "PV of outflows")?;
+        } else {
+            pv_in = add(pv_in, *d, "PV of inflows")?;
+        }
+    }
+    let bc: Figure<BenefitCost> = benefit_cost(pv_in, pv_out)?.into();
+    let annuity = annuity_factor(&disc.factors)?;
+    let eanpv = if annuity.is_zero() {
+        Decimal::ZERO
+    } else {
+        div(npv, annuity, "equivalent annual NPV")?
+    };
+
+    let parts = LccParts::of(&flows, &factors)?;
+    let lcc_total = parts.total()?;
+    let eac = if annuity.is_zero() {
+        Decimal::ZERO
+    } else {
+        div(lcc_total, annuity, "equivalent annual cost")?
+    };
+    let comparison = match &input.base_case {
+        None => None,
+        Some(base) => {
+            let base_flows = expand(
+                &base.cash_flows,
+                &base.assets,
+                &period,
+                input.price_base_year,
+                "/base_case",
+            )?;
+            let base_parts = LccParts::of(&base_flows, &factors)?;
+            let base_total = base_parts.total()?;
+            let savings = sub(
+                base_parts.operational()?,
+                parts.operational()?,
+                "operational savings",
+            )?;
+            let added = sub(
+                parts.investment_related()?,
+                base_parts.investment_related()?,
+                "added investment",
+            )?;
+            let sir_value = sir(savings, added)?;
+            let n_years = period.periods();
+            let airr_value: Figure<Decimal> = match &sir_value {
+                Ok(s) => airr(*s, reinvest_rate, n_years.max(1))?.into(),
+                Err(f) => Figure::None { finding: f.clone() },
+            };
+            Some(LccComparison {
+                base_case_total: base_total,
+                net_savings: sub(base_total, lcc_total, "net savings")?,
+                sir: sir_value.into(),
+                airr: airr_value,
+            })
+        }
+    };
+    let mut levelised = Vec::new();
+    for (name, line) in &input.quantities {
+        let series = expand_quantity(line, &period, &format!("/quantities/{name}"))?;
+        let pv_q = present_value(&series, &factors)?;
+        let value: Figure<Decimal> = if pv_q > Decimal::ZERO {
+            Figure::Value(div(lcc_total, pv_q, "levelised cost")?)
+        } else {
+            Figure::None {
+                finding: Finding::new("no_quantity", "the discounted quantity is zero"),
+            }
+        };
+        levelised.push(LevelisedCost {
+            quantity: name.clone(),
+            label: levelised_label(name),
+            value,
+        });
+    }
+
+    let lifecycle_cost = LifecycleCost {
+        investment: parts.investment,
+        replacement: parts.replacement,
+        residual_value: parts.residual,
+        energy: parts.energy,
+        water: parts.water,
+        operation_maintenance: parts.om,
+        total: lcc_total,
+        equivalent_annual_cost: eac,
+        comparison,
+        levelised,
+    };
+    let financial = FinancialView {
+        npv,
+        irr: irr_set,
+        mirr: mirr_value,
+        payback: simple,
+        discounted_payback: discounted_pb,
+        pv_inflows: pv_in,
+        pv_outflows: pv_out,
+        benefit_cost: bc,
+        equivalent_annual_npv: eanpv,
+    };
+    let conventions = Conventions {
+        study_period: [period.first_year, period.last_year],
+        first_year: input.timeline.first_year,
+        timing: input.timeline.timing,
+        basis: input.finance.basis,
+        discount_rate: disc.rate.clone(),
+        stated_rate: disc.stated,
+        stated_rate_basis: disc.stated_basis,
+        inflation: input.finance.inflation,
+        finance_rate,
+        reinvest_rate,
+        rounding: "figures are exact decimals, not rounded; presentation rounds money to 2 places and percentages to 4, half away from zero".into(),
+    };
+    let trace = if options.trace {
+        build_trace(input, &conventions, &financial, &lifecycle_cost)
+    } else {
+        Vec::new()
+    };
+    Ok(Appraisal {
+        project: ProjectSummary {
+            id: input.id.clone(),
+            name: input.name.clone(),
+            sector: input.sector,
+            activity: input.activity.clone(),
+            currency: input.currency.clone(),
+            price_base_year: input.price_base_year,
+        },
+        conventions,
+        years,
+        financial,
+        lifecycle_cost,
+        trace,
+        provenance: Provenance::new(input_hash(input), Vec::new()),
+    })
+}
+
+/// Discounted flows of every category and year, to split inflows from outflows.
+fn discounted_in_out(flows: &YearlyFlows, factors: &[Decimal]) -> Result<Vec<Decimal>> {
+    let mut out = Vec::new();
+    for series in &flows.by_category {
+        for (v, f) in series.iter().zip(factors) {
+            if !v.is_zero() {
+                out.push(mul(*v, *f, "discounted flow")?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `Σ DFₜ` over the periods after the base date: the annuity factor of the schedule (UPV
+/// for a constant rate), which turns a present value into an equal amount per period.
+fn annuity_factor(all_factors: &[Decimal]) -> Result<Decimal> {
+    all_factors
+        .iter()
+        .skip(1)
+        .try_fold(Decimal::ZERO, |acc, f| add(acc, *f, "annuity factor"))
+}
+
+fn levelised_label(name: &str) -> Text {
+    if name.contains("generated") || name.contains("produced") {
+        Text::new(
+            "levelised cost of energy produced (LCOE)",
+            "平准化发电成本 (LCOE)",
+        )
+    } else if name.contains("saved") {
+        Text::new("levelised cost of conserved energy", "平准化节能成本")
+    } else {
+        Text::new(
+            format!("levelised cost per unit of {name}"),
+            format!("单位 {name} 平准化成本"),
+        )
+    }
+}
+
+fn validate_identity(input: &ProjectInput) -> Result<()> {
+    if input.id.trim().is_empty() {
+        return Err(Error::missing("/id", "the project needs an id"));
+    }
+    let c = &input.currency;
+    if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::invalid(
+            "/currency",
+            format!("expected an ISO 4217 code such as CNY or EUR, got {c:?}"),
+        ));
+    }
+    if !(1800..=2500).contains(&input.price_base_year) {
+        return Err(Error::invalid(
+            "/price_base_year",
+            format!(
+                "{} is not a plausible price base year",
+                input.price_base_year
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn build_trace(
+    input: &ProjectInput,
+    conv: &Conventions,
+    fin: &FinancialView,
+    lcc: &LifecycleCost,
+) -> Vec<TraceStep> {
+    let cur = input.currency.as_str();
+    let rate = conv.discount_rate.rate_for_year(1);
+    let mut steps = Vec::new();
+    let mut rate_inputs = vec![TraceInput::new(
+        "r_stated",
+        conv.stated_rate
+            .map(|r| r.normalize().to_string())
+            .unwrap_or_default(),
+        "1/year",
+        "input:/finance/discount_rate",
+    )];
+    let (formula, note) = if conv.stated_rate_basis == conv.basis {
+        ("r = r_stated".to_owned(), None)
+    } else {
+        rate_inputs.push(TraceInput::new(
+            "i",
+            conv.inflation.unwrap_or_default().normalize(),
+            "1/year",
+            "input:/finance/inflation",
+        ));
+        let f = match conv.basis {
+            Basis::Real => "r_real = (1 + r_nominal) / (1 + i) − 1",
+            Basis::Nominal => "r_nominal = (1 + r_real) · (1 + i) − 1",
+        };
+        (
+            f.to_owned(),
+            Some(Text::new(
+                "exact Fisher relation, not r ≈ n − i",
+                "精确费雪公式，而非 r ≈ n − i",
+            )),
+        )
+    };
+    steps.push(TraceStep {
+        id: "conventions.discount_rate".into(),
+        title: Text::new("discount rate applied", "采用的折现率"),
+        formula,
+        inputs: rate_inputs,
+        result: rate.normalize().to_string(),
+        unit: "1/year".into(),
+        note,
+    });
+    let timing_formula = match conv.timing {
+        Timing::EndOfYear => "DF_p = 1 / (1 + r)^p, p = period index",
+        Timing::MidYear => "DF_p = 1 / (1 + r)^(p − 0.5) for p ≥ 1",
+        Timing::BeginningOfYear => "DF_p = 1 / (1 + r)^(p − 1) for p ≥ 1",
+    };
+    steps.push(TraceStep {
+        id: "conventions.discount_factors".into(),
+        title: Text::new(
+            "discount factors (see the yearly table)",
+            "折现系数（见逐年表）",
+        ),
+        formula: timing_formula.into(),
+        inputs: vec![TraceInput::new(
+            "r",
+            rate.normalize(),
+            "1/year",
+            "computed:conventions.discount_rate",
+        )],
+        result: "years[].discount_factor".into(),
+        unit: "1".into(),
+        note: Some(match conv.first_year {
+            FirstYear::Undiscounted => Text::new(
+                "the first year is the base date (p = 0), undiscounted",
+                "首年为基准日（p = 0），不折现",
+            ),
+            FirstYear::Discounted => Text::new(
+                "the first year is discounted one period (p = 1)",
+                "首年折现一期（p = 1）",
+            ),
+        }),
+    });
+    steps.push(TraceStep {
+        id: "financial.npv".into(),
+        title: Text::new("financial net present value (FNPV)", "财务净现值 (FNPV)"),
+        formula: "NPV = Σ_y net_y · DF_y".into(),
+        inputs: vec![
+            TraceInput::new("net_y", "years[].net", cur, "computed:yearly table"),
+            TraceInput::new(
+                "DF_y",
+                "years[].discount_factor",
+                "1",
+                "computed:conventions.discount_factors",
+            ),
+        ],
+        result: fin.npv.to_string(),
+        unit: cur.into(),
+        note: None,
+    });
+    let irr_note = fin
+        .irr
+        .reason
+        .as_ref()
+        .map(|r| Text::new(r.clone(), r.clone()));
+    steps.push(TraceStep {
+        id: "financial.irr".into(),
+        title: Text::new(
+            "financial internal rate of return (FIRR), every root",
+            "财务内部收益率 (FIRR)，全部解",
+        ),
+        formula: "Σ_y net_y · (1 + IRR)^(−p_y) = 0, every real root above −100 %".into(),
+        inputs: vec![TraceInput::new(
+            "net_y",
+            "years[].net",
+            cur,
+            "computed:yearly table",
+        )],
+        result: format!(
+            "roots [{}], {} selected",
+            fin.irr
+                .roots
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            fin.irr
+                .selected
+                .map(|r| r.to_string())
+                .unwrap_or_else(|| "none".into())
+        ),
+        unit: "1/year".into(),
+        note: irr_note,
+    });
+    steps.push(TraceStep {
+        id: "financial.mirr".into(),
+        title: Text::new(
+            "modified internal rate of return (MIRR)",
+            "修正内部收益率 (MIRR)",
+        ),
+        formula: "MIRR = (FV of inflows at r_reinvest / −PV of outflows at r_finance)^(1/N) − 1"
+            .into(),
+        inputs: vec![
+            TraceInput::new(
+                "r_finance",
+                conv.finance_rate.normalize(),
+                "1/year",
+                "input:/finance/finance_rate (default: discount rate)",
+            ),
+            TraceInput::new(
+                "r_reinvest",
+                conv.reinvest_rate.normalize(),
+                "1/year",
+                "input:/finance/reinvest_rate (default: discount rate)",
+            ),
+        ],
+        result: figure_text(&fin.mirr),
+        unit: "1/year".into(),
+        note: None,
+    });
+    for (id, p, en, zh) in [
+        (
+            "financial.payback",
+            &fin.payback,
+            "simple payback",
+            "静态投资回收期",
+        ),
+        (
+            "financial.discounted_payback",
+            &fin.discounted_payback,
+            "discounted payback (from the base date)",
+            "动态投资回收期（自基准日折现）",
+        ),
+    ] {
+        steps.push(TraceStep {
+            id: id.into(),
+            title: Text::new(en, zh),
+            formula:
+                "T = first year with cumulative ≥ 0; interpolated = (T − 1) + |cum_(T−1)| / flow_T"
+                    .into(),
+            inputs: vec![TraceInput::new(
+                "cum_y",
+                if id.ends_with("discounted_payback") {
+                    "years[].cumulative_discounted"
+                } else {
+                    "years[].cumulative"
+                },
+                cur,
+                "computed:yearly table",
+            )],
+            result: match (p.year, p.interpolated) {
+                (Some(y), Some(i)) => format!("year index {y}, interpolated {i}"),
+                _ => "not reached".into(),
+            },
+            unit: "years".into(),
+            note: p
+                .finding
+                .as_ref()
+                .map(|f| Text::new(f.message.clone(), f.message.clone())),
+        });
+    }
+    steps.push(TraceStep {
+        id: "lifecycle_cost.total".into(),
+        title: Text::new("lifecycle cost (LCC)", "全生命周期成本 (LCC)"),
+        formula: "LCC = I + Repl − Res + E + W + OM&R (present values)".into(),
+        inputs: vec![
+            TraceInput::new("I", lcc.investment, cur, "computed:PV of investment"),
+            TraceInput::new("Repl", lcc.replacement, cur, "computed:PV of replacements"),
+            TraceInput::new(
+                "Res",
+                lcc.residual_value,
+                cur,
+                "computed:PV of residual value",
+            ),
+            TraceInput::new("E", lcc.energy, cur, "computed:PV of energy"),
+            TraceInput::new("W", lcc.water, cur, "computed:PV of water"),
+            TraceInput::new(
+                "OM&R",
+                lcc.operation_maintenance,
+                cur,
+                "computed:PV of operation and maintenance",
+            ),
+        ],
+        result: lcc.total.to_string(),
+        unit: cur.into(),
+        note: None,
+    });
+    steps.push(TraceStep {
+        id: "lifecycle_cost.equivalent_annual_cost".into(),
+        title: Text::new("equivalent annual cost (EAC)", "等额年成本 (EAC)"),
+        formula: "EAC = LCC / Σ_(p≥1) DF_p  (= LCC · CRF for a constant rate)".into(),
+        inputs: vec![TraceInput::new(
+            "LCC",
+            lcc.total,
+            cur,
+            "computed:lifecycle_cost.total",
+        )],
+        result: lcc.equivalent_annual_cost.to_string(),
+        unit: format!("{cur}/year"),
+        note: None,
+    });
+    if let Some(c) = &lcc.comparison {
+        steps.push(TraceStep {
+            id: "lifecycle_cost.comparison".into(),
+            title: Text::new("net savings, SIR and AIRR against the base case", "相对基准方案的净节约、SIR 与 AIRR"),
+            formula: "NS = LCC_base − LCC; SIR = ΔPV(E + W + OM&R) / ΔPV(I + Repl − Res); AIRR = (1 + r)·SIR^(1/N) − 1".into(),
+            inputs: vec![
+                TraceInput::new("LCC_base", c.base_case_total, cur, "computed:base case"),
+                TraceInput::new("LCC", lcc.total, cur, "computed:lifecycle_cost.total"),
+                TraceInput::new("r", conv.reinvest_rate.normalize(), "1/year", "input:/finance/reinvest_rate (default: discount rate)"),
+            ],
+            result: format!("NS {}, SIR {}, AIRR {}", c.net_savings, figure_text(&c.sir), figure_text(&c.airr)),
+            unit: cur.into(),
+            note: None,
+        });
+    }
+    for l in &lcc.levelised {
+        steps.push(TraceStep {
+            id: format!("lifecycle_cost.levelised.{}", l.quantity),
+            title: l.label.clone(),
+            formula: "LC = LCC / Σ_y q_y · DF_y (quantities discounted too)".into(),
+            inputs: vec![
+                TraceInput::new("LCC", lcc.total, cur, "computed:lifecycle_cost.total"),
+                TraceInput::new(
+                    "q_y",
+                    format!("quantities.{}", l.quantity),
+                    "",
+                    format!("input:/quantities/{}", l.quantity),
+                ),
+            ],
+            result: figure_text(&l.value),
+            unit: format!("{cur}/unit"),
+            note: None,
+        });
+    }
+    steps
+}
+
+fn figure_text(f: &Figure<Decimal>) -> String {
+    match f {
+        Figure::Value(v) => v.to_string(),
+        Figure::None { finding } => format!("none: {}", finding.message),
+    }
+}

@@ -1,0 +1,699 @@
+//! The project: the public input contract of the appraisal (`ProjectInput`), its validation
+//! and its expansion into yearly series.
+//!
+//! Calendar years on input, period indices inside: year `y` is period `p = y − start_year`
+//! (first year undiscounted, the default) or `p = y − start_year + 1` (first year discounted
+//! one period, as the spreadsheet `NPV()` and China's 2006 method, whose base point is the
+//! start of the first construction year). The study period covers the construction years
+//! and then `analysis_years` operating years.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::discount::Timing;
+use crate::error::{Error, Result};
+use crate::num::{add, mul, powi};
+
+/// The longest analysis period accepted, in operating years.
+pub const MAX_ANALYSIS_YEARS: u32 = 200;
+
+/// One urban green project, as a finance officer describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectInput {
+    /// A stable identifier, unique within a portfolio, e.g. `cn-dz-led-01`.
+    pub id: String,
+    /// A human name, e.g. "LED street lighting, district 3".
+    pub name: String,
+    /// City, e.g. "Dezhou".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Country, ISO 3166-1 alpha-2, e.g. `CN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Region or grid region, e.g. `north_china`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Currency of every amount, ISO 4217, e.g. `CNY` or `EUR`.
+    pub currency: String,
+    /// The year whose prices the amounts are stated in (constant prices when `basis` is real).
+    pub price_base_year: i32,
+    /// The urban sector.
+    pub sector: Sector,
+    /// The activity within the sector, e.g. `street_lighting_led`.
+    pub activity: String,
+    /// Start, construction and analysis period, and timing within the year.
+    pub timeline: Timeline,
+    /// Discount rate and price basis of the financial view.
+    pub finance: FinanceInput,
+    /// Cash-flow lines of the project.
+    #[serde(default)]
+    pub cash_flows: Vec<CashFlowLine>,
+    /// Components with a service life: they generate their investment, replacements and
+    /// residual value.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<Asset>,
+    /// The alternative the project replaces (business as usual), for lifecycle-cost comparison.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_case: Option<BaseCase>,
+    /// The economic (social) view: social discount rate, shadow carbon price, avoided damages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economic: Option<EconomicInput>,
+    /// Physical quantities by name; the unit is part of the name (`_mwh`, `_m3`, `_tco2e`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub quantities: BTreeMap<String, QuantityLine>,
+    /// Evidence for taxonomy criteria, by field name (e.g. `cn_lighting_products_compliant`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub evidence: BTreeMap<String, EvidenceValue>,
+}
+
+/// The urban sectors of EU–China eco-city cooperation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sector {
+    /// Green buildings: new construction, renovation, acquisition.
+    Buildings,
+    /// Green transport: public transport, vehicles, cycling, charging.
+    Transport,
+    /// Public and street lighting.
+    Lighting,
+    /// Renewable energy such as rooftop PV.
+    Energy,
+    /// District heating and cooling.
+    Heating,
+    /// Water supply.
+    Water,
+    /// Wastewater collection and treatment.
+    Wastewater,
+    /// Solid waste.
+    Waste,
+    /// Flood prevention and sponge city.
+    FloodProtection,
+    /// Low-carbon planning, urban greening and anything else.
+    Other,
+}
+
+/// The time model of a project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Timeline {
+    /// First year of construction (the base year).
+    pub start_year: i32,
+    /// Years of construction, at least 1.
+    #[serde(default = "one")]
+    pub construction_years: u32,
+    /// Operating years after construction, 1 to 200.
+    pub analysis_years: u32,
+    /// Where within each year flows occur (after the first period).
+    #[serde(default)]
+    pub timing: Timing,
+    /// Whether the first year's flows are undiscounted (default) or discounted one period.
+    #[serde(default)]
+    pub first_year: FirstYear,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// How the first year of the study period is discounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FirstYear {
+    /// The first year's flows sit at the base date, t = 0 (appraisal practice, FEMP).
+    #[default]
+    Undiscounted,
+    /// The first year's flows are discounted one period (spreadsheet `NPV()`; China 2006 method).
+    Discounted,
+}
+
+/// Whether amounts are in constant prices of the price base year or in current prices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Constant prices of `price_base_year`; discount with a real rate.
+    #[default]
+    Real,
+    /// Current (inflated) prices; discount with a nominal rate.
+    Nominal,
+}
+
+/// The financial discounting of a project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinanceInput {
+    /// The discount rate, e.g. `"0.06"`; give this or `discount_preset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_rate: Option<Decimal>,
+    /// A discount schedule from the data registry, e.g. `uk-green-book-2022-declining`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_preset: Option<String>,
+    /// The price basis of the cash flows.
+    #[serde(default)]
+    pub basis: Basis,
+    /// The basis the discount rate is stated in, when it differs from `basis`; it is then
+    /// converted by the exact Fisher relation, which needs `inflation`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_basis: Option<Basis>,
+    /// General inflation per year, for real ↔ nominal conversion.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inflation: Option<Decimal>,
+    /// MIRR finance rate (default: the discount rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finance_rate: Option<Decimal>,
+    /// MIRR and AIRR reinvestment rate (default: the discount rate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reinvest_rate: Option<Decimal>,
+}
+
+/// What a cash-flow line is, which fixes its sign and its lifecycle-cost component.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    /// Initial investment (outflow, negative).
+    Investment,
+    /// Replacement of components (outflow, negative).
+    Replacement,
+    /// Operation, maintenance and repair (outflow, negative).
+    OperationMaintenance,
+    /// Energy cost (outflow, negative).
+    Energy,
+    /// Water cost (outflow, negative).
+    Water,
+    /// Revenue such as fares or tariffs (inflow, positive).
+    Revenue,
+    /// Cost savings such as avoided energy bills (inflow, positive).
+    Savings,
+    /// Grants and subsidies received (inflow, positive; a transfer, left out of the economic view).
+    Grant,
+    /// Residual value at the end of the study period (inflow, positive).
+    ResidualValue,
+    /// Anything else, either sign.
+    Other,
+}
+
+impl Category {
+    /// All categories, in reporting order.
+    pub const ALL: [Category; 10] = [
+        Category::Investment,
+        Category::Replacement,
+        Category::OperationMaintenance,
+        Category::Energy,
+        Category::Water,
+        Category::Revenue,
+        Category::Savings,
+        Category::Grant,
+        Category::ResidualValue,
+        Category::Other,
+    ];
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Investment => "investment",
+            Category::Replacement => "replacement",
+            Category::OperationMaintenance => "operation_maintenance",
+            Category::Energy => "energy",
+            Category::Water => "water",
+            Category::Revenue => "revenue",
+            Category::Savings => "savings",
+            Category::Grant => "grant",
+            Category::ResidualValue => "residual_value",
+            Category::Other => "other",
+        }
+    }
+
+    /// The sign a line of this category must have: −1 outflow, +1 inflow, 0 either.
+    pub fn sign(self) -> i8 {
+        match self {
+            Category::Investment
+            | Category::Replacement
+            | Category::OperationMaintenance
+            | Category::Energy
+            | Category::Water => -1,
+            Category::Revenue | Category::Savings | Category::Grant | Category::ResidualValue => 1,
+            Category::Other => 0,
+        }
+    }
+
+    fn index(self) -> usize {
+        Category::ALL.iter().position(|c| *c == self).unwrap_or(9)
+    }
+}
+
+/// One cash-flow line: an amount in one year or in every year of a range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CashFlowLine {
+    /// What the line is.
+    pub category: Category,
+    /// A short description, e.g. "LED luminaires".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// The single year of the flow; give this or `years`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// First and last year (inclusive) of a recurring flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<[i32; 2]>,
+    /// The amount per year in `price_base_year` prices; outflows negative, inflows positive.
+    pub amount: Decimal,
+    /// Escalation per year from the price base year: the amount in year `y` is
+    /// `amount · (1 + escalation)^(y − price_base_year)` (NIST Handbook 135 convention).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Decimal>,
+}
+
+/// A component with a service life (NIST Handbook 135, ISO 15686-5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Asset {
+    /// What it is, e.g. "LED luminaires".
+    pub name: String,
+    /// Cost of one installation in `price_base_year` prices, a positive number.
+    pub cost: Decimal,
+    /// Year of the first installation (an investment flow).
+    pub year: i32,
+    /// Service life in years; also the replacement cycle.
+    pub service_life_years: u32,
+    /// Replace at the end of each service life within the study period. Absent: replace
+    /// whenever a cycle ends inside the period. `true` insists on replacement, so a cycle
+    /// longer than the period is an error; `false` never replaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replace: Option<bool>,
+    /// Escalation of its cost per year from the price base year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<Decimal>,
+}
+
+/// The alternative the project is compared with in the lifecycle-cost comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BaseCase {
+    /// Its cash-flow lines (same categories and years as the project).
+    #[serde(default)]
+    pub cash_flows: Vec<CashFlowLine>,
+    /// Its components with service lives.
+    #[serde(default)]
+    pub assets: Vec<Asset>,
+}
+
+/// The economic (social) view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EconomicInput {
+    /// The social discount rate; give this or `discount_preset`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_rate: Option<Decimal>,
+    /// A social discount preset from the data registry, e.g. `cn-ndrc-2006-sdr-8`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_preset: Option<String>,
+    /// A shadow carbon price path from the data registry, e.g. `eib-2021-shadow-carbon`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carbon_price_path: Option<String>,
+    /// Per-year overrides of the carbon price path, in the path's currency and prices.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carbon_price_overrides: Vec<YearValue>,
+    /// Units of project currency per unit of the path's currency (e.g. CNY per EUR).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exchange_rate: Option<Decimal>,
+    /// Price level of the project's price base year over the path's price base year, in the
+    /// path's currency (e.g. 1.25 for 25 % inflation from 2016 to 2025).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deflator: Option<Decimal>,
+    /// Emissions avoided per year, tonnes CO2e (until the emissions calculators provide them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emissions_avoided_tco2e: Option<QuantityLine>,
+    /// Other economic benefits (e.g. time savings, health), as cash-flow lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub benefits: Vec<CashFlowLine>,
+}
+
+/// A value for one year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct YearValue {
+    /// The year.
+    pub year: i32,
+    /// The value.
+    pub value: Decimal,
+}
+
+/// A physical quantity in one year or each year of a range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuantityLine {
+    /// The single year; give this or `years`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// First and last year (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<[i32; 2]>,
+    /// The quantity per year, zero or more, in the unit the name carries.
+    pub value: Decimal,
+}
+
+/// Evidence for a taxonomy criterion: a yes/no, a number or a text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum EvidenceValue {
+    /// Evidence provided and true, or false.
+    Bool(bool),
+    /// A measured or declared figure.
+    Number(Decimal),
+    /// A code or a label.
+    Text(String),
+}
+
+/// The study period resolved from a [`Timeline`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    /// First calendar year.
+    pub first_year: i32,
+    /// Last calendar year.
+    pub last_year: i32,
+    /// Period index of the first year (0 or 1).
+    pub offset: u32,
+}
+
+impl Period {
+    /// Number of calendar years in the study period.
+    pub fn len(&self) -> usize {
+        (self.last_year - self.first_year + 1) as usize
+    }
+
+    /// Always false: a period has at least one year.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// The highest period index, for discount factors.
+    pub fn periods(&self) -> u32 {
+        self.len() as u32 - 1 + self.offset
+    }
+
+    /// Index into the yearly arrays of calendar year `y`, if inside the period.
+    pub fn index(&self, y: i32) -> Option<usize> {
+        (self.first_year..=self.last_year)
+            .contains(&y)
+            .then(|| (y - self.first_year) as usize)
+    }
+}
+
+impl Timeline {
+    /// Validates the time model and resolves the study period.
+    pub fn period(&self) -> Result<Period> {
+        if self.construction_years == 0 {
+            return Err(Error::invalid(
+                "/timeline/construction_years",
+                "at least one construction year is needed",
+            ));
+        }
+        if self.analysis_years == 0 || self.analysis_years > MAX_ANALYSIS_YEARS {
+            return Err(Error::invalid(
+                "/timeline/analysis_years",
+                format!(
+                    "the analysis period must be 1 to {MAX_ANALYSIS_YEARS} operating years, got {}",
+                    self.analysis_years
+                ),
+            ));
+        }
+        if !(1800..=2500).contains(&self.start_year) {
+            return Err(Error::invalid(
+                "/timeline/start_year",
+                format!("{} is not a plausible start year", self.start_year),
+            ));
+        }
+        let span = (self.construction_years + self.analysis_years) as i32;
+        Ok(Period {
+            first_year: self.start_year,
+            last_year: self.start_year + span - 1,
+            offset: match self.first_year {
+                FirstYear::Undiscounted => 0,
+                FirstYear::Discounted => 1,
+            },
+        })
+    }
+}
+
+/// Yearly amounts by category over the study period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearlyFlows {
+    /// `by_category[c][i]`: category `Category::ALL[c]` in year index `i`.
+    pub by_category: [Vec<Decimal>; 10],
+}
+
+impl YearlyFlows {
+    fn zeros(n: usize) -> Self {
+        YearlyFlows {
+            by_category: std::array::from_fn(|_| vec![Decimal::ZERO; n]),
+        }
+    }
+
+    /// The series of one category.
+    pub fn of(&self, c: Category) -> &[Decimal] {
+        &self.by_category[c.index()]
+    }
+
+    /// Net flow per year (sum over categories).
+    pub fn net(&self) -> Result<Vec<Decimal>> {
+        let n = self.by_category[0].len();
+        let mut net = vec![Decimal::ZERO; n];
+        for series in &self.by_category {
+            for (acc, v) in net.iter_mut().zip(series) {
+                *acc = add(*acc, *v, "net flow")?;
+            }
+        }
+        Ok(net)
+    }
+
+    fn add_at(&mut self, c: Category, i: usize, v: Decimal) -> Result<()> {
+        let slot = &mut self.by_category[c.index()][i];
+        *slot = add(*slot, v, "yearly amount")?;
+        Ok(())
+    }
+}
+
+fn escalation_factor(
+    escalation: Option<Decimal>,
+    year: i32,
+    price_base_year: i32,
+    pointer: &str,
+) -> Result<Decimal> {
+    let Some(e) = escalation else {
+        return Ok(Decimal::ONE);
+    };
+    if e <= Decimal::NEGATIVE_ONE {
+        return Err(Error::invalid(
+            pointer,
+            "escalation must be greater than -1",
+        ));
+    }
+    powi(
+        add(Decimal::ONE, e, "1 + escalation")?,
+        i64::from(year - price_base_year),
+        "escalation factor",
+    )
+}
+
+/// Years a line covers, checked against the study period.
+pub(crate) fn line_years(
+    year: Option<i32>,
+    years: Option<[i32; 2]>,
+    period: &Period,
+    pointer: &str,
+) -> Result<std::ops::RangeInclusive<i32>> {
+    let range = match (year, years) {
+        (Some(y), None) => y..=y,
+        (None, Some([a, b])) if a <= b => a..=b,
+        (None, Some([a, b])) => {
+            return Err(Error::invalid(
+                format!("{pointer}/years"),
+                format!("the first year {a} is after the last year {b}"),
+            ));
+        }
+        (Some(_), Some(_)) => {
+            return Err(Error::invalid(
+                format!("{pointer}/year"),
+                "give either year or years, not both",
+            ));
+        }
+        (None, None) => {
+            return Err(Error::missing(
+                format!("{pointer}/year"),
+                "give the year of the flow, or years: [first, last]",
+            ));
+        }
+    };
+    for y in [*range.start(), *range.end()] {
+        if period.index(y).is_none() {
+            let field = if year.is_some() { "year" } else { "years" };
+            return Err(Error::invalid(
+                format!("{pointer}/{field}"),
+                format!(
+                    "{y} is outside the study period {}–{}",
+                    period.first_year, period.last_year
+                ),
+            ));
+        }
+    }
+    Ok(range)
+}
+
+/// Expands cash-flow lines and assets into yearly series by category.
+pub(crate) fn expand(
+    lines: &[CashFlowLine],
+    assets: &[Asset],
+    period: &Period,
+    price_base_year: i32,
+    pointer: &str,
+) -> Result<YearlyFlows> {
+    let mut flows = YearlyFlows::zeros(period.len());
+    for (i, line) in lines.iter().enumerate() {
+        let at = format!("{pointer}/cash_flows/{i}");
+        let sign = line.category.sign();
+        if (sign < 0 && line.amount > Decimal::ZERO) || (sign > 0 && line.amount < Decimal::ZERO) {
+            let (what, how) = if sign < 0 {
+                ("an outflow", "negative")
+            } else {
+                ("an inflow", "positive")
+            };
+            return Err(Error::invalid(
+                format!("{at}/amount"),
+                format!(
+                    "{} is {what}: enter it as a {how} amount",
+                    line.category.as_str()
+                ),
+            ));
+        }
+        for y in line_years(line.year, line.years, period, &at)? {
+            let factor = escalation_factor(
+                line.escalation,
+                y,
+                price_base_year,
+                &format!("{at}/escalation"),
+            )?;
+            let idx = period.index(y).expect("checked by line_years");
+            flows.add_at(
+                line.category,
+                idx,
+                mul(line.amount, factor, "escalated amount")?,
+            )?;
+        }
+    }
+    for (i, asset) in assets.iter().enumerate() {
+        expand_asset(
+            asset,
+            period,
+            price_base_year,
+            &format!("{pointer}/assets/{i}"),
+            &mut flows,
+        )?;
+    }
+    Ok(flows)
+}
+
+/// An asset's installation, replacements on its cycle and residual value at the end of the
+/// study period, prorated linearly by remaining service life (NIST Handbook 135).
+fn expand_asset(
+    asset: &Asset,
+    period: &Period,
+    price_base_year: i32,
+    at: &str,
+    flows: &mut YearlyFlows,
+) -> Result<()> {
+    if asset.cost < Decimal::ZERO {
+        return Err(Error::invalid(
+            format!("{at}/cost"),
+            "the cost of an asset is a positive number",
+        ));
+    }
+    if asset.service_life_years == 0 {
+        return Err(Error::invalid(
+            format!("{at}/service_life_years"),
+            "the service life must be at least one year",
+        ));
+    }
+    let Some(first) = period.index(asset.year) else {
+        return Err(Error::invalid(
+            format!("{at}/year"),
+            format!(
+                "{} is outside the study period {}–{}",
+                asset.year, period.first_year, period.last_year
+            ),
+        ));
+    };
+    let life = asset.service_life_years as usize;
+    if asset.replace == Some(true) && life >= period.len() - first {
+        // An explicit request that cannot be honoured is almost always a typing error in the
+        // period or the life; say so rather than silently booking no replacement.
+        return Err(Error::invalid(
+            format!("{at}/service_life_years"),
+            format!(
+                "the replacement cycle of {life} years is longer than the {} years left in the study period: no replacement would occur; leave replace out or check the period",
+                period.len() - first - 1
+            ),
+        ));
+    }
+    let cost_in = |idx: usize| -> Result<Decimal> {
+        let y = period.first_year + idx as i32;
+        mul(
+            asset.cost,
+            escalation_factor(
+                asset.escalation,
+                y,
+                price_base_year,
+                &format!("{at}/escalation"),
+            )?,
+            "asset cost",
+        )
+    };
+    flows.add_at(Category::Investment, first, -cost_in(first)?)?;
+    let mut installed = first;
+    if asset.replace != Some(false) {
+        let mut next = first + life;
+        while next < period.len() {
+            flows.add_at(Category::Replacement, next, -cost_in(next)?)?;
+            installed = next;
+            next += life;
+        }
+    }
+    // An asset installed in year k enters service at the end of year k and is replaced at
+    // k + life; by the end of the study period it has served (last index − k) years.
+    let used = period.len() - 1 - installed;
+    if used < life {
+        let remaining = Decimal::from((life - used) as u64);
+        let fraction = remaining / Decimal::from(life as u64);
+        let last = period.len() - 1;
+        flows.add_at(
+            Category::ResidualValue,
+            last,
+            mul(cost_in(installed)?, fraction, "residual value")?,
+        )?;
+    }
+    Ok(())
+}
+
+/// Expands a quantity line into yearly values (zero elsewhere); negative values are errors.
+pub(crate) fn expand_quantity(
+    line: &QuantityLine,
+    period: &Period,
+    pointer: &str,
+) -> Result<Vec<Decimal>> {
+    if line.value < Decimal::ZERO {
+        return Err(Error::invalid(
+            format!("{pointer}/value"),
+            format!("a physical quantity cannot be negative, got {}", line.value),
+        ));
+    }
+    let mut series = vec![Decimal::ZERO; period.len()];
+    for y in line_years(line.year, line.years, period, pointer)? {
+        series[period.index(y).expect("checked by line_years")] = line.value;
+    }
+    Ok(series)
+}

@@ -1,0 +1,444 @@
+//! `greenlight appraise`: appraise one project or a batch of projects from a JSON file.
+//!
+//! The file holds one project object, an array of projects, or `{"projects": [...]}`. Each
+//! project is read and appraised on its own, so a bad project is reported with its reason
+//! and never stops the others.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure, appraise};
+use greenlight_core::project::ProjectInput;
+use greenlight_core::roots::RootFlag;
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::Outcome;
+use crate::text::{Lang, money, percent};
+
+/// Arguments of `greenlight appraise`.
+#[derive(Debug, Args)]
+pub(crate) struct AppraiseCommand {
+    /// A project JSON file (one project, an array, or {"projects": [...]}); `-` for stdin.
+    file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Show the working behind every figure, step by step.
+    #[arg(long)]
+    explain: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A summary table per project.
+    Table,
+    /// The full appraisal as JSON (schema: schemas/appraisal-output.schema.json).
+    Json,
+}
+
+/// The JSON output of `greenlight appraise`: one entry per input project, in input order.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct AppraisalOutput {
+    /// One entry per project.
+    pub(crate) results: Vec<ProjectOutcome>,
+}
+
+/// The appraisal of one project, or why it could not be appraised.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct ProjectOutcome {
+    /// Position in the input, from 0.
+    pub(crate) index: usize,
+    /// The project id, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) id: Option<String>,
+    /// The appraisal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) appraisal: Option<Appraisal>,
+    /// What is wrong with the project, each with its JSON pointer.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) errors: Vec<InputError>,
+}
+
+/// One problem with the input.
+#[derive(Debug, Serialize, JsonSchema)]
+pub(crate) struct InputError {
+    /// Machine code.
+    pub(crate) code: String,
+    /// JSON pointer into the input file.
+    pub(crate) pointer: String,
+    /// What is wrong.
+    pub(crate) message: String,
+}
+
+pub(crate) fn run(cmd: AppraiseCommand, lang: Lang) -> anyhow::Result<Outcome> {
+    let text = if cmd.file.as_os_str() == "-" {
+        io::read_to_string(io::stdin())?
+    } else {
+        std::fs::read_to_string(&cmd.file)
+            .with_context(|| format!("cannot read {}", cmd.file.display()))?
+    };
+    let output = match appraise_text(&text, cmd.explain) {
+        Ok(output) => output,
+        Err(e) => {
+            eprintln!("greenlight appraise: {}: {}", cmd.file.display(), e.message);
+            return Ok(Outcome::Rejected);
+        }
+    };
+    let mut out = io::stdout().lock();
+    match cmd.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &output)?;
+            writeln!(out)?;
+        }
+        Format::Table => {
+            for r in &output.results {
+                match &r.appraisal {
+                    Some(a) => {
+                        write_table(&mut out, a, lang)?;
+                        if cmd.explain {
+                            write_explain(&mut out, a, lang)?;
+                        }
+                    }
+                    None => {
+                        writeln!(
+                            out,
+                            "#{} {}: {}",
+                            r.index,
+                            r.id.as_deref().unwrap_or("?"),
+                            lang.pick("not appraised", "未评估")
+                        )?;
+                    }
+                }
+            }
+        }
+    }
+    let mut rejected = false;
+    for r in &output.results {
+        for e in &r.errors {
+            rejected = true;
+            eprintln!(
+                "greenlight appraise: {}: {}: {}",
+                cmd.file.display(),
+                e.pointer,
+                e.message
+            );
+        }
+    }
+    Ok(if rejected {
+        Outcome::Rejected
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Appraises every project in a JSON text; a problem with the text as a whole is an error.
+pub(crate) fn appraise_text(text: &str, explain: bool) -> Result<AppraisalOutput, InputError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| InputError {
+        code: "invalid_json".into(),
+        pointer: String::new(),
+        message: format!("not valid JSON: {e}"),
+    })?;
+    let (items, base): (Vec<Value>, &str) = match value {
+        Value::Array(items) => (items, ""),
+        Value::Object(mut map) if map.contains_key("projects") => match map.remove("projects") {
+            Some(Value::Array(items)) => (items, "/projects"),
+            _ => {
+                return Err(InputError {
+                    code: "invalid_request".into(),
+                    pointer: "/projects".into(),
+                    message: "projects must be an array".into(),
+                });
+            }
+        },
+        other => (vec![other], "#single"),
+    };
+    let options = AppraisalOptions { trace: explain };
+    let results = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let prefix = if base == "#single" {
+                String::new()
+            } else {
+                format!("{base}/{index}")
+            };
+            appraise_value(index, item, &prefix, &options)
+        })
+        .collect();
+    Ok(AppraisalOutput { results })
+}
+
+fn appraise_value(
+    index: usize,
+    item: Value,
+    prefix: &str,
+    options: &AppraisalOptions,
+) -> ProjectOutcome {
+    let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
+    let mut track = serde_path_to_error::Track::new();
+    let parsed = ProjectInput::deserialize_tracked(&item, &mut track);
+    let input = match parsed {
+        Ok(input) => input,
+        Err(message) => {
+            let pointer = format!("{prefix}{}", crate::calc::pointer_of(&track.path()));
+            return ProjectOutcome {
+                index,
+                id,
+                appraisal: None,
+                errors: vec![InputError {
+                    code: "invalid_request".into(),
+                    pointer,
+                    message,
+                }],
+            };
+        }
+    };
+    match appraise(&input, options) {
+        Ok(a) => ProjectOutcome {
+            index,
+            id,
+            appraisal: Some(a),
+            errors: Vec::new(),
+        },
+        Err(e) => ProjectOutcome {
+            index,
+            id,
+            appraisal: None,
+            errors: vec![InputError {
+                code: e.code.as_str().into(),
+                pointer: format!("{prefix}{}", e.pointer),
+                message: e.message,
+            }],
+        },
+    }
+}
+
+trait DeserializeTracked: Sized {
+    fn deserialize_tracked(
+        value: &Value,
+        track: &mut serde_path_to_error::Track,
+    ) -> Result<Self, String>;
+}
+
+impl DeserializeTracked for ProjectInput {
+    fn deserialize_tracked(
+        value: &Value,
+        track: &mut serde_path_to_error::Track,
+    ) -> Result<Self, String> {
+        use serde::Deserialize;
+        ProjectInput::deserialize(serde_path_to_error::Deserializer::new(value, track))
+            .map_err(|e| e.to_string())
+    }
+}
+
+fn flag_text(flag: RootFlag, lang: Lang) -> &'static str {
+    match flag {
+        RootFlag::None => lang.pick("no IRR", "无内部收益率"),
+        RootFlag::Unique => lang.pick("unique", "唯一解"),
+        RootFlag::Multiple => lang.pick("several roots: judge by NPV", "多个解：以净现值判断"),
+    }
+}
+
+fn figure_percent(f: &Figure<Decimal>) -> String {
+    match f {
+        Figure::Value(v) => percent(*v),
+        Figure::None { finding } => format!("— ({})", finding.message),
+    }
+}
+
+fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+    let p = &a.project;
+    let c = &a.conventions;
+    let cur = p.currency.as_str();
+    writeln!(out, "{}  {}", p.id, p.name)?;
+    writeln!(
+        out,
+        "  {} {}–{} · {} {} {} · {} {} · {}",
+        lang.pick("study period", "计算期"),
+        c.study_period[0],
+        c.study_period[1],
+        cur,
+        p.price_base_year,
+        lang.pick("prices", "年价格"),
+        lang.pick("discount rate", "折现率"),
+        percent(c.discount_rate.rate_for_year(1)),
+        serde_json::to_value(c.timing)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+    )?;
+    let f = &a.financial;
+    let row =
+        |out: &mut dyn Write, label: &str, value: String| writeln!(out, "  {label:<34} {value}");
+    row(
+        out,
+        lang.pick("NPV", "财务净现值 FNPV"),
+        format!("{} {cur}", money(f.npv)),
+    )?;
+    let irr = match f.irr.selected {
+        Some(r) => format!("{} ({})", percent(r), flag_text(f.irr.flag, lang)),
+        None => format!("— ({})", flag_text(f.irr.flag, lang)),
+    };
+    row(out, lang.pick("IRR", "财务内部收益率 FIRR"), irr)?;
+    if f.irr.roots.len() > 1 {
+        let roots: Vec<String> = f.irr.roots.iter().map(|r| percent(*r)).collect();
+        row(out, lang.pick("  all roots", "  全部解"), roots.join(", "))?;
+    }
+    row(
+        out,
+        lang.pick("MIRR", "修正内部收益率 MIRR"),
+        figure_percent(&f.mirr),
+    )?;
+    for (label, pb) in [
+        (lang.pick("payback", "静态投资回收期"), &f.payback),
+        (
+            lang.pick("discounted payback", "动态投资回收期"),
+            &f.discounted_payback,
+        ),
+    ] {
+        let text = match (pb.year, pb.interpolated) {
+            (Some(y), Some(i)) => format!(
+                "{} {y} ({} {})",
+                lang.pick("year", "第"),
+                lang.pick("interpolated", "插值"),
+                i.round_dp(2)
+            ),
+            _ => pb
+                .finding
+                .as_ref()
+                .map_or_else(String::new, |f| f.message.clone()),
+        };
+        row(out, label, text)?;
+    }
+    let bcr = match &f.benefit_cost {
+        Figure::Value(b) => format!(
+            "{} ({} {})",
+            b.bcr.round_dp(4),
+            lang.pick("net", "净"),
+            b.net_bcr.round_dp(4)
+        ),
+        Figure::None { finding } => finding.message.clone(),
+    };
+    row(out, lang.pick("benefit–cost ratio", "效益费用比 BCR"), bcr)?;
+    let l = &a.lifecycle_cost;
+    row(
+        out,
+        lang.pick("lifecycle cost (LCC)", "全生命周期成本 LCC"),
+        format!("{} {cur}", money(l.total)),
+    )?;
+    row(
+        out,
+        lang.pick("equivalent annual cost", "等额年成本"),
+        format!("{} {cur}", money(l.equivalent_annual_cost)),
+    )?;
+    if let Some(cmp) = &l.comparison {
+        row(
+            out,
+            lang.pick("net savings vs base case", "相对基准方案净节约"),
+            format!("{} {cur}", money(cmp.net_savings)),
+        )?;
+        let sir = match &cmp.sir {
+            Figure::Value(v) => v.round_dp(4).to_string(),
+            Figure::None { finding } => finding.message.clone(),
+        };
+        row(out, "SIR", sir)?;
+        row(out, "AIRR", figure_percent(&cmp.airr))?;
+    }
+    for lv in &l.levelised {
+        let label = match lang {
+            Lang::En => lv.label.en.as_str(),
+            Lang::Zh => lv.label.zh.as_str(),
+        };
+        let v = match &lv.value {
+            Figure::Value(v) => format!("{} {cur}/{}", money(*v), unit_of(&lv.quantity)),
+            Figure::None { finding } => finding.message.clone(),
+        };
+        row(out, label, v)?;
+    }
+    writeln!(
+        out,
+        "  {} {}",
+        lang.pick("input", "输入"),
+        a.provenance.input_hash
+    )
+}
+
+/// The unit carried at the end of a quantity's name, e.g. `mwh` → `MWh`.
+fn unit_of(name: &str) -> String {
+    let suffix = name.rsplit('_').next().unwrap_or(name);
+    match suffix {
+        "mwh" => "MWh".into(),
+        "kwh" => "kWh".into(),
+        "gj" => "GJ".into(),
+        "m3" => "m³".into(),
+        "tco2e" => "tCO2e".into(),
+        "t" => "t".into(),
+        other => other.into(),
+    }
+}
+
+fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "  {}", lang.pick("Yearly table", "逐年现金流量表"))?;
+    writeln!(
+        out,
+        "  {:>6} {:>3} {:>12} {:>16} {:>16} {:>16} {:>18}",
+        lang.pick("year", "年份"),
+        "p",
+        "DF",
+        lang.pick("net", "净现金流"),
+        lang.pick("discounted", "折现值"),
+        lang.pick("cumulative", "累计"),
+        lang.pick("cum. discounted", "累计折现"),
+    )?;
+    for y in &a.years {
+        writeln!(
+            out,
+            "  {:>6} {:>3} {:>12} {:>16} {:>16} {:>16} {:>18}",
+            y.year,
+            y.period,
+            y.discount_factor.round_dp(8),
+            money(y.net),
+            money(y.discounted_net),
+            money(y.cumulative),
+            money(y.cumulative_discounted)
+        )?;
+    }
+    for (i, s) in a.trace.iter().enumerate() {
+        let title = match lang {
+            Lang::En => &s.title.en,
+            Lang::Zh => &s.title.zh,
+        };
+        writeln!(out)?;
+        writeln!(out, "  {}. {title}", i + 1)?;
+        writeln!(out, "     {}: {}", lang.pick("formula", "公式"), s.formula)?;
+        for inp in &s.inputs {
+            writeln!(
+                out,
+                "     {} = {} {}  [{}]",
+                inp.name, inp.value, inp.unit, inp.source
+            )?;
+        }
+        writeln!(
+            out,
+            "     {}: {} {}",
+            lang.pick("result", "结果"),
+            s.result,
+            s.unit
+        )?;
+        if let Some(n) = &s.note {
+            writeln!(
+                out,
+                "     {}: {}",
+                lang.pick("note", "说明"),
+                if lang == Lang::En { &n.en } else { &n.zh }
+            )?;
+        }
+    }
+    writeln!(out)
+}
