@@ -9,13 +9,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure, appraise};
-use greenlight_core::project::ProjectInput;
+use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure};
+use greenlight_core::batch::appraise_json_text;
 use greenlight_core::roots::RootFlag;
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
-use serde::Serialize;
-use serde_json::Value;
 
 use crate::Outcome;
 use crate::text::{Lang, money, percent};
@@ -37,42 +34,8 @@ pub(crate) struct AppraiseCommand {
 enum Format {
     /// A summary table per project.
     Table,
-    /// The full appraisal as JSON (schema: schemas/appraisal-output.schema.json).
+    /// The full appraisal as JSON (schema: core/schemas/appraisal-output.schema.json).
     Json,
-}
-
-/// The JSON output of `greenlight appraise`: one entry per input project, in input order.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct AppraisalOutput {
-    /// One entry per project.
-    pub(crate) results: Vec<ProjectOutcome>,
-}
-
-/// The appraisal of one project, or why it could not be appraised.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct ProjectOutcome {
-    /// Position in the input, from 0.
-    pub(crate) index: usize,
-    /// The project id, when it could be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) id: Option<String>,
-    /// The appraisal.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) appraisal: Option<Appraisal>,
-    /// What is wrong with the project, each with its JSON pointer.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub(crate) errors: Vec<InputError>,
-}
-
-/// One problem with the input.
-#[derive(Debug, Serialize, JsonSchema)]
-pub(crate) struct InputError {
-    /// Machine code.
-    pub(crate) code: String,
-    /// JSON pointer into the input file.
-    pub(crate) pointer: String,
-    /// What is wrong.
-    pub(crate) message: String,
 }
 
 pub(crate) fn run(cmd: AppraiseCommand, lang: Lang) -> anyhow::Result<Outcome> {
@@ -82,7 +45,7 @@ pub(crate) fn run(cmd: AppraiseCommand, lang: Lang) -> anyhow::Result<Outcome> {
         std::fs::read_to_string(&cmd.file)
             .with_context(|| format!("cannot read {}", cmd.file.display()))?
     };
-    let output = match appraise_text(&text, cmd.explain) {
+    let output = match appraise_json_text(&text, &AppraisalOptions { trace: cmd.explain }) {
         Ok(output) => output,
         Err(e) => {
             eprintln!("greenlight appraise: {}: {}", cmd.file.display(), e.message);
@@ -134,106 +97,6 @@ pub(crate) fn run(cmd: AppraiseCommand, lang: Lang) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Success
     })
-}
-
-/// Appraises every project in a JSON text; a problem with the text as a whole is an error.
-pub(crate) fn appraise_text(text: &str, explain: bool) -> Result<AppraisalOutput, InputError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| InputError {
-        code: "invalid_json".into(),
-        pointer: String::new(),
-        message: format!("not valid JSON: {e}"),
-    })?;
-    let (items, base): (Vec<Value>, &str) = match value {
-        Value::Array(items) => (items, ""),
-        Value::Object(mut map) if map.contains_key("projects") => match map.remove("projects") {
-            Some(Value::Array(items)) => (items, "/projects"),
-            _ => {
-                return Err(InputError {
-                    code: "invalid_request".into(),
-                    pointer: "/projects".into(),
-                    message: "projects must be an array".into(),
-                });
-            }
-        },
-        other => (vec![other], "#single"),
-    };
-    let options = AppraisalOptions { trace: explain };
-    let results = items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            let prefix = if base == "#single" {
-                String::new()
-            } else {
-                format!("{base}/{index}")
-            };
-            appraise_value(index, item, &prefix, &options)
-        })
-        .collect();
-    Ok(AppraisalOutput { results })
-}
-
-fn appraise_value(
-    index: usize,
-    item: Value,
-    prefix: &str,
-    options: &AppraisalOptions,
-) -> ProjectOutcome {
-    let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
-    let mut track = serde_path_to_error::Track::new();
-    let parsed = ProjectInput::deserialize_tracked(&item, &mut track);
-    let input = match parsed {
-        Ok(input) => input,
-        Err(message) => {
-            let pointer = format!("{prefix}{}", crate::calc::pointer_of(&track.path()));
-            return ProjectOutcome {
-                index,
-                id,
-                appraisal: None,
-                errors: vec![InputError {
-                    code: "invalid_request".into(),
-                    pointer,
-                    message,
-                }],
-            };
-        }
-    };
-    match appraise(&input, options) {
-        Ok(a) => ProjectOutcome {
-            index,
-            id,
-            appraisal: Some(a),
-            errors: Vec::new(),
-        },
-        Err(e) => ProjectOutcome {
-            index,
-            id,
-            appraisal: None,
-            errors: vec![InputError {
-                code: e.code.as_str().into(),
-                pointer: format!("{prefix}{}", e.pointer),
-                message: e.message,
-            }],
-        },
-    }
-}
-
-trait DeserializeTracked: Sized {
-    fn deserialize_tracked(
-        value: &Value,
-        track: &mut serde_path_to_error::Track,
-    ) -> Result<Self, String>;
-}
-
-impl DeserializeTracked for ProjectInput {
-    fn deserialize_tracked(
-        value: &Value,
-        track: &mut serde_path_to_error::Track,
-    ) -> Result<Self, String> {
-        use serde::Deserialize;
-        ProjectInput::deserialize(serde_path_to_error::Deserializer::new(value, track))
-            .map_err(|e| e.to_string())
-    }
 }
 
 fn flag_text(flag: RootFlag, lang: Lang) -> &'static str {

@@ -183,24 +183,13 @@ pub(crate) fn parse_request(name: &str, args: Map<String, Value>) -> Result<Calc
     let value = Value::Object(args);
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(&value, &mut track);
-    CalcRequest::from_args(name, de)
-        .map_err(|e| Problem::new("invalid_request", pointer_of(&track.path()), e.to_string()))
-}
-
-pub(crate) fn pointer_of(path: &serde_path_to_error::Path) -> String {
-    use serde_path_to_error::Segment;
-    let mut pointer = String::new();
-    for segment in path.iter() {
-        match segment {
-            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
-            Segment::Map { key } => {
-                pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
-            }
-            Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
-            Segment::Unknown => {}
-        }
-    }
-    pointer
+    CalcRequest::from_args(name, de).map_err(|e| {
+        Problem::new(
+            "invalid_request",
+            greenlight_core::batch::pointer_of(&track.path()),
+            e.to_string(),
+        )
+    })
 }
 
 /// Answers one batch line.

@@ -12,6 +12,7 @@
 //! - [`calc`]: the calculator contract shared by the CLI and the HTTP service.
 
 pub mod appraisal;
+pub mod batch;
 pub mod calc;
 pub mod dated;
 pub mod discount;

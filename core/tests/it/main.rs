@@ -1,7 +1,9 @@
 //! Integration tests of `greenlight-core`: one binary, one module per concern.
 
+mod appraisal;
 mod bad_input;
 // mod golden;
 mod properties;
 mod published;
+mod schemas;
 mod support;

@@ -1,0 +1,151 @@
+//! Appraising a batch of projects from JSON: each project is read and appraised on its own,
+//! so one bad project is reported with its reason and never stops the others. Shared by the
+//! CLI and the HTTP service.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::appraisal::{Appraisal, AppraisalOptions, appraise};
+use crate::project::ProjectInput;
+
+/// The answer for a batch: one entry per input project, in input order.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct AppraisalOutput {
+    /// One entry per project.
+    pub results: Vec<ProjectOutcome>,
+}
+
+/// The appraisal of one project, or why it could not be appraised.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ProjectOutcome {
+    /// Position in the input, from 0.
+    pub index: usize,
+    /// The project id, when it could be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The appraisal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appraisal: Option<Appraisal>,
+    /// What is wrong with the project, each with its JSON pointer into the input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<InputError>,
+}
+
+/// One problem with the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct InputError {
+    /// Machine code: `invalid_json`, `invalid_request`, `invalid_argument`, `missing_argument`,
+    /// `overflow`.
+    pub code: String,
+    /// JSON pointer into the input document.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Appraises every project in a JSON text holding one project, an array of projects, or
+/// `{"projects": [...]}`. Pointers are relative to that text. A text that is not JSON, or
+/// whose `projects` is not an array, is an error of the whole batch.
+pub fn appraise_json_text(
+    text: &str,
+    options: &AppraisalOptions,
+) -> Result<AppraisalOutput, InputError> {
+    let value: Value = serde_json::from_str(text).map_err(|e| InputError {
+        code: "invalid_json".into(),
+        pointer: String::new(),
+        message: format!("not valid JSON: {e}"),
+    })?;
+    appraise_json(value, options)
+}
+
+/// As [`appraise_json_text`], from parsed JSON.
+pub fn appraise_json(
+    value: Value,
+    options: &AppraisalOptions,
+) -> Result<AppraisalOutput, InputError> {
+    let (items, base): (Vec<Value>, Option<&str>) = match value {
+        Value::Array(items) => (items, Some("")),
+        Value::Object(mut map) if map.contains_key("projects") => match map.remove("projects") {
+            Some(Value::Array(items)) => (items, Some("/projects")),
+            _ => {
+                return Err(InputError {
+                    code: "invalid_request".into(),
+                    pointer: "/projects".into(),
+                    message: "projects must be an array of project objects".into(),
+                });
+            }
+        },
+        other => (vec![other], None),
+    };
+    let results = items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let prefix = base.map_or_else(String::new, |b| format!("{b}/{index}"));
+            appraise_value(index, &item, &prefix, options)
+        })
+        .collect();
+    Ok(AppraisalOutput { results })
+}
+
+/// Reads one project, naming the JSON pointer of the first problem.
+pub fn parse_project(value: &Value) -> Result<ProjectInput, InputError> {
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_path_to_error::Deserializer::new(value, &mut track);
+    ProjectInput::deserialize(de).map_err(|e| InputError {
+        code: "invalid_request".into(),
+        pointer: pointer_of(&track.path()),
+        message: e.to_string(),
+    })
+}
+
+/// A `serde_path_to_error` path as a JSON pointer (`/cash_flows/3/amount`).
+pub fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                pointer.push_str(&format!("/{}", key.replace('~', "~0").replace('/', "~1")))
+            }
+            Segment::Enum { variant } => pointer.push_str(&format!("/{variant}")),
+            Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+fn appraise_value(
+    index: usize,
+    item: &Value,
+    prefix: &str,
+    options: &AppraisalOptions,
+) -> ProjectOutcome {
+    let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
+    let outcome = parse_project(item).and_then(|input| {
+        appraise(&input, options).map_err(|e| InputError {
+            code: e.code.as_str().into(),
+            pointer: e.pointer,
+            message: e.message,
+        })
+    });
+    match outcome {
+        Ok(a) => ProjectOutcome {
+            index,
+            id,
+            appraisal: Some(a),
+            errors: Vec::new(),
+        },
+        Err(mut e) => {
+            e.pointer = format!("{prefix}{}", e.pointer);
+            ProjectOutcome {
+                index,
+                id,
+                appraisal: None,
+                errors: vec![e],
+            }
+        }
+    }
+}
