@@ -10,6 +10,8 @@
 //! - [`dated`]: dates, day counts, XNPV and XIRR.
 //! - [`tvm`]: PMT, PV, FV and RATE as spreadsheets define them.
 //! - [`calc`]: the calculator contract shared by the CLI and the HTTP service.
+//! - [`financing`]: loan schedules, DSCR, equity returns and the EU funding-gap grant.
+//! - [`flood`]: expected annual damage from a damage–exceedance curve, and damage avoided.
 
 pub mod appraisal;
 pub mod batch;
