@@ -9,6 +9,10 @@ use crate::discount::{
     DiscountRate, Timing, discount_factors, nominal_from_real, real_from_nominal,
 };
 use crate::error::{Error, Result};
+use crate::financing::{
+    DebtSchedule, Dscr, EquityReturns, FundingGap, FundingGapInput, debt_schedule, dscr,
+    equity_returns, funding_gap,
+};
 use crate::metrics::{
     BenefitCost, Finding, Payback, airr, benefit_cost, irr, mirr, payback, present_value, sir,
 };
@@ -40,6 +44,9 @@ pub struct Appraisal {
     pub financial: FinancialView,
     /// Lifecycle cost (ISO 15686-5, NIST Handbook 135).
     pub lifecycle_cost: LifecycleCost,
+    /// Loan, debt service, DSCR, equity IRR and funding gap, when financing is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub financing: Option<FinancingView>,
     /// The working behind each figure (empty unless asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<TraceStep>,
@@ -224,6 +231,26 @@ pub struct LevelisedCost {
     pub label: Text,
     /// `LCC / Σ quantityₜ·DFₜ`, in currency per unit of the quantity.
     pub value: Figure<Decimal>,
+}
+
+/// The financing view.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct FinancingView {
+    /// The loan's debt schedule, by year index.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loan: Option<DebtSchedule>,
+    /// Debt-service cover by year: CFADS / debt service, with CFADS = revenue + savings +
+    /// other − operation and maintenance − energy − water (before investment, replacement,
+    /// grants and residual value).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dscr: Option<Dscr>,
+    /// Equity flows and IRR beside the project IRR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equity: Option<EquityReturns>,
+    /// EU funding gap: `R = (DIC − DNR)/DIC`, decision amount and grant, at the project's
+    /// financial discount rate; cost savings count as revenue (Reg. 480/2014 Art. 15).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub funding_gap: Option<FundingGap>,
 }
 
 /// The resolved discounting of a project.
@@ -475,6 +502,10 @@ pub fn appraise(input: &ProjectInput, options: &AppraisalOptions) -> Result<Appr
         });
     }
 
+    let financing = match &input.financing {
+        None => None,
+        Some(fi) => Some(financing_view(fi, &flows, &net, &factors, &period, rate1)?),
+    };
     let lifecycle_cost = LifecycleCost {
         investment: parts.investment,
         replacement: parts.replacement,
@@ -529,8 +560,81 @@ pub fn appraise(input: &ProjectInput, options: &AppraisalOptions) -> Result<Appr
         years,
         financial,
         lifecycle_cost,
+        financing,
         trace,
         provenance: Provenance::new(input_hash(input), Vec::new()),
+    })
+}
+
+fn sum_series(parts: &[&[Decimal]], n: usize) -> Result<Vec<Decimal>> {
+    let mut out = vec![Decimal::ZERO; n];
+    for series in parts {
+        for (acc, v) in out.iter_mut().zip(series.iter()) {
+            *acc = add(*acc, *v, "yearly sum")?;
+        }
+    }
+    Ok(out)
+}
+
+fn financing_view(
+    fi: &crate::project::FinancingInput,
+    flows: &YearlyFlows,
+    net: &[Decimal],
+    factors: &[Decimal],
+    period: &Period,
+    guess: Decimal,
+) -> Result<FinancingView> {
+    let n = period.len();
+    let investment_total = -flows
+        .of(Category::Investment)
+        .iter()
+        .try_fold(Decimal::ZERO, |a, v| add(a, *v, "total investment"))?;
+    let (mut loan, mut cover, mut equity) = (None, None, None);
+    if let Some(l) = &fi.loan {
+        let schedule = debt_schedule(l, investment_total, (n - 1) as u32)?;
+        let cfads = sum_series(
+            &[
+                flows.of(Category::Revenue),
+                flows.of(Category::Savings),
+                flows.of(Category::Other),
+                flows.of(Category::OperationMaintenance),
+                flows.of(Category::Energy),
+                flows.of(Category::Water),
+            ],
+            n,
+        )?;
+        cover = Some(dscr(&cfads, &schedule)?);
+        equity = Some(equity_returns(net, &schedule, guess)?);
+        loan = Some(schedule);
+    }
+    let gap = match &fi.funding_gap {
+        None => None,
+        Some(settings) => {
+            let pv = |cs: &[Category]| -> Result<Decimal> {
+                let series = sum_series(&cs.iter().map(|c| flows.of(*c)).collect::<Vec<_>>(), n)?;
+                present_value(&series, factors)
+            };
+            let input = FundingGapInput {
+                discounted_investment_cost: -pv(&[Category::Investment])?,
+                discounted_revenues: pv(&[Category::Revenue, Category::Savings])?,
+                discounted_operating_costs: -pv(&[
+                    Category::OperationMaintenance,
+                    Category::Energy,
+                    Category::Water,
+                    Category::Replacement,
+                ])?,
+                discounted_residual_value: pv(&[Category::ResidualValue])?,
+                eligible_cost: settings.eligible_cost.unwrap_or(investment_total),
+                max_cofinancing_rate: settings.max_cofinancing_rate,
+            };
+            Some(funding_gap(&input)?)
+        }
+    };
+    Ok(FinancingView {
+        loan,
+        dscr: cover,
+        equity,
+        funding_gap: gap,
     })
 }
 

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discount::Timing;
 use crate::error::{Error, Result};
+use crate::financing::Loan;
 use crate::num::{add, mul, powi};
 
 /// The longest analysis period accepted, in operating years.
@@ -59,6 +60,9 @@ pub struct ProjectInput {
     /// The alternative the project replaces (business as usual), for lifecycle-cost comparison.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_case: Option<BaseCase>,
+    /// Loan financing (debt service, DSCR, equity IRR) and the EU funding-gap method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub financing: Option<FinancingInput>,
     /// The economic (social) view: social discount rate, shadow carbon price, avoided damages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub economic: Option<EconomicInput>,
@@ -301,6 +305,29 @@ pub struct BaseCase {
     /// Its components with service lives.
     #[serde(default)]
     pub assets: Vec<Asset>,
+}
+
+/// How the project is financed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinancingInput {
+    /// A loan for part of the investment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loan: Option<Loan>,
+    /// The EU funding-gap method (Cohesion Policy; Reg. (EU) 480/2014 Arts 15–19).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub funding_gap: Option<FundingGapSettings>,
+}
+
+/// Settings of the funding-gap method; the present values come from the appraisal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FundingGapSettings {
+    /// Eligible cost EC (default: the undiscounted investment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eligible_cost: Option<Decimal>,
+    /// Maximum co-financing rate of the priority axis, 0–1.
+    pub max_cofinancing_rate: Decimal,
 }
 
 /// The economic (social) view.

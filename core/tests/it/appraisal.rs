@@ -354,3 +354,100 @@ fn a_bad_project_in_a_batch_does_not_stop_the_others() {
         ErrorCode::InvalidArgument.as_str()
     );
 }
+
+// A loan of 60 % of the 1 200 000 investment at 4 %, 10 years, annuity, drawn in year 0:
+// payment = 720 000 · 0.04 / (1 − 1.04^−10) = 88 769.479917698286205100307…;
+// DSCR year 1 = (180 000 · 1.01² − 15 000) / payment = 1.899504200726786403169486…;
+// equity flows = net + 720 000 in year 0 − payment in years 1–10; equity IRR (mpmath
+// findroot) = 0.15799140871145615823274755…
+#[test]
+fn a_loan_gives_debt_service_dscr_and_equity_irr() {
+    let mut v = example();
+    v["financing"] = json!({"loan": {"share": "0.6", "rate": "0.04", "tenor_years": 10, "repayment": "annuity"}});
+    let a = run(&v);
+    let f = a.financing.as_ref().expect("a financing view");
+    let loan = f.loan.as_ref().expect("a loan");
+    assert_close(
+        "payment",
+        loan.years[1].debt_service,
+        d("88769.479917698286205100307"),
+        d("1e-18"),
+    );
+    let cover = f.dscr.as_ref().expect("DSCR");
+    assert_close(
+        "DSCR 1",
+        cover.years[1].dscr.expect("a ratio"),
+        d("1.899504200726786403169486"),
+        d("1e-20"),
+    );
+    let equity = f.equity.as_ref().expect("equity");
+    assert_close(
+        "equity IRR",
+        equity.equity_irr.selected.expect("an IRR"),
+        d("0.15799140871145615823274755"),
+        d("1e-20"),
+    );
+}
+
+// EU funding gap, hand calculation at 4 % over 2026–2046: investment 10 000 000 in 2026,
+// tariffs 900 000 and O&M 400 000 a year 2027–2046, residual value 2 000 000 in 2046.
+// DNR = PV(revenue) − PV(O&M) + PV(residual) = 7 707 937.064886429174591125994…;
+// R = (DIC − DNR)/DIC = 0.229206293511357082540887400…; DA = EC·R = 2 292 062.935113570825408874…;
+// grant = DA · 0.85 = 1 948 253.494846535201597542904…
+#[test]
+fn the_funding_gap_method_gives_the_eu_grant() {
+    let v = json!({
+        "id": "eu-wwtp", "name": "Wastewater plant upgrade", "currency": "EUR", "price_base_year": 2025,
+        "sector": "wastewater", "activity": "wastewater_treatment",
+        "timeline": {"start_year": 2026, "analysis_years": 20},
+        "finance": {"discount_rate": "0.04"},
+        "cash_flows": [
+            {"category": "investment", "year": 2026, "amount": "-10000000"},
+            {"category": "revenue", "years": [2027, 2046], "amount": "900000"},
+            {"category": "operation_maintenance", "years": [2027, 2046], "amount": "-400000"},
+            {"category": "residual_value", "year": 2046, "amount": "2000000"}
+        ],
+        "financing": {"funding_gap": {"max_cofinancing_rate": "0.85"}}
+    });
+    let a = run(&v);
+    let gap = a
+        .financing
+        .as_ref()
+        .and_then(|f| f.funding_gap.as_ref())
+        .expect("a funding gap");
+    assert_close(
+        "DNR",
+        gap.discounted_net_revenue,
+        d("7707937.064886429174591125994"),
+        d("1e-18"),
+    );
+    assert_close(
+        "R",
+        gap.rate,
+        d("0.229206293511357082540887400"),
+        d("1e-24"),
+    );
+    assert_close(
+        "DA",
+        gap.decision_amount,
+        d("2292062.935113570825408874"),
+        d("1e-17"),
+    );
+    assert_close(
+        "grant",
+        gap.eu_grant,
+        d("1948253.494846535201597542904"),
+        d("1e-17"),
+    );
+}
+
+#[test]
+fn a_loan_longer_than_the_period_is_rejected() {
+    let (code, pointer, _) = error_of(|v| {
+        v["financing"] = json!({"loan": {"amount": "500000", "rate": "0.04", "tenor_years": 20, "repayment": "linear"}});
+    });
+    assert_eq!(
+        (code.as_str(), pointer.as_str()),
+        ("invalid_argument", "/financing/loan/tenor_years")
+    );
+}
