@@ -7,6 +7,7 @@
 //! error).
 
 mod appraise;
+mod bench;
 mod calc;
 mod text;
 
@@ -32,6 +33,8 @@ struct Cli {
 enum Command {
     /// Appraise projects from a JSON file: NPV, IRR, MIRR, payback, lifecycle cost.
     Appraise(appraise::AppraiseCommand),
+    /// Portfolio benchmark: appraise a seeded synthetic portfolio and report throughput.
+    Bench(bench::BenchCommand),
     /// Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback.
     Calc(Box<calc::CalcCommand>),
 }
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Appraise(cmd) => appraise::run(cmd, cli.lang),
+        Command::Bench(cmd) => bench::run(cmd),
         Command::Calc(cmd) => calc::run(*cmd, cli.lang),
     };
     match result {
