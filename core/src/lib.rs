@@ -10,6 +10,7 @@
 //! - [`dated`]: dates, day counts, XNPV and XIRR.
 //! - [`tvm`]: PMT, PV, FV and RATE as spreadsheets define them.
 //! - [`calc`]: the calculator contract shared by the CLI and the HTTP service.
+//! - [`registry`]: versioned reference data (discount presets, shadow carbon prices) with provenance.
 
 pub mod calc;
 pub mod dated;
