@@ -33,13 +33,24 @@ fn with_decommissioning() -> Vec<Decimal> {
 #[divan::bench]
 fn npv_31_values(b: Bencher) {
     let values = conventional();
-    b.bench(|| npv(black_box(Decimal::new(6, 2)), black_box(&values), NpvConvention::T0));
+    b.bench(|| {
+        npv(
+            black_box(Decimal::new(6, 2)),
+            black_box(&values),
+            NpvConvention::T0,
+        )
+    });
 }
 
 #[divan::bench]
 fn npv_31_values_with_shared_factors(b: Bencher) {
     let values = conventional();
-    let factors = discount_factors(&DiscountRate::constant(Decimal::new(6, 2)), Timing::EndOfYear, 30).expect("factors");
+    let factors = discount_factors(
+        &DiscountRate::constant(Decimal::new(6, 2)),
+        Timing::EndOfYear,
+        30,
+    )
+    .expect("factors");
     b.bench(|| present_value(black_box(&values), black_box(&factors)));
 }
 
@@ -64,13 +75,27 @@ fn mirr_31_values(b: Bencher) {
 #[divan::bench]
 fn discounted_payback_31_values(b: Bencher) {
     let values = conventional();
-    let factors = discount_factors(&DiscountRate::constant(Decimal::new(6, 2)), Timing::EndOfYear, 30).expect("factors");
+    let factors = discount_factors(
+        &DiscountRate::constant(Decimal::new(6, 2)),
+        Timing::EndOfYear,
+        30,
+    )
+    .expect("factors");
     b.bench(|| payback(black_box(&values), Some(&factors)));
 }
 
 #[divan::bench]
 fn xirr_31_dated_values(b: Bencher) {
     let values = conventional();
-    let dates: Vec<Date> = (0..31).map(|i| Date::new(2026 + i, 3, 15).expect("date")).collect();
-    b.bench(|| xirr(black_box(&values), black_box(&dates), Decimal::new(1, 1), DayCount::Act365F));
+    let dates: Vec<Date> = (0..31)
+        .map(|i| Date::new(2026 + i, 3, 15).expect("date"))
+        .collect();
+    b.bench(|| {
+        xirr(
+            black_box(&values),
+            black_box(&dates),
+            Decimal::new(1, 1),
+            DayCount::Act365F,
+        )
+    });
 }

@@ -7,7 +7,21 @@ use crate::{greenlight, stderr, stdout};
 
 #[test]
 fn npv_for_people_shows_the_rounded_figure_and_the_convention() {
-    let out = greenlight(&["calc", "npv", "--rate", "0.1", "--convention", "spreadsheet", "-10000", "3000", "4200", "6800"], "");
+    let out = greenlight(
+        &[
+            "calc",
+            "npv",
+            "--rate",
+            "0.1",
+            "--convention",
+            "spreadsheet",
+            "-10000",
+            "3000",
+            "4200",
+            "6800",
+        ],
+        "",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("1188.44"), "{text}");
@@ -16,21 +30,38 @@ fn npv_for_people_shows_the_rounded_figure_and_the_convention() {
 
 #[test]
 fn irr_for_people_lists_every_root_in_chinese() {
-    let out = greenlight(&["--lang", "zh", "calc", "irr", "-50", "-100", "600", "300", "-100"], "");
+    let out = greenlight(
+        &[
+            "--lang", "zh", "calc", "irr", "-50", "-100", "600", "300", "-100",
+        ],
+        "",
+    );
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("多个解"), "{text}");
-    assert!(text.contains("-76.8895%") && text.contains("185.4418%"), "{text}");
+    assert!(
+        text.contains("-76.8895%") && text.contains("185.4418%"),
+        "{text}"
+    );
 }
 
 #[test]
 fn irr_as_json_carries_roots_flag_and_selected() {
-    let out = greenlight(&["calc", "irr", "--json", "-70000", "12000", "15000", "18000", "21000", "26000"], "");
+    let out = greenlight(
+        &[
+            "calc", "irr", "--json", "-70000", "12000", "15000", "18000", "21000", "26000",
+        ],
+        "",
+    );
     assert!(out.status.success());
     let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON output");
     assert_eq!(v["fn"], "irr");
     assert_eq!(v["flag"], "unique");
-    let selected: f64 = v["selected"].as_str().expect("rates are strings").parse().expect("a number");
+    let selected: f64 = v["selected"]
+        .as_str()
+        .expect("rates are strings")
+        .parse()
+        .expect("a number");
     assert!((selected - 0.0866).abs() < 5e-5);
     assert_eq!(v["roots"].as_array().map(Vec::len), Some(1));
 }
@@ -38,7 +69,15 @@ fn irr_as_json_carries_roots_flag_and_selected() {
 #[test]
 fn xirr_takes_amount_at_date_pairs() {
     let out = greenlight(
-        &["calc", "xirr", "-10000@2008-01-01", "2750@2008-03-01", "4250@2008-10-30", "3250@2009-02-15", "2750@2009-04-01"],
+        &[
+            "calc",
+            "xirr",
+            "-10000@2008-01-01",
+            "2750@2008-03-01",
+            "4250@2008-10-30",
+            "3250@2009-02-15",
+            "2750@2009-04-01",
+        ],
         "",
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -74,24 +113,58 @@ fn batch_answers_every_line_in_order_and_a_bad_line_never_stops_it() {
     .join("\n");
     let out = greenlight(&["calc", "--batch", "-"], &input);
     assert_eq!(out.status.code(), Some(3), "some lines are errors");
-    let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).expect("each answer is JSON")).collect();
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each answer is JSON"))
+        .collect();
     assert_eq!(lines.len(), 13, "one answer per input line");
     for (i, answer) in lines.iter().enumerate() {
         assert_eq!(answer["line"], i + 1);
     }
     let code = |i: usize| lines[i]["error"]["code"].as_str().unwrap_or("").to_owned();
-    let pointer = |i: usize| lines[i]["error"]["pointer"].as_str().unwrap_or("").to_owned();
-    assert!(lines[0]["result"]["value"].as_str().expect("value").starts_with("1188.443412335"));
-    assert_eq!(lines[1]["result"]["roots"], serde_json::json!(["0.1", "0.2"]));
+    let pointer = |i: usize| {
+        lines[i]["error"]["pointer"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert!(
+        lines[0]["result"]["value"]
+            .as_str()
+            .expect("value")
+            .starts_with("1188.443412335")
+    );
+    assert_eq!(
+        lines[1]["result"]["roots"],
+        serde_json::json!(["0.1", "0.2"])
+    );
     assert_eq!(lines[1]["result"]["flag"], "multiple");
     assert_eq!(code(2), "invalid_json");
-    assert_eq!((code(3), pointer(3)), ("invalid_argument".into(), "/rate".into()));
+    assert_eq!(
+        (code(3), pointer(3)),
+        ("invalid_argument".into(), "/rate".into())
+    );
     assert_eq!(code(4), "invalid_request");
-    assert_eq!((code(5), pointer(5)), ("invalid_request".into(), "/fn".into()));
-    assert_eq!((code(6), pointer(6)), ("invalid_argument".into(), "/nper".into()));
-    assert_eq!((code(7), pointer(7)), ("invalid_request".into(), "/extra".into()));
-    assert_eq!((code(8), pointer(8)), ("invalid_argument".into(), "/dates/1".into()));
-    assert_eq!((code(9), pointer(9)), ("invalid_request".into(), "/values/0".into()));
+    assert_eq!(
+        (code(5), pointer(5)),
+        ("invalid_request".into(), "/fn".into())
+    );
+    assert_eq!(
+        (code(6), pointer(6)),
+        ("invalid_argument".into(), "/nper".into())
+    );
+    assert_eq!(
+        (code(7), pointer(7)),
+        ("invalid_request".into(), "/extra".into())
+    );
+    assert_eq!(
+        (code(8), pointer(8)),
+        ("invalid_argument".into(), "/dates/1".into())
+    );
+    assert_eq!(
+        (code(9), pointer(9)),
+        ("invalid_request".into(), "/values/0".into())
+    );
     assert_eq!(lines[10]["result"]["finding"]["code"], "no_negative_flow");
     assert_eq!(code(11), "invalid_request");
     assert_eq!(lines[12]["result"]["value"], "1000");
@@ -104,10 +177,18 @@ fn json_numbers_are_read_by_their_shortest_decimal_form() {
     let input = "{\"fn\":\"npv\",\"rate\":0.1,\"values\":[-100,110.1]}\n{\"fn\":\"npv\",\"rate\":\"0.1\",\"values\":[\"-100\",\"110.1\"]}\n";
     let out = greenlight(&["calc", "--batch", "-"], input);
     assert!(out.status.success());
-    let lines: Vec<Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
     assert_eq!(lines[0]["result"]["value"], lines[1]["result"]["value"]);
     // −100 + 110.1/1.1 = 0.090909…
-    assert!(lines[0]["result"]["value"].as_str().expect("value").starts_with("0.0909090909090909"));
+    assert!(
+        lines[0]["result"]["value"]
+            .as_str()
+            .expect("value")
+            .starts_with("0.0909090909090909")
+    );
 }
 
 #[test]

@@ -14,8 +14,15 @@ pub(crate) fn greenlight(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the greenlight binary starts");
-    child.stdin.take().expect("stdin is piped").write_all(stdin.as_bytes()).expect("stdin accepts the input");
-    child.wait_with_output().expect("the greenlight binary finishes")
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin.as_bytes())
+        .expect("stdin accepts the input");
+    child
+        .wait_with_output()
+        .expect("the greenlight binary finishes")
 }
 
 /// Standard output as text.

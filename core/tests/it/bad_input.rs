@@ -18,18 +18,44 @@ fn dates(list: &[&str]) -> Vec<Date> {
 #[test]
 fn rate_at_minus_one_hundred_percent_is_rejected() {
     let err = npv(d("-1"), &ds(&["-100", "110"]), NpvConvention::T0).unwrap_err();
-    assert_eq!((err.code, err.pointer.as_str()), (ErrorCode::InvalidArgument, "/rate"));
+    assert_eq!(
+        (err.code, err.pointer.as_str()),
+        (ErrorCode::InvalidArgument, "/rate")
+    );
     let err = npv(d("-1.5"), &ds(&["-100", "110"]), NpvConvention::T0).unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidArgument);
-    assert!(mirr(&ds(&["-100", "110"]), d("-1"), d("0.1")).unwrap_err().pointer == "/finance_rate");
-    assert!(pmt(d("-1"), d("10"), d("100"), Decimal::ZERO, PaymentTiming::End).is_err());
+    assert!(
+        mirr(&ds(&["-100", "110"]), d("-1"), d("0.1"))
+            .unwrap_err()
+            .pointer
+            == "/finance_rate"
+    );
+    assert!(
+        pmt(
+            d("-1"),
+            d("10"),
+            d("100"),
+            Decimal::ZERO,
+            PaymentTiming::End
+        )
+        .is_err()
+    );
 }
 
 #[test]
 fn empty_series_is_a_missing_argument() {
-    assert_eq!(npv(d("0.1"), &[], NpvConvention::T0).unwrap_err().code, ErrorCode::MissingArgument);
-    assert_eq!(irr(&[], d("0.1")).unwrap_err().code, ErrorCode::MissingArgument);
-    assert_eq!(payback(&[], None).unwrap_err().code, ErrorCode::MissingArgument);
+    assert_eq!(
+        npv(d("0.1"), &[], NpvConvention::T0).unwrap_err().code,
+        ErrorCode::MissingArgument
+    );
+    assert_eq!(
+        irr(&[], d("0.1")).unwrap_err().code,
+        ErrorCode::MissingArgument
+    );
+    assert_eq!(
+        payback(&[], None).unwrap_err().code,
+        ErrorCode::MissingArgument
+    );
 }
 
 #[test]
@@ -37,13 +63,19 @@ fn all_zero_flows_have_no_irr_with_a_reason() {
     let set = irr(&ds(&["0", "0", "0"]), d("0.1")).unwrap();
     assert_eq!(set.flag, RootFlag::None);
     assert!(set.reason.unwrap().contains("every cash flow is zero"));
-    assert_eq!(npv(d("0.1"), &ds(&["0", "0"]), NpvConvention::T0).unwrap(), Decimal::ZERO);
+    assert_eq!(
+        npv(d("0.1"), &ds(&["0", "0"]), NpvConvention::T0).unwrap(),
+        Decimal::ZERO
+    );
 }
 
 #[test]
 fn one_value_is_too_few_for_a_rate() {
     let err = irr(&ds(&["-100"]), d("0.1")).unwrap_err();
-    assert_eq!((err.code, err.pointer.as_str()), (ErrorCode::MissingArgument, "/values"));
+    assert_eq!(
+        (err.code, err.pointer.as_str()),
+        (ErrorCode::MissingArgument, "/values")
+    );
     assert!(mirr(&ds(&["-100"]), d("0.1"), d("0.1")).is_err());
 }
 
@@ -51,7 +83,9 @@ fn one_value_is_too_few_for_a_rate() {
 fn single_signed_flows_have_no_irr_with_a_reason() {
     let set = irr(&ds(&["100", "200", "300"]), d("0.1")).unwrap();
     assert_eq!((set.flag, set.sign_changes), (RootFlag::None, 0));
-    let m = mirr(&ds(&["100", "200"]), d("0.1"), d("0.1")).unwrap().unwrap_err();
+    let m = mirr(&ds(&["100", "200"]), d("0.1"), d("0.1"))
+        .unwrap()
+        .unwrap_err();
     assert_eq!(m.code, "no_negative_flow");
 }
 
@@ -59,16 +93,40 @@ fn single_signed_flows_have_no_irr_with_a_reason() {
 // must equal the sorted series.
 #[test]
 fn unsorted_dates_after_the_first_give_the_sorted_result() {
-    let sorted = xnpv(d("0.09"), &ds(&["-1000", "500", "700"]), &dates(&["2020-01-01", "2020-06-01", "2021-01-01"]), DayCount::Act365F).unwrap();
-    let unsorted = xnpv(d("0.09"), &ds(&["-1000", "700", "500"]), &dates(&["2020-01-01", "2021-01-01", "2020-06-01"]), DayCount::Act365F).unwrap();
+    let sorted = xnpv(
+        d("0.09"),
+        &ds(&["-1000", "500", "700"]),
+        &dates(&["2020-01-01", "2020-06-01", "2021-01-01"]),
+        DayCount::Act365F,
+    )
+    .unwrap();
+    let unsorted = xnpv(
+        d("0.09"),
+        &ds(&["-1000", "700", "500"]),
+        &dates(&["2020-01-01", "2021-01-01", "2020-06-01"]),
+        DayCount::Act365F,
+    )
+    .unwrap();
     assert_eq!(sorted, unsorted);
 }
 
 // Flows on the same date are summed, as a spreadsheet's sum over them would be.
 #[test]
 fn duplicate_dates_are_summed() {
-    let split = xirr(&ds(&["-1000", "300", "900"]), &dates(&["2020-01-01", "2021-01-01", "2021-01-01"]), d("0.1"), DayCount::Act365F).unwrap();
-    let merged = xirr(&ds(&["-1000", "1200"]), &dates(&["2020-01-01", "2021-01-01"]), d("0.1"), DayCount::Act365F).unwrap();
+    let split = xirr(
+        &ds(&["-1000", "300", "900"]),
+        &dates(&["2020-01-01", "2021-01-01", "2021-01-01"]),
+        d("0.1"),
+        DayCount::Act365F,
+    )
+    .unwrap();
+    let merged = xirr(
+        &ds(&["-1000", "1200"]),
+        &dates(&["2020-01-01", "2021-01-01"]),
+        d("0.1"),
+        DayCount::Act365F,
+    )
+    .unwrap();
     assert_eq!(split.roots, merged.roots);
     // 2020 is a leap year: 366 days / 365 → r = 1.2^(365/366) − 1.
     assert_eq!(merged.flag, RootFlag::Unique);
@@ -76,23 +134,68 @@ fn duplicate_dates_are_summed() {
 
 #[test]
 fn a_date_before_the_first_is_rejected_with_its_index() {
-    let err = xnpv(d("0.1"), &ds(&["-100", "50", "60"]), &dates(&["2020-01-01", "2021-01-01", "2019-12-31"]), DayCount::Act365F).unwrap_err();
-    assert_eq!((err.code, err.pointer.as_str()), (ErrorCode::InvalidArgument, "/dates/2"));
+    let err = xnpv(
+        d("0.1"),
+        &ds(&["-100", "50", "60"]),
+        &dates(&["2020-01-01", "2021-01-01", "2019-12-31"]),
+        DayCount::Act365F,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.code, err.pointer.as_str()),
+        (ErrorCode::InvalidArgument, "/dates/2")
+    );
     assert!(err.message.contains("2019-12-31"));
 }
 
 #[test]
 fn values_and_dates_of_different_lengths_are_rejected() {
-    let err = xnpv(d("0.1"), &ds(&["-100", "50"]), &dates(&["2020-01-01"]), DayCount::Act365F).unwrap_err();
+    let err = xnpv(
+        d("0.1"),
+        &ds(&["-100", "50"]),
+        &dates(&["2020-01-01"]),
+        DayCount::Act365F,
+    )
+    .unwrap_err();
     assert_eq!(err.pointer, "/dates");
 }
 
 #[test]
 fn nper_zero_is_rejected_for_pmt_and_rate() {
-    let err = pmt(d("0.05"), Decimal::ZERO, d("100"), Decimal::ZERO, PaymentTiming::End).unwrap_err();
-    assert_eq!((err.code, err.pointer.as_str()), (ErrorCode::InvalidArgument, "/nper"));
-    assert!(rate(Decimal::ZERO, d("-10"), d("100"), Decimal::ZERO, PaymentTiming::End, d("0.1")).is_err());
-    assert!(rate(d("10.5"), d("-10"), d("100"), Decimal::ZERO, PaymentTiming::End, d("0.1")).is_err());
+    let err = pmt(
+        d("0.05"),
+        Decimal::ZERO,
+        d("100"),
+        Decimal::ZERO,
+        PaymentTiming::End,
+    )
+    .unwrap_err();
+    assert_eq!(
+        (err.code, err.pointer.as_str()),
+        (ErrorCode::InvalidArgument, "/nper")
+    );
+    assert!(
+        rate(
+            Decimal::ZERO,
+            d("-10"),
+            d("100"),
+            Decimal::ZERO,
+            PaymentTiming::End,
+            d("0.1")
+        )
+        .is_err()
+    );
+    assert!(
+        rate(
+            d("10.5"),
+            d("-10"),
+            d("100"),
+            Decimal::ZERO,
+            PaymentTiming::End,
+            d("0.1")
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -100,7 +203,14 @@ fn amounts_that_overflow_the_decimal_range_are_an_overflow_error() {
     let huge = Decimal::MAX;
     let err = npv(d("-0.5"), &[huge, huge], NpvConvention::T0).unwrap_err();
     assert_eq!(err.code, ErrorCode::Overflow);
-    let err = fv(d("10"), d("100"), d("-1"), Decimal::ZERO, PaymentTiming::End).unwrap_err();
+    let err = fv(
+        d("10"),
+        d("100"),
+        d("-1"),
+        Decimal::ZERO,
+        PaymentTiming::End,
+    )
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::Overflow);
 }
 
@@ -116,11 +226,31 @@ fn invalid_date_text_is_rejected() {
 fn malformed_discount_schedules_are_rejected() {
     let gap = DiscountRate::Bands {
         bands: vec![
-            RateBand { from_year: 0, to_year: Some(10), rate: d("0.035") },
-            RateBand { from_year: 12, to_year: None, rate: d("0.03") },
+            RateBand {
+                from_year: 0,
+                to_year: Some(10),
+                rate: d("0.035"),
+            },
+            RateBand {
+                from_year: 12,
+                to_year: None,
+                rate: d("0.03"),
+            },
         ],
     };
-    assert_eq!(discount_factors(&gap, Timing::EndOfYear, 20).unwrap_err().pointer, "/bands/1/from_year");
-    let bad = DiscountRate::PerYear { rates: ds(&["0.03", "-1"]) };
-    assert_eq!(discount_factors(&bad, Timing::EndOfYear, 5).unwrap_err().pointer, "/rates/1");
+    assert_eq!(
+        discount_factors(&gap, Timing::EndOfYear, 20)
+            .unwrap_err()
+            .pointer,
+        "/bands/1/from_year"
+    );
+    let bad = DiscountRate::PerYear {
+        rates: ds(&["0.03", "-1"]),
+    };
+    assert_eq!(
+        discount_factors(&bad, Timing::EndOfYear, 5)
+            .unwrap_err()
+            .pointer,
+        "/rates/1"
+    );
 }

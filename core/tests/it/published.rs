@@ -4,8 +4,8 @@
 
 use greenlight_core::dated::{Date, DayCount, days360_us, xirr, xnpv};
 use greenlight_core::discount::{
-    DiscountRate, Timing, crf, discount_factors, escalate, green_book_declining, nominal_from_real, real_from_nominal, spv,
-    upv, upv_star,
+    DiscountRate, Timing, crf, discount_factors, escalate, green_book_declining, nominal_from_real,
+    real_from_nominal, spv, upv, upv_star,
 };
 use greenlight_core::metrics::{NpvConvention, PaybackBasis, irr, mirr, npv, payback};
 use greenlight_core::roots::RootFlag;
@@ -22,7 +22,12 @@ fn date(s: &str) -> Date {
 // NPV(10%, -10000, 3000, 4200, 6800) = 1,188.44 — the first value is discounted one period.
 #[test]
 fn spreadsheet_npv_documentation_example() {
-    let v = npv(d("0.1"), &ds(&["-10000", "3000", "4200", "6800"]), NpvConvention::Spreadsheet).unwrap();
+    let v = npv(
+        d("0.1"),
+        &ds(&["-10000", "3000", "4200", "6800"]),
+        NpvConvention::Spreadsheet,
+    )
+    .unwrap();
     assert_eq!(cents(v), d("1188.44"));
 }
 
@@ -30,7 +35,12 @@ fn spreadsheet_npv_documentation_example() {
 // = −10000 + 2727.2727… + 3471.0743… + 5108.9406… = 1307.2877535687453042824943651…
 #[test]
 fn t0_npv_leaves_the_first_value_undiscounted() {
-    let v = npv(d("0.1"), &ds(&["-10000", "3000", "4200", "6800"]), NpvConvention::T0).unwrap();
+    let v = npv(
+        d("0.1"),
+        &ds(&["-10000", "3000", "4200", "6800"]),
+        NpvConvention::T0,
+    )
+    .unwrap();
     assert_close("npv t0", v, d("1307.2877535687453042824943651"), d("1e-20"));
 }
 
@@ -38,10 +48,18 @@ fn t0_npv_leaves_the_first_value_undiscounted() {
 // without the last year → -2.12 %; after two years with guess -10 % → -44.35 %.
 #[test]
 fn spreadsheet_irr_documentation_examples() {
-    let five = irr(&ds(&["-70000", "12000", "15000", "18000", "21000", "26000"]), d("0.1")).unwrap();
+    let five = irr(
+        &ds(&["-70000", "12000", "15000", "18000", "21000", "26000"]),
+        d("0.1"),
+    )
+    .unwrap();
     assert_eq!(five.flag, RootFlag::Unique);
     assert_eq!(five.selected.unwrap().round_dp(4), d("0.0866"));
-    let four = irr(&ds(&["-70000", "12000", "15000", "18000", "21000"]), d("0.1")).unwrap();
+    let four = irr(
+        &ds(&["-70000", "12000", "15000", "18000", "21000"]),
+        d("0.1"),
+    )
+    .unwrap();
     assert_eq!(four.selected.unwrap().round_dp(4), d("-0.0212"));
     let two = irr(&ds(&["-70000", "12000", "15000"]), d("-0.1")).unwrap();
     assert_eq!(two.selected.unwrap().round_dp(4), d("-0.4435"));
@@ -108,13 +126,26 @@ fn spreadsheet_mirr_documentation_examples() {
 #[test]
 fn spreadsheet_xnpv_and_xirr_documentation_examples() {
     let values = ds(&["-10000", "2750", "4250", "3250", "2750"]);
-    let dates: Vec<Date> = ["2008-01-01", "2008-03-01", "2008-10-30", "2009-02-15", "2009-04-01"].map(date).to_vec();
+    let dates: Vec<Date> = [
+        "2008-01-01",
+        "2008-03-01",
+        "2008-10-30",
+        "2009-02-15",
+        "2009-04-01",
+    ]
+    .map(date)
+    .to_vec();
     let v = xnpv(d("0.09"), &values, &dates, DayCount::Act365F).unwrap();
     assert_eq!(cents(v), d("2086.65"));
     let set = xirr(&values, &dates, d("0.1"), DayCount::Act365F).unwrap();
     assert_eq!(set.flag, RootFlag::Unique);
     assert_eq!(set.selected.unwrap().round_dp(8), d("0.37336253"));
-    assert_close("xirr", set.selected.unwrap(), d("0.3733625335188315103084554119"), d("1e-20"));
+    assert_close(
+        "xirr",
+        set.selected.unwrap(),
+        d("0.3733625335188315103084554119"),
+        d("1e-20"),
+    );
 }
 
 // Excel reference: PMT(8%/12, 10, 10000) = -1,037.03; with type 1 = -1,030.16.
@@ -123,12 +154,63 @@ fn spreadsheet_xnpv_and_xirr_documentation_examples() {
 #[test]
 fn spreadsheet_tvm_documentation_examples() {
     let monthly = d("0.08") / d("12");
-    assert_eq!(cents(pmt(monthly, d("10"), d("10000"), Decimal::ZERO, PaymentTiming::End).unwrap()), d("-1037.03"));
-    assert_eq!(cents(pmt(monthly, d("10"), d("10000"), Decimal::ZERO, PaymentTiming::Beginning).unwrap()), d("-1030.16"));
-    assert_eq!(cents(pv(monthly, d("240"), d("500"), Decimal::ZERO, PaymentTiming::End).unwrap()), d("-59777.15"));
-    let f = fv(d("0.06") / d("12"), d("10"), d("-200"), d("-500"), PaymentTiming::Beginning).unwrap();
+    assert_eq!(
+        cents(
+            pmt(
+                monthly,
+                d("10"),
+                d("10000"),
+                Decimal::ZERO,
+                PaymentTiming::End
+            )
+            .unwrap()
+        ),
+        d("-1037.03")
+    );
+    assert_eq!(
+        cents(
+            pmt(
+                monthly,
+                d("10"),
+                d("10000"),
+                Decimal::ZERO,
+                PaymentTiming::Beginning
+            )
+            .unwrap()
+        ),
+        d("-1030.16")
+    );
+    assert_eq!(
+        cents(
+            pv(
+                monthly,
+                d("240"),
+                d("500"),
+                Decimal::ZERO,
+                PaymentTiming::End
+            )
+            .unwrap()
+        ),
+        d("-59777.15")
+    );
+    let f = fv(
+        d("0.06") / d("12"),
+        d("10"),
+        d("-200"),
+        d("-500"),
+        PaymentTiming::Beginning,
+    )
+    .unwrap();
     assert_eq!(cents(f), d("2581.40"));
-    let r = rate(d("48"), d("-200"), d("8000"), Decimal::ZERO, PaymentTiming::End, d("0.1")).unwrap();
+    let r = rate(
+        d("48"),
+        d("-200"),
+        d("8000"),
+        Decimal::ZERO,
+        PaymentTiming::End,
+        d("0.1"),
+    )
+    .unwrap();
     assert_eq!(r.selected.unwrap().round_dp(4), d("0.0077"));
     assert_eq!((r.selected.unwrap() * d("12")).round_dp(4), d("0.0924"));
 }
@@ -139,8 +221,18 @@ fn spreadsheet_tvm_documentation_examples() {
 #[test]
 fn green_book_declining_schedule_chains_factors() {
     let f = discount_factors(&green_book_declining(), Timing::EndOfYear, 80).unwrap();
-    assert_close("DF30", f[30], d("0.356278410602301540471615904881"), d("1e-24"));
-    assert_close("DF31", f[31], d("0.345901369516797612108364956195"), d("1e-24"));
+    assert_close(
+        "DF30",
+        f[30],
+        d("0.356278410602301540471615904881"),
+        d("1e-24"),
+    );
+    assert_close(
+        "DF31",
+        f[31],
+        d("0.345901369516797612108364956195"),
+        d("1e-24"),
+    );
     assert_close("DF76 = DF75/1.025", f[76], f[75] / d("1.025"), d("1e-26"));
     assert_eq!(green_book_declining().rate_for_year(301), d("0.01"));
 }
@@ -154,7 +246,12 @@ fn timing_conventions_shift_each_year_by_the_stated_fraction() {
     let end = discount_factors(&rate, Timing::EndOfYear, 3).unwrap();
     let mid = discount_factors(&rate, Timing::MidYear, 3).unwrap();
     let begin = discount_factors(&rate, Timing::BeginningOfYear, 3).unwrap();
-    assert_close("end 1", end[1], d("0.961538461538461538461538461538"), d("1e-26"));
+    assert_close(
+        "end 1",
+        end[1],
+        d("0.961538461538461538461538461538"),
+        d("1e-26"),
+    );
     assert_close("mid 1", mid[1], d("0.980580675690920"), d("1e-14"));
     assert_eq!(begin[1], Decimal::ONE);
     assert_eq!(begin[2], end[1]);
@@ -166,12 +263,32 @@ fn timing_conventions_shift_each_year_by_the_stated_fraction() {
 // SPV(3 %, 10) = 1.03^-10 = 0.744093914896725…; CRF = 1/UPV.
 #[test]
 fn handbook_135_factors() {
-    assert_close("UPV", upv(d("0.03"), 20).unwrap(), d("14.877474860455506826358"), d("1e-20"));
-    assert_close("UPV*", upv_star(d("0.03"), d("0.02"), 20).unwrap(), d("18.081229394747367603838"), d("1e-20"));
-    assert_close("SPV", spv(d("0.03"), 10).unwrap(), d("0.744093914896725"), d("1e-15"));
+    assert_close(
+        "UPV",
+        upv(d("0.03"), 20).unwrap(),
+        d("14.877474860455506826358"),
+        d("1e-20"),
+    );
+    assert_close(
+        "UPV*",
+        upv_star(d("0.03"), d("0.02"), 20).unwrap(),
+        d("18.081229394747367603838"),
+        d("1e-20"),
+    );
+    assert_close(
+        "SPV",
+        spv(d("0.03"), 10).unwrap(),
+        d("0.744093914896725"),
+        d("1e-15"),
+    );
     assert_eq!(upv(Decimal::ZERO, 20).unwrap(), d("20"));
     assert_eq!(upv_star(d("0.03"), d("0.03"), 20).unwrap(), d("20"));
-    assert_close("CRF·UPV", crf(d("0.03"), 20).unwrap() * upv(d("0.03"), 20).unwrap(), Decimal::ONE, d("1e-26"));
+    assert_close(
+        "CRF·UPV",
+        crf(d("0.03"), 20).unwrap() * upv(d("0.03"), 20).unwrap(),
+        Decimal::ONE,
+        d("1e-26"),
+    );
 }
 
 // Exact Fisher (not n ≈ r + i): a 5.3 % nominal rate with 2.3 % inflation is
@@ -180,7 +297,12 @@ fn handbook_135_factors() {
 fn fisher_conversion_is_exact() {
     let real = real_from_nominal(d("0.053"), d("0.023")).unwrap();
     assert_close("real", real, d("0.029325513196480938416422287"), d("1e-26"));
-    assert_close("round trip", nominal_from_real(real, d("0.023")).unwrap(), d("0.053"), d("1e-26"));
+    assert_close(
+        "round trip",
+        nominal_from_real(real, d("0.023")).unwrap(),
+        d("0.053"),
+        d("1e-26"),
+    );
     assert_eq!(escalate(d("1000"), d("0.02"), 2).unwrap(), d("1040.4000"));
 }
 
@@ -192,11 +314,20 @@ fn fisher_conversion_is_exact() {
 fn simple_and_discounted_payback() {
     let flows = ds(&["-1000", "300", "400", "500", "200"]);
     let simple = payback(&flows, None).unwrap();
-    assert_eq!((simple.basis, simple.year, simple.interpolated), (PaybackBasis::Simple, Some(3), Some(d("2.6"))));
-    let factors = discount_factors(&DiscountRate::constant(d("0.1")), Timing::EndOfYear, 4).unwrap();
+    assert_eq!(
+        (simple.basis, simple.year, simple.interpolated),
+        (PaybackBasis::Simple, Some(3), Some(d("2.6")))
+    );
+    let factors =
+        discount_factors(&DiscountRate::constant(d("0.1")), Timing::EndOfYear, 4).unwrap();
     let disc = payback(&flows, Some(&factors)).unwrap();
     assert_eq!(disc.year, Some(4));
-    assert_close("discounted payback", disc.interpolated.unwrap(), d("3.154"), d("1e-24"));
+    assert_close(
+        "discounted payback",
+        disc.interpolated.unwrap(),
+        d("3.154"),
+        d("1e-24"),
+    );
 }
 
 // Excel reference, "DAYS360 function": DAYS360(2011-01-30, 2011-02-01) = 1 and

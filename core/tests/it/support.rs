@@ -4,7 +4,8 @@ use rust_decimal::Decimal;
 
 /// Parses a decimal literal written in a test.
 pub(crate) fn d(s: &str) -> Decimal {
-    s.parse().unwrap_or_else(|e| panic!("bad decimal literal {s:?} in a test: {e}"))
+    s.parse()
+        .unwrap_or_else(|e| panic!("bad decimal literal {s:?} in a test: {e}"))
 }
 
 /// Parses a list of decimal literals.
@@ -16,7 +17,10 @@ pub(crate) fn ds(values: &[&str]) -> Vec<Decimal> {
 #[track_caller]
 pub(crate) fn assert_close(case: &str, actual: Decimal, expected: Decimal, tolerance: Decimal) {
     let diff = (actual - expected).abs();
-    assert!(diff <= tolerance, "{case}: got {actual}, expected {expected} ± {tolerance} (off by {diff})");
+    assert!(
+        diff <= tolerance,
+        "{case}: got {actual}, expected {expected} ± {tolerance} (off by {diff})"
+    );
 }
 
 /// Rounds to cents, half away from zero, as the published figures are.
