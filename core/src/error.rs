@@ -27,6 +27,9 @@ pub enum ErrorCode {
     MissingArgument,
     /// An intermediate or final value does not fit the 96-bit decimal range.
     Overflow,
+    /// Reference data that the registry does not hold: an unknown data set, or a year that a
+    /// set does not cover.
+    UnknownData,
 }
 
 impl ErrorCode {
@@ -36,6 +39,7 @@ impl ErrorCode {
             ErrorCode::InvalidArgument => "invalid_argument",
             ErrorCode::MissingArgument => "missing_argument",
             ErrorCode::Overflow => "overflow",
+            ErrorCode::UnknownData => "unknown_data",
         }
     }
 }
@@ -65,6 +69,15 @@ impl Error {
             code: ErrorCode::Overflow,
             pointer: String::new(),
             message: format!("{} exceeds the decimal range (about ±7.9e28)", what.into()),
+        }
+    }
+
+    /// Reference data the registry does not hold (an unknown set, an uncovered year).
+    pub fn unknown_data(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Error {
+            code: ErrorCode::UnknownData,
+            pointer: pointer.into(),
+            message: message.into(),
         }
     }
 

@@ -12,6 +12,7 @@
 //! - [`calc`]: the calculator contract shared by the CLI and the HTTP service.
 //! - [`financing`]: loan schedules, DSCR, equity returns and the EU funding-gap grant.
 //! - [`flood`]: expected annual damage from a damage–exceedance curve, and damage avoided.
+//! - [`registry`]: versioned reference data (discount presets, shadow carbon prices) with provenance.
 
 pub mod appraisal;
 pub mod batch;
