@@ -9,8 +9,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure};
+use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure, FinancingView};
 use greenlight_core::batch::appraise_json_text;
+use greenlight_core::economic::EconomicView;
+use greenlight_core::registry::Registry;
 use greenlight_core::roots::RootFlag;
 use rust_decimal::Decimal;
 
@@ -38,14 +40,19 @@ enum Format {
     Json,
 }
 
-pub(crate) fn run(cmd: AppraiseCommand, lang: Lang) -> anyhow::Result<Outcome> {
+pub(crate) fn run(
+    cmd: AppraiseCommand,
+    registry: &Registry,
+    lang: Lang,
+) -> anyhow::Result<Outcome> {
     let text = if cmd.file.as_os_str() == "-" {
         io::read_to_string(io::stdin())?
     } else {
         std::fs::read_to_string(&cmd.file)
             .with_context(|| format!("cannot read {}", cmd.file.display()))?
     };
-    let output = match appraise_json_text(&text, &AppraisalOptions { trace: cmd.explain }) {
+    let output = match appraise_json_text(&text, registry, &AppraisalOptions { trace: cmd.explain })
+    {
         Ok(output) => output,
         Err(e) => {
             eprintln!("greenlight appraise: {}: {}", cmd.file.display(), e.message);
@@ -136,8 +143,6 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
             .unwrap_or_default(),
     )?;
     let f = &a.financial;
-    let row =
-        |out: &mut dyn Write, label: &str, value: String| writeln!(out, "  {label:<34} {value}");
     row(
         out,
         lang.pick("NPV", "财务净现值 FNPV"),
@@ -223,12 +228,108 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
         };
         row(out, label, v)?;
     }
+    if let Some(fin) = &a.financing {
+        write_financing(out, fin, cur, lang)?;
+    }
+    if let Some(e) = &a.economic {
+        write_economic(out, e, cur, lang)?;
+    }
     writeln!(
         out,
         "  {} {}",
         lang.pick("input", "输入"),
         a.provenance.input_hash
     )
+}
+
+fn row(out: &mut dyn Write, label: &str, value: String) -> io::Result<()> {
+    writeln!(out, "  {label:<34} {value}")
+}
+
+fn write_financing(
+    out: &mut dyn Write,
+    fin: &FinancingView,
+    cur: &str,
+    lang: Lang,
+) -> io::Result<()> {
+    if let Some(loan) = &fin.loan {
+        let service = loan.level_payment.map_or_else(
+            || lang.pick("linear repayment", "等额本金").to_owned(),
+            |p| format!("{} {cur}/year", money(p)),
+        );
+        row(
+            out,
+            lang.pick("loan", "贷款"),
+            format!("{} {cur}, {service}", money(loan.principal)),
+        )?;
+    }
+    if let Some(d) = &fin.dscr {
+        row(
+            out,
+            lang.pick("minimum DSCR", "最低偿债备付率"),
+            d.min
+                .map_or_else(|| "—".to_owned(), |m| m.round_dp(2).to_string()),
+        )?;
+    }
+    if let Some(eq) = &fin.equity {
+        let v = eq.equity_irr.selected.map_or_else(
+            || format!("— ({})", flag_text(eq.equity_irr.flag, lang)),
+            percent,
+        );
+        row(out, lang.pick("equity IRR", "资本金内部收益率"), v)?;
+    }
+    if let Some(g) = &fin.funding_gap {
+        row(
+            out,
+            lang.pick("funding-gap rate R", "资金缺口率 R"),
+            percent(g.rate),
+        )?;
+        row(
+            out,
+            lang.pick("EU grant", "欧盟补助"),
+            format!("{} {cur}", money(g.eu_grant)),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_economic(out: &mut dyn Write, e: &EconomicView, cur: &str, lang: Lang) -> io::Result<()> {
+    row(
+        out,
+        lang.pick("economic NPV (ENPV)", "经济净现值 ENPV"),
+        format!("{} {cur}", money(e.enpv)),
+    )?;
+    let err = e.err.selected.map_or_else(
+        || format!("— ({})", flag_text(e.err.flag, lang)),
+        |r| format!("{} ({})", percent(r), flag_text(e.err.flag, lang)),
+    );
+    row(
+        out,
+        lang.pick("economic rate of return (ERR)", "经济内部收益率 EIRR"),
+        err,
+    )?;
+    if let Figure::Value(b) = &e.benefit_cost {
+        row(
+            out,
+            lang.pick("economic benefit–cost ratio", "经济效益费用比"),
+            b.bcr.round_dp(4).to_string(),
+        )?;
+    }
+    if let Some(c) = &e.carbon {
+        row(
+            out,
+            lang.pick("emissions avoided", "减排量"),
+            format!("{} tCO2e ({})", c.tonnes.normalize(), c.path.id),
+        )?;
+    }
+    if let Some(f) = &e.flood {
+        row(
+            out,
+            lang.pick("expected annual damage avoided", "年期望损失减少"),
+            format!("{} {cur}/year", money(f.avoided)),
+        )?;
+    }
+    Ok(())
 }
 
 /// The unit carried at the end of a quantity's name, e.g. `mwh` → `MWh`.

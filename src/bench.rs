@@ -14,7 +14,11 @@ use clap::Args;
 use greenlight_core::appraisal::{AppraisalOptions, appraise};
 use greenlight_core::discount::Timing;
 use greenlight_core::financing::{Loan, Repayment};
-use greenlight_core::project::{Asset, Basis, CashFlowLine, Category, FinanceInput, FinancingInput, FirstYear, ProjectInput, Sector, Timeline};
+use greenlight_core::project::{
+    Asset, Basis, CashFlowLine, Category, FinanceInput, FinancingInput, FirstYear, ProjectInput,
+    Sector, Timeline,
+};
+use greenlight_core::registry::Registry;
 use rust_decimal::Decimal;
 
 use crate::Outcome;
@@ -54,8 +58,20 @@ impl SplitMix {
     }
 }
 
-fn line(category: Category, years: [i32; 2], amount: Decimal, escalation: Option<Decimal>) -> CashFlowLine {
-    CashFlowLine { category, label: None, year: None, years: Some(years), amount, escalation }
+fn line(
+    category: Category,
+    years: [i32; 2],
+    amount: Decimal,
+    escalation: Option<Decimal>,
+) -> CashFlowLine {
+    CashFlowLine {
+        category,
+        label: None,
+        year: None,
+        years: Some(years),
+        amount,
+        escalation,
+    }
 }
 
 /// One synthetic project.
@@ -66,8 +82,20 @@ pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> Pro
     let saving = investment * Decimal::new(rng.range(60, 180), 3);
     let om = -(investment * Decimal::new(rng.range(5, 30), 3)).round_dp(2);
     let mut cash_flows = vec![
-        CashFlowLine { category: Category::Investment, label: None, year: Some(start), years: None, amount: -investment, escalation: None },
-        line(Category::Savings, [start + 1, end], saving.round_dp(2), Some(Decimal::new(rng.range(0, 30), 3))),
+        CashFlowLine {
+            category: Category::Investment,
+            label: None,
+            year: Some(start),
+            years: None,
+            amount: -investment,
+            escalation: None,
+        },
+        line(
+            Category::Savings,
+            [start + 1, end],
+            saving.round_dp(2),
+            Some(Decimal::new(rng.range(0, 30), 3)),
+        ),
         line(Category::OperationMaintenance, [start + 1, end], om, None),
     ];
     if i % 7 == 3 {
@@ -95,7 +123,11 @@ pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> Pro
             rate: Decimal::new(rng.range(20, 60), 3),
             tenor_years: (years / 2).max(1),
             grace_years: 1.min(years / 2 - 1),
-            repayment: if i % 2 == 0 { Repayment::Annuity } else { Repayment::Linear },
+            repayment: if i % 2 == 0 {
+                Repayment::Annuity
+            } else {
+                Repayment::Linear
+            },
             drawdown_year_index: 0,
         }),
         funding_gap: None,
@@ -110,7 +142,13 @@ pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> Pro
         price_base_year: 2025,
         sector: Sector::Other,
         activity: "synthetic".into(),
-        timeline: Timeline { start_year: start, construction_years: 1, analysis_years: years, timing: Timing::EndOfYear, first_year: FirstYear::Undiscounted },
+        timeline: Timeline {
+            start_year: start,
+            construction_years: 1,
+            analysis_years: years,
+            timing: Timing::EndOfYear,
+            first_year: FirstYear::Undiscounted,
+        },
         finance: FinanceInput {
             discount_rate: Some(Decimal::new([40, 60, 80][i % 3], 3)),
             discount_preset: None,
@@ -130,14 +168,22 @@ pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> Pro
     }
 }
 
-pub(crate) fn run(cmd: BenchCommand) -> anyhow::Result<Outcome> {
+pub(crate) fn run(cmd: BenchCommand, registry: &Registry) -> anyhow::Result<Outcome> {
     if cmd.years == 0 || cmd.years > greenlight_core::project::MAX_ANALYSIS_YEARS || cmd.years < 2 {
-        anyhow::bail!("--years must be 2 to {}", greenlight_core::project::MAX_ANALYSIS_YEARS);
+        anyhow::bail!(
+            "--years must be 2 to {}",
+            greenlight_core::project::MAX_ANALYSIS_YEARS
+        );
     }
-    let threads = cmd.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let threads = cmd
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
     let generated = Instant::now();
     let mut rng = SplitMix(cmd.seed);
-    let portfolio: Vec<ProjectInput> = (0..cmd.projects).map(|i| synthetic_project(&mut rng, i, cmd.years)).collect();
+    let portfolio: Vec<ProjectInput> = (0..cmd.projects)
+        .map(|i| synthetic_project(&mut rng, i, cmd.years))
+        .collect();
     let generation = generated.elapsed();
     let options = AppraisalOptions { trace: false };
     let started = Instant::now();
@@ -149,7 +195,7 @@ pub(crate) fn run(cmd: BenchCommand) -> anyhow::Result<Outcome> {
                 s.spawn(move || {
                     let (mut ok, mut failed, mut roots) = (0usize, 0usize, 0usize);
                     for p in part {
-                        match appraise(p, &options) {
+                        match appraise(p, registry, &options) {
                             Ok(a) => {
                                 ok += 1;
                                 roots += a.financial.irr.roots.len();
@@ -169,9 +215,22 @@ pub(crate) fn run(cmd: BenchCommand) -> anyhow::Result<Outcome> {
     let elapsed = started.elapsed();
     let secs = elapsed.as_secs_f64();
     let mut out = io::stdout().lock();
-    writeln!(out, "portfolio: {} projects × {} operating years, seed {}, {} thread(s)", cmd.projects, cmd.years, cmd.seed, threads)?;
-    writeln!(out, "generated in {:.3} s (not counted)", generation.as_secs_f64())?;
-    writeln!(out, "appraised {ok} ({failed} rejected) in {secs:.3} s: {:.0} projects/s, {:.2} µs per project per thread", ok as f64 / secs, secs * 1e6 * threads as f64 / cmd.projects.max(1) as f64)?;
+    writeln!(
+        out,
+        "portfolio: {} projects × {} operating years, seed {}, {} thread(s)",
+        cmd.projects, cmd.years, cmd.seed, threads
+    )?;
+    writeln!(
+        out,
+        "generated in {:.3} s (not counted)",
+        generation.as_secs_f64()
+    )?;
+    writeln!(
+        out,
+        "appraised {ok} ({failed} rejected) in {secs:.3} s: {:.0} projects/s, {:.2} µs per project per thread",
+        ok as f64 / secs,
+        secs * 1e6 * threads as f64 / cmd.projects.max(1) as f64
+    )?;
     writeln!(out, "IRR roots found: {roots}")?;
     Ok(Outcome::Success)
 }

@@ -9,6 +9,7 @@
 mod appraise;
 mod bench;
 mod calc;
+mod factors;
 mod text;
 
 use std::process::ExitCode;
@@ -25,6 +26,9 @@ struct Cli {
     /// Language of human-readable output.
     #[arg(long, global = true, value_enum, default_value_t = Lang::En)]
     lang: Lang,
+    /// An extra reference-data file (TOML) to load beside the embedded sets; repeatable.
+    #[arg(long = "data", global = true, value_name = "FILE")]
+    data: Vec<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,6 +37,9 @@ struct Cli {
 enum Command {
     /// Appraise projects from a JSON file: NPV, IRR, MIRR, payback, lifecycle cost.
     Appraise(appraise::AppraiseCommand),
+    /// Reference data: discount presets, shadow carbon prices (list, show ID).
+    #[command(subcommand)]
+    Factors(factors::FactorsCommand),
     /// Portfolio benchmark: appraise a seeded synthetic portfolio and report throughput.
     Bench(bench::BenchCommand),
     /// Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback.
@@ -45,11 +52,37 @@ pub(crate) enum Outcome {
     Rejected,
 }
 
+/// The embedded reference data plus the user's files, in the order given.
+fn load_registry(
+    files: &[std::path::PathBuf],
+) -> anyhow::Result<greenlight_core::registry::Registry> {
+    use anyhow::Context;
+    let mut registry = greenlight_core::registry::Registry::embedded()
+        .context("the embedded reference data is damaged")?;
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let name = file.file_name().map_or_else(
+            || file.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        registry
+            .load_extra(&text, &name)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    }
+    Ok(registry)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Appraise(cmd) => appraise::run(cmd, cli.lang),
-        Command::Bench(cmd) => bench::run(cmd),
+        Command::Appraise(cmd) => {
+            load_registry(&cli.data).and_then(|r| appraise::run(cmd, &r, cli.lang))
+        }
+        Command::Bench(cmd) => load_registry(&cli.data).and_then(|r| bench::run(cmd, &r)),
+        Command::Factors(cmd) => {
+            load_registry(&cli.data).and_then(|r| factors::run(cmd, &r, cli.lang))
+        }
         Command::Calc(cmd) => calc::run(*cmd, cli.lang),
     };
     match result {

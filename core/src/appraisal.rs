@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::discount::{
     DiscountRate, Timing, discount_factors, nominal_from_real, real_from_nominal,
 };
+use crate::economic::{EconomicView, economic_view};
 use crate::error::{Error, Result};
 use crate::financing::{
     DebtSchedule, Dscr, EquityReturns, FundingGap, FundingGapInput, debt_schedule, dscr,
@@ -21,6 +22,7 @@ use crate::project::{
     Basis, Category, FirstYear, Period, ProjectInput, Sector, YearlyFlows, expand, expand_quantity,
 };
 use crate::provenance::{Provenance, input_hash};
+use crate::registry::{DataRef, Kind, Registry};
 use crate::roots::RootSet;
 use crate::trace::{Text, TraceInput, TraceStep};
 
@@ -47,6 +49,9 @@ pub struct Appraisal {
     /// Loan, debt service, DSCR, equity IRR and funding gap, when financing is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub financing: Option<FinancingView>,
+    /// The economic (social) view, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub economic: Option<EconomicView>,
     /// The working behind each figure (empty unless asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<TraceStep>,
@@ -84,6 +89,8 @@ pub struct Conventions {
     pub basis: Basis,
     /// The discount rate applied, in `basis`.
     pub discount_rate: DiscountRate,
+    /// Where it came from: `input` or a data-set id.
+    pub discount_source: String,
     /// The rate as stated in the input, before any real/nominal conversion.
     pub stated_rate: Option<Decimal>,
     /// The basis of the stated rate.
@@ -256,21 +263,59 @@ pub struct FinancingView {
 /// The resolved discounting of a project.
 struct Discounting {
     rate: DiscountRate,
+    source: String,
     stated: Option<Decimal>,
     stated_basis: Basis,
     factors: Vec<Decimal>,
 }
 
-fn resolve_discounting(input: &ProjectInput, period: &Period) -> Result<Discounting> {
+fn resolve_discounting(
+    input: &ProjectInput,
+    period: &Period,
+    registry: &Registry,
+    used: &mut Vec<DataRef>,
+) -> Result<Discounting> {
     let f = &input.finance;
     let stated_basis = f.rate_basis.unwrap_or(f.basis);
-    let stated = match (f.discount_rate, &f.discount_preset) {
-        (Some(r), None) => r,
+    let (rate, stated, source) = match (f.discount_rate, &f.discount_preset) {
+        (Some(r), None) => {
+            if r <= Decimal::NEGATIVE_ONE {
+                return Err(Error::invalid(
+                    "/finance/discount_rate",
+                    "the discount rate must be greater than -1",
+                ));
+            }
+            let applied = if stated_basis == f.basis {
+                r
+            } else {
+                let i = f.inflation.ok_or_else(|| {
+                    Error::missing(
+                        "/finance/inflation",
+                        "inflation is needed to convert the discount rate between real and nominal",
+                    )
+                })?;
+                match f.basis {
+                    Basis::Real => real_from_nominal(r, i).map_err(|e| e.under("/finance"))?,
+                    Basis::Nominal => nominal_from_real(r, i).map_err(|e| e.under("/finance"))?,
+                }
+            };
+            (DiscountRate::constant(applied), Some(r), "input".to_owned())
+        }
         (None, Some(id)) => {
-            return Err(Error::invalid(
-                "/finance/discount_preset",
-                format!("unknown discount preset {id:?}"),
-            ));
+            let set = registry
+                .get_kind(id, Kind::DiscountSchedule)
+                .map_err(|e| Error {
+                    pointer: "/finance/discount_preset".into(),
+                    ..e
+                })?;
+            if stated_basis != f.basis {
+                return Err(Error::invalid(
+                    "/finance/rate_basis",
+                    "a discount preset is used as published; convert the flows instead of the preset",
+                ));
+            }
+            used.push(set.data_ref());
+            (set.discount_rate()?, None, id.clone())
         }
         (Some(_), Some(_)) => {
             return Err(Error::invalid(
@@ -285,31 +330,12 @@ fn resolve_discounting(input: &ProjectInput, period: &Period) -> Result<Discount
             ));
         }
     };
-    if stated <= Decimal::NEGATIVE_ONE {
-        return Err(Error::invalid(
-            "/finance/discount_rate",
-            "the discount rate must be greater than -1",
-        ));
-    }
-    let applied = if stated_basis == f.basis {
-        stated
-    } else {
-        let i = f.inflation.ok_or_else(|| {
-            Error::missing(
-                "/finance/inflation",
-                "inflation is needed to convert the discount rate between real and nominal",
-            )
-        })?;
-        match f.basis {
-            Basis::Real => real_from_nominal(stated, i).map_err(|e| e.under("/finance"))?,
-            Basis::Nominal => nominal_from_real(stated, i).map_err(|e| e.under("/finance"))?,
-        }
-    };
-    let rate = DiscountRate::constant(applied);
-    let factors = discount_factors(&rate, input.timeline.timing, period.periods())?;
+    let factors = discount_factors(&rate, input.timeline.timing, period.periods())
+        .map_err(|e| e.under("/finance"))?;
     Ok(Discounting {
         rate,
-        stated: Some(stated),
+        source,
+        stated,
         stated_basis,
         factors,
     })
@@ -359,10 +385,15 @@ impl LccParts {
 }
 
 /// Appraises one project.
-pub fn appraise(input: &ProjectInput, options: &AppraisalOptions) -> Result<Appraisal> {
+pub fn appraise(
+    input: &ProjectInput,
+    registry: &Registry,
+    options: &AppraisalOptions,
+) -> Result<Appraisal> {
     validate_identity(input)?;
     let period = input.timeline.period()?;
-    let disc = resolve_discounting(input, &period)?;
+    let mut used = Vec::new();
+    let disc = resolve_discounting(input, &period, registry, &mut used)?;
     let off = period.offset as usize;
     // factors[i] discounts calendar-year index i.
     let factors: Vec<Decimal> = disc.factors[off..].to_vec();
@@ -506,6 +537,12 @@ pub fn appraise(input: &ProjectInput, options: &AppraisalOptions) -> Result<Appr
         None => None,
         Some(fi) => Some(financing_view(fi, &flows, &net, &factors, &period, rate1)?),
     };
+    let economic = match &input.economic {
+        None => None,
+        Some(econ) => Some(economic_view(
+            input, econ, &flows, &period, registry, &mut used,
+        )?),
+    };
     let lifecycle_cost = LifecycleCost {
         investment: parts.investment,
         replacement: parts.replacement,
@@ -535,6 +572,7 @@ pub fn appraise(input: &ProjectInput, options: &AppraisalOptions) -> Result<Appr
         timing: input.timeline.timing,
         basis: input.finance.basis,
         discount_rate: disc.rate.clone(),
+        discount_source: disc.source.clone(),
         stated_rate: disc.stated,
         stated_rate_basis: disc.stated_basis,
         inflation: input.finance.inflation,
@@ -543,7 +581,12 @@ pub fn appraise(input: &ProjectInput, options: &AppraisalOptions) -> Result<Appr
         rounding: "figures are exact decimals, not rounded; presentation rounds money to 2 places and percentages to 4, half away from zero".into(),
     };
     let trace = if options.trace {
-        build_trace(input, &conventions, &financial, &lifecycle_cost)
+        {
+            let mut steps = build_trace(input, &conventions, &financial, &lifecycle_cost);
+            trace_financing(&mut steps, input, financing.as_ref());
+            trace_economic(&mut steps, input, economic.as_ref());
+            steps
+        }
     } else {
         Vec::new()
     };
@@ -561,8 +604,9 @@ pub fn appraise(input: &ProjectInput, options: &AppraisalOptions) -> Result<Appr
         financial,
         lifecycle_cost,
         financing,
+        economic,
         trace,
-        provenance: Provenance::new(input_hash(input), Vec::new()),
+        provenance: Provenance::new(input_hash(input), used),
     })
 }
 
@@ -970,6 +1014,181 @@ fn build_trace(
         });
     }
     steps
+}
+
+fn roots_text(set: &RootSet) -> String {
+    format!(
+        "roots [{}], {} selected",
+        set.roots
+            .iter()
+            .map(|r| r.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        set.selected
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "none".into())
+    )
+}
+
+fn trace_financing(steps: &mut Vec<TraceStep>, input: &ProjectInput, fin: Option<&FinancingView>) {
+    let Some(fin) = fin else { return };
+    let cur = input.currency.as_str();
+    if let (Some(loan), Some(l)) = (
+        &fin.loan,
+        input.financing.as_ref().and_then(|f| f.loan.as_ref()),
+    ) {
+        let formula = match loan.level_payment {
+            Some(_) => {
+                "payment = P · r / (1 − (1 + r)^−n) after the grace years (spreadsheet PMT); interest = r · opening balance"
+            }
+            None => "principal = P / n each repayment year; interest = r · opening balance",
+        };
+        steps.push(TraceStep {
+            id: "financing.loan".into(),
+            title: Text::new(
+                "loan debt service (see financing.loan.years)",
+                "贷款还本付息（见 financing.loan.years）",
+            ),
+            formula: formula.into(),
+            inputs: vec![
+                TraceInput::new("P", loan.principal, cur, "input:/financing/loan"),
+                TraceInput::new(
+                    "r",
+                    l.rate.normalize(),
+                    "1/year",
+                    "input:/financing/loan/rate",
+                ),
+                TraceInput::new(
+                    "tenor",
+                    l.tenor_years,
+                    "years",
+                    "input:/financing/loan/tenor_years",
+                ),
+                TraceInput::new(
+                    "grace",
+                    l.grace_years,
+                    "years",
+                    "input:/financing/loan/grace_years",
+                ),
+            ],
+            result: loan
+                .level_payment
+                .map_or_else(|| "linear repayment".to_owned(), |p| p.to_string()),
+            unit: format!("{cur}/year"),
+            note: None,
+        });
+    }
+    if let Some(d) = &fin.dscr {
+        steps.push(TraceStep {
+            id: "financing.dscr".into(),
+            title: Text::new("debt-service cover ratio (DSCR)", "偿债备付率 (DSCR)"),
+            formula: "DSCR_y = CFADS_y / debt service_y; CFADS = revenue + savings + other − O&M − energy − water".into(),
+            inputs: vec![TraceInput::new("CFADS_y, debt service_y", "financing.dscr.years", cur, "computed:yearly table and loan")],
+            result: format!("min {}, average {}", d.min.map(|v| v.to_string()).unwrap_or_default(), d.average.map(|v| v.to_string()).unwrap_or_default()),
+            unit: "1".into(),
+            note: None,
+        });
+    }
+    if let Some(eq) = &fin.equity {
+        steps.push(TraceStep {
+            id: "financing.equity_irr".into(),
+            title: Text::new(
+                "equity IRR beside project IRR",
+                "资本金内部收益率与项目内部收益率",
+            ),
+            formula:
+                "equity_y = net_y + drawdown_y − debt service_y; Σ equity_y (1 + IRR_e)^−p = 0"
+                    .into(),
+            inputs: vec![TraceInput::new(
+                "equity_y",
+                "financing.equity.equity_flows",
+                cur,
+                "computed:financing.loan",
+            )],
+            result: roots_text(&eq.equity_irr),
+            unit: "1/year".into(),
+            note: None,
+        });
+    }
+    if let Some(g) = &fin.funding_gap {
+        steps.push(TraceStep {
+            id: "financing.funding_gap".into(),
+            title: Text::new("EU funding gap and grant", "欧盟资金缺口与补助"),
+            formula: "DNR = PV(revenue + savings) − PV(operating costs incl. replacement) + PV(residual); R = (DIC − DNR)/DIC; DA = EC · R; grant = DA · max rate".into(),
+            inputs: vec![TraceInput::new("DNR", g.discounted_net_revenue, cur, "computed:yearly table")],
+            result: format!("R {}, decision amount {}, grant {}", g.rate, g.decision_amount, g.eu_grant),
+            unit: cur.into(),
+            note: None,
+        });
+    }
+}
+
+fn trace_economic(steps: &mut Vec<TraceStep>, input: &ProjectInput, econ: Option<&EconomicView>) {
+    let Some(e) = econ else { return };
+    let cur = input.currency.as_str();
+    if let Some(c) = &e.carbon {
+        steps.push(TraceStep {
+            id: "economic.carbon".into(),
+            title: Text::new("shadow value of carbon avoided", "减排量的碳影子价值"),
+            formula: "value_y = tCO2e_y · path_y · deflator · exchange rate (· (1 + i)^(y − base) for nominal projects)".into(),
+            inputs: vec![
+                TraceInput::new("path", format!("{} {}", c.path.id, c.path.version), &format!("{}/tCO2e, {} prices", c.path_currency, c.path_price_base_year), c.path.id.clone()),
+                TraceInput::new("deflator", c.deflator.normalize(), "1", "input:/economic/deflator"),
+                TraceInput::new("exchange rate", c.exchange_rate.normalize(), &format!("{cur}/{}", c.path_currency), "input:/economic/exchange_rate"),
+                TraceInput::new("tCO2e", c.tonnes, "tCO2e", "input:/economic/emissions_avoided_tco2e"),
+            ],
+            result: "economic.years[].carbon_value".into(),
+            unit: cur.into(),
+            note: (!c.path.verified).then(|| Text::new("some values of this path are not verified against the source", "该路径部分数值未经来源核实")),
+        });
+    }
+    if let Some(f) = &e.flood {
+        steps.push(TraceStep {
+            id: "economic.flood".into(),
+            title: Text::new("expected annual damage avoided", "年期望损失减少额"),
+            formula:
+                "EAD = Σ ½(D_i + D_(i+1))(P_i − P_(i+1)) + tail; avoided = EAD_without − EAD_with"
+                    .into(),
+            inputs: vec![
+                TraceInput::new(
+                    "EAD_without",
+                    f.without.ead,
+                    cur,
+                    "input:/economic/flood/without",
+                ),
+                TraceInput::new("EAD_with", f.with.ead, cur, "input:/economic/flood/with"),
+            ],
+            result: f.avoided.to_string(),
+            unit: format!("{cur}/year"),
+            note: None,
+        });
+    }
+    steps.push(TraceStep {
+        id: "economic.enpv".into(),
+        title: Text::new("economic net present value (ENPV)", "经济净现值 (ENPV)"),
+        formula: "ENPV = Σ_y (financial_y − grants_y + carbon_y + avoided damage_y + other benefits_y) · SDF_y".into(),
+        inputs: vec![TraceInput::new("social discount", e.discount_rate.rate_for_year(1).normalize(), "1/year", e.discount_source.clone())],
+        result: e.enpv.to_string(),
+        unit: cur.into(),
+        note: Some(Text::new("grants are transfers and are left out", "补助属于转移支付，不计入")),
+    });
+    steps.push(TraceStep {
+        id: "economic.err".into(),
+        title: Text::new(
+            "economic rate of return (ERR), every root",
+            "经济内部收益率 (EIRR)，全部解",
+        ),
+        formula: "Σ_y economic net_y · (1 + ERR)^−p = 0".into(),
+        inputs: vec![TraceInput::new(
+            "economic net_y",
+            "economic.years[].net",
+            cur,
+            "computed:economic.enpv",
+        )],
+        result: roots_text(&e.err),
+        unit: "1/year".into(),
+        note: None,
+    });
 }
 
 fn figure_text(f: &Figure<Decimal>) -> String {

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::appraisal::{Appraisal, AppraisalOptions, appraise};
 use crate::project::ProjectInput;
+use crate::registry::Registry;
 
 /// The answer for a batch: one entry per input project, in input order.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -49,6 +50,7 @@ pub struct InputError {
 /// whose `projects` is not an array, is an error of the whole batch.
 pub fn appraise_json_text(
     text: &str,
+    registry: &Registry,
     options: &AppraisalOptions,
 ) -> Result<AppraisalOutput, InputError> {
     let value: Value = serde_json::from_str(text).map_err(|e| InputError {
@@ -56,12 +58,13 @@ pub fn appraise_json_text(
         pointer: String::new(),
         message: format!("not valid JSON: {e}"),
     })?;
-    appraise_json(value, options)
+    appraise_json(value, registry, options)
 }
 
 /// As [`appraise_json_text`], from parsed JSON.
 pub fn appraise_json(
     value: Value,
+    registry: &Registry,
     options: &AppraisalOptions,
 ) -> Result<AppraisalOutput, InputError> {
     let (items, base): (Vec<Value>, Option<&str>) = match value {
@@ -83,7 +86,7 @@ pub fn appraise_json(
         .enumerate()
         .map(|(index, item)| {
             let prefix = base.map_or_else(String::new, |b| format!("{b}/{index}"));
-            appraise_value(index, &item, &prefix, options)
+            appraise_value(index, &item, &prefix, registry, options)
         })
         .collect();
     Ok(AppraisalOutput { results })
@@ -121,11 +124,12 @@ fn appraise_value(
     index: usize,
     item: &Value,
     prefix: &str,
+    registry: &Registry,
     options: &AppraisalOptions,
 ) -> ProjectOutcome {
     let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
     let outcome = parse_project(item).and_then(|input| {
-        appraise(&input, options).map_err(|e| InputError {
+        appraise(&input, registry, options).map_err(|e| InputError {
             code: e.code.as_str().into(),
             pointer: e.pointer,
             message: e.message,

@@ -19,6 +19,7 @@ pub mod batch;
 pub mod calc;
 pub mod dated;
 pub mod discount;
+pub mod economic;
 pub mod error;
 pub mod financing;
 pub mod flood;

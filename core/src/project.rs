@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::discount::Timing;
 use crate::error::{Error, Result};
 use crate::financing::Loan;
+use crate::flood::DamageCurve;
 use crate::num::{add, mul, powi};
 
 /// The longest analysis period accepted, in operating years.
@@ -356,9 +357,26 @@ pub struct EconomicInput {
     /// Emissions avoided per year, tonnes CO2e (until the emissions calculators provide them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub emissions_avoided_tco2e: Option<QuantityLine>,
-    /// Other economic benefits (e.g. time savings, health), as cash-flow lines.
+    /// Other economic benefits (e.g. time savings, health), as cash-flow lines of category
+    /// `other` or `savings` (positive amounts).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub benefits: Vec<CashFlowLine>,
+    /// Flood protection: expected annual damage avoided, from damage–exceedance curves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flood: Option<FloodInput>,
+}
+
+/// Damage–exceedance curves without and with the project.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FloodInput {
+    /// Without the project.
+    pub without: DamageCurve,
+    /// With the project.
+    pub with: DamageCurve,
+    /// First year the protection works (default: the first operating year).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_year: Option<i32>,
 }
 
 /// A value for one year.

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::project::ProjectInput;
+use crate::registry::DataRef;
 
 /// Engine version, reference data used and a hash of the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -13,29 +14,15 @@ pub struct Provenance {
     /// `greenlight-core` version.
     pub engine_version: String,
     /// Reference data sets used, with versions, origins and overrides.
-    pub data: Vec<DataUse>,
+    pub data: Vec<DataRef>,
     /// `sha256:` of the canonical JSON of the parsed input (field order fixed, numbers as
     /// exact strings), so formatting and key order of the upload do not change it.
     pub input_hash: String,
 }
 
-/// One reference data set used by a result.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct DataUse {
-    /// Data-set id.
-    pub id: String,
-    /// Its version.
-    pub version: String,
-    /// `embedded` or the name of the user's file.
-    pub origin: String,
-    /// Values the project overrode, e.g. `2030=300`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub overrides: Vec<String>,
-}
-
 impl Provenance {
     /// Provenance for this engine build.
-    pub fn new(input_hash: String, data: Vec<DataUse>) -> Self {
+    pub fn new(input_hash: String, data: Vec<DataRef>) -> Self {
         Provenance {
             engine_version: crate::ENGINE_VERSION.to_owned(),
             data,

@@ -6,6 +6,7 @@ use greenlight_core::ErrorCode;
 use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure, appraise};
 use greenlight_core::batch::{appraise_json_text, parse_project};
 use greenlight_core::project::ProjectInput;
+use greenlight_core::registry::Registry;
 use greenlight_core::roots::RootFlag;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
@@ -18,8 +19,13 @@ fn project(v: &Value) -> ProjectInput {
     parse_project(v).unwrap_or_else(|e| panic!("test project does not parse: {e:?}"))
 }
 
+fn registry() -> Registry {
+    Registry::embedded().expect("the embedded registry loads")
+}
+
 fn run(v: &Value) -> Appraisal {
-    appraise(&project(v), &AppraisalOptions { trace: true }).expect("the project appraises")
+    appraise(&project(v), &registry(), &AppraisalOptions { trace: true })
+        .expect("the project appraises")
 }
 
 fn example() -> Value {
@@ -251,8 +257,12 @@ fn every_reported_figure_has_a_trace_step() {
 fn error_of(edit: impl FnOnce(&mut Value)) -> (String, String, String) {
     let mut v = example();
     edit(&mut v);
-    let out = appraise_json_text(&v.to_string(), &AppraisalOptions { trace: false })
-        .expect("the text is JSON");
+    let out = appraise_json_text(
+        &v.to_string(),
+        &registry(),
+        &AppraisalOptions { trace: false },
+    )
+    .expect("the text is JSON");
     let e = out.results[0]
         .errors
         .first()
@@ -341,8 +351,12 @@ fn a_bad_project_in_a_batch_does_not_stop_the_others() {
     let mut bad = example();
     bad["timeline"]["analysis_years"] = json!(0);
     let batch = json!({"projects": [example(), bad, example()]});
-    let out =
-        appraise_json_text(&batch.to_string(), &AppraisalOptions { trace: false }).expect("JSON");
+    let out = appraise_json_text(
+        &batch.to_string(),
+        &registry(),
+        &AppraisalOptions { trace: false },
+    )
+    .expect("JSON");
     assert_eq!(out.results.len(), 3);
     assert!(out.results[0].appraisal.is_some() && out.results[2].appraisal.is_some());
     assert_eq!(
@@ -450,4 +464,147 @@ fn a_loan_longer_than_the_period_is_rejected() {
         (code.as_str(), pointer.as_str()),
         ("invalid_argument", "/financing/loan/tenor_years")
     );
+}
+
+fn flood_wall() -> Value {
+    json!({
+        "id": "eu-flood-wall", "name": "River flood wall", "currency": "EUR", "price_base_year": 2025,
+        "sector": "flood_protection", "activity": "flood_defence",
+        "timeline": {"start_year": 2026, "analysis_years": 30},
+        "finance": {"discount_rate": "0.04"},
+        "cash_flows": [
+            {"category": "investment", "year": 2026, "amount": "-5000000"},
+            {"category": "operation_maintenance", "years": [2027, 2056], "amount": "-50000"}
+        ],
+        "economic": {
+            "discount_preset": "eu-cba-2014-sdr-other",
+            "carbon_price_path": "eib-2020-carbon",
+            "deflator": "1.25",
+            "emissions_avoided_tco2e": {"years": [2027, 2050], "value": "100"},
+            "flood": {
+                "without": {"points": [{"aep": "0.5", "damage": "0"}, {"aep": "0.1", "damage": "1000000"}, {"aep": "0.02", "damage": "5000000"}, {"aep": "0.01", "damage": "8000000"}], "tail": "extend"},
+                "with": {"points": [{"aep": "0.02", "damage": "0"}, {"aep": "0.01", "damage": "2000000"}], "tail": "extend"}
+            }
+        }
+    })
+}
+
+// Economic view, by hand at 3 % (EU CBA social rate, other Member States), 2026–2056:
+// EAD without (trapezoid + extended tail) = 200 000 + 240 000 + 65 000 + 80 000 = 585 000;
+// EAD with = ½(0 + 2 000 000)(0.01) + 2 000 000·0.01 = 30 000; avoided 555 000 a year from 2027.
+// Carbon: 100 t a year 2027–2050 at the EIB path (linear 80 → 250 → 800 EUR, 2016 prices)
+// × deflator 1.25, e.g. 2027: (80 + 170·7/10)·1.25 = 248.75 EUR/t. Financial flows: −5 000 000
+// in 2026, −50 000 a year after. ENPV = 5 848 022.141099369886070771988…,
+// EBCR = 1.977926515172562254597564866…, ERR (mpmath) = 0.1042394799792031794639769…
+#[test]
+fn the_economic_view_values_avoided_damage_and_carbon() {
+    let a = run(&flood_wall());
+    let e = a.economic.as_ref().expect("an economic view");
+    assert_close(
+        "ENPV",
+        e.enpv,
+        d("5848022.141099369886070771988"),
+        d("1e-17"),
+    );
+    let Figure::Value(bc) = &e.benefit_cost else {
+        panic!("EBCR expected")
+    };
+    assert_close(
+        "EBCR",
+        bc.bcr,
+        d("1.977926515172562254597564866"),
+        d("1e-24"),
+    );
+    assert_close(
+        "ERR",
+        e.err.selected.expect("an ERR"),
+        d("0.1042394799792031794639769"),
+        d("1e-20"),
+    );
+    assert_eq!(e.years[1].carbon_price, d("248.75"));
+    assert_eq!(e.flood.as_ref().expect("flood").avoided, d("555000"));
+    let ids: Vec<&str> = a.provenance.data.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["eu-cba-2014-sdr-other", "eib-2020-carbon"]);
+}
+
+#[test]
+fn a_currency_with_no_conversion_given_is_rejected() {
+    let mut v = flood_wall();
+    v["currency"] = json!("CNY");
+    let out = appraise_json_text(
+        &v.to_string(),
+        &registry(),
+        &AppraisalOptions { trace: false },
+    )
+    .expect("JSON");
+    let e = &out.results[0].errors[0];
+    assert_eq!(
+        (e.code.as_str(), e.pointer.as_str()),
+        ("missing_argument", "/economic/exchange_rate")
+    );
+    assert!(e.message.contains("CNY per EUR"), "{}", e.message);
+}
+
+#[test]
+fn an_unknown_preset_or_data_id_is_rejected_with_the_known_ids() {
+    let (code, pointer, message) = error_of(|v| {
+        v["finance"] = json!({"discount_preset": "no-such-preset"});
+    });
+    assert_eq!(
+        (code.as_str(), pointer.as_str()),
+        ("unknown_data", "/finance/discount_preset")
+    );
+    assert!(message.contains("uk-green-book-2022-stpr"), "{message}");
+}
+
+#[test]
+fn a_carbon_price_beyond_the_published_path_is_rejected_not_zeroed() {
+    let mut v = flood_wall();
+    v["economic"]["emissions_avoided_tco2e"]["years"] = json!([2027, 2056]);
+    let out = appraise_json_text(
+        &v.to_string(),
+        &registry(),
+        &AppraisalOptions { trace: false },
+    )
+    .expect("JSON");
+    let e = &out.results[0].errors[0];
+    assert_eq!(
+        (e.code.as_str(), e.pointer.as_str()),
+        ("unknown_data", "/economic/carbon_price_path")
+    );
+    assert!(e.message.contains("2051"), "{}", e.message);
+}
+
+// A per-project override of a path value is applied and recorded in the provenance.
+#[test]
+fn carbon_price_overrides_are_applied_and_recorded() {
+    let mut v = flood_wall();
+    v["economic"]["carbon_price_overrides"] = json!([{"year": 2027, "value": "300"}]);
+    let a = run(&v);
+    assert_eq!(
+        a.economic.as_ref().expect("economic").years[1].carbon_price,
+        d("375")
+    );
+    let path = a
+        .provenance
+        .data
+        .iter()
+        .find(|r| r.id == "eib-2020-carbon")
+        .expect("the path is cited");
+    assert!(path.overridden);
+}
+
+// The Green Book preset chains its factors: DF31 = DF30 / 1.03 in the financial view too.
+#[test]
+fn a_discount_preset_drives_the_financial_view() {
+    let mut v = flood_wall();
+    v["finance"] = json!({"discount_preset": "uk-green-book-2022-stpr"});
+    let a = run(&v);
+    assert_close(
+        "DF30",
+        a.years[30].discount_factor,
+        d("0.356278410602301540471615904881"),
+        d("1e-24"),
+    );
+    assert_eq!(a.conventions.discount_source, "uk-green-book-2022-stpr");
 }
