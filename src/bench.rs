@@ -78,7 +78,7 @@ fn line(
 pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> ProjectInput {
     let start = 2026;
     let end = start + years as i32;
-    let investment = Decimal::new(rng.range(100_000_00, 50_000_000_00), 2);
+    let investment = Decimal::new(rng.range(10_000_000, 5_000_000_000), 2);
     let saving = investment * Decimal::new(rng.range(60, 180), 3);
     let om = -(investment * Decimal::new(rng.range(5, 30), 3)).round_dp(2);
     let mut cash_flows = vec![
@@ -116,14 +116,14 @@ pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> Pro
         replace: None,
         escalation: None,
     };
-    let financing = (i % 5 == 0).then(|| FinancingInput {
+    let financing = i.is_multiple_of(5).then(|| FinancingInput {
         loan: Some(Loan {
             amount: None,
             share: Some(Decimal::new(rng.range(30, 80), 2)),
             rate: Decimal::new(rng.range(20, 60), 3),
             tenor_years: (years / 2).max(1),
             grace_years: 1.min(years / 2 - 1),
-            repayment: if i % 2 == 0 {
+            repayment: if i.is_multiple_of(2) {
                 Repayment::Annuity
             } else {
                 Repayment::Linear
