@@ -126,6 +126,21 @@ pub fn rate_roots(
         }
     }
     roots.sort();
+    // Near a double root rounding can split one root into two confirmed neighbours; if the
+    // midpoint is also a confirmed zero, they are one (multiple) root.
+    let mut merged: Vec<Decimal> = Vec::with_capacity(roots.len());
+    for r in roots {
+        if let Some(last) = merged.last_mut() {
+            let close = (r - *last).abs() <= Decimal::new(1, 7) * (Decimal::ONE + last.abs());
+            let mid = (r + *last) / Decimal::TWO;
+            if close && series.is_zero_at(mid) {
+                *last = mid;
+                continue;
+            }
+        }
+        merged.push(r);
+    }
+    let mut roots = merged;
     // Decimal Newton leaves noise in the last digits; 20 places is well inside the confirmed
     // accuracy and keeps exact rates such as 0.1 readable.
     for r in &mut roots {
@@ -418,6 +433,12 @@ impl<'a> Series<'a> {
             }
         }
         Some((f, fp, gross))
+    }
+
+    /// Whether `r` passes the residual test.
+    fn is_zero_at(&self, r: Decimal) -> bool {
+        self.eval_decimal(r)
+            .is_some_and(|(f, _, gross)| f.abs() <= RELATIVE_RESIDUAL * gross)
     }
 
     /// The decimal root near `u`, polished by Newton steps and kept only if its residual is

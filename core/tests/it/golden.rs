@@ -35,8 +35,18 @@ fn check(case: &Case) -> Result<(), String> {
     let result = evaluate(&case.request).map_err(|e| format!("error {e}"))?;
     let close = |a: Decimal, b: Decimal| (a - b).abs() <= case.tolerance;
     match (&case.expected, &result.outcome) {
-        (Expected::Value { value }, CalcOutcome::Value { value: Some(actual), .. }) => {
-            if close(*actual, *value) { Ok(()) } else { Err(format!("value {actual}, expected {value}")) }
+        (
+            Expected::Value { value },
+            CalcOutcome::Value {
+                value: Some(actual),
+                ..
+            },
+        ) => {
+            if close(*actual, *value) {
+                Ok(())
+            } else {
+                Err(format!("value {actual}, expected {value}"))
+            }
         }
         (Expected::Roots { roots, flag }, CalcOutcome::Roots(set)) => {
             let same = set.flag == *flag
@@ -45,7 +55,10 @@ fn check(case: &Case) -> Result<(), String> {
             if same {
                 Ok(())
             } else {
-                Err(format!("roots {:?} ({:?}), expected {:?} ({:?})", set.roots, set.flag, roots, flag))
+                Err(format!(
+                    "roots {:?} ({:?}), expected {:?} ({:?})",
+                    set.roots, set.flag, roots, flag
+                ))
             }
         }
         (expected, outcome) => Err(format!("outcome {outcome:?}, expected {expected:?}")),
@@ -63,8 +76,13 @@ fn golden_corpus_matches_the_independent_references() {
         if line.trim().is_empty() {
             continue;
         }
-        let case: Case = serde_json::from_str(line).unwrap_or_else(|e| panic!("cases.jsonl line {}: {e}", i + 1));
-        assert!(matches!(case.reference.as_str(), "libreoffice" | "mpmath"), "line {}: unknown reference", i + 1);
+        let case: Case = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("cases.jsonl line {}: {e}", i + 1));
+        assert!(
+            matches!(case.reference.as_str(), "libreoffice" | "mpmath"),
+            "line {}: unknown reference",
+            i + 1
+        );
         let _ = (&case.spreadsheet, &case.note);
         if !case.id.contains(&filter) {
             continue;
@@ -75,7 +93,18 @@ fn golden_corpus_matches_the_independent_references() {
             failures.push(format!("{} (line {}): {why}", case.id, i + 1));
         }
     }
-    assert!(filter.is_empty() || checked > 0, "no case matches GREENLIGHT_CASE_FILTER={filter}");
-    assert!(!filter.is_empty() || checked >= 200, "the corpus must hold at least 200 cases, found {checked}");
-    assert!(failures.is_empty(), "{} of {checked} golden cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        filter.is_empty() || checked > 0,
+        "no case matches GREENLIGHT_CASE_FILTER={filter}"
+    );
+    assert!(
+        !filter.is_empty() || checked >= 200,
+        "the corpus must hold at least 200 cases, found {checked}"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} golden cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -2,7 +2,7 @@
 
 mod appraisal;
 mod bad_input;
-// mod golden;
+mod golden;
 mod properties;
 mod published;
 mod schemas;
