@@ -12,7 +12,7 @@ use crate::economic::{EconomicView, economic_view};
 use crate::error::{Error, Result};
 use crate::financing::{
     DebtSchedule, Dscr, EquityReturns, FundingGap, FundingGapInput, debt_schedule, dscr,
-    equity_returns, funding_gap,
+    equity_flows as equity_cash_flows, funding_gap,
 };
 use crate::metrics::{
     BenefitCost, Finding, Payback, airr, benefit_cost, irr, mirr, payback, present_value, sir,
@@ -535,7 +535,9 @@ pub fn appraise(
 
     let financing = match &input.financing {
         None => None,
-        Some(fi) => Some(financing_view(fi, &flows, &net, &factors, &period, rate1)?),
+        Some(fi) => Some(financing_view(
+            fi, &flows, &net, &factors, &period, &irr_set, rate1,
+        )?),
     };
     let economic = match &input.economic {
         None => None,
@@ -626,6 +628,7 @@ fn financing_view(
     net: &[Decimal],
     factors: &[Decimal],
     period: &Period,
+    project_irr: &RootSet,
     guess: Decimal,
 ) -> Result<FinancingView> {
     let n = period.len();
@@ -648,7 +651,14 @@ fn financing_view(
             n,
         )?;
         cover = Some(dscr(&cfads, &schedule)?);
-        equity = Some(equity_returns(net, &schedule, guess)?);
+        // The project IRR is already known; only the equity flows need a new root search.
+        let equity_flows = equity_cash_flows(net, &schedule)?;
+        let equity_irr = irr(&equity_flows, guess)?;
+        equity = Some(EquityReturns {
+            equity_flows,
+            project_irr: project_irr.clone(),
+            equity_irr,
+        });
         loan = Some(schedule);
     }
     let gap = match &fi.funding_gap {

@@ -524,28 +524,6 @@ impl YearlyFlows {
     }
 }
 
-fn escalation_factor(
-    escalation: Option<Decimal>,
-    year: i32,
-    price_base_year: i32,
-    pointer: &str,
-) -> Result<Decimal> {
-    let Some(e) = escalation else {
-        return Ok(Decimal::ONE);
-    };
-    if e <= Decimal::NEGATIVE_ONE {
-        return Err(Error::invalid(
-            pointer,
-            "escalation must be greater than -1",
-        ));
-    }
-    powi(
-        add(Decimal::ONE, e, "1 + escalation")?,
-        i64::from(year - price_base_year),
-        "escalation factor",
-    )
-}
-
 /// Years a line covers, checked against the study period.
 pub(crate) fn line_years(
     year: Option<i32>,
@@ -599,48 +577,72 @@ pub(crate) fn expand(
     pointer: &str,
 ) -> Result<YearlyFlows> {
     let mut flows = YearlyFlows::zeros(period.len());
+    // Pointers are built only on error: formatting them for every line was a measurable share
+    // of a whole appraisal.
     for (i, line) in lines.iter().enumerate() {
-        let at = format!("{pointer}/cash_flows/{i}");
-        let sign = line.category.sign();
-        if (sign < 0 && line.amount > Decimal::ZERO) || (sign > 0 && line.amount < Decimal::ZERO) {
-            let (what, how) = if sign < 0 {
-                ("an outflow", "negative")
-            } else {
-                ("an inflow", "positive")
-            };
-            return Err(Error::invalid(
-                format!("{at}/amount"),
-                format!(
-                    "{} is {what}: enter it as a {how} amount",
-                    line.category.as_str()
-                ),
-            ));
-        }
-        for y in line_years(line.year, line.years, period, &at)? {
-            let factor = escalation_factor(
-                line.escalation,
-                y,
-                price_base_year,
-                &format!("{at}/escalation"),
-            )?;
-            let idx = period.index(y).expect("checked by line_years");
-            flows.add_at(
-                line.category,
-                idx,
-                mul(line.amount, factor, "escalated amount")?,
-            )?;
-        }
+        expand_line(line, period, price_base_year, &mut flows)
+            .map_err(|e| e.under(&format!("{pointer}/cash_flows/{i}")))?;
     }
     for (i, asset) in assets.iter().enumerate() {
-        expand_asset(
-            asset,
-            period,
-            price_base_year,
-            &format!("{pointer}/assets/{i}"),
-            &mut flows,
-        )?;
+        expand_asset(asset, period, price_base_year, &mut flows)
+            .map_err(|e| e.under(&format!("{pointer}/assets/{i}")))?;
     }
     Ok(flows)
+}
+
+/// `1 + escalation`, checked.
+fn growth_of(escalation: Option<Decimal>) -> Result<Decimal> {
+    match escalation {
+        None => Ok(Decimal::ONE),
+        Some(e) if e <= Decimal::NEGATIVE_ONE => Err(Error::invalid(
+            "/escalation",
+            "escalation must be greater than -1",
+        )),
+        Some(e) => add(Decimal::ONE, e, "1 + escalation"),
+    }
+}
+
+fn expand_line(
+    line: &CashFlowLine,
+    period: &Period,
+    price_base_year: i32,
+    flows: &mut YearlyFlows,
+) -> Result<()> {
+    let sign = line.category.sign();
+    if (sign < 0 && line.amount > Decimal::ZERO) || (sign > 0 && line.amount < Decimal::ZERO) {
+        let (what, how) = if sign < 0 {
+            ("an outflow", "negative")
+        } else {
+            ("an inflow", "positive")
+        };
+        return Err(Error::invalid(
+            "/amount",
+            format!(
+                "{} is {what}: enter it as a {how} amount",
+                line.category.as_str()
+            ),
+        ));
+    }
+    let years = line_years(line.year, line.years, period, "")?;
+    let growth = growth_of(line.escalation)?;
+    // The factor for the first year by powers, then one multiplication per later year.
+    let mut factor = powi(
+        growth,
+        i64::from(*years.start() - price_base_year),
+        "escalation factor",
+    )?;
+    for y in years {
+        let idx = period.index(y).expect("checked by line_years");
+        flows.add_at(
+            line.category,
+            idx,
+            mul(line.amount, factor, "escalated amount")?,
+        )?;
+        if growth != Decimal::ONE {
+            factor = mul(factor, growth, "escalation factor")?;
+        }
+    }
+    Ok(())
 }
 
 /// An asset's installation, replacements on its cycle and residual value at the end of the
@@ -649,24 +651,23 @@ fn expand_asset(
     asset: &Asset,
     period: &Period,
     price_base_year: i32,
-    at: &str,
     flows: &mut YearlyFlows,
 ) -> Result<()> {
     if asset.cost < Decimal::ZERO {
         return Err(Error::invalid(
-            format!("{at}/cost"),
+            "/cost",
             "the cost of an asset is a positive number",
         ));
     }
     if asset.service_life_years == 0 {
         return Err(Error::invalid(
-            format!("{at}/service_life_years"),
+            "/service_life_years",
             "the service life must be at least one year",
         ));
     }
     let Some(first) = period.index(asset.year) else {
         return Err(Error::invalid(
-            format!("{at}/year"),
+            "/year",
             format!(
                 "{} is outside the study period {}–{}",
                 asset.year, period.first_year, period.last_year
@@ -678,23 +679,19 @@ fn expand_asset(
         // An explicit request that cannot be honoured is almost always a typing error in the
         // period or the life; say so rather than silently booking no replacement.
         return Err(Error::invalid(
-            format!("{at}/service_life_years"),
+            "/service_life_years",
             format!(
                 "the replacement cycle of {life} years is longer than the {} years left in the study period: no replacement would occur; leave replace out or check the period",
                 period.len() - first - 1
             ),
         ));
     }
+    let growth = growth_of(asset.escalation)?;
     let cost_in = |idx: usize| -> Result<Decimal> {
         let y = period.first_year + idx as i32;
         mul(
             asset.cost,
-            escalation_factor(
-                asset.escalation,
-                y,
-                price_base_year,
-                &format!("{at}/escalation"),
-            )?,
+            powi(growth, i64::from(y - price_base_year), "escalation factor")?,
             "asset cost",
         )
     };

@@ -33,12 +33,29 @@ impl Provenance {
 
 /// `sha256:<hex>` of the canonical JSON of a project.
 pub fn input_hash(input: &ProjectInput) -> String {
-    let bytes = serde_json::to_vec(input).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
+    // Serialised straight into the hasher: no intermediate buffer.
+    let mut hasher = HashWriter(Sha256::new());
+    // Serialising plain data into a hasher cannot fail.
+    let _ = serde_json::to_writer(&mut hasher, input);
+    let digest = hasher.0.finalize();
     let mut hex = String::with_capacity(71);
     hex.push_str("sha256:");
     for b in digest {
         hex.push_str(&format!("{b:02x}"));
     }
     hex
+}
+
+/// Feeds written bytes to a hasher.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

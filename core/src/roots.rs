@@ -7,13 +7,13 @@
 //!
 //! 1. **Count.** No sign change: no root (a finding, not an error). One sign change: exactly
 //!    one root, bracketed by provable bounds and found by safeguarded Newton in `f64`.
-//! 2. **Scan** (two or more sign changes). `u` is sampled on a grid (step 0.01 near zero,
+//! 2. **Scan** (two or more sign changes). `u` is sampled on a grid (step 0.05 near zero,
 //!    widening in proportion to `|u|`) between −27.6 and 20.7, i.e. `r` from −99.9999999999 %
 //!    to 10⁹ (both cut to the provable root bounds when those are tighter). A cell whose ends
 //!    differ in sign holds a root; a cell whose ends agree in sign but whose slope changes sign
 //!    holds an extremum, which is located and, if it crosses or touches zero, yields two roots
 //!    or a double root. Two roots closer together than one cell *and* separated by two extrema
-//!    inside it would be missed; that needs roots within about 1 % of each other in `1+r`.
+//!    inside it would be missed; that needs three roots within about 5 % of each other in `1+r`.
 //! 3. **Confirm** in decimal. Each candidate is polished by decimal Newton steps and kept only
 //!    if `|f(r)| ≤ 10⁻¹² · Σ|aᵢ|(1+r)^(−tᵢ)`; `f64` never decides a reported digit. Roots
 //!    are reported to 20 decimal places.
@@ -59,6 +59,10 @@ pub struct RootSet {
 
 const U_MIN: f64 = -27.631_021_115_928_547; // ln(1e-12): r = −99.9999999999 %
 const U_MAX: f64 = 20.723_265_837_046_41; // ln(1 + 1e9)
+/// Grid step of the scan in `u = ln(1+r)` near zero; it widens in proportion to `|u|` beyond
+/// `|u| = 5`. Extremum detection inside each cell catches pairs of roots closer than a step.
+const SCAN_STEP: f64 = 0.05;
+
 /// Decimal places to which roots are reported.
 pub const ROOT_DECIMALS: u32 = 20;
 const RELATIVE_RESIDUAL: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
@@ -349,11 +353,11 @@ impl<'a> Series<'a> {
         let mut u = lo;
         while u < hi {
             grid.push(u);
-            u += 0.01 * (u.abs() / 5.0).max(1.0);
+            u += SCAN_STEP * (u.abs() / 5.0).max(1.0);
             // Zero is a grid point, so no cell mixes the two scalings of `eval`.
             if grid.last().is_some_and(|&p| p < 0.0) && u > 0.0 {
                 grid.push(0.0);
-                u = 0.01;
+                u = SCAN_STEP;
             }
         }
         grid.push(hi);

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `greenlight` binary, run as a user would run it.
 
+mod appraise;
 mod calc;
 
 use std::io::Write;

@@ -1084,7 +1084,7 @@ def build_cases():
     add_rate("1", "-50", "100", "-60", 1, "Single period, type 1.")
     add_rate("25", "-60669422.79", "1000000000", "0", 0, "Green bond of 1e9 (about 3.5%).")
     add_rate("25", "-60669422.79", "1000000000", "0", 0, "Green bond with guess.", guess="0.1")
-    add_rate("30", "-1000", "10000", "0", 0, "Low-yield: root near 9.3%.", guess="-0.5")
+    add_rate("30", "-1000", "10000", "0", 0, "Guess -0.5 far below the only root, near 9.3%.", guess="-0.5")
     add_rate("5", "-1000", "10000", "0", 0, "Payments far below principal: root close to -100%.")
     add_rate("12", "1000", "-5000", "-3000", 1, "Type 1 with end cost.")
     add_rate("60", "-50", "2000", "1000", 0, "pv and fv same sign: two sign changes.")
@@ -1239,7 +1239,7 @@ def main():
                 why = ("LibreOffice returns %s" % lo_res) if kind == "error" else \
                     ("LibreOffice returns %s, off by %s" % (ss["value"], mpmath.nstr(mpf(lo_res) - ref, 3)))
                 note += " %s; expected value from mpmath." % why
-                findings.append((c["id"], "value", why, "mpmath gives %s" % expected["value"]))
+                findings.append((c["id"] + " (" + c["note"].rstrip(".") + ")", "value", why, "mpmath gives %s" % expected["value"]))
         else:
             tol = RATE_TOL
             roots = c["ref"]
@@ -1249,16 +1249,16 @@ def main():
             source = "mpmath"
             if kind == "error":
                 if roots:
-                    findings.append((c["id"], "error", "LibreOffice returns %s" % lo_res,
+                    findings.append((c["id"] + " (" + c["note"].rstrip(".") + ")", "error", "LibreOffice returns %s" % lo_res,
                                      "roots: %s" % ", ".join(rs)))
                     note += " LibreOffice fails with %s although %s real root%s exist%s." % (
                         lo_res, len(rs), "" if len(rs) == 1 else "s", "s" if len(rs) == 1 else "")
                 else:
-                    findings.append((c["id"], "error-correct", "LibreOffice returns %s" % lo_res,
+                    findings.append((c["id"] + " (" + c["note"].rstrip(".") + ")", "error-correct", "LibreOffice returns %s" % lo_res,
                                      "no real root"))
             else:
                 if not roots:
-                    findings.append((c["id"], "spurious", "LibreOffice returns %s" % ss["value"],
+                    findings.append((c["id"] + " (" + c["note"].rstrip(".") + ")", "spurious", "LibreOffice returns %s" % ss["value"],
                                      "no real root exists"))
                     note += " LibreOffice returns a value although no real root exists."
                 else:
@@ -1273,12 +1273,14 @@ def main():
                         else:
                             what = "wrong-root"
                             text = "LibreOffice returns %s, which is not a root" % ss["value"]
-                        findings.append((c["id"], what, text, "roots: %s" % ", ".join(rs)))
+                        findings.append((c["id"] + " (" + c["note"].rstrip(".") + ")", what, text, "roots: %s" % ", ".join(rs)))
                         note += " %s." % text
                     elif len(roots) > 1:
-                        findings.append((c["id"], "missing", "LibreOffice returns only the root %s" % rs[k],
+                        findings.append((c["id"] + " (" + c["note"].rstrip(".") + ")", "missing", "LibreOffice returns only the root %s" % rs[k],
                                          "roots: %s" % ", ".join(rs)))
                         note += " LibreOffice returns only root %d of %d." % (k + 1, len(rs))
+            if roots and min(roots) < mpf("-0.9") and "-100%" not in note:
+                note += " Root close to -100%."
             mult = c["meta"].get("mult", [])
             if any(m > 1 for m in mult):
                 note += " Multiplicities: %s." % ", ".join(str(m) for m in mult)
@@ -1424,7 +1426,8 @@ def write_readme(findings):
         if not items:
             out.append("None.\n")
         for cid, _, what, ref in items:
-            out.append("- `%s`: %s; %s.\n" % (cid, what, ref))
+            cid, _, desc = cid.partition(" ")
+            out.append("- `%s` %s: %s; %s.\n" % (cid, desc, what, ref))
     with open(os.path.join(HERE, "README.md"), "w", encoding="utf-8") as fh:
         fh.write("".join(out))
 

@@ -1,0 +1,184 @@
+//! `greenlight appraise`, `factors` and `bench` as a user runs them. Expected figures are the
+//! hand calculations of `core/tests/it/appraisal.rs`.
+
+use serde_json::Value;
+
+use crate::{greenlight, stderr, stdout};
+
+const LED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/workbooks/examples/led-street-lighting.json"
+);
+const FLOOD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/workbooks/examples/flood-wall.json"
+);
+
+#[test]
+fn the_readme_main_command_appraises_the_example() {
+    let out = greenlight(&["appraise", LED], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // NPV 372 848.8278…, IRR 10.3919 %, LCC 1 520 503.2744…, by hand.
+    for expected in [
+        "372848.83 CNY",
+        "10.3919%",
+        "1520503.27 CNY",
+        "136.13 CNY/MWh",
+        "sha256:",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
+
+#[test]
+fn json_output_carries_conventions_figures_and_provenance() {
+    let out = greenlight(&["appraise", "--format", "json", FLOOD], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON output");
+    let a = &v["results"][0]["appraisal"];
+    assert_eq!(a["conventions"]["discount_source"], "eu-480-2014-fdr");
+    assert_eq!(a["economic"]["flood"]["avoided"], "555000.000");
+    assert!(
+        a["economic"]["enpv"]
+            .as_str()
+            .expect("ENPV")
+            .starts_with("5848022.14109936988607077")
+    );
+    let data: Vec<&str> = a["provenance"]["data"]
+        .as_array()
+        .expect("data")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(
+        data,
+        [
+            "eu-480-2014-fdr",
+            "eu-cba-2014-sdr-other",
+            "eib-2020-carbon"
+        ]
+    );
+    assert!(a["provenance"]["engine_version"].is_string());
+}
+
+#[test]
+fn explain_renders_the_working_in_chinese() {
+    let out = greenlight(&["--lang", "zh", "appraise", "--explain", LED], "");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for expected in [
+        "逐年现金流量表",
+        "财务净现值 (FNPV)",
+        "公式: NPV = Σ_y net_y · DF_y",
+        "全生命周期成本 (LCC)",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?}");
+    }
+}
+
+#[test]
+fn a_bad_project_is_reported_with_its_pointer_and_exit_code_3() {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(LED).expect("example")).expect("JSON");
+    v["timeline"]["analysis_years"] = Value::from(0);
+    let batch = serde_json::json!({"projects": [v, serde_json::from_str::<Value>(&std::fs::read_to_string(LED).expect("example")).expect("JSON")]});
+    let out = greenlight(&["appraise", "-", "--format", "json"], &batch.to_string());
+    assert_eq!(out.status.code(), Some(3));
+    let err = stderr(&out);
+    assert!(err.contains("/projects/0/timeline/analysis_years"), "{err}");
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON output");
+    assert!(
+        v["results"][1]["appraisal"].is_object(),
+        "the good project is still appraised"
+    );
+}
+
+#[test]
+fn text_that_is_not_json_is_one_clear_error() {
+    let out = greenlight(&["appraise", "-"], "{ not json");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("not valid JSON"));
+}
+
+#[test]
+fn factors_list_and_show_describe_the_embedded_data() {
+    let out = greenlight(&["factors", "list"], "");
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains("uk-green-book-2022-stpr") && text.contains("eib-2020-carbon"),
+        "{text}"
+    );
+    let out = greenlight(&["factors", "show", "uk-green-book-2022-stpr"], "");
+    assert!(stdout(&out).contains("31–75  0.030"), "{}", stdout(&out));
+    let out = greenlight(&["factors", "show", "nope"], "");
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr(&out).contains("known sets"));
+}
+
+#[test]
+fn a_user_data_file_is_loaded_and_cited() {
+    let dir = std::env::temp_dir().join(format!("greenlight-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("city-sdr.toml");
+    std::fs::write(
+        &file,
+        r#"id = "city-sdr-5"
+version = "1.0.0"
+kind = "discount_schedule"
+title_en = "City social discount rate 5 %"
+title_zh = "城市社会折现率 5%"
+unit = "fraction per year"
+vintage = 2025
+valid_from = 2025
+interpolation = "none"
+extrapolation = "none"
+verified = true
+verification = "set by the city council"
+[source]
+document = "City council decision"
+edition = "2025"
+locator = "article 3"
+[[bands]]
+from_year = 0
+rate = "0.05"
+"#,
+    )
+    .expect("write data file");
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(LED).expect("example")).expect("JSON");
+    v["finance"] = serde_json::json!({"discount_preset": "city-sdr-5"});
+    let out = greenlight(
+        &[
+            "--data",
+            file.to_str().expect("path"),
+            "appraise",
+            "-",
+            "--format",
+            "json",
+        ],
+        &v.to_string(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let cited = &v["results"][0]["appraisal"]["provenance"]["data"][0];
+    assert_eq!(cited["id"], "city-sdr-5");
+    assert_eq!(
+        cited["origin"],
+        serde_json::json!({"file": "city-sdr.toml"})
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_portfolio_benchmark_runs_and_reports_throughput() {
+    let out = greenlight(
+        &["bench", "--projects", "200", "--years", "20", "--seed", "7"],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("appraised 200 (0 rejected)"), "{text}");
+    assert!(text.contains("projects/s"));
+}
