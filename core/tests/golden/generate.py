@@ -1140,7 +1140,7 @@ def run_libreoffice(rows):
                        timeout=600)
         tree = ET.parse(os.path.join(out, "calc.fods"))
     finally:
-        pass
+        shutil.rmtree(tmp, ignore_errors=True)
     results = {}
     table = tree.getroot().find(".//table:table", NS)
     A = "{%s}" % NS["office"]
@@ -1164,7 +1164,6 @@ def run_libreoffice(rows):
         b15 = float(b.get(A + "value"))
         assert abs(val - b15) <= 1e-13 * max(1.0, abs(b15)), (key, val, b15)
         results[key] = ("value", val)
-    shutil.rmtree(tmp, ignore_errors=True)
     return results
 
 
