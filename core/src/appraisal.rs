@@ -269,6 +269,54 @@ struct Discounting {
     factors: Vec<Decimal>,
 }
 
+/// A discount rate given directly or by a registry preset: exactly one of the two.
+pub(crate) enum RateChoice {
+    /// A constant rate from the input.
+    Stated(Decimal),
+    /// A preset schedule and its id.
+    Preset(DiscountRate, String),
+}
+
+/// Reads `discount_rate` / `discount_preset` of the object at `at` (`/finance`, `/economic`),
+/// recording a preset in `used`.
+pub(crate) fn rate_or_preset(
+    rate: Option<Decimal>,
+    preset: Option<&str>,
+    at: &str,
+    registry: &Registry,
+    used: &mut Vec<DataRef>,
+) -> Result<RateChoice> {
+    match (rate, preset) {
+        (Some(r), None) => {
+            if r <= Decimal::NEGATIVE_ONE {
+                return Err(Error::invalid(
+                    format!("{at}/discount_rate"),
+                    "the discount rate must be greater than -1",
+                ));
+            }
+            Ok(RateChoice::Stated(r))
+        }
+        (None, Some(id)) => {
+            let set = registry
+                .get_kind(id, Kind::DiscountSchedule)
+                .map_err(|e| Error {
+                    pointer: format!("{at}/discount_preset"),
+                    ..e
+                })?;
+            used.push(set.data_ref());
+            Ok(RateChoice::Preset(set.discount_rate()?, id.to_owned()))
+        }
+        (Some(_), Some(_)) => Err(Error::invalid(
+            format!("{at}/discount_rate"),
+            "give either discount_rate or discount_preset, not both",
+        )),
+        (None, None) => Err(Error::missing(
+            format!("{at}/discount_rate"),
+            "a discount rate (or discount_preset) is needed",
+        )),
+    }
+}
+
 fn resolve_discounting(
     input: &ProjectInput,
     period: &Period,
@@ -277,14 +325,15 @@ fn resolve_discounting(
 ) -> Result<Discounting> {
     let f = &input.finance;
     let stated_basis = f.rate_basis.unwrap_or(f.basis);
-    let (rate, stated, source) = match (f.discount_rate, &f.discount_preset) {
-        (Some(r), None) => {
-            if r <= Decimal::NEGATIVE_ONE {
-                return Err(Error::invalid(
-                    "/finance/discount_rate",
-                    "the discount rate must be greater than -1",
-                ));
-            }
+    let choice = rate_or_preset(
+        f.discount_rate,
+        f.discount_preset.as_deref(),
+        "/finance",
+        registry,
+        used,
+    )?;
+    let (rate, stated, source) = match choice {
+        RateChoice::Stated(r) => {
             let applied = if stated_basis == f.basis {
                 r
             } else {
@@ -301,33 +350,14 @@ fn resolve_discounting(
             };
             (DiscountRate::constant(applied), Some(r), "input".to_owned())
         }
-        (None, Some(id)) => {
-            let set = registry
-                .get_kind(id, Kind::DiscountSchedule)
-                .map_err(|e| Error {
-                    pointer: "/finance/discount_preset".into(),
-                    ..e
-                })?;
+        RateChoice::Preset(rate, id) => {
             if stated_basis != f.basis {
                 return Err(Error::invalid(
                     "/finance/rate_basis",
                     "a discount preset is used as published; convert the flows instead of the preset",
                 ));
             }
-            used.push(set.data_ref());
-            (set.discount_rate()?, None, id.clone())
-        }
-        (Some(_), Some(_)) => {
-            return Err(Error::invalid(
-                "/finance/discount_rate",
-                "give either discount_rate or discount_preset, not both",
-            ));
-        }
-        (None, None) => {
-            return Err(Error::missing(
-                "/finance/discount_rate",
-                "a discount rate (or discount_preset) is needed",
-            ));
+            (rate, None, id)
         }
     };
     let factors = discount_factors(&rate, input.timeline.timing, period.periods())

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::appraisal::Figure;
+use crate::appraisal::{Figure, RateChoice, rate_or_preset};
 use crate::discount::{DiscountRate, discount_factors};
 use crate::error::{Error, Result};
 use crate::flood::{AvoidedDamage, avoided_damage};
@@ -101,30 +101,15 @@ pub(crate) fn economic_view(
     used: &mut Vec<DataRef>,
 ) -> Result<EconomicView> {
     let n = period.len();
-    let (rate, source) = match (econ.discount_rate, &econ.discount_preset) {
-        (Some(r), None) => (DiscountRate::constant(r), "input".to_owned()),
-        (None, Some(id)) => {
-            let set = registry
-                .get_kind(id, Kind::DiscountSchedule)
-                .map_err(|e| Error {
-                    pointer: "/economic/discount_preset".into(),
-                    ..e
-                })?;
-            used.push(set.data_ref());
-            (set.discount_rate()?, id.clone())
-        }
-        (Some(_), Some(_)) => {
-            return Err(Error::invalid(
-                "/economic/discount_rate",
-                "give either discount_rate or discount_preset, not both",
-            ));
-        }
-        (None, None) => {
-            return Err(Error::missing(
-                "/economic/discount_rate",
-                "the economic view needs a social discount rate or discount_preset",
-            ));
-        }
+    let (rate, source) = match rate_or_preset(
+        econ.discount_rate,
+        econ.discount_preset.as_deref(),
+        "/economic",
+        registry,
+        used,
+    )? {
+        RateChoice::Stated(r) => (DiscountRate::constant(r), "input".to_owned()),
+        RateChoice::Preset(rate, id) => (rate, id),
     };
     let all = discount_factors(&rate, input.timeline.timing, period.periods())
         .map_err(|e| e.under("/economic"))?;
