@@ -169,7 +169,7 @@ pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> Pro
 }
 
 pub(crate) fn run(cmd: BenchCommand, registry: &Registry) -> anyhow::Result<Outcome> {
-    if cmd.years == 0 || cmd.years > greenlight_core::project::MAX_ANALYSIS_YEARS || cmd.years < 2 {
+    if !(2..=greenlight_core::project::MAX_ANALYSIS_YEARS).contains(&cmd.years) {
         anyhow::bail!(
             "--years must be 2 to {}",
             greenlight_core::project::MAX_ANALYSIS_YEARS

@@ -470,11 +470,8 @@ pub fn appraise(
     let rate1 = disc.rate.rate_for_year(1);
     let finance_rate = input.finance.finance_rate.unwrap_or(rate1);
     let reinvest_rate = input.finance.reinvest_rate.unwrap_or(rate1);
-    let irr_set = if net.len() >= 2 {
-        irr(&net, rate1)?
-    } else {
-        irr(&[net[0], Decimal::ZERO], rate1)?
-    };
+    // A study period has at least two years (one of construction, one of operation).
+    let irr_set = irr(&net, rate1)?;
     // MIRR compounds over the period indices, so with a discounted first year the series is
     // shifted by one period (a leading zero), as the spreadsheet would see it.
     let mirr_series: Vec<Decimal> = std::iter::repeat_n(Decimal::ZERO, off)

@@ -315,11 +315,7 @@ pub(crate) fn economic_view(
         });
     }
     let guess = rate.rate_for_year(1);
-    let err = if net_series.len() >= 2 {
-        irr(&net_series, guess)?
-    } else {
-        irr(&[net_series[0], Decimal::ZERO], guess)?
-    };
+    let err = irr(&net_series, guess)?;
     Ok(EconomicView {
         discount_rate: rate,
         discount_source: source,
