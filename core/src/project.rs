@@ -22,6 +22,9 @@ use crate::num::{add, mul, powi};
 /// The longest analysis period accepted, in operating years.
 pub const MAX_ANALYSIS_YEARS: u32 = 200;
 
+/// The longest construction period accepted, in years.
+pub const MAX_CONSTRUCTION_YEARS: u32 = 50;
+
 /// One urban green project, as a finance officer describes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -453,10 +456,13 @@ impl Period {
 impl Timeline {
     /// Validates the time model and resolves the study period.
     pub fn period(&self) -> Result<Period> {
-        if self.construction_years == 0 {
+        if self.construction_years == 0 || self.construction_years > MAX_CONSTRUCTION_YEARS {
             return Err(Error::invalid(
                 "/timeline/construction_years",
-                "at least one construction year is needed",
+                format!(
+                    "the construction period must be 1 to {MAX_CONSTRUCTION_YEARS} years, got {}",
+                    self.construction_years
+                ),
             ));
         }
         if self.analysis_years == 0 || self.analysis_years > MAX_ANALYSIS_YEARS {

@@ -282,6 +282,17 @@ fn an_analysis_period_of_zero_or_over_200_years_is_rejected() {
 }
 
 #[test]
+fn an_absurd_construction_period_is_rejected_not_overflowed() {
+    for years in [0u64, 51, 4_294_967_295] {
+        let (code, pointer, _) = error_of(|v| v["timeline"]["construction_years"] = json!(years));
+        assert_eq!(
+            (code.as_str(), pointer.as_str()),
+            ("invalid_argument", "/timeline/construction_years")
+        );
+    }
+}
+
+#[test]
 fn a_cash_flow_outside_the_analysis_period_is_rejected() {
     let (code, pointer, message) = error_of(|v| v["cash_flows"][1]["years"] = json!([2027, 2045]));
     assert_eq!(

@@ -68,3 +68,66 @@ proptest! {
         prop_assert!((back - r).abs() <= Decimal::new(1, 25));
     }
 }
+
+/// Hostile values for any field of a project.
+fn hostile() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        Just(serde_json::json!(0)),
+        Just(serde_json::json!(-1)),
+        Just(serde_json::json!("-1")),
+        Just(serde_json::json!(4_294_967_295u64)),
+        Just(serde_json::json!(-2_147_483_648i64)),
+        Just(serde_json::json!("79228162514264337593543950335")),
+        Just(serde_json::json!("-0.9999999999999999999999999999")),
+        Just(serde_json::json!("0.0000000000000000000000000001")),
+        Just(serde_json::json!(1e300)),
+        Just(serde_json::json!(null)),
+        Just(serde_json::json!("")),
+        Just(serde_json::json!([2041, 2027])),
+        Just(serde_json::json!([-5, 99999])),
+        (-3000i64..3000).prop_map(|v| serde_json::json!(v)),
+        (-1_000_000i64..1_000_000).prop_map(|v| serde_json::json!(format!("{}", rust_decimal::Decimal::new(v, 3)))),
+    ]
+}
+
+const FIELDS: [&str; 16] = [
+    "/timeline/start_year",
+    "/timeline/construction_years",
+    "/timeline/analysis_years",
+    "/finance/discount_rate",
+    "/price_base_year",
+    "/cash_flows/0/amount",
+    "/cash_flows/0/year",
+    "/cash_flows/1/years",
+    "/cash_flows/1/escalation",
+    "/cash_flows/1/amount",
+    "/assets/0/cost",
+    "/assets/0/year",
+    "/assets/0/service_life_years",
+    "/assets/0/escalation",
+    "/quantities/electricity_saved_mwh/value",
+    "/quantities/electricity_saved_mwh/years",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    // Whatever a user types into any field, the appraisal answers with figures or an error
+    // naming a field; it never panics.
+    #[test]
+    fn hostile_field_values_never_panic(edits in prop::collection::vec((0usize..FIELDS.len(), hostile()), 1..4)) {
+        let mut v: serde_json::Value = serde_json::from_str(include_str!("../../../workbooks/examples/led-street-lighting.json")).expect("example");
+        for (field, value) in edits {
+            if let Some(slot) = v.pointer_mut(FIELDS[field]) {
+                *slot = value;
+            }
+        }
+        let registry = greenlight_core::registry::Registry::embedded().expect("registry");
+        let out = greenlight_core::batch::appraise_json(v, &registry, &greenlight_core::appraisal::AppraisalOptions { trace: true }).expect("an object");
+        let r = &out.results[0];
+        prop_assert!(r.appraisal.is_some() != !r.errors.is_empty());
+        for e in &r.errors {
+            prop_assert!(!e.message.is_empty());
+        }
+    }
+}
