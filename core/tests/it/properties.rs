@@ -125,7 +125,7 @@ proptest! {
         let registry = greenlight_core::registry::Registry::embedded().expect("registry");
         let out = greenlight_core::batch::appraise_json(v, &registry, &greenlight_core::appraisal::AppraisalOptions { trace: true }).expect("an object");
         let r = &out.results[0];
-        prop_assert!(r.appraisal.is_some() != !r.errors.is_empty());
+        prop_assert!(r.appraisal.is_some() == r.errors.is_empty());
         for e in &r.errors {
             prop_assert!(!e.message.is_empty());
         }
