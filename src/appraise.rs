@@ -17,7 +17,7 @@ use greenlight_core::roots::RootFlag;
 use rust_decimal::Decimal;
 
 use crate::Outcome;
-use crate::text::{Lang, money, percent};
+use crate::text::{self, Lang, money, percent};
 
 /// Arguments of `greenlight appraise`.
 #[derive(Debug, Args)]
@@ -114,10 +114,10 @@ fn flag_text(flag: RootFlag, lang: Lang) -> &'static str {
     }
 }
 
-fn figure_percent(f: &Figure<Decimal>) -> String {
+fn figure_percent(f: &Figure<Decimal>, lang: Lang) -> String {
     match f {
         Figure::Value(v) => percent(*v),
-        Figure::None { finding } => format!("— ({})", finding.message),
+        Figure::None { finding } => format!("— ({})", text::finding(finding, lang)),
     }
 }
 
@@ -137,10 +137,7 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
         lang.pick("prices", "年价格"),
         lang.pick("discount rate", "折现率"),
         percent(c.discount_rate.rate_for_year(1)),
-        serde_json::to_value(c.timing)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        text::timing(c.timing, lang),
     )?;
     let f = &a.financial;
     row(
@@ -160,7 +157,7 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
     row(
         out,
         lang.pick("MIRR", "修正内部收益率 MIRR"),
-        figure_percent(&f.mirr),
+        figure_percent(&f.mirr, lang),
     )?;
     for (label, pb) in [
         (lang.pick("payback", "静态投资回收期"), &f.payback),
@@ -179,7 +176,7 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
             _ => pb
                 .finding
                 .as_ref()
-                .map_or_else(String::new, |f| f.message.clone()),
+                .map_or_else(String::new, |f| text::finding(f, lang)),
         };
         row(out, label, text)?;
     }
@@ -190,7 +187,7 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
             lang.pick("net", "净"),
             b.net_bcr.round_dp(4)
         ),
-        Figure::None { finding } => finding.message.clone(),
+        Figure::None { finding } => text::finding(finding, lang),
     };
     row(out, lang.pick("benefit–cost ratio", "效益费用比 BCR"), bcr)?;
     let l = &a.lifecycle_cost;
@@ -212,10 +209,10 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
         )?;
         let sir = match &cmp.sir {
             Figure::Value(v) => v.round_dp(4).to_string(),
-            Figure::None { finding } => finding.message.clone(),
+            Figure::None { finding } => text::finding(finding, lang),
         };
         row(out, "SIR", sir)?;
-        row(out, "AIRR", figure_percent(&cmp.airr))?;
+        row(out, "AIRR", figure_percent(&cmp.airr, lang))?;
     }
     for lv in &l.levelised {
         let label = match lang {
@@ -224,7 +221,7 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
         };
         let v = match &lv.value {
             Figure::Value(v) => format!("{} {cur}/{}", money(*v), unit_of(&lv.quantity)),
-            Figure::None { finding } => finding.message.clone(),
+            Figure::None { finding } => text::finding(finding, lang),
         };
         row(out, label, v)?;
     }
@@ -255,7 +252,7 @@ fn write_financing(
     if let Some(loan) = &fin.loan {
         let service = loan.level_payment.map_or_else(
             || lang.pick("linear repayment", "等额本金").to_owned(),
-            |p| format!("{} {cur}/year", money(p)),
+            |p| format!("{} {cur}/{}", money(p), lang.pick("year", "年")),
         );
         row(
             out,
@@ -326,7 +323,7 @@ fn write_economic(out: &mut dyn Write, e: &EconomicView, cur: &str, lang: Lang) 
         row(
             out,
             lang.pick("expected annual damage avoided", "年期望损失减少"),
-            format!("{} {cur}/year", money(f.avoided)),
+            format!("{} {cur}/{}", money(f.avoided), lang.pick("year", "年")),
         )?;
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 mod appraise;
 mod calc;
+mod snapshots;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

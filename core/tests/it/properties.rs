@@ -86,7 +86,8 @@ fn hostile() -> impl Strategy<Value = serde_json::Value> {
         Just(serde_json::json!([2041, 2027])),
         Just(serde_json::json!([-5, 99999])),
         (-3000i64..3000).prop_map(|v| serde_json::json!(v)),
-        (-1_000_000i64..1_000_000).prop_map(|v| serde_json::json!(format!("{}", rust_decimal::Decimal::new(v, 3)))),
+        (-1_000_000i64..1_000_000)
+            .prop_map(|v| serde_json::json!(format!("{}", rust_decimal::Decimal::new(v, 3)))),
     ]
 }
 
