@@ -15,7 +15,8 @@ use crate::financing::{
     equity_flows as equity_cash_flows, funding_gap,
 };
 use crate::metrics::{
-    BenefitCost, Finding, Payback, airr, benefit_cost, irr, mirr, payback, present_value, sir,
+    BenefitCost, Finding, Payback, PaybackBasis, airr, benefit_cost, irr, mirr, payback,
+    payback_of, present_value, sir,
 };
 use crate::num::{add, div, mul, sub};
 use crate::project::{
@@ -371,10 +372,6 @@ fn resolve_discounting(
     })
 }
 
-fn neg_sum_pv(series: &[Decimal], factors: &[Decimal]) -> Result<Decimal> {
-    Ok(-present_value(series, factors)?)
-}
-
 /// PV of investment-related and operational cost of a set of flows, and its LCC.
 struct LccParts {
     investment: Decimal,
@@ -386,15 +383,15 @@ struct LccParts {
 }
 
 impl LccParts {
-    fn of(flows: &YearlyFlows, factors: &[Decimal]) -> Result<Self> {
-        Ok(LccParts {
-            investment: neg_sum_pv(flows.of(Category::Investment), factors)?,
-            replacement: neg_sum_pv(flows.of(Category::Replacement), factors)?,
-            residual: present_value(flows.of(Category::ResidualValue), factors)?,
-            energy: neg_sum_pv(flows.of(Category::Energy), factors)?,
-            water: neg_sum_pv(flows.of(Category::Water), factors)?,
-            om: neg_sum_pv(flows.of(Category::OperationMaintenance), factors)?,
-        })
+    fn of(pv: &CategoryPv) -> Self {
+        LccParts {
+            investment: -pv.get(Category::Investment),
+            replacement: -pv.get(Category::Replacement),
+            residual: pv.get(Category::ResidualValue),
+            energy: -pv.get(Category::Energy),
+            water: -pv.get(Category::Water),
+            om: -pv.get(Category::OperationMaintenance),
+        }
     }
 
     fn investment_related(&self) -> Result<Decimal> {
@@ -481,16 +478,10 @@ pub fn appraise(
         .map_err(|e| e.under("/finance"))?
         .into();
     let simple = payback(&net, None)?;
-    let discounted_pb = payback(&net, Some(&factors))?;
+    let discounted_pb = payback_of(&discounted, PaybackBasis::Discounted)?;
 
-    let (mut pv_in, mut pv_out) = (Decimal::ZERO, Decimal::ZERO);
-    for d in &discounted_in_out(&flows, &factors)? {
-        if d.is_sign_negative() {
-            pv_out = sub(pv_out, *d, "PV of outflows")?;
-        } else {
-            pv_in = add(pv_in, *d, "PV of inflows")?;
-        }
-    }
+    let category_pv = CategoryPv::of(&flows, &factors)?;
+    let (pv_in, pv_out) = category_pv.in_out()?;
     let bc: Figure<BenefitCost> = benefit_cost(pv_in, pv_out)?.into();
     let annuity = annuity_factor(&disc.factors)?;
     let eanpv = if annuity.is_zero() {
@@ -499,7 +490,7 @@ pub fn appraise(
         div(npv, annuity, "equivalent annual NPV")?
     };
 
-    let parts = LccParts::of(&flows, &factors)?;
+    let parts = LccParts::of(&category_pv);
     let lcc_total = parts.total()?;
     let eac = if annuity.is_zero() {
         Decimal::ZERO
@@ -516,7 +507,7 @@ pub fn appraise(
                 input.price_base_year,
                 "/base_case",
             )?;
-            let base_parts = LccParts::of(&base_flows, &factors)?;
+            let base_parts = LccParts::of(&CategoryPv::of(&base_flows, &factors)?);
             let base_total = base_parts.total()?;
             let savings = sub(
                 base_parts.operational()?,
@@ -563,7 +554,13 @@ pub fn appraise(
     let financing = match &input.financing {
         None => None,
         Some(fi) => Some(financing_view(
-            fi, &flows, &net, &factors, &period, &irr_set, rate1,
+            fi,
+            &flows,
+            &net,
+            &category_pv,
+            &period,
+            &irr_set,
+            rate1,
         )?),
     };
     let economic = match &input.economic {
@@ -653,7 +650,7 @@ fn financing_view(
     fi: &crate::project::FinancingInput,
     flows: &YearlyFlows,
     net: &[Decimal],
-    factors: &[Decimal],
+    category_pv: &CategoryPv,
     period: &Period,
     project_irr: &RootSet,
     guess: Decimal,
@@ -692,8 +689,9 @@ fn financing_view(
         None => None,
         Some(settings) => {
             let pv = |cs: &[Category]| -> Result<Decimal> {
-                let series = sum_series(&cs.iter().map(|c| flows.of(*c)).collect::<Vec<_>>(), n)?;
-                present_value(&series, factors)
+                cs.iter().try_fold(Decimal::ZERO, |acc, c| {
+                    add(acc, category_pv.get(*c), "present value")
+                })
             };
             let input = FundingGapInput {
                 discounted_investment_cost: -pv(&[Category::Investment])?,
@@ -719,17 +717,61 @@ fn financing_view(
     })
 }
 
-/// Discounted flows of every category and year, to split inflows from outflows.
-fn discounted_in_out(flows: &YearlyFlows, factors: &[Decimal]) -> Result<Vec<Decimal>> {
-    let mut out = Vec::new();
-    for series in &flows.by_category {
-        for (v, f) in series.iter().zip(factors) {
-            if !v.is_zero() {
-                out.push(mul(*v, *f, "discounted flow")?);
+/// Present values by category, computed once per appraisal and shared by the financial view,
+/// the lifecycle cost and the funding gap (each product of an amount and a factor is the
+/// expensive part of an appraisal, so none is formed twice).
+pub(crate) struct CategoryPv {
+    pv: [Decimal; 10],
+    /// PV of `other` flows split by sign, the only category with both.
+    other_in: Decimal,
+    other_out: Decimal,
+}
+
+impl CategoryPv {
+    pub(crate) fn of(flows: &YearlyFlows, factors: &[Decimal]) -> Result<Self> {
+        let mut pv = [Decimal::ZERO; 10];
+        let (mut other_in, mut other_out) = (Decimal::ZERO, Decimal::ZERO);
+        for (c, series) in Category::ALL.iter().zip(&flows.by_category) {
+            let slot = &mut pv[c.index()];
+            for (v, f) in series.iter().zip(factors) {
+                if v.is_zero() {
+                    continue;
+                }
+                let d = mul(*v, *f, "discounted flow")?;
+                *slot = add(*slot, d, "present value")?;
+                if *c == Category::Other {
+                    if d.is_sign_negative() {
+                        other_out = sub(other_out, d, "PV of outflows")?;
+                    } else {
+                        other_in = add(other_in, d, "PV of inflows")?;
+                    }
+                }
             }
         }
+        Ok(CategoryPv {
+            pv,
+            other_in,
+            other_out,
+        })
     }
-    Ok(out)
+
+    /// PV of one category, signed as the flows are.
+    pub(crate) fn get(&self, c: Category) -> Decimal {
+        self.pv[c.index()]
+    }
+
+    /// PV of inflows and of outflows (positive).
+    fn in_out(&self) -> Result<(Decimal, Decimal)> {
+        let (mut pv_in, mut pv_out) = (self.other_in, self.other_out);
+        for c in Category::ALL {
+            match c.sign() {
+                1 => pv_in = add(pv_in, self.get(c), "PV of inflows")?,
+                -1 => pv_out = sub(pv_out, self.get(c), "PV of outflows")?,
+                _ => {}
+            }
+        }
+        Ok((pv_in, pv_out))
+    }
 }
 
 /// `Σ DFₜ` over the periods after the base date: the annuity factor of the schedule (UPV

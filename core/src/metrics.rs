@@ -186,27 +186,33 @@ pub enum PaybackBasis {
 
 /// Simple payback (`factors` = `None`) or discounted payback with `factors[t]` for year `t`.
 pub fn payback(values: &[Decimal], factors: Option<&[Decimal]>) -> Result<Payback> {
-    check_values(values, 1)?;
-    let basis = if factors.is_some() {
-        PaybackBasis::Discounted
-    } else {
-        PaybackBasis::Simple
-    };
+    match factors {
+        None => payback_of(values, PaybackBasis::Simple),
+        Some(f) => {
+            if f.len() < values.len() {
+                return Err(Error::invalid(
+                    "/values",
+                    "more values than discount factors",
+                ));
+            }
+            let discounted = values
+                .iter()
+                .zip(f)
+                .map(|(v, df)| mul(*v, *df, "discounted flow"))
+                .collect::<Result<Vec<_>>>()?;
+            payback_of(&discounted, PaybackBasis::Discounted)
+        }
+    }
+}
+
+/// Payback of flows that are already on the stated basis (discounted when `basis` says so).
+pub fn payback_of(flows: &[Decimal], basis: PaybackBasis) -> Result<Payback> {
+    check_values(flows, 1)?;
     let mut cumulative = Decimal::ZERO;
     let mut found: Option<(u32, Decimal)> = None;
     let mut turns_negative_later = false;
     let mut ever_negative = false;
-    for (t, value) in values.iter().enumerate() {
-        let flow = match factors {
-            Some(f) => mul(
-                *value,
-                *f.get(t).ok_or_else(|| {
-                    Error::invalid("/values", "more values than discount factors")
-                })?,
-                "discounted flow",
-            )?,
-            None => *value,
-        };
+    for (t, &flow) in flows.iter().enumerate() {
         let previous = cumulative;
         cumulative = add(cumulative, flow, "cumulative flow")?;
         if cumulative.is_sign_negative() && !cumulative.is_zero() {
@@ -251,7 +257,7 @@ pub fn payback(values: &[Decimal], factors: Option<&[Decimal]>) -> Result<Paybac
                 "never_paid_back",
                 format!(
                     "the cumulative flow is still negative after year {}",
-                    values.len() - 1
+                    flows.len() - 1
                 ),
             )),
         }),

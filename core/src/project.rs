@@ -249,7 +249,7 @@ impl Category {
         }
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         Category::ALL.iter().position(|c| *c == self).unwrap_or(9)
     }
 }
