@@ -100,25 +100,25 @@ fn xirr_31_dated_values(b: Bencher) {
     });
 }
 
-/// The shipped LED street-lighting example: a full appraisal (yearly table, NPV, every IRR
-/// root, MIRR, both paybacks, BCR, lifecycle cost, levelised cost), without the trace.
-#[divan::bench]
-fn appraise_example_project(b: Bencher) {
+/// The shipped LED street-lighting example and the embedded reference data.
+fn example() -> (
+    greenlight_core::project::ProjectInput,
+    greenlight_core::registry::Registry,
+) {
     let text = include_str!("../../workbooks/examples/led-street-lighting.json");
     let value: serde_json::Value = serde_json::from_str(text).expect("the example is JSON");
     let project = greenlight_core::batch::parse_project(&value).expect("the example parses");
-    let registry = greenlight_core::registry::Registry::embedded().expect("embedded data");
-    let options = greenlight_core::appraisal::AppraisalOptions { trace: false };
-    b.bench(|| greenlight_core::appraisal::appraise(black_box(&project), &registry, &options));
+    (
+        project,
+        greenlight_core::registry::Registry::embedded().expect("embedded data"),
+    )
 }
 
-/// The same with the worked solution of every figure.
-#[divan::bench]
-fn appraise_example_project_with_trace(b: Bencher) {
-    let text = include_str!("../../workbooks/examples/led-street-lighting.json");
-    let value: serde_json::Value = serde_json::from_str(text).expect("the example is JSON");
-    let project = greenlight_core::batch::parse_project(&value).expect("the example parses");
-    let registry = greenlight_core::registry::Registry::embedded().expect("embedded data");
-    let options = greenlight_core::appraisal::AppraisalOptions { trace: true };
+/// A full appraisal of the example (yearly table, NPV, every IRR root, MIRR, both paybacks,
+/// BCR, lifecycle cost, levelised cost), without and with the trace of every figure.
+#[divan::bench(args = [false, true])]
+fn appraise_example_project(b: Bencher, trace: bool) {
+    let (project, registry) = example();
+    let options = greenlight_core::appraisal::AppraisalOptions { trace };
     b.bench(|| greenlight_core::appraisal::appraise(black_box(&project), &registry, &options));
 }

@@ -3,16 +3,7 @@
 
 use serde_json::Value;
 
-use crate::{greenlight, stderr, stdout};
-
-const LED: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/workbooks/examples/led-street-lighting.json"
-);
-const FLOOD: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/workbooks/examples/flood-wall.json"
-);
+use crate::{FLOOD, LED, greenlight, stderr, stdout};
 
 #[test]
 fn the_readme_main_command_appraises_the_example() {

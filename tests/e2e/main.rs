@@ -7,6 +7,18 @@ mod snapshots;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+/// The shipped LED street-lighting example (the README's main command).
+pub(crate) const LED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/workbooks/examples/led-street-lighting.json"
+);
+
+/// The shipped flood-wall example, with financing and an economic view.
+pub(crate) const FLOOD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/workbooks/examples/flood-wall.json"
+);
+
 /// Runs the binary with `args` and `stdin`, returning its output.
 pub(crate) fn greenlight(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_greenlight"))
