@@ -83,14 +83,22 @@ fn golden_corpus_matches_the_independent_references() {
             "line {}: unknown reference",
             i + 1
         );
-        let _ = (&case.spreadsheet, &case.note);
+        assert!(
+            case.spreadsheet.get("formula").is_some(),
+            "line {}: every case records its spreadsheet formula",
+            i + 1
+        );
         if !case.id.contains(&filter) {
             continue;
         }
         *groups.entry(case.group.clone()).or_default() += 1;
         checked += 1;
         if let Err(why) = check(&case) {
-            failures.push(format!("{} (line {}): {why}", case.id, i + 1));
+            let note = case
+                .note
+                .as_deref()
+                .map_or_else(String::new, |n| format!(" [{n}]"));
+            failures.push(format!("{} (line {}): {why}{note}", case.id, i + 1));
         }
     }
     assert!(
