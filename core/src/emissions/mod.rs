@@ -1,0 +1,166 @@
+//! Emissions abatement: the common frame every sector calculator reports in.
+//!
+//! `ER_y = BE_y − PE_y − LE_y` (baseline, project, leakage), by gas, per year of the study
+//! period; CO2e is formed only at the end with a named GWP set, so the set used is always
+//! explicit. Calculators are pure functions of unit-bearing inputs and a [`Context`] that
+//! carries the per-year grid factor and the fuel factors resolved from the registry.
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::num::{add, mul, sub};
+use crate::trace::TraceStep;
+
+/// Tonnes of each greenhouse gas; CH4 is split because AR6 gives fossil and biogenic CH4
+/// different GWPs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct GasTonnes {
+    /// Tonnes CO2.
+    pub co2: Decimal,
+    /// Tonnes fossil CH4 (gas leaks, fuel combustion).
+    pub ch4_fossil: Decimal,
+    /// Tonnes biogenic CH4 (landfill, composting, digestion, wastewater).
+    pub ch4_biogenic: Decimal,
+    /// Tonnes N2O.
+    pub n2o: Decimal,
+}
+
+impl GasTonnes {
+    /// Only CO2.
+    pub fn co2(t: Decimal) -> Self {
+        GasTonnes {
+            co2: t,
+            ..GasTonnes::default()
+        }
+    }
+
+    /// Gas by gas sum.
+    pub fn plus(self, o: GasTonnes) -> Result<GasTonnes> {
+        Ok(GasTonnes {
+            co2: add(self.co2, o.co2, "CO2")?,
+            ch4_fossil: add(self.ch4_fossil, o.ch4_fossil, "CH4")?,
+            ch4_biogenic: add(self.ch4_biogenic, o.ch4_biogenic, "CH4")?,
+            n2o: add(self.n2o, o.n2o, "N2O")?,
+        })
+    }
+
+    /// Gas by gas difference.
+    pub fn minus(self, o: GasTonnes) -> Result<GasTonnes> {
+        Ok(GasTonnes {
+            co2: sub(self.co2, o.co2, "CO2")?,
+            ch4_fossil: sub(self.ch4_fossil, o.ch4_fossil, "CH4")?,
+            ch4_biogenic: sub(self.ch4_biogenic, o.ch4_biogenic, "CH4")?,
+            n2o: sub(self.n2o, o.n2o, "N2O")?,
+        })
+    }
+
+    /// Tonnes CO2e under a GWP set.
+    pub fn co2e(&self, gwp: &Gwp) -> Result<Decimal> {
+        let mut t = self.co2;
+        t = add(t, mul(self.ch4_fossil, gwp.ch4_fossil, "CH4 CO2e")?, "CO2e")?;
+        t = add(
+            t,
+            mul(self.ch4_biogenic, gwp.ch4_biogenic, "CH4 CO2e")?,
+            "CO2e",
+        )?;
+        add(t, mul(self.n2o, gwp.n2o, "N2O CO2e")?, "CO2e")
+    }
+}
+
+/// GWP100 values of a set (CO2 = 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Gwp {
+    /// The set's id, e.g. `ipcc-ar5-gwp100`.
+    pub id: String,
+    /// Fossil CH4.
+    pub ch4_fossil: Decimal,
+    /// Biogenic (non-fossil) CH4.
+    pub ch4_biogenic: Decimal,
+    /// N2O.
+    pub n2o: Decimal,
+}
+
+/// One year of a calculator's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct YearGases {
+    /// Baseline emissions BE: what would happen without the project.
+    pub baseline: GasTonnes,
+    /// Project emissions PE.
+    pub project: GasTonnes,
+    /// Leakage LE: emissions the project causes outside its boundary.
+    pub leakage: GasTonnes,
+}
+
+/// An ICMA Harmonised Framework impact indicator a calculator reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ImpactIndicator {
+    /// Indicator key with its unit, e.g. `energy_saved_mwh_per_year`, `capacity_installed_mw`.
+    pub key: String,
+    /// Its value (per year for `_per_year` keys, else a stock).
+    pub value: Decimal,
+}
+
+/// What every sector calculator returns.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct CalculatorOutput {
+    /// One entry per year of the study period, index 0 = first year.
+    pub years: Vec<YearGases>,
+    /// ICMA impact indicators.
+    pub indicators: Vec<ImpactIndicator>,
+    /// The working: activity × factor (× GWP later), with sources.
+    pub steps: Vec<TraceStep>,
+}
+
+/// Factors for one fuel, resolved from the registry or given by the project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FuelFactor {
+    /// Fuel key, e.g. `diesel`, `natural_gas`.
+    pub fuel: String,
+    /// Net calorific value, GJ per unit of `unit`.
+    pub ncv_gj_per_unit: Decimal,
+    /// The physical unit the NCV is per: `t`, `m3`, `l` (litre).
+    pub unit: String,
+    /// CO2 per GJ of fuel, tonnes.
+    pub co2_t_per_gj: Decimal,
+    /// CH4 per GJ, tonnes (stationary or mobile as the set says).
+    pub ch4_t_per_gj: Decimal,
+    /// N2O per GJ, tonnes.
+    pub n2o_t_per_gj: Decimal,
+    /// Data-set id it came from, or `input`.
+    pub source: String,
+}
+
+/// Fuel factors by key.
+pub trait FuelLookup {
+    /// The factors of `fuel`, or an `unknown_data` error naming the known fuels.
+    fn fuel(&self, fuel: &str) -> Result<FuelFactor>;
+}
+
+/// What a calculator needs besides its own inputs.
+pub struct Context<'a> {
+    /// Calendar year of index 0 of every yearly vector.
+    pub first_year: i32,
+    /// Number of years in the study period.
+    pub years: usize,
+    /// Grid electricity factor per year, tCO2/MWh, for electricity consumed or saved
+    /// (a consumption/average factor, or a path).
+    pub grid_t_per_mwh: &'a [Decimal],
+    /// Grid factor per year for electricity *displaced by generation* (a combined margin
+    /// where the project chose one; otherwise the same as `grid_t_per_mwh`).
+    pub grid_displaced_t_per_mwh: &'a [Decimal],
+    /// Where the grid factors came from (a data-set id or `input`), for the trace.
+    pub grid_source: &'a str,
+    /// Fuel factors.
+    pub fuels: &'a dyn FuelLookup,
+    /// Heat factor, tCO2 per GJ of purchased heat.
+    pub heat_t_per_gj: Decimal,
+}
+
+pub mod cost;
+pub mod energy;
+pub mod factors;
+pub mod grid;
+pub mod transport;
+pub mod waste;
