@@ -6,6 +6,7 @@
 //! estimate that a decimal Newton step then corrects; no reported figure is an `f64`.
 
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+
 use rust_decimal::{Decimal, MathematicalOps};
 
 use crate::error::{Error, Result};
@@ -91,8 +92,16 @@ pub(crate) fn nth_root(x: Decimal, n: u32, what: &str) -> Result<Decimal> {
 
 /// An `f64` view of a decimal for root location; finite for every `Decimal`.
 pub(crate) fn to_f64(d: Decimal) -> f64 {
-    d.to_f64().unwrap_or(0.0)
+    // Mantissa over a power of ten: within a few ulps, and several times cheaper than the
+    // correctly rounded conversion, which root location does not need.
+    d.mantissa() as f64 / POW10[d.scale() as usize]
 }
+
+/// Powers of ten for the 29 possible decimal scales.
+const POW10: [f64; 29] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28,
+];
 
 /// A decimal from a finite `f64` estimate.
 pub(crate) fn from_f64(v: f64) -> Option<Decimal> {

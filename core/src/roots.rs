@@ -202,6 +202,10 @@ struct Series<'a> {
     /// Whole, consecutive times (t = 0, 1, 2, …): evaluated by Horner's rule without `exp`.
     whole: bool,
     nonzero: usize,
+    /// The largest |amount| that `a` is divided by, and the time of the first term, to undo
+    /// both for the decimal Newton slope.
+    scale: f64,
+    t_first: f64,
 }
 
 impl<'a> Series<'a> {
@@ -211,8 +215,10 @@ impl<'a> Series<'a> {
         let last = amounts.iter().rposition(|a| !a.is_zero());
         let (mut t, mut a) = (Vec::new(), Vec::new());
         let mut nonzero = 0;
+        let mut t_first = 0.0;
         if let (Some(first), Some(last)) = (first, last) {
             let t0 = times.map_or(first as f64, |ts| to_f64(ts[first]));
+            t_first = t0;
             for i in first..=last {
                 let ti = times.map_or(i as f64, |ts| to_f64(ts[i]));
                 // Whole series keep interior zeros so Horner's rule sees every power.
@@ -232,6 +238,8 @@ impl<'a> Series<'a> {
             a,
             whole: times.is_none(),
             nonzero,
+            scale,
+            t_first,
         }
     }
 
@@ -405,22 +413,21 @@ impl<'a> Series<'a> {
     }
 
     /// `f(r)`, `f'(r)` and `Σ|aᵢ|(1+r)^(−tᵢ)` in decimal; `None` on overflow.
-    fn eval_decimal(&self, r: Decimal) -> Option<(Decimal, Decimal, Decimal)> {
+    fn eval_decimal(&self, r: Decimal) -> Option<(Decimal, Decimal)> {
         let growth = Decimal::ONE.checked_add(r)?;
         if growth <= Decimal::ZERO {
             return None;
         }
-        let v = Decimal::ONE.checked_div(growth)?;
-        let (mut f, mut fp, mut gross) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+        let (mut f, mut gross) = (Decimal::ZERO, Decimal::ZERO);
         match self.times {
             None => {
+                let v = Decimal::ONE.checked_div(growth)?;
                 let mut df = Decimal::ONE;
-                for (t, a) in self.amounts.iter().enumerate() {
+                for a in self.amounts {
                     if !a.is_zero() {
                         let term = a.checked_mul(df)?;
                         f = f.checked_add(term)?;
                         gross = gross.checked_add(term.abs())?;
-                        fp = fp.checked_sub(term.checked_mul(Decimal::from(t))?.checked_mul(v)?)?;
                     }
                     df = df.checked_mul(v)?;
                 }
@@ -432,17 +439,32 @@ impl<'a> Series<'a> {
                     let term = a.checked_mul(df)?;
                     f = f.checked_add(term)?;
                     gross = gross.checked_add(term.abs())?;
-                    fp = fp.checked_sub(term.checked_mul(*t)?.checked_mul(v)?)?;
                 }
             }
         }
-        Some((f, fp, gross))
+        Some((f, gross))
+    }
+
+    /// `f'(r) = Σ −tᵢ aᵢ (1+r)^(−tᵢ−1)` in `f64`: Newton needs the slope only to a few
+    /// digits, while the value it divides is decimal; a relative slope error ε turns a step
+    /// from an error δ into one of about ε·δ.
+    fn slope_f64(&self, r: f64) -> f64 {
+        let g = 1.0 + r;
+        let (scale, t0) = (self.scale, self.t_first);
+        self.t
+            .iter()
+            .zip(&self.a)
+            .map(|(t, a)| {
+                let t = t + t0;
+                -t * a * scale * g.powf(-t - 1.0)
+            })
+            .sum()
     }
 
     /// Whether `r` passes the residual test.
     fn is_zero_at(&self, r: Decimal) -> bool {
         self.eval_decimal(r)
-            .is_some_and(|(f, _, gross)| f.abs() <= RELATIVE_RESIDUAL * gross)
+            .is_some_and(|(f, gross)| f.abs() <= RELATIVE_RESIDUAL * gross)
     }
 
     /// The decimal root near `u`, polished by Newton steps and kept only if its residual is
@@ -458,11 +480,11 @@ impl<'a> Series<'a> {
         }
         let mut r = start;
         for _ in 0..12 {
-            let (f, fp, gross) = self.eval_decimal(r)?;
+            let (f, gross) = self.eval_decimal(r)?;
             let confirmed = f.abs() <= RELATIVE_RESIDUAL * gross;
-            if fp.is_zero() {
+            let Some(fp) = from_f64(self.slope_f64(to_f64(r))).filter(|d| !d.is_zero()) else {
                 return confirmed.then_some(r);
-            }
+            };
             let step = f.checked_div(fp)?;
             let next = r.checked_sub(step)?;
             if next <= Decimal::NEGATIVE_ONE {
@@ -479,7 +501,7 @@ impl<'a> Series<'a> {
                 break;
             }
         }
-        let (f, _, gross) = self.eval_decimal(r)?;
+        let (f, gross) = self.eval_decimal(r)?;
         (f.abs() <= RELATIVE_RESIDUAL * gross).then_some(r)
     }
 }
