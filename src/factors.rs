@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use clap::Subcommand;
-use greenlight_core::registry::{Origin, Registry};
+use greenlight_core::registry::{DataSet, Kind, Origin, Registry};
 
 use crate::Outcome;
 use crate::text::Lang;
@@ -58,7 +58,7 @@ pub(crate) fn run(cmd: FactorsCommand, registry: &Registry, lang: Lang) -> anyho
                 };
                 writeln!(
                     out,
-                    "{:<28} {:<7} {:<18} {:<12} {title}{verified}",
+                    "{:<28} {:<7} {:<20} {:<12} {title}{verified}",
                     set.id,
                     set.version,
                     set.kind.as_str(),
@@ -102,6 +102,14 @@ pub(crate) fn run(cmd: FactorsCommand, registry: &Registry, lang: Lang) -> anyho
                 set.kind.as_str()
             )?;
             writeln!(out, "  {}: {}", lang.pick("unit", "单位"), set.unit)?;
+            if let Some(t) = set.factor_type {
+                writeln!(
+                    out,
+                    "  {}: {}",
+                    lang.pick("factor type", "因子类型"),
+                    t.as_str()
+                )?;
+            }
             if let (Some(c), Some(y)) = (&set.currency, set.price_base_year) {
                 writeln!(
                     out,
@@ -151,10 +159,117 @@ pub(crate) fn run(cmd: FactorsCommand, registry: &Registry, lang: Lang) -> anyho
                 let to = b.to_year.map_or_else(|| "…".to_owned(), |t| t.to_string());
                 writeln!(out, "    {}–{to}  {}", b.from_year, b.rate)?;
             }
+            match set.kind {
+                Kind::GridEmissionFactor => grid_table(&mut out, set, lang)?,
+                Kind::FuelFactors => fuel_rows(&mut out, set, lang)?,
+                Kind::GwpSet => {
+                    for g in &set.gases {
+                        let flag = if g.verified == Some(false) {
+                            lang.pick("  (not verified)", "  （未核实）")
+                        } else {
+                            ""
+                        };
+                        writeln!(out, "    {:<14} {:>10}{flag}", g.gas, g.value)?;
+                    }
+                }
+                _ => {}
+            }
             for note in &set.notes {
                 writeln!(out, "  {}: {note}", lang.pick("note", "说明"))?;
             }
         }
     }
     Ok(Outcome::Success)
+}
+
+/// Regions down, years across; a value not checked is starred, a year not published is a dash.
+fn grid_table(out: &mut impl Write, set: &DataSet, lang: Lang) -> io::Result<()> {
+    let mut years: Vec<u32> = set
+        .regions
+        .iter()
+        .flat_map(|r| r.points.iter().map(|p| p.year))
+        .collect();
+    years.sort_unstable();
+    years.dedup();
+    let width = set
+        .regions
+        .iter()
+        .map(|r| r.region.len())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    write!(out, "    {:<width$}", lang.pick("region", "地区"))?;
+    for y in &years {
+        write!(out, " {y:>9}")?;
+    }
+    writeln!(out)?;
+    let mut starred = false;
+    for r in &set.regions {
+        write!(out, "    {:<width$}", r.region)?;
+        for y in &years {
+            let cell = match r.points.iter().find(|p| p.year == *y) {
+                Some(p) if p.verified == Some(false) => {
+                    starred = true;
+                    format!("{}*", p.value)
+                }
+                Some(p) => format!("{} ", p.value),
+                None => "— ".to_owned(),
+            };
+            write!(out, " {cell:>9}")?;
+        }
+        let name = if lang == Lang::En {
+            &r.name_en
+        } else {
+            &r.name_zh
+        };
+        writeln!(out, "  {name}")?;
+    }
+    if starred {
+        writeln!(out, "    {}", lang.pick("* not verified", "* 未核实"))?;
+    }
+    Ok(())
+}
+
+/// One row per fuel: NCV with its unit, then the gases per GJ; derived CO2 shows its parts.
+fn fuel_rows(out: &mut impl Write, set: &DataSet, lang: Lang) -> io::Result<()> {
+    writeln!(
+        out,
+        "    {:<22} {:>10} {:<7} {:>12} {:>12} {:>12}",
+        lang.pick("fuel", "燃料"),
+        "NCV",
+        "GJ/…",
+        "CO2 t/GJ",
+        "CH4 t/GJ",
+        "N2O t/GJ"
+    )?;
+    let dash = || "—".to_owned();
+    for row in &set.fuels {
+        let co2 = match row.co2_per_gj() {
+            Ok(v) => v.round_dp(8).normalize().to_string(),
+            Err(_) => dash(),
+        };
+        write!(
+            out,
+            "    {:<22} {:>10} {:<7} {:>12} {:>12} {:>12}",
+            row.fuel,
+            row.ncv_gj_per_unit,
+            row.unit,
+            co2,
+            row.ch4_t_per_gj.map_or_else(dash, |v| v.to_string()),
+            row.n2o_t_per_gj.map_or_else(dash, |v| v.to_string()),
+        )?;
+        if let (Some(c), Some(of)) = (row.carbon_t_per_gj, row.oxidation) {
+            write!(out, "  = {c} tC/GJ × {of} × 44/12")?;
+        }
+        if !row.unverified.is_empty() {
+            write!(
+                out,
+                "  ({}: {})",
+                lang.pick("not verified", "未核实"),
+                row.unverified.join(", ")
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }

@@ -103,6 +103,18 @@ fn factors_list_and_show_describe_the_embedded_data() {
     );
     let out = greenlight(&["factors", "show", "uk-green-book-2022-stpr"], "");
     assert!(stdout(&out).contains("31–75  0.030"), "{}", stdout(&out));
+    let out = greenlight(&["factors", "show", "cn-mee-nbs-grid-average"], "");
+    let text = stdout(&out);
+    assert!(text.contains("factor type: average"), "{text}");
+    assert!(
+        text.contains("cn-north            0.7120*   0.6776    0.6361"),
+        "{text}"
+    );
+    let out = greenlight(&["factors", "show", "ipcc-2006-fuels-commercial"], "");
+    assert!(stdout(&out).contains("diesel"), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0.0741"), "{}", stdout(&out));
+    let out = greenlight(&["factors", "show", "ipcc-ar5-gwp100"], "");
+    assert!(stdout(&out).contains("265"), "{}", stdout(&out));
     let out = greenlight(&["factors", "show", "nope"], "");
     assert_eq!(out.status.code(), Some(3));
     assert!(stderr(&out).contains("known sets"));
