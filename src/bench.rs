@@ -13,6 +13,9 @@ use std::time::Instant;
 use clap::Args;
 use greenlight_core::appraisal::{AppraisalOptions, appraise};
 use greenlight_core::discount::Timing;
+use greenlight_core::emissions::abatement::{CalculatorInput, EmissionsInput};
+use greenlight_core::emissions::energy::{BuildingEfficiencyInput, CarrierUse, FuelUse};
+use greenlight_core::emissions::grid::GridPath;
 use greenlight_core::financing::{Loan, Repayment};
 use greenlight_core::project::{
     Asset, Basis, CashFlowLine, Category, FinanceInput, FinancingInput, FirstYear, ProjectInput,
@@ -38,6 +41,10 @@ pub(crate) struct BenchCommand {
     /// Worker threads (default: every available core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Give every project an emissions calculator (building retrofit: electricity on a
+    /// declining grid path, natural gas by the IPCC factors), to measure what emissions add.
+    #[arg(long)]
+    emissions: bool,
 }
 
 /// SplitMix64: small, fast and good enough to vary synthetic projects.
@@ -75,7 +82,12 @@ fn line(
 }
 
 /// One synthetic project.
-pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> ProjectInput {
+pub(crate) fn synthetic_project(
+    rng: &mut SplitMix,
+    i: usize,
+    years: u32,
+    with_emissions: bool,
+) -> ProjectInput {
     let start = 2026;
     let end = start + years as i32;
     let investment = Decimal::new(rng.range(10_000_000, 5_000_000_000), 2);
@@ -132,6 +144,7 @@ pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> Pro
         }),
         funding_gap: None,
     });
+    let emissions = with_emissions.then(|| synthetic_emissions(rng, start + 1, end));
     ProjectInput {
         id: format!("bench-{i:06}"),
         name: format!("synthetic project {i}"),
@@ -163,8 +176,53 @@ pub(crate) fn synthetic_project(rng: &mut SplitMix, i: usize, years: u32) -> Pro
         base_case: None,
         financing,
         economic: None,
+        emissions,
         quantities: Default::default(),
         evidence: Default::default(),
+    }
+}
+
+/// A building retrofit: electricity and natural gas before and after, on a grid factor that
+/// declines 3 % a year from 0.5366 tCO2/MWh (China's 2022 national average).
+fn synthetic_emissions(rng: &mut SplitMix, first: i32, last: i32) -> EmissionsInput {
+    let mwh = Decimal::from(rng.range(100, 5_000));
+    let gas = Decimal::from(rng.range(10_000, 500_000));
+    let saving = Decimal::new(rng.range(15, 60), 2);
+    let keep = Decimal::ONE - saving;
+    let fuel = |m3: Decimal| FuelUse {
+        fuel: "natural_gas".into(),
+        quantity_t: None,
+        quantity_m3: None,
+        quantity_l: None,
+        energy_gj: Some((m3 * Decimal::new(38931, 6)).round_dp(3)),
+        density_kg_per_l: None,
+    };
+    EmissionsInput {
+        gwp_set: None,
+        grid: GridPath::CompoundDecline {
+            base_year: 2026,
+            base_value: Decimal::new(5366, 4),
+            rate: Decimal::new(3, 2),
+        },
+        grid_displaced: None,
+        fuel_set: None,
+        fuel_overrides: Vec::new(),
+        heat_t_per_gj: None,
+        calculators: vec![CalculatorInput::BuildingEfficiency(
+            BuildingEfficiencyInput {
+                years: [first, last],
+                baseline: CarrierUse {
+                    electricity_mwh: mwh,
+                    heat_gj: Decimal::ZERO,
+                    fuels: vec![fuel(gas)],
+                },
+                project: CarrierUse {
+                    electricity_mwh: (mwh * keep).round_dp(3),
+                    heat_gj: Decimal::ZERO,
+                    fuels: vec![fuel((gas * keep).round_dp(0))],
+                },
+            },
+        )],
     }
 }
 
@@ -182,7 +240,7 @@ pub(crate) fn run(cmd: BenchCommand, registry: &Registry) -> anyhow::Result<Outc
     let generated = Instant::now();
     let mut rng = SplitMix(cmd.seed);
     let portfolio: Vec<ProjectInput> = (0..cmd.projects)
-        .map(|i| synthetic_project(&mut rng, i, cmd.years))
+        .map(|i| synthetic_project(&mut rng, i, cmd.years, cmd.emissions))
         .collect();
     let generation = generated.elapsed();
     let options = AppraisalOptions { trace: false };
@@ -217,8 +275,16 @@ pub(crate) fn run(cmd: BenchCommand, registry: &Registry) -> anyhow::Result<Outc
     let mut out = io::stdout().lock();
     writeln!(
         out,
-        "portfolio: {} projects × {} operating years, seed {}, {} thread(s)",
-        cmd.projects, cmd.years, cmd.seed, threads
+        "portfolio: {} projects × {} operating years, seed {}, {} thread(s){}",
+        cmd.projects,
+        cmd.years,
+        cmd.seed,
+        threads,
+        if cmd.emissions {
+            ", with emissions"
+        } else {
+            ""
+        }
     )?;
     writeln!(
         out,

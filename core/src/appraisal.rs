@@ -9,6 +9,7 @@ use crate::discount::{
     DiscountRate, Timing, discount_factors, nominal_from_real, real_from_nominal,
 };
 use crate::economic::{EconomicView, economic_view};
+use crate::emissions::abatement::{CostBasis, EmissionsView, emissions_view};
 use crate::error::{Error, Result};
 use crate::financing::{
     DebtSchedule, Dscr, EquityReturns, FundingGap, FundingGapInput, debt_schedule, dscr,
@@ -50,6 +51,9 @@ pub struct Appraisal {
     /// Loan, debt service, DSCR, equity IRR and funding gap, when financing is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub financing: Option<FinancingView>,
+    /// Emissions abatement and cost per tonne, when the project has emissions calculators.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emissions: Option<EmissionsView>,
     /// The economic (social) view, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub economic: Option<EconomicView>,
@@ -563,10 +567,40 @@ pub fn appraise(
             rate1,
         )?),
     };
+    let mut emission_steps = Vec::new();
+    let emissions = match &input.emissions {
+        None => None,
+        Some(e) => {
+            let net_cost: Vec<Decimal> = net.iter().map(|v| -*v).collect();
+            let basis = CostBasis {
+                net_cost: &net_cost,
+                factors: &factors,
+                annuity,
+            };
+            Some(emissions_view(
+                e,
+                &period,
+                &basis,
+                registry,
+                &mut used,
+                &mut emission_steps,
+                options.trace,
+            )?)
+        }
+    };
+    let abatement: Option<Vec<Decimal>> = emissions
+        .as_ref()
+        .map(|e| e.years.iter().map(|y| y.abatement).collect());
     let economic = match &input.economic {
         None => None,
         Some(econ) => Some(economic_view(
-            input, econ, &flows, &period, registry, &mut used,
+            input,
+            econ,
+            &flows,
+            &period,
+            registry,
+            &mut used,
+            abatement.as_deref(),
         )?),
     };
     let lifecycle_cost = LifecycleCost {
@@ -610,6 +644,7 @@ pub fn appraise(
         {
             let mut steps = build_trace(input, &conventions, &financial, &lifecycle_cost);
             trace_financing(&mut steps, input, financing.as_ref());
+            trace_emissions(&mut steps, input, emissions.as_ref(), emission_steps);
             trace_economic(&mut steps, input, economic.as_ref());
             steps
         }
@@ -630,6 +665,7 @@ pub fn appraise(
         financial,
         lifecycle_cost,
         financing,
+        emissions,
         economic,
         trace,
         provenance: Provenance::new(input_hash(input), used),
@@ -1200,6 +1236,62 @@ fn trace_financing(steps: &mut Vec<TraceStep>, input: &ProjectInput, fin: Option
             note: None,
         });
     }
+}
+
+fn trace_emissions(
+    steps: &mut Vec<TraceStep>,
+    input: &ProjectInput,
+    view: Option<&EmissionsView>,
+    calculator_steps: Vec<TraceStep>,
+) {
+    let Some(e) = view else { return };
+    let cur = input.currency.as_str();
+    steps.extend(calculator_steps);
+    steps.push(TraceStep {
+        id: "emissions.abatement".into(),
+        title: Text::new(
+            "emissions abated (see emissions.years)",
+            "减排量（见 emissions.years）",
+        ),
+        formula: "ER_y = BE_y − PE_y − LE_y; tCO2e = CO2 + CH4·GWP_CH4 + N2O·GWP_N2O".into(),
+        inputs: vec![
+            TraceInput::new(
+                "GWP_CH4 (fossil, biogenic)",
+                format!("{}, {}", e.gwp.ch4_fossil, e.gwp.ch4_biogenic),
+                "1",
+                e.gwp.id.clone(),
+            ),
+            TraceInput::new("GWP_N2O", e.gwp.n2o, "1", e.gwp.id.clone()),
+            TraceInput::new(
+                "grid factor",
+                e.grid_source.clone(),
+                "tCO2/MWh",
+                e.grid_source.clone(),
+            ),
+        ],
+        result: e.lifetime.abatement.to_string(),
+        unit: "tCO2e over the study period".into(),
+        note: None,
+    });
+    let cpt = match &e.cost_per_tonne {
+        Figure::Value(c) => c.cost_per_t.to_string(),
+        Figure::None { finding } => format!("none: {}", finding.message),
+    };
+    steps.push(TraceStep {
+        id: "emissions.cost_per_tonne".into(),
+        title: Text::new("levelised cost per tonne abated", "平准化单位减排成本"),
+        formula: "cost/t = Σ_y net cost_y · DF_y / Σ_y ER_y · DF_y (tonnes discounted too)".into(),
+        inputs: vec![
+            TraceInput::new("net cost_y", "−years[].net", cur, "computed:yearly table"),
+            TraceInput::new("ER_y", "emissions.years[].abatement", "tCO2e", "computed:emissions.abatement"),
+        ],
+        result: cpt,
+        unit: format!("{cur}/tCO2e"),
+        note: Some(Text::new(
+            "negative means a net saving; dividing by undiscounted tonnes gives a lower, non-levelised figure (also reported)",
+            "负值表示净节约；除以未折现减排量得到较低的非平准化数值（亦一并给出）",
+        )),
+    });
 }
 
 fn trace_economic(steps: &mut Vec<TraceStep>, input: &ProjectInput, econ: Option<&EconomicView>) {

@@ -99,6 +99,7 @@ pub(crate) fn economic_view(
     period: &Period,
     registry: &Registry,
     used: &mut Vec<DataRef>,
+    computed_abatement: Option<&[Decimal]>,
 ) -> Result<EconomicView> {
     let n = period.len();
     let (rate, source) = match rate_or_preset(
@@ -118,8 +119,19 @@ pub(crate) fn economic_view(
     let mut carbon_t = vec![Decimal::ZERO; n];
     let mut carbon_price = vec![Decimal::ZERO; n];
     let mut carbon = None;
-    if let Some(line) = &econ.emissions_avoided_tco2e {
-        carbon_t = expand_quantity(line, period, "/economic/emissions_avoided_tco2e")?;
+    // Tonnes given in the economic input win; otherwise the emissions calculators' abatement
+    // is valued whenever a carbon price path is named.
+    let tonnes = match (&econ.emissions_avoided_tco2e, computed_abatement) {
+        (Some(line), _) => Some(expand_quantity(
+            line,
+            period,
+            "/economic/emissions_avoided_tco2e",
+        )?),
+        (None, Some(c)) if econ.carbon_price_path.is_some() => Some(c.to_vec()),
+        _ => None,
+    };
+    if let Some(t) = tonnes {
+        carbon_t = t;
         let Some(path_id) = &econ.carbon_price_path else {
             return Err(Error::missing(
                 "/economic/carbon_price_path",

@@ -70,6 +70,10 @@ pub struct ProjectInput {
     /// The economic (social) view: social discount rate, shadow carbon price, avoided damages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub economic: Option<EconomicInput>,
+    /// Emissions: grid, fuel and GWP data and the sector calculators that give baseline,
+    /// project and leakage emissions per year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emissions: Option<crate::emissions::abatement::EmissionsInput>,
     /// Physical quantities by name; the unit is part of the name (`_mwh`, `_m3`, `_tco2e`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub quantities: BTreeMap<String, QuantityLine>,

@@ -44,6 +44,21 @@ pub struct TraceStep {
     pub note: Option<Text>,
 }
 
+impl TraceStep {
+    /// A placeholder for a step whose working was not asked for.
+    pub fn untraced(id: &str) -> Self {
+        TraceStep {
+            id: id.to_owned(),
+            title: Text::new("", ""),
+            formula: String::new(),
+            inputs: Vec::new(),
+            result: String::new(),
+            unit: String::new(),
+            note: None,
+        }
+    }
+}
+
 /// One input of a step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct TraceInput {

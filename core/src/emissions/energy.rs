@@ -48,10 +48,10 @@ pub(super) fn active_years(years: [i32; 2], ctx: &Context) -> Result<RangeInclus
 }
 
 /// A quantity that cannot be negative.
-pub(super) fn non_negative(v: Decimal, pointer: &str) -> Result<Decimal> {
+pub(super) fn non_negative(v: Decimal, pointer: impl std::fmt::Display) -> Result<Decimal> {
     if v < Decimal::ZERO {
         return Err(Error::invalid(
-            pointer,
+            pointer.to_string(),
             format!("this quantity cannot be negative, got {v}"),
         ));
     }
@@ -142,6 +142,17 @@ pub(super) fn book(
     years: &mut [YearGases],
     range: &RangeInclusive<usize>,
     side: Side,
+    f: impl FnMut(usize) -> Result<GasTonnes>,
+) -> Result<GasTonnes> {
+    book_totalled(years, range, side, true, f)
+}
+
+/// [`book`], summing the total only when `total` is asked for (it feeds only the working).
+pub(super) fn book_totalled(
+    years: &mut [YearGases],
+    range: &RangeInclusive<usize>,
+    side: Side,
+    total_wanted: bool,
     mut f: impl FnMut(usize) -> Result<GasTonnes>,
 ) -> Result<GasTonnes> {
     let mut total = GasTonnes::default();
@@ -153,7 +164,9 @@ pub(super) fn book(
             Side::Leakage => &mut years[i].leakage,
         };
         *slot = slot.plus(g)?;
-        total = total.plus(g)?;
+        if total_wanted {
+            total = total.plus(g)?;
+        }
     }
     Ok(total)
 }
@@ -177,10 +190,13 @@ pub(super) fn book_electricity(
         Some(l) => sub(Decimal::ONE, l, "1 − TDL")?,
         None => Decimal::ONE,
     };
-    let total = book(years, range, side, |i| {
+    let total = book_totalled(years, range, side, ctx.trace, |i| {
         let t = mul(mwh, grid[i], "electricity emissions")?;
         Ok(GasTonnes::co2(div(t, gross, "T&D gross-up")?))
     })?;
+    if !ctx.trace {
+        return Ok(TraceStep::untraced(id));
+    }
     let mut inputs = vec![
         TraceInput::new("E", mwh, "MWh/yr", mwh_source),
         TraceInput::new(
@@ -352,7 +368,7 @@ impl FuelUse {
             "gj" => "energy_gj".to_owned(),
             u => format!("quantity_{u}"),
         };
-        non_negative(q, &format!("{pointer}/{field}"))?;
+        non_negative(q, format!("{pointer}/{field}"))?;
         let f = fuel_factor(ctx, &self.fuel, &format!("{pointer}/fuel"))?;
         let gj = if unit == "gj" {
             q
@@ -385,7 +401,10 @@ pub(super) fn book_fuel(
     title: Text,
 ) -> Result<TraceStep> {
     let g = combustion(gj, f)?;
-    let total = book(years, range, side, |_| Ok(g))?;
+    let total = book_totalled(years, range, side, ctx.trace, |_| Ok(g))?;
+    if !ctx.trace {
+        return Ok(TraceStep::untraced(id));
+    }
     let co2e_note = Text::new(
         format!(
             "result is CO2; CH4 {} t and N2O {} t over the same years are in the yearly table",
@@ -473,43 +492,53 @@ pub fn building_efficiency(
         } else {
             ("project", "项目")
         };
-        let el = non_negative(use_.electricity_mwh, &format!("/{name}/electricity_mwh"))?;
-        let heat = non_negative(use_.heat_gj, &format!("/{name}/heat_gj"))?;
+        let el = non_negative(
+            use_.electricity_mwh,
+            format_args!("/{name}/electricity_mwh"),
+        )?;
+        let heat = non_negative(use_.heat_gj, format_args!("/{name}/heat_gj"))?;
         let mut energy = el;
+        // Labels feed only the working; a portfolio run without it skips formatting them.
+        let label = |make: &dyn Fn() -> (String, String, Text)| {
+            if ctx.trace {
+                make()
+            } else {
+                (String::new(), String::new(), Text::new("", ""))
+            }
+        };
         if !el.is_zero() {
+            let (source, id, title) = label(&|| {
+                (
+                    format!("input:/{name}/electricity_mwh"),
+                    format!("emissions.building.{name}.electricity"),
+                    Text::new(
+                        format!("{en} emissions from grid electricity"),
+                        format!("{zh}电网电力排放"),
+                    ),
+                )
+            });
             steps.push(book_electricity(
-                &mut years,
-                &range,
-                side,
-                el,
-                &format!("input:/{name}/electricity_mwh"),
-                grid,
-                ctx,
-                None,
-                &format!("emissions.building.{name}.electricity"),
-                Text::new(
-                    format!("{en} emissions from grid electricity"),
-                    format!("{zh}电网电力排放"),
-                ),
+                &mut years, &range, side, el, &source, grid, ctx, None, &id, title,
             )?);
         }
         for (j, fu) in use_.fuels.iter().enumerate() {
-            let p = format!("/{name}/fuels/{j}");
-            let (gj, f) = fu.resolve(ctx, &p)?;
+            // The entry's pointer is put in front only if resolving fails.
+            let (gj, f) = fu
+                .resolve(ctx, "")
+                .map_err(|e| e.under(&format!("/{name}/fuels/{j}")))?;
             energy = add(energy, div(gj, GJ_PER_MWH, "fuel MWh")?, "final energy")?;
+            let (source, id, title) = label(&|| {
+                (
+                    format!("input:/{name}/fuels/{j}"),
+                    format!("emissions.building.{name}.fuel.{j}"),
+                    Text::new(
+                        format!("{en} emissions from {}", f.fuel),
+                        format!("{zh}燃料（{}）排放", f.fuel),
+                    ),
+                )
+            });
             steps.push(book_fuel(
-                &mut years,
-                &range,
-                side,
-                gj,
-                &format!("input:{p}"),
-                &f,
-                ctx,
-                &format!("emissions.building.{name}.fuel.{j}"),
-                Text::new(
-                    format!("{en} emissions from {}", f.fuel),
-                    format!("{zh}燃料（{}）排放", f.fuel),
-                ),
+                &mut years, &range, side, gj, &source, &f, ctx, &id, title,
             )?);
         }
         if !heat.is_zero() {
@@ -708,7 +737,7 @@ pub fn street_lighting(input: &StreetLightingInput, ctx: &Context) -> Result<Cal
     {
         let mut w = Decimal::ZERO;
         for (j, g) in groups.iter().enumerate() {
-            let p = non_negative(g.power_w, &format!("/{name}_luminaires/{j}/power_w"))?;
+            let p = non_negative(g.power_w, format!("/{name}_luminaires/{j}/power_w"))?;
             w = add(
                 w,
                 mul(Decimal::from(g.count), p, "lighting load")?,
@@ -1149,7 +1178,7 @@ pub fn wastewater(input: &WastewaterInput, ctx: &Context) -> Result<CalculatorOu
             ));
         }
     };
-    let tow = non_negative(tow, &format!("/{field}"))?;
+    let tow = non_negative(tow, format!("/{field}"))?;
     let (bo, bo_source) = match input.bo_kg_ch4_per_kg {
         Some(b) => (
             positive(b, "/bo_kg_ch4_per_kg")?,
@@ -1185,7 +1214,7 @@ pub fn wastewater(input: &WastewaterInput, ctx: &Context) -> Result<CalculatorOu
         } else {
             ("project", "项目")
         };
-        let e = non_negative(e, &format!("/{name}_electricity_mwh"))?;
+        let e = non_negative(e, format!("/{name}_electricity_mwh"))?;
         el[k] = e;
         if !e.is_zero() {
             let grid = yearly(ctx.grid_t_per_mwh, ctx, "grid factor")?;
@@ -1387,6 +1416,7 @@ pub(super) mod fixtures {
             grid_source: "test-grid",
             fuels: &TestFuels,
             heat_t_per_gj: dec!(0.11),
+            trace: true,
         }
     }
 

@@ -154,10 +154,17 @@ pub fn yearly(path: &GridPath, first_year: i32, years: usize) -> Result<Vec<Deci
             let w = "compound grid path";
             let keep = sub(Decimal::ONE, *rate, w)?;
             let t0 = i64::from(*base_year);
+            // The first year by powers, every later year by one multiplication.
+            let mut factor: Option<Decimal> = None;
             (0..years)
                 .map(|i| {
                     let n = (year_of(i) - t0).max(0);
-                    mul(b, powi(keep, n, w)?, w)
+                    let f = match factor {
+                        Some(prev) if n > 0 => mul(prev, keep, w)?,
+                        _ => powi(keep, n, w)?,
+                    };
+                    factor = Some(f);
+                    mul(b, f, w)
                 })
                 .collect()
         }

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::num::{add, mul, sub};
+use crate::num::{add, mul};
 use crate::trace::TraceStep;
 
 /// Tonnes of each greenhouse gas; CH4 is split because AR6 gives fossil and biogenic CH4
@@ -39,33 +39,48 @@ impl GasTonnes {
     /// Gas by gas sum.
     pub fn plus(self, o: GasTonnes) -> Result<GasTonnes> {
         Ok(GasTonnes {
-            co2: add(self.co2, o.co2, "CO2")?,
-            ch4_fossil: add(self.ch4_fossil, o.ch4_fossil, "CH4")?,
-            ch4_biogenic: add(self.ch4_biogenic, o.ch4_biogenic, "CH4")?,
-            n2o: add(self.n2o, o.n2o, "N2O")?,
+            co2: sum(self.co2, o.co2, "CO2")?,
+            ch4_fossil: sum(self.ch4_fossil, o.ch4_fossil, "CH4")?,
+            ch4_biogenic: sum(self.ch4_biogenic, o.ch4_biogenic, "CH4")?,
+            n2o: sum(self.n2o, o.n2o, "N2O")?,
         })
     }
 
     /// Gas by gas difference.
     pub fn minus(self, o: GasTonnes) -> Result<GasTonnes> {
         Ok(GasTonnes {
-            co2: sub(self.co2, o.co2, "CO2")?,
-            ch4_fossil: sub(self.ch4_fossil, o.ch4_fossil, "CH4")?,
-            ch4_biogenic: sub(self.ch4_biogenic, o.ch4_biogenic, "CH4")?,
-            n2o: sub(self.n2o, o.n2o, "N2O")?,
+            co2: sum(self.co2, -o.co2, "CO2")?,
+            ch4_fossil: sum(self.ch4_fossil, -o.ch4_fossil, "CH4")?,
+            ch4_biogenic: sum(self.ch4_biogenic, -o.ch4_biogenic, "CH4")?,
+            n2o: sum(self.n2o, -o.n2o, "N2O")?,
         })
     }
 
     /// Tonnes CO2e under a GWP set.
     pub fn co2e(&self, gwp: &Gwp) -> Result<Decimal> {
         let mut t = self.co2;
-        t = add(t, mul(self.ch4_fossil, gwp.ch4_fossil, "CH4 CO2e")?, "CO2e")?;
-        t = add(
-            t,
-            mul(self.ch4_biogenic, gwp.ch4_biogenic, "CH4 CO2e")?,
-            "CO2e",
-        )?;
-        add(t, mul(self.n2o, gwp.n2o, "N2O CO2e")?, "CO2e")
+        for (m, g, what) in [
+            (self.ch4_fossil, gwp.ch4_fossil, "CH4 CO2e"),
+            (self.ch4_biogenic, gwp.ch4_biogenic, "CH4 CO2e"),
+            (self.n2o, gwp.n2o, "N2O CO2e"),
+        ] {
+            if !m.is_zero() {
+                t = add(t, mul(m, g, what)?, "CO2e")?;
+            }
+        }
+        Ok(t)
+    }
+}
+
+/// `a + b`, skipping the decimal addition when either side is zero: most gases are zero in
+/// most years, and an addition that aligns scales is not free.
+fn sum(a: Decimal, b: Decimal, what: &str) -> Result<Decimal> {
+    if b.is_zero() {
+        Ok(a)
+    } else if a.is_zero() {
+        Ok(b)
+    } else {
+        add(a, b, what)
     }
 }
 
@@ -124,11 +139,14 @@ pub struct FuelFactor {
     pub unit: String,
     /// CO2 per GJ of fuel, tonnes.
     pub co2_t_per_gj: Decimal,
-    /// CH4 per GJ, tonnes (stationary or mobile as the set says).
+    /// CH4 per GJ, tonnes (stationary or mobile as the set says); 0 when not given.
+    #[serde(default)]
     pub ch4_t_per_gj: Decimal,
-    /// N2O per GJ, tonnes.
+    /// N2O per GJ, tonnes; 0 when not given.
+    #[serde(default)]
     pub n2o_t_per_gj: Decimal,
-    /// Data-set id it came from, or `input`.
+    /// Data-set id it came from, or `input` (set by the engine for a project's own values).
+    #[serde(default)]
     pub source: String,
 }
 
@@ -156,8 +174,12 @@ pub struct Context<'a> {
     pub fuels: &'a dyn FuelLookup,
     /// Heat factor, tCO2 per GJ of purchased heat.
     pub heat_t_per_gj: Decimal,
+    /// Whether the working is wanted: formatting it is a tenth of a portfolio appraisal, so
+    /// calculators may skip it when it will be discarded.
+    pub trace: bool,
 }
 
+pub mod abatement;
 pub mod cost;
 pub mod energy;
 pub mod factors;

@@ -275,8 +275,8 @@ pub fn modal_shift(input: &ModalShiftInput, ctx: &Context) -> Result<CalculatorO
     let mut pkm_total = Decimal::ZERO;
     for (j, m) in input.previous_modes.iter().enumerate() {
         let p = format!("/previous_modes/{j}");
-        let pkm = non_negative(m.passenger_km, &format!("{p}/passenger_km"))?;
-        let ef = non_negative(m.co2_kg_per_pkm, &format!("{p}/co2_kg_per_pkm"))?;
+        let pkm = non_negative(m.passenger_km, format!("{p}/passenger_km"))?;
+        let ef = non_negative(m.co2_kg_per_pkm, format!("{p}/co2_kg_per_pkm"))?;
         pkm_total = add(pkm_total, pkm, "passenger-km")?;
         let t = div(mul(pkm, ef, "mode emissions")?, Decimal::ONE_THOUSAND, "t")?;
         let total = book(&mut years, &range, Side::Baseline, |_| {

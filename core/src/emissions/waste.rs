@@ -1369,6 +1369,7 @@ mod tests {
             grid_source: "input",
             fuels: &NoFuels,
             heat_t_per_gj: dec!(0.11),
+            trace: true,
         }
     }
 
