@@ -12,6 +12,7 @@ use clap::{Args, ValueEnum};
 use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure, FinancingView};
 use greenlight_core::batch::appraise_json_text;
 use greenlight_core::economic::EconomicView;
+use greenlight_core::emissions::abatement::EmissionsView;
 use greenlight_core::registry::Registry;
 use greenlight_core::roots::RootFlag;
 use rust_decimal::Decimal;
@@ -228,6 +229,9 @@ fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()
     if let Some(fin) = &a.financing {
         write_financing(out, fin, cur, lang)?;
     }
+    if let Some(e) = &a.emissions {
+        write_emissions(out, e, cur, lang)?;
+    }
     if let Some(e) = &a.economic {
         write_economic(out, e, cur, lang)?;
     }
@@ -286,6 +290,53 @@ fn write_financing(
             lang.pick("EU grant", "欧盟补助"),
             format!("{} {cur}", money(g.eu_grant)),
         )?;
+    }
+    Ok(())
+}
+
+fn write_emissions(
+    out: &mut dyn Write,
+    e: &EmissionsView,
+    cur: &str,
+    lang: Lang,
+) -> io::Result<()> {
+    let t = |d: Decimal| d.round_dp(1).to_string();
+    row(
+        out,
+        lang.pick("emissions abated (lifetime)", "全生命周期减排量"),
+        format!(
+            "{} tCO2e ({}–{}, {})",
+            t(e.lifetime.abatement),
+            e.years[0].year,
+            e.years[e.years.len() - 1].year,
+            e.gwp.id
+        ),
+    )?;
+    row(
+        out,
+        lang.pick(
+            "typical year (EIB): AE / BE / RE",
+            "典型年 (EIB)：绝对/基准/相对排放",
+        ),
+        format!(
+            "{} / {} / {} tCO2e ({})",
+            t(e.typical_year.absolute),
+            t(e.typical_year.baseline),
+            t(e.typical_year.relative),
+            e.typical_year.year
+        ),
+    )?;
+    let cpt = match &e.cost_per_tonne {
+        Figure::Value(c) => format!("{} {cur}/tCO2e", money(c.cost_per_t)),
+        Figure::None { finding } => text::finding(finding, lang),
+    };
+    row(
+        out,
+        lang.pick("cost per tonne (levelised)", "单位减排成本（平准化）"),
+        cpt,
+    )?;
+    for ind in &e.indicators {
+        row(out, &ind.key, ind.value.normalize().to_string())?;
     }
     Ok(())
 }

@@ -69,6 +69,7 @@ pub(crate) fn finding(f: &greenlight_core::metrics::Finding, lang: Lang) -> Stri
         "damage_falls" => "更稀遇事件的损失反而下降，请检查曲线",
         "damage_increases" => "项目使年期望损失增加",
         "tail_rules_differ" => "有无项目两条曲线的尾部规则不同，结果不可比",
+        "not_abating" => "项目未产生减排，单位减排成本无定义",
         _ => return f.message.clone(),
     };
     zh.to_owned()

@@ -6,7 +6,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::appraisal::{Appraisal, AppraisalOptions, appraise};
+use crate::appraisal::{Appraisal, AppraisalOptions, Figure, appraise};
+use crate::emissions::cost::{MacCurve, MacInput, MacRow, TonnesBasis, mac_curve};
 use crate::project::ProjectInput;
 use crate::registry::Registry;
 
@@ -15,6 +16,10 @@ use crate::registry::Registry;
 pub struct AppraisalOutput {
     /// One entry per project.
     pub results: Vec<ProjectOutcome>,
+    /// The marginal abatement cost curve of the projects that report emissions: bars sorted
+    /// by levelised cost per tonne, width = lifetime tonnes abated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac_curve: Option<MacCurve>,
 }
 
 /// The appraisal of one project, or why it could not be appraised.
@@ -81,7 +86,7 @@ pub fn appraise_json(
         },
         other => (vec![other], None),
     };
-    let results = items
+    let results: Vec<ProjectOutcome> = items
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
@@ -89,7 +94,43 @@ pub fn appraise_json(
             appraise_value(index, &item, &prefix, registry, options)
         })
         .collect();
-    Ok(AppraisalOutput { results })
+    let mac_curve = mac_of(&results)?;
+    Ok(AppraisalOutput { results, mac_curve })
+}
+
+/// The MAC curve of the appraised projects with emissions, or none when no project has any.
+fn mac_of(results: &[ProjectOutcome]) -> Result<Option<MacCurve>, InputError> {
+    let rows: Vec<MacRow> = results
+        .iter()
+        .filter_map(|r| {
+            let a = r.appraisal.as_ref()?;
+            let e = a.emissions.as_ref()?;
+            // A project that does not abate has no cost per tonne and no place on the curve;
+            // its own result says why.
+            let Figure::Value(c) = &e.cost_per_tonne else {
+                return None;
+            };
+            let cost_per_t = c.cost_per_t;
+            Some(MacRow {
+                project_id: a.project.id.clone(),
+                cost_per_t,
+                tonnes_co2e: e.lifetime.abatement,
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    mac_curve(&MacInput {
+        tonnes_basis: TonnesBasis::Lifetime,
+        rows,
+    })
+    .map(Some)
+    .map_err(|e| InputError {
+        code: e.code.as_str().into(),
+        pointer: e.pointer,
+        message: e.message,
+    })
 }
 
 /// Reads one project, naming the JSON pointer of the first problem.

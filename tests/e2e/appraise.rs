@@ -185,3 +185,22 @@ fn the_portfolio_benchmark_runs_and_reports_throughput() {
     assert!(text.contains("appraised 200 (0 rejected)"), "{text}");
     assert!(text.contains("projects/s"));
 }
+
+#[test]
+fn a_batch_with_emissions_gets_a_marginal_abatement_cost_curve() {
+    let led: Value = serde_json::from_str(&std::fs::read_to_string(LED).expect("example")).expect("JSON");
+    let mut second = led.clone();
+    second["id"] = Value::from("cn-dz-led-02");
+    // Dearer luminaires: a higher cost per tonne, so it sorts after the first.
+    second["assets"][0]["cost"] = Value::from("1900000");
+    let flood: Value = serde_json::from_str(&std::fs::read_to_string(FLOOD).expect("example")).expect("JSON");
+    let batch = serde_json::json!([second, flood, led]);
+    let out = greenlight(&["appraise", "-", "--format", "json"], &batch.to_string());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let bars = v["mac_curve"]["bars"].as_array().expect("bars");
+    assert_eq!(bars.len(), 2, "the flood wall reports no emissions");
+    assert_eq!(bars[0]["project_id"], "cn-dz-led-01");
+    assert_eq!(bars[1]["project_id"], "cn-dz-led-02");
+    assert_eq!(bars[0]["cumulative_to_t"], bars[1]["cumulative_from_t"]);
+}

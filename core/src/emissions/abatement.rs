@@ -16,7 +16,7 @@ use super::energy::{
 };
 use super::factors::FuelTable;
 use super::grid::{
-    CreditingPeriod, GridPath, MarginProjectType, MarginWeights, combined_margin, yearly,
+    AfterLast, CreditingPeriod, GridPath, MarginProjectType, MarginWeights, combined_margin, yearly,
 };
 use super::transport::{
     BusElectrificationInput, ModalShiftInput, bus_electrification, modal_shift,
@@ -256,23 +256,60 @@ fn path_years(
     at: &str,
 ) -> Result<(Vec<Decimal>, String)> {
     match path {
-        GridPath::Published { set, region } => {
+        GridPath::Published {
+            set,
+            region,
+            after_last,
+        } => {
             let data = registry
                 .get_kind(set, Kind::GridEmissionFactor)
                 .map_err(|e| Error {
                     pointer: format!("{at}/set"),
                     ..e
                 })?;
+            let last = data
+                .regions
+                .iter()
+                .find(|r| &r.region == region)
+                .and_then(|r| r.points.last())
+                .map(|p| p.year);
             let mut out = Vec::with_capacity(period.len());
             for i in 0..period.len() {
                 let year = period.first_year + i as i32;
-                out.push(data.grid_factor(year, region).map_err(|e| Error {
-                    pointer: format!("{at}/region"),
-                    ..e
-                })?);
+                let beyond = last.filter(|l| i64::from(year) > i64::from(*l));
+                let value = match (beyond, after_last) {
+                    (Some(l), Some(AfterLast::Hold)) => data.grid_factor(l as i32, region)?,
+                    (Some(l), Some(AfterLast::Decline { rate })) => {
+                        if *rate > Decimal::ONE || *rate < Decimal::ZERO {
+                            return Err(Error::invalid(
+                                format!("{at}/after_last/decline/rate"),
+                                "a decline rate must be between 0 and 1",
+                            ));
+                        }
+                        let keep = sub(Decimal::ONE, *rate, "grid decline")?;
+                        let n = i64::from(year) - i64::from(l);
+                        crate::num::mul(
+                            data.grid_factor(l as i32, region)?,
+                            crate::num::powi(keep, n, "grid decline")?,
+                            "grid decline",
+                        )?
+                    }
+                    _ => data.grid_factor(year, region).map_err(|e| Error {
+                        pointer: format!("{at}/region"),
+                        ..e
+                    })?,
+                };
+                out.push(value);
             }
             push_unique(used, data.data_ref());
-            Ok((out, format!("{set}:{region}")))
+            let extension = match after_last {
+                None => String::new(),
+                Some(AfterLast::Hold) => " held after the last published year".into(),
+                Some(AfterLast::Decline { rate }) => {
+                    format!(", −{rate}/yr after the last published year")
+                }
+            };
+            Ok((out, format!("{set}:{region}{extension}")))
         }
         other => Ok((
             yearly(other, period.first_year, period.len()).map_err(|e| e.under(at))?,

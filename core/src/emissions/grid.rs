@@ -28,6 +28,10 @@ pub enum GridPath {
         set: String,
         /// Grid or region key within the set.
         region: String,
+        /// How years after the last published one are filled; absent, such a year is an
+        /// error (a path is never extended silently).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after_last: Option<AfterLast>,
     },
     /// A straight line from the base value to the target value, flat after the target year:
     /// `EF_t = EF_0 + (EF_T − EF_0)·(t − t0)/(T − t0)`.
@@ -55,6 +59,19 @@ pub enum GridPath {
     User {
         /// One point per year, in any order; points outside the period are ignored.
         points: Vec<GridPoint>,
+    },
+}
+
+/// How a published series continues after its last published year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum AfterLast {
+    /// Keep the last published value (the CDM ex-ante choice for a crediting period).
+    Hold,
+    /// Fall by a constant rate a year from the last published value: `EF_y = EF_last·(1 − d)^(y − last)`.
+    Decline {
+        /// `d`, per year, at most 1.
+        rate: Decimal,
     },
 }
 
@@ -103,7 +120,7 @@ pub fn yearly(path: &GridPath, first_year: i32, years: usize) -> Result<Vec<Deci
     let year_of = |i: usize| i64::from(first_year) + i as i64;
     match path {
         GridPath::Constant { value } => Ok(vec![non_negative(*value, "/value")?; years]),
-        GridPath::Published { set, region } => Err(Error::invalid(
+        GridPath::Published { set, region, .. } => Err(Error::invalid(
             "/set",
             format!(
                 "the published grid path {set}/{region} must be resolved from the registry before its years can be expanded"
