@@ -446,6 +446,7 @@ mod tests {
         let published = GridPath::Published {
             set: "mee-nbs-2024".into(),
             region: "north".into(),
+            after_last: None,
         };
         assert_eq!(yearly(&published, 2025, 2).unwrap_err().pointer, "/set");
 
