@@ -100,6 +100,7 @@ pub fn appraise_json(
 
 /// The MAC curve of the appraised projects with emissions, or none when no project has any.
 fn mac_of(results: &[ProjectOutcome]) -> Result<Option<MacCurve>, InputError> {
+    let mut seen = std::collections::BTreeSet::new();
     let rows: Vec<MacRow> = results
         .iter()
         .filter_map(|r| {
@@ -110,10 +111,17 @@ fn mac_of(results: &[ProjectOutcome]) -> Result<Option<MacCurve>, InputError> {
             let Figure::Value(c) = &e.cost_per_tonne else {
                 return None;
             };
-            let cost_per_t = c.cost_per_t;
+            // Ids should be unique in a batch, but a repeated id must not cost the others
+            // their curve: later repeats are labelled by their position.
+            let id = &a.project.id;
+            let project_id = if seen.insert(id.clone()) {
+                id.clone()
+            } else {
+                format!("{id} (#{})", r.index)
+            };
             Some(MacRow {
-                project_id: a.project.id.clone(),
-                cost_per_t,
+                project_id,
+                cost_per_t: c.cost_per_t,
                 tonnes_co2e: e.lifetime.abatement,
             })
         })

@@ -188,12 +188,14 @@ fn the_portfolio_benchmark_runs_and_reports_throughput() {
 
 #[test]
 fn a_batch_with_emissions_gets_a_marginal_abatement_cost_curve() {
-    let led: Value = serde_json::from_str(&std::fs::read_to_string(LED).expect("example")).expect("JSON");
+    let led: Value =
+        serde_json::from_str(&std::fs::read_to_string(LED).expect("example")).expect("JSON");
     let mut second = led.clone();
     second["id"] = Value::from("cn-dz-led-02");
     // Dearer luminaires: a higher cost per tonne, so it sorts after the first.
     second["assets"][0]["cost"] = Value::from("1900000");
-    let flood: Value = serde_json::from_str(&std::fs::read_to_string(FLOOD).expect("example")).expect("JSON");
+    let flood: Value =
+        serde_json::from_str(&std::fs::read_to_string(FLOOD).expect("example")).expect("JSON");
     let batch = serde_json::json!([second, flood, led]);
     let out = greenlight(&["appraise", "-", "--format", "json"], &batch.to_string());
     assert!(out.status.success(), "{}", stderr(&out));
