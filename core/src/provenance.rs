@@ -31,19 +31,27 @@ impl Provenance {
     }
 }
 
-/// `sha256:<hex>` of the canonical JSON of a project.
-pub fn input_hash(input: &ProjectInput) -> String {
-    // Serialised straight into the hasher: no intermediate buffer.
-    let mut hasher = HashWriter(Sha256::new());
-    // Serialising plain data into a hasher cannot fail.
-    let _ = serde_json::to_writer(&mut hasher, input);
-    let digest = hasher.0.finalize();
+/// `sha256:<hex>` of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex_of(&Sha256::digest(bytes))
+}
+
+fn hex_of(digest: &[u8]) -> String {
     let mut hex = String::with_capacity(71);
     hex.push_str("sha256:");
     for b in digest {
         hex.push_str(&format!("{b:02x}"));
     }
     hex
+}
+
+/// `sha256:<hex>` of the canonical JSON of a project.
+pub fn input_hash(input: &ProjectInput) -> String {
+    // Serialised straight into the hasher: no intermediate buffer.
+    let mut hasher = HashWriter(Sha256::new());
+    // Serialising plain data into a hasher cannot fail.
+    let _ = serde_json::to_writer(&mut hasher, input);
+    hex_of(&hasher.0.finalize())
 }
 
 /// Feeds written bytes to a hasher.

@@ -1,4 +1,322 @@
-//! Green-bond eligibility rules: the sandboxed rule engine and the rule-pack loader.
+//! `greenlight-rules`: green-bond eligibility as data.
 //!
-//! The crate is laid out in the workspace now so that dependency edges are fixed from the
-//! start (`core` ← `rules`); its engine arrives with the eligibility work.
+//! One sandboxed Rhai engine ([`engine::build`]) runs rule packs ([`pack::Pack`]), one folder
+//! per taxonomy, over a project's [`record::Record`] and gives [`verdict::Eligibility`]:
+//! per taxonomy and clause, `eligible | not_eligible | insufficient_data | needs_review` with
+//! the thresholds and inputs used and the reason in English and Chinese, plus where the
+//! taxonomies disagree. Packs ship embedded; users may load their own from a folder.
+
+// Errors are rare (a pack that does not load, a rule that fails) and carry their location
+// for the user; boxing them would only move the allocation.
+#![allow(clippy::result_large_err)]
+
+pub mod engine;
+pub mod error;
+pub mod pack;
+pub mod record;
+pub mod verdict;
+
+use std::path::Path;
+
+use rhai::Engine;
+
+pub use crate::engine::EngineLimits;
+pub use crate::error::{RuleError, RuleErrorKind};
+use crate::pack::Pack;
+use crate::record::{FieldValue, Record};
+use crate::verdict::{Disagreement, Eligibility, PackVerdict, Verdict};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/packs.rs"));
+}
+
+/// Compiled packs and the engine that runs them; `Send + Sync`, built once and shared.
+pub struct RuleSet {
+    engine: Engine,
+    limits: EngineLimits,
+    packs: Vec<Pack>,
+}
+
+/// One case that did not give its expected verdict (or failed to run).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFailure {
+    /// Pack id.
+    pub pack: String,
+    /// Rule id.
+    pub rule: String,
+    /// Case name.
+    pub case: String,
+    /// Expected verdict.
+    pub expected: String,
+    /// What came instead (a verdict with its reason, or an error).
+    pub got: String,
+}
+
+/// The outcome of running cases.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseReport {
+    /// Cases run.
+    pub run: usize,
+    /// Those that failed.
+    pub failures: Vec<CaseFailure>,
+}
+
+impl RuleSet {
+    /// No packs yet.
+    pub fn empty(limits: EngineLimits) -> Self {
+        RuleSet {
+            engine: engine::build(&limits),
+            limits,
+            packs: Vec::new(),
+        }
+    }
+
+    /// The packs that ship with the engine.
+    pub fn shipped(limits: EngineLimits) -> Result<Self, RuleError> {
+        let mut set = RuleSet::empty(limits);
+        let mut folders: Vec<&str> = embedded::EMBEDDED.iter().map(|(p, _, _)| *p).collect();
+        folders.dedup();
+        for folder in folders {
+            let files: Vec<(String, String)> = embedded::EMBEDDED
+                .iter()
+                .filter(|(p, _, _)| *p == folder)
+                .map(|(_, path, text)| ((*path).to_owned(), (*text).to_owned()))
+                .collect();
+            set.add(Pack::from_files(&files, folder, &set.engine)?)?;
+        }
+        Ok(set)
+    }
+
+    /// Loads a pack folder (with `pack.toml`) or a folder of pack folders.
+    pub fn load_dir(&mut self, dir: &Path) -> Result<(), RuleError> {
+        let name = dir.display().to_string();
+        if dir.join("pack.toml").is_file() {
+            let files = read_pack(dir)?;
+            let pack = Pack::from_files(&files, &name, &self.engine)?;
+            return self.add(pack);
+        }
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| RuleError::pack(&name, "", format!("cannot read the folder: {e}")))?;
+        let mut dirs: Vec<_> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.join("pack.toml").is_file())
+            .collect();
+        dirs.sort();
+        if dirs.is_empty() {
+            return Err(RuleError::pack(
+                &name,
+                "",
+                "no pack.toml here or in its sub-folders",
+            ));
+        }
+        for d in dirs {
+            self.load_dir(&d)?;
+        }
+        Ok(())
+    }
+
+    /// Adds a pack; one with the id of a loaded pack replaces it (a user's edited copy).
+    pub fn add(&mut self, pack: Pack) -> Result<(), RuleError> {
+        self.packs.retain(|p| p.meta.id != pack.meta.id);
+        self.packs.push(pack);
+        Ok(())
+    }
+
+    /// The loaded packs.
+    pub fn packs(&self) -> &[Pack] {
+        &self.packs
+    }
+
+    /// Every pack's verdict for a record at `assessment_date` (`YYYY-MM-DD`), and where the
+    /// taxonomies disagree.
+    pub fn evaluate(&self, record: &Record, assessment_date: &str) -> Eligibility {
+        self.evaluate_packs(record, assessment_date, None)
+    }
+
+    /// As [`RuleSet::evaluate`], limited to the pack with this id when one is given.
+    pub fn evaluate_packs(
+        &self,
+        record: &Record,
+        assessment_date: &str,
+        only: Option<&str>,
+    ) -> Eligibility {
+        let mut record = record.clone();
+        record.set(
+            "assessment_date",
+            FieldValue::Text(assessment_date.to_owned()),
+        );
+        let taxonomies: Vec<PackVerdict> = self
+            .packs
+            .iter()
+            .filter(|p| only.is_none_or(|id| p.meta.id == id))
+            .map(|p| p.evaluate(&self.engine, &self.limits, &record, assessment_date))
+            .collect();
+        let disagreements = disagreements(&taxonomies);
+        Eligibility {
+            assessment_date: assessment_date.to_owned(),
+            taxonomies,
+            disagreements,
+        }
+    }
+
+    /// Runs the cases of every pack (or of one), each through the real engine.
+    pub fn run_cases(&self, only: Option<&str>) -> CaseReport {
+        let mut report = CaseReport::default();
+        for pack in self
+            .packs
+            .iter()
+            .filter(|p| only.is_none_or(|id| p.meta.id == id))
+        {
+            for rule in &pack.rules {
+                for case in pack.cases.get(&rule.file).into_iter().flatten() {
+                    report.run += 1;
+                    let mut record = Record::default();
+                    let mut bad = None;
+                    for (k, v) in &case.record {
+                        match yaml_value(v) {
+                            Ok(Some(val)) => record.set(k, val),
+                            Ok(None) => {}
+                            Err(m) => bad = Some(format!("field {k}: {m}")),
+                        }
+                    }
+                    let date = case
+                        .assessment_date
+                        .clone()
+                        .unwrap_or_else(|| pack.meta.effective_from.clone());
+                    record.set("assessment_date", FieldValue::Text(date.clone()));
+                    let fail = |got: String| CaseFailure {
+                        pack: pack.meta.id.clone(),
+                        rule: rule.header.id.clone(),
+                        case: case.name.clone(),
+                        expected: case.expect.clone(),
+                        got,
+                    };
+                    if let Some(m) = bad {
+                        report.failures.push(fail(m));
+                        continue;
+                    }
+                    let (params, _) = pack_params(pack, &date);
+                    match pack.run(&self.engine, &self.limits, rule, &record.to_map(), &params) {
+                        Ok((v, en, _, _)) if v.as_str() == case.expect => {
+                            let _ = en;
+                        }
+                        Ok((v, en, _, _)) => {
+                            report.failures.push(fail(format!("{} ({en})", v.as_str())))
+                        }
+                        Err(e) => report.failures.push(fail(format!("error: {e}"))),
+                    }
+                }
+            }
+        }
+        report
+    }
+}
+
+fn pack_params(pack: &Pack, date: &str) -> (rhai::Map, ()) {
+    let mut map = rhai::Map::new();
+    for p in &pack.parameters {
+        let from_ok = p.effective_from.as_deref().is_none_or(|f| f <= date);
+        let until_ok = p.effective_until.as_deref().is_none_or(|u| date <= u);
+        if !(from_ok && until_ok) {
+            continue;
+        }
+        let v = match (&p.value, &p.text, &p.list) {
+            (Some(v), _, _) => rhai::Dynamic::from_decimal(v.parse().unwrap_or_default()),
+            (_, Some(t), _) => rhai::Dynamic::from(t.clone()),
+            (_, _, Some(l)) => {
+                rhai::Dynamic::from_array(l.iter().cloned().map(rhai::Dynamic::from).collect())
+            }
+            _ => rhai::Dynamic::UNIT,
+        };
+        map.insert(p.name.as_str().into(), v);
+    }
+    (map, ())
+}
+
+/// A YAML case value as a record field; numbers go through their text so `0.1` stays 0.1.
+fn yaml_value(v: &serde_yaml::Value) -> Result<Option<FieldValue>, String> {
+    Ok(match v {
+        serde_yaml::Value::Null => None,
+        serde_yaml::Value::Bool(b) => Some(FieldValue::Bool(*b)),
+        serde_yaml::Value::Number(n) => {
+            let text = n.to_string();
+            let d = text
+                .parse::<rust_decimal::Decimal>()
+                .or_else(|_| rust_decimal::Decimal::from_scientific(&text))
+                .map_err(|_| format!("{text} is not a decimal number"))?;
+            Some(FieldValue::Number(d))
+        }
+        serde_yaml::Value::String(s) => Some(FieldValue::Text(s.clone())),
+        other => {
+            return Err(format!(
+                "expected a number, a boolean, a text or null, got {other:?}"
+            ));
+        }
+    })
+}
+
+/// Reads every file of a pack folder as `(relative path, text)`.
+fn read_pack(dir: &Path) -> Result<Vec<(String, String)>, RuleError> {
+    let name = dir.display().to_string();
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d)
+            .map_err(|e| RuleError::pack(&name, "", format!("cannot read {}: {e}", d.display())))?;
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path
+                .strip_prefix(dir)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            if rel.ends_with(".md") {
+                continue;
+            }
+            let meta = std::fs::metadata(&path)
+                .map_err(|e| RuleError::pack(&name, &rel, e.to_string()))?;
+            // A rule pack is text; refuse anything large enough to be something else.
+            if meta.len() > 1024 * 1024 {
+                return Err(RuleError::pack(&name, &rel, "file larger than 1 MiB"));
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| {
+                RuleError::pack(&name, &rel, format!("not readable as UTF-8 text: {e}"))
+            })?;
+            files.push((rel, text));
+        }
+    }
+    Ok(files)
+}
+
+/// Pairs of taxonomies with different verdicts, EU and China first.
+fn disagreements(taxonomies: &[PackVerdict]) -> Vec<Disagreement> {
+    let order = ["eu", "cn", "cbi", "cgt", "icma"];
+    let mut out = Vec::new();
+    for (i, a) in order.iter().enumerate() {
+        for b in &order[i + 1..] {
+            let (Some(x), Some(y)) = (
+                taxonomies.iter().find(|t| t.taxonomy == *a),
+                taxonomies.iter().find(|t| t.taxonomy == *b),
+            ) else {
+                continue;
+            };
+            if x.verdict != y.verdict
+                && x.verdict != Verdict::InsufficientData
+                && y.verdict != Verdict::InsufficientData
+            {
+                out.push(Disagreement {
+                    taxonomies: [(*a).to_owned(), (*b).to_owned()],
+                    verdicts: [x.verdict, y.verdict],
+                    explanation_en: format!("{a}: {} — {b}: {}", x.reason_en, y.reason_en),
+                    explanation_zh: format!("{a}：{} —— {b}：{}", x.reason_zh, y.reason_zh),
+                });
+            }
+        }
+    }
+    out
+}

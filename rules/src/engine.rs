@@ -1,0 +1,150 @@
+//! The one sandboxed Rhai engine, built in one function from typed limits.
+//!
+//! It starts from `Engine::new_raw()` and registers only arithmetic, logic, strings, arrays
+//! and maps: no clock (the `no_time` feature), no module loading from disk (`no_module`), no
+//! floats (`no_float`: number literals are integers, thresholds are decimals), no `eval`, no
+//! printing. Variables are strict, so a typo is a compile error, not a silent `()`. Every
+//! limit is set explicitly; a wall-clock deadline exists only as a safety net and hitting it is
+//! an error, never a verdict.
+
+use std::time::{Duration, Instant};
+
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicMapPackage, BasicStringPackage, LogicPackage,
+    MoreStringPackage, Package,
+};
+use rhai::{Dynamic, Engine, Map};
+
+/// Limits of the rule engine; every field is set by the caller (no hidden default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EngineLimits {
+    /// Operations per rule evaluation.
+    pub max_operations: u64,
+    /// Function call depth.
+    pub max_call_levels: usize,
+    /// Expression nesting depth at global level and inside functions.
+    pub max_expr_depth: usize,
+    /// Expression nesting depth inside functions.
+    pub max_function_expr_depth: usize,
+    /// Longest string, in bytes.
+    pub max_string_size: usize,
+    /// Largest array.
+    pub max_array_size: usize,
+    /// Largest map.
+    pub max_map_size: usize,
+    /// Wall-clock deadline per evaluation (a safety net; operations are the real bound).
+    pub deadline: Duration,
+}
+
+impl EngineLimits {
+    /// The limits the shipped packs run under: generous for real rules (a few hundred
+    /// operations), tight for runaway scripts (stopped in milliseconds).
+    pub fn standard() -> Self {
+        EngineLimits {
+            max_operations: 100_000,
+            max_call_levels: 16,
+            max_expr_depth: 64,
+            max_function_expr_depth: 32,
+            max_string_size: 16 * 1024,
+            max_array_size: 10_000,
+            max_map_size: 10_000,
+            deadline: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Builds the sandboxed engine.
+pub fn build(limits: &EngineLimits) -> Engine {
+    let mut engine = Engine::new_raw();
+    engine.register_global_module(ArithmeticPackage::new().as_shared_module());
+    engine.register_global_module(LogicPackage::new().as_shared_module());
+    engine.register_global_module(BasicStringPackage::new().as_shared_module());
+    engine.register_global_module(MoreStringPackage::new().as_shared_module());
+    engine.register_global_module(BasicArrayPackage::new().as_shared_module());
+    engine.register_global_module(BasicMapPackage::new().as_shared_module());
+    engine.set_strict_variables(true);
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(limits.max_call_levels);
+    engine.set_max_expr_depths(limits.max_expr_depth, limits.max_function_expr_depth);
+    engine.set_max_string_size(limits.max_string_size);
+    engine.set_max_array_size(limits.max_array_size);
+    engine.set_max_map_size(limits.max_map_size);
+    engine.disable_symbol("eval");
+    // Output would leak into the service's stdout and vary between runs: discard it.
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    // Checked every 1 024 operations: cheap, and a runaway script is caught within
+    // microseconds of its deadline.
+    engine.on_progress(|ops| {
+        if ops % 1024 != 0 {
+            return None;
+        }
+        let late = DEADLINE.with(|d| d.get().is_some_and(|t| Instant::now() > t));
+        late.then(|| Dynamic::from(DEADLINE_TOKEN.to_owned()))
+    });
+    register_verdicts(&mut engine);
+    engine
+}
+
+/// The verdict constructors scripts call; each returns a map the runner checks.
+fn register_verdicts(engine: &mut Engine) {
+    fn verdict(kind: &str, en: &str, zh: &str) -> Map {
+        let mut m = Map::new();
+        m.insert("verdict".into(), Dynamic::from(kind.to_owned()));
+        m.insert("reason_en".into(), Dynamic::from(en.to_owned()));
+        m.insert("reason_zh".into(), Dynamic::from(zh.to_owned()));
+        m
+    }
+    engine.register_fn("eligible", |en: &str, zh: &str| verdict("eligible", en, zh));
+    engine.register_fn("not_eligible", |en: &str, zh: &str| {
+        verdict("not_eligible", en, zh)
+    });
+    engine.register_fn("needs_review", |en: &str, zh: &str| {
+        verdict("needs_review", en, zh)
+    });
+    engine.register_fn("insufficient_data", |missing: rhai::Array| {
+        let names: Vec<String> = missing.iter().map(|d| d.to_string()).collect();
+        let mut m = verdict(
+            "insufficient_data",
+            &format!("missing: {}", names.join(", ")),
+            &format!("缺少数据：{}", names.join("、")),
+        );
+        m.insert("missing".into(), Dynamic::from_array(missing));
+        m
+    });
+    // `missing(p, ["a", "b"])`: the listed fields that are absent (unit) in the record.
+    engine.register_fn(
+        "missing",
+        |record: Map, fields: rhai::Array| -> rhai::Array {
+            fields
+                .into_iter()
+                .filter(|f| {
+                    let key = f.to_string();
+                    record.get(key.as_str()).is_none_or(|v| v.is_unit())
+                })
+                .collect()
+        },
+    );
+    // `has(p, "a")`: the field is present and not unit.
+    engine.register_fn("has", |record: Map, field: &str| {
+        record.get(field).is_some_and(|v| !v.is_unit())
+    });
+}
+
+thread_local! {
+    /// When the evaluation running on this thread must stop; the engine is shared between
+    /// threads, so the deadline lives with the thread, not the engine.
+    static DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with this thread's deadline set `limit` from now.
+pub(crate) fn within_deadline<T>(limit: Duration, f: impl FnOnce() -> T) -> T {
+    DEADLINE.with(|d| d.set(Some(Instant::now() + limit)));
+    let out = f();
+    DEADLINE.with(|d| d.set(None));
+    out
+}
+
+/// The token the progress callback stops a script with, so the runner can tell a deadline
+/// from other terminations.
+pub(crate) const DEADLINE_TOKEN: &str = "deadline";

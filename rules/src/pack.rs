@@ -1,0 +1,671 @@
+//! Rule packs: one folder per taxonomy, loaded strictly.
+//!
+//! ```text
+//! <pack>/pack.toml          id, names, version, taxonomy, source act and edition, dates
+//! <pack>/parameters.toml    thresholds with legal meaning: value, unit, clause, dates
+//! <pack>/rules/<r>.rhai     one rule; a `//!` header of `key: value` lines documents it
+//! <pack>/rules/<r>.cases.yaml   cases run through the real engine
+//! ```
+//!
+//! Unknown keys are refused everywhere and every problem names the file and line.
+
+use std::collections::BTreeMap;
+
+use rhai::{AST, Dynamic, Engine, EvalAltResult, Map, Scope};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+use crate::engine::{DEADLINE_TOKEN, EngineLimits, within_deadline};
+use crate::error::{RuleError, RuleErrorKind};
+use crate::record::Record;
+use crate::verdict::{ClauseVerdict, PackVerdict, UsedValue, Verdict};
+
+/// `pack.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackMeta {
+    /// Stable id, e.g. `eu-taxonomy-2021-2139`.
+    pub id: String,
+    /// English name.
+    pub name_en: String,
+    /// Chinese name.
+    pub name_zh: String,
+    /// Semantic version of the pack.
+    pub version: String,
+    /// `cn`, `eu`, `cbi`, `cgt` or `icma`.
+    pub taxonomy: String,
+    /// The act or standard the rules encode.
+    pub source_act: String,
+    /// Its edition.
+    pub edition: String,
+    /// First day the pack applies (`YYYY-MM-DD`).
+    pub effective_from: String,
+    /// Last day, if any.
+    #[serde(default)]
+    pub effective_until: Option<String>,
+    /// How the pack's criteria were checked against the source.
+    pub verification: String,
+}
+
+/// One parameter entry in `parameters.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameter {
+    /// Name scripts read it by (`params.<name>`).
+    pub name: String,
+    /// A number, as a decimal string.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// A code or label.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// A list of codes.
+    #[serde(default)]
+    pub list: Option<Vec<String>>,
+    /// Unit of `value`.
+    #[serde(default)]
+    pub unit: String,
+    /// The clause giving it legal meaning.
+    pub clause: String,
+    /// First day this value applies (`YYYY-MM-DD`), inclusive.
+    #[serde(default)]
+    pub effective_from: Option<String>,
+    /// Last day it applies, inclusive.
+    #[serde(default)]
+    pub effective_until: Option<String>,
+    /// V, P, R or U.
+    pub verification: String,
+    /// Where it is written.
+    #[serde(default)]
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParameterFile {
+    #[serde(default)]
+    parameters: Vec<Parameter>,
+}
+
+/// The documentation header of a rule.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleHeader {
+    /// Rule id, e.g. `eu.2021_2139.7_2.sc`.
+    pub id: String,
+    /// What it checks, English.
+    pub title_en: String,
+    /// What it checks, Chinese.
+    pub title_zh: String,
+    /// The clause it encodes.
+    pub clause: String,
+    /// Activities it applies to (the project's `activity`).
+    pub activities: Vec<String>,
+    /// Record fields it reads.
+    pub inputs: Vec<String>,
+    /// Parameters it reads.
+    pub parameters: Vec<String>,
+    /// V, P, R or U.
+    pub verification: String,
+    /// The source text.
+    pub source: String,
+    /// Free text after the key lines.
+    pub doc: String,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Its header.
+    pub header: RuleHeader,
+    /// File name within the pack (`rules/x.rhai`).
+    pub file: String,
+    ast: AST,
+}
+
+/// One case of a `.cases.yaml` file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// What the case shows.
+    pub name: String,
+    /// The record fields (numbers are exact decimals; `null` means absent).
+    pub record: BTreeMap<String, serde_yaml::Value>,
+    /// Date the criteria are evaluated at (default: the pack's `effective_from`).
+    #[serde(default)]
+    pub assessment_date: Option<String>,
+    /// The verdict the rule must give.
+    pub expect: String,
+}
+
+/// A loaded pack.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// `pack.toml`.
+    pub meta: PackMeta,
+    /// Parameters in file order.
+    pub parameters: Vec<Parameter>,
+    /// Rules in file-name order.
+    pub rules: Vec<Rule>,
+    /// Cases by rule file.
+    pub cases: BTreeMap<String, Vec<Case>>,
+    /// `sha256:` of every file, in path order.
+    pub content_hash: String,
+    /// Where it came from: `embedded` or a folder name.
+    pub origin: String,
+}
+
+fn toml_error(pack: &str, file: &str, text: &str, e: &toml::de::Error) -> RuleError {
+    let position = e.span().map(|s| line_col(text, s.start));
+    RuleError {
+        position,
+        ..RuleError::pack(pack, file, e.message().to_owned())
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |i| before.len() - i - 1)
+        + 1;
+    (line, col)
+}
+
+/// Parses the `//!` header of a rule; unknown keys and missing required keys are errors.
+fn parse_header(pack: &str, file: &str, src: &str) -> Result<RuleHeader, RuleError> {
+    let mut h = RuleHeader::default();
+    let mut doc = Vec::new();
+    for (i, line) in src.lines().enumerate() {
+        let Some(rest) = line.strip_prefix("//!") else {
+            break;
+        };
+        let rest = rest.trim();
+        let err = |m: String| RuleError {
+            position: Some((i + 1, 1)),
+            ..RuleError::pack(pack, file, m)
+        };
+        match rest.split_once(':') {
+            Some((key, value)) if doc.is_empty() && !key.contains(' ') => {
+                let value = value.trim().to_owned();
+                let list = || {
+                    value
+                        .split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                };
+                match key {
+                    "id" => h.id = value,
+                    "title_en" => h.title_en = value,
+                    "title_zh" => h.title_zh = value,
+                    "clause" => h.clause = value,
+                    "activities" => h.activities = list(),
+                    "inputs" => h.inputs = list(),
+                    "parameters" => h.parameters = list(),
+                    "verification" => h.verification = value,
+                    "source" => h.source = value,
+                    other => return Err(err(format!("unknown header key {other:?}"))),
+                }
+            }
+            _ => doc.push(rest.to_owned()),
+        }
+    }
+    for (key, v) in [
+        ("id", &h.id),
+        ("title_en", &h.title_en),
+        ("title_zh", &h.title_zh),
+        ("clause", &h.clause),
+        ("verification", &h.verification),
+        ("source", &h.source),
+    ] {
+        if v.is_empty() {
+            return Err(RuleError {
+                position: Some((1, 1)),
+                ..RuleError::pack(pack, file, format!("the header lacks `{key}:`"))
+            });
+        }
+    }
+    if h.activities.is_empty() {
+        return Err(RuleError {
+            position: Some((1, 1)),
+            ..RuleError::pack(pack, file, "the header lacks `activities:`")
+        });
+    }
+    if !["V", "P", "R", "U"].contains(&h.verification.as_str()) {
+        return Err(RuleError::pack(
+            pack,
+            file,
+            format!(
+                "verification must be V, P, R or U, got {:?}",
+                h.verification
+            ),
+        ));
+    }
+    h.doc = doc.join("\n").trim().to_owned();
+    Ok(h)
+}
+
+/// A scope declaring the variables every rule reads, for strict compilation. They are
+/// pushed as plain variables, never constants: the optimiser would fold a constant empty map
+/// into every comparison.
+fn rule_scope() -> Scope<'static> {
+    let mut scope = Scope::new();
+    scope.push("p", Map::new());
+    scope.push("params", Map::new());
+    scope
+}
+
+impl Pack {
+    /// Loads a pack from its files as `(path relative to the pack folder, text)`.
+    pub fn from_files(
+        files: &[(String, String)],
+        origin: &str,
+        engine: &Engine,
+    ) -> Result<Pack, RuleError> {
+        let folder = origin.to_owned();
+        let get = |name: &str| {
+            files
+                .iter()
+                .find(|(p, _)| p == name)
+                .map(|(_, t)| t.as_str())
+        };
+        let meta_text = get("pack.toml")
+            .ok_or_else(|| RuleError::pack(&folder, "pack.toml", "missing pack.toml"))?;
+        let meta: PackMeta = toml::from_str(meta_text)
+            .map_err(|e| toml_error(&folder, "pack.toml", meta_text, &e))?;
+        let id = meta.id.clone();
+        if !["cn", "eu", "cbi", "cgt", "icma"].contains(&meta.taxonomy.as_str()) {
+            return Err(RuleError::pack(
+                &id,
+                "pack.toml",
+                format!(
+                    "taxonomy must be cn, eu, cbi, cgt or icma, got {:?}",
+                    meta.taxonomy
+                ),
+            ));
+        }
+        let parameters = match get("parameters.toml") {
+            None => Vec::new(),
+            Some(text) => {
+                let file: ParameterFile = toml::from_str(text)
+                    .map_err(|e| toml_error(&id, "parameters.toml", text, &e))?;
+                for p in &file.parameters {
+                    let given = [p.value.is_some(), p.text.is_some(), p.list.is_some()]
+                        .iter()
+                        .filter(|b| **b)
+                        .count();
+                    if given != 1 {
+                        return Err(RuleError::pack(
+                            &id,
+                            "parameters.toml",
+                            format!(
+                                "parameter {} needs exactly one of value, text or list",
+                                p.name
+                            ),
+                        ));
+                    }
+                    if let Some(v) = &p.value {
+                        v.parse::<Decimal>().map_err(|_| {
+                            RuleError::pack(
+                                &id,
+                                "parameters.toml",
+                                format!("parameter {}: {v:?} is not a decimal number", p.name),
+                            )
+                        })?;
+                    }
+                }
+                file.parameters
+            }
+        };
+        let mut rules = Vec::new();
+        let mut cases = BTreeMap::new();
+        let mut paths: Vec<&(String, String)> = files.iter().collect();
+        paths.sort_by(|a, b| a.0.cmp(&b.0));
+        for (path, text) in &paths {
+            if let Some(stem) = path
+                .strip_prefix("rules/")
+                .and_then(|p| p.strip_suffix(".rhai"))
+            {
+                let header = parse_header(&id, path, text)?;
+                for name in &header.parameters {
+                    if !parameters.iter().any(|p| &p.name == name) {
+                        return Err(RuleError {
+                            rule: Some(header.id.clone()),
+                            ..RuleError::pack(
+                                &id,
+                                path,
+                                format!("parameter {name} is not in parameters.toml"),
+                            )
+                        });
+                    }
+                }
+                let ast = engine
+                    .compile_with_scope(&rule_scope(), text.as_str())
+                    .map_err(|e| {
+                        let pos = e.position();
+                        RuleError {
+                            pack: id.clone(),
+                            file: path.clone(),
+                            rule: Some(header.id.clone()),
+                            position: pos.line().map(|l| (l, pos.position().unwrap_or(0))),
+                            kind: RuleErrorKind::Compile,
+                            message: e.to_string(),
+                        }
+                    })?;
+                let cases_name = format!("rules/{stem}.cases.yaml");
+                let Some(case_text) = get(&cases_name) else {
+                    return Err(RuleError {
+                        rule: Some(header.id.clone()),
+                        ..RuleError::pack(
+                            &id,
+                            path,
+                            format!("no cases file {cases_name} beside the rule"),
+                        )
+                    });
+                };
+                let parsed: Vec<Case> = serde_yaml::from_str(case_text).map_err(|e| {
+                    let position = e.location().map(|l| (l.line(), l.column()));
+                    RuleError {
+                        position,
+                        ..RuleError::pack(&id, &cases_name, e.to_string())
+                    }
+                })?;
+                cases.insert(path.clone(), parsed);
+                rules.push(Rule {
+                    header,
+                    file: path.clone(),
+                    ast,
+                });
+            } else if path.ends_with(".cases.yaml") {
+                let rule_path = path.replace(".cases.yaml", ".rhai");
+                if get(&rule_path).is_none() {
+                    return Err(RuleError::pack(
+                        &id,
+                        path,
+                        format!("cases without a rule {rule_path}"),
+                    ));
+                }
+            }
+        }
+        let mut ids = std::collections::BTreeSet::new();
+        for r in &rules {
+            if !ids.insert(r.header.id.clone()) {
+                return Err(RuleError::pack(
+                    &id,
+                    &r.file,
+                    format!("rule id {} is used twice", r.header.id),
+                ));
+            }
+        }
+        let content_hash = {
+            use sha2_lite::hash_files;
+            hash_files(&paths)
+        };
+        Ok(Pack {
+            meta,
+            parameters,
+            rules,
+            cases,
+            content_hash,
+            origin: origin.to_owned(),
+        })
+    }
+
+    /// The parameters in force at `date` as a Rhai map, with the used-value records.
+    fn params_at(&self, date: &str) -> (Map, BTreeMap<&str, &Parameter>) {
+        let mut map = Map::new();
+        let mut chosen = BTreeMap::new();
+        for p in &self.parameters {
+            let from_ok = p.effective_from.as_deref().is_none_or(|f| f <= date);
+            let until_ok = p.effective_until.as_deref().is_none_or(|u| date <= u);
+            if !(from_ok && until_ok) {
+                continue;
+            }
+            let value = match (&p.value, &p.text, &p.list) {
+                (Some(v), _, _) => Dynamic::from_decimal(v.parse().unwrap_or_default()),
+                (_, Some(t), _) => Dynamic::from(t.clone()),
+                (_, _, Some(l)) => {
+                    Dynamic::from_array(l.iter().cloned().map(Dynamic::from).collect())
+                }
+                _ => Dynamic::UNIT,
+            };
+            map.insert(p.name.as_str().into(), value);
+            chosen.insert(p.name.as_str(), p);
+        }
+        (map, chosen)
+    }
+
+    /// The rules that apply to an activity.
+    pub fn rules_for<'a>(&'a self, activity: &'a str) -> impl Iterator<Item = &'a Rule> {
+        self.rules.iter().filter(move |r| {
+            r.header
+                .activities
+                .iter()
+                .any(|a| a == activity || a == "*")
+        })
+    }
+
+    /// Evaluates every applicable rule; a failing rule becomes a `needs_review` clause with
+    /// its error, and the others still run.
+    pub fn evaluate(
+        &self,
+        engine: &Engine,
+        limits: &EngineLimits,
+        record: &Record,
+        date: &str,
+    ) -> PackVerdict {
+        let activity = match record.fields.get("activity") {
+            Some(crate::record::FieldValue::Text(a)) => a.clone(),
+            _ => String::new(),
+        };
+        let (params, chosen) = self.params_at(date);
+        let map = record.to_map();
+        let clauses: Vec<ClauseVerdict> = self
+            .rules_for(&activity)
+            .map(|rule| {
+                let result = self.run(engine, limits, rule, &map, &params);
+                let inputs = rule
+                    .header
+                    .inputs
+                    .iter()
+                    .map(|name| UsedValue {
+                        name: name.clone(),
+                        value: record
+                            .fields
+                            .get(name)
+                            .map_or_else(|| "null".to_owned(), |v| v.display()),
+                        unit: String::new(),
+                        clause: String::new(),
+                    })
+                    .collect();
+                let thresholds = rule
+                    .header
+                    .parameters
+                    .iter()
+                    .map(|name| match chosen.get(name.as_str()) {
+                        Some(p) => UsedValue {
+                            name: name.clone(),
+                            value: p
+                                .value
+                                .clone()
+                                .or_else(|| p.text.clone())
+                                .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
+                                .unwrap_or_default(),
+                            unit: p.unit.clone(),
+                            clause: p.clause.clone(),
+                        },
+                        None => UsedValue {
+                            name: name.clone(),
+                            value: format!("not in force on {date}"),
+                            unit: String::new(),
+                            clause: String::new(),
+                        },
+                    })
+                    .collect();
+                let h = &rule.header;
+                match result {
+                    Ok((verdict, reason_en, reason_zh, missing)) => ClauseVerdict {
+                        rule: h.id.clone(),
+                        clause: h.clause.clone(),
+                        title_en: h.title_en.clone(),
+                        title_zh: h.title_zh.clone(),
+                        verdict,
+                        reason_en,
+                        reason_zh,
+                        missing,
+                        inputs,
+                        thresholds,
+                        verification: h.verification.clone(),
+                        error: None,
+                    },
+                    Err(e) => ClauseVerdict {
+                        rule: h.id.clone(),
+                        clause: h.clause.clone(),
+                        title_en: h.title_en.clone(),
+                        title_zh: h.title_zh.clone(),
+                        verdict: Verdict::NeedsReview,
+                        reason_en: format!("the rule failed: {e}"),
+                        reason_zh: format!("规则运行失败：{e}"),
+                        missing: Vec::new(),
+                        inputs,
+                        thresholds,
+                        verification: h.verification.clone(),
+                        error: Some(e.to_string()),
+                    },
+                }
+            })
+            .collect();
+        let (verdict, reason_en, reason_zh) = combine(&clauses, &activity, &self.meta);
+        PackVerdict {
+            pack: self.meta.id.clone(),
+            version: self.meta.version.clone(),
+            content_hash: self.content_hash.clone(),
+            taxonomy: self.meta.taxonomy.clone(),
+            verdict,
+            reason_en,
+            reason_zh,
+            clauses,
+        }
+    }
+
+    /// Runs one rule: `(verdict, reason_en, reason_zh, missing)` or the error.
+    pub(crate) fn run(
+        &self,
+        engine: &Engine,
+        limits: &EngineLimits,
+        rule: &Rule,
+        record: &Map,
+        params: &Map,
+    ) -> Result<(Verdict, String, String, Vec<String>), RuleError> {
+        let mut scope = Scope::new();
+        scope.push("p", record.clone());
+        scope.push("params", params.clone());
+        let out: Result<Dynamic, Box<EvalAltResult>> = within_deadline(limits.deadline, || {
+            engine.eval_ast_with_scope(&mut scope, &rule.ast)
+        });
+        let err = |kind, position: Option<(usize, usize)>, message: String| RuleError {
+            pack: self.meta.id.clone(),
+            file: rule.file.clone(),
+            rule: Some(rule.header.id.clone()),
+            position,
+            kind,
+            message,
+        };
+        let value = out.map_err(|e| {
+            let pos = e.position();
+            let position = pos.line().map(|l| (l, pos.position().unwrap_or(0)));
+            let kind = match *e {
+                EvalAltResult::ErrorTooManyOperations(..)
+                | EvalAltResult::ErrorStackOverflow(..)
+                | EvalAltResult::ErrorDataTooLarge(..) => RuleErrorKind::Limit,
+                EvalAltResult::ErrorTerminated(ref token, _)
+                    if token.to_string() == DEADLINE_TOKEN =>
+                {
+                    RuleErrorKind::Limit
+                }
+                _ => RuleErrorKind::Runtime,
+            };
+            let message = match (kind, &*e) {
+                (RuleErrorKind::Limit, EvalAltResult::ErrorTerminated(..)) => {
+                    format!("stopped at the {:?} deadline", limits.deadline)
+                }
+                _ => e.to_string(),
+            };
+            err(kind, position, message)
+        })?;
+        let not_a_verdict = || {
+            err(
+                RuleErrorKind::NotAVerdict,
+                None,
+                format!(
+                    "the rule returned {} instead of a verdict (eligible, not_eligible, insufficient_data or needs_review)",
+                    value.type_name()
+                ),
+            )
+        };
+        let map = value.clone().try_cast::<Map>().ok_or_else(not_a_verdict)?;
+        let text = |k: &str| map.get(k).map(|v| v.to_string()).unwrap_or_default();
+        let verdict = map
+            .get("verdict")
+            .and_then(|v| Verdict::parse(&v.to_string()))
+            .ok_or_else(not_a_verdict)?;
+        let missing = map
+            .get("missing")
+            .and_then(|m| m.clone().try_cast::<rhai::Array>())
+            .map(|a| a.iter().map(|d| d.to_string()).collect())
+            .unwrap_or_default();
+        Ok((verdict, text("reason_en"), text("reason_zh"), missing))
+    }
+}
+
+/// Conjunction of the applicable clauses: any `not_eligible` fails, then a review flag, then
+/// missing data; all eligible passes. No applicable clause means the taxonomy does not cover
+/// the activity.
+fn combine(
+    clauses: &[ClauseVerdict],
+    activity: &str,
+    meta: &PackMeta,
+) -> (Verdict, String, String) {
+    if clauses.is_empty() {
+        return (
+            Verdict::NotEligible,
+            format!("{} has no activity covering {activity:?}", meta.name_en),
+            format!("《{}》未涵盖活动 {activity:?}", meta.name_zh),
+        );
+    }
+    let worst = |v: Verdict| clauses.iter().find(|c| c.verdict == v);
+    for v in [
+        Verdict::NotEligible,
+        Verdict::NeedsReview,
+        Verdict::InsufficientData,
+    ] {
+        if let Some(c) = worst(v) {
+            return (
+                v,
+                format!("{}: {}", c.rule, c.reason_en),
+                format!("{}：{}", c.rule, c.reason_zh),
+            );
+        }
+    }
+    let ids: Vec<&str> = clauses.iter().map(|c| c.rule.as_str()).collect();
+    (
+        Verdict::Eligible,
+        format!("every applicable clause is met: {}", ids.join(", ")),
+        format!("所有适用条款均满足：{}", ids.join("、")),
+    )
+}
+
+/// A small SHA-256 over file paths and contents (the core crate's hasher).
+mod sha2_lite {
+    pub(super) fn hash_files(files: &[&(String, String)]) -> String {
+        let mut joined = String::new();
+        for (path, text) in files {
+            joined.push_str(path);
+            joined.push('\0');
+            joined.push_str(text);
+            joined.push('\0');
+        }
+        greenlight_core::provenance::sha256_hex(joined.as_bytes())
+    }
+}

@@ -1,0 +1,129 @@
+//! The record a rule reads: the project's identity, its evidence fields and the figures the
+//! appraisal computed, as typed values; `null` (absent) drives `insufficient_data`.
+
+use std::collections::BTreeMap;
+
+use greenlight_core::appraisal::{Appraisal, Figure};
+use greenlight_core::project::{EvidenceValue, ProjectInput};
+use rhai::{Dynamic, Map};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// One value in a record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FieldValue {
+    /// Yes / no.
+    Bool(bool),
+    /// A number, exact.
+    Number(Decimal),
+    /// A code or label (dates as `YYYY-MM-DD`).
+    Text(String),
+}
+
+impl FieldValue {
+    pub(crate) fn to_dynamic(&self) -> Dynamic {
+        match self {
+            FieldValue::Bool(b) => Dynamic::from_bool(*b),
+            FieldValue::Number(d) => Dynamic::from_decimal(*d),
+            FieldValue::Text(s) => Dynamic::from(s.clone()),
+        }
+    }
+
+    /// The value as text, for reports.
+    pub fn display(&self) -> String {
+        match self {
+            FieldValue::Bool(b) => b.to_string(),
+            FieldValue::Number(d) => d.normalize().to_string(),
+            FieldValue::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// A project as the rules see it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Record {
+    /// Fields by name.
+    pub fields: BTreeMap<String, FieldValue>,
+}
+
+impl Record {
+    /// Sets a field.
+    pub fn set(&mut self, name: &str, value: FieldValue) {
+        self.fields.insert(name.to_owned(), value);
+    }
+
+    /// The record as a Rhai map (decimals stay decimals: a string "0" never meets a number).
+    pub(crate) fn to_map(&self) -> Map {
+        self.fields
+            .iter()
+            .map(|(k, v)| (k.as_str().into(), v.to_dynamic()))
+            .collect()
+    }
+
+    /// The project's record: identity, evidence, and (when given) computed figures —
+    /// `abatement_tco2e_lifetime`, `abatement_tco2e_per_year` (typical year),
+    /// `emission_reduction_pct` (typical year, relative to baseline), `npv`, `irr`, and every
+    /// ICMA indicator by its key. Evidence wins over a computed figure of the same name.
+    pub fn of(input: &ProjectInput, appraisal: Option<&Appraisal>) -> Record {
+        let mut r = Record::default();
+        let text = |s: &str| FieldValue::Text(s.to_owned());
+        r.set("id", text(&input.id));
+        r.set("activity", text(&input.activity));
+        r.set(
+            "sector",
+            FieldValue::Text(
+                serde_json::to_value(input.sector)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            ),
+        );
+        for (name, v) in [
+            ("country", &input.country),
+            ("city", &input.city),
+            ("region", &input.region),
+        ] {
+            if let Some(v) = v {
+                r.set(name, text(v));
+            }
+        }
+        if let Some(a) = appraisal {
+            r.set("npv", FieldValue::Number(a.financial.npv));
+            if let Some(irr) = a.financial.irr.selected {
+                r.set("irr", FieldValue::Number(irr));
+            }
+            if let Some(e) = &a.emissions {
+                r.set(
+                    "abatement_tco2e_lifetime",
+                    FieldValue::Number(e.lifetime.abatement),
+                );
+                r.set(
+                    "abatement_tco2e_per_year",
+                    FieldValue::Number(-e.typical_year.relative),
+                );
+                if e.typical_year.baseline > Decimal::ZERO {
+                    let pct =
+                        -e.typical_year.relative / e.typical_year.baseline * Decimal::ONE_HUNDRED;
+                    r.set("emission_reduction_pct", FieldValue::Number(pct));
+                }
+                for ind in &e.indicators {
+                    r.set(&ind.key, FieldValue::Number(ind.value));
+                }
+                if let Figure::Value(c) = &e.cost_per_tonne {
+                    r.set("cost_per_tco2e", FieldValue::Number(c.cost_per_t));
+                }
+            }
+        }
+        for (name, v) in &input.evidence {
+            let value = match v {
+                EvidenceValue::Bool(b) => FieldValue::Bool(*b),
+                EvidenceValue::Number(d) => FieldValue::Number(*d),
+                EvidenceValue::Text(s) => FieldValue::Text(s.clone()),
+            };
+            r.set(name, value);
+        }
+        r
+    }
+}

@@ -1,0 +1,5 @@
+//! Integration tests of `greenlight-rules`: every shipped case through the real engine, the
+//! sandbox, and the loader's errors.
+
+mod cases;
+mod sandbox;
