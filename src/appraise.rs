@@ -44,6 +44,7 @@ enum Format {
 pub(crate) fn run(
     cmd: AppraiseCommand,
     registry: &Registry,
+    rules: &greenlight_rules::RuleSet,
     lang: Lang,
 ) -> anyhow::Result<Outcome> {
     let text = if cmd.file.as_os_str() == "-" {
@@ -52,8 +53,12 @@ pub(crate) fn run(
         std::fs::read_to_string(&cmd.file)
             .with_context(|| format!("cannot read {}", cmd.file.display()))?
     };
-    let output = match appraise_json_text(&text, registry, &AppraisalOptions { trace: cmd.explain })
-    {
+    let output = match appraise_json_text(
+        &text,
+        registry,
+        &AppraisalOptions { trace: cmd.explain },
+        Some(rules),
+    ) {
         Ok(output) => output,
         Err(e) => {
             eprintln!("greenlight appraise: {}: {}", cmd.file.display(), e.message);
@@ -71,6 +76,9 @@ pub(crate) fn run(
                 match &r.appraisal {
                     Some(a) => {
                         write_table(&mut out, a, lang)?;
+                        if let Some(e) = &r.eligibility {
+                            write_eligibility(&mut out, e, cmd.explain, lang)?;
+                        }
                         if cmd.explain {
                             write_explain(&mut out, a, lang)?;
                         }
@@ -453,4 +461,101 @@ fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<
         }
     }
     writeln!(out)
+}
+
+/// Every taxonomy's verdict with its reason; with `explain`, each clause with its thresholds
+/// and the inputs it compared.
+pub(crate) fn write_eligibility(
+    out: &mut dyn Write,
+    e: &greenlight_core::eligibility::Eligibility,
+    explain: bool,
+    lang: Lang,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "  {} ({} {})",
+        lang.pick("green-bond eligibility", "绿色债券合格性"),
+        lang.pick("assessed at", "评估日期"),
+        e.assessment_date
+    )?;
+    for t in &e.taxonomies {
+        let reason = if lang == Lang::En {
+            &t.reason_en
+        } else {
+            &t.reason_zh
+        };
+        writeln!(
+            out,
+            "    {:<6} {:<18} {reason}",
+            t.taxonomy,
+            verdict_text(t.verdict, lang)
+        )?;
+        if explain {
+            for c in &t.clauses {
+                let r = if lang == Lang::En {
+                    &c.reason_en
+                } else {
+                    &c.reason_zh
+                };
+                writeln!(
+                    out,
+                    "           {} [{}] {} — {r}",
+                    c.rule,
+                    c.verification,
+                    verdict_text(c.verdict, lang)
+                )?;
+                writeln!(
+                    out,
+                    "             {}: {}",
+                    lang.pick("clause", "条款"),
+                    c.clause
+                )?;
+                for th in &c.thresholds {
+                    writeln!(
+                        out,
+                        "             {} {} = {} {} ({})",
+                        lang.pick("threshold", "阈值"),
+                        th.name,
+                        th.value,
+                        th.unit,
+                        th.clause
+                    )?;
+                }
+                for i in &c.inputs {
+                    writeln!(
+                        out,
+                        "             {} {} = {}",
+                        lang.pick("input", "输入"),
+                        i.name,
+                        i.value
+                    )?;
+                }
+            }
+        }
+    }
+    for d in &e.disagreements {
+        let why = if lang == Lang::En {
+            &d.explanation_en
+        } else {
+            &d.explanation_zh
+        };
+        writeln!(
+            out,
+            "    {} {} / {}: {why}",
+            lang.pick("disagree:", "分歧："),
+            d.taxonomies[0],
+            d.taxonomies[1]
+        )?;
+    }
+    Ok(())
+}
+
+fn verdict_text(v: greenlight_core::eligibility::Verdict, lang: Lang) -> &'static str {
+    use greenlight_core::eligibility::Verdict;
+    match v {
+        Verdict::Eligible => lang.pick("eligible", "合格"),
+        Verdict::NotEligible => lang.pick("not eligible", "不合格"),
+        Verdict::InsufficientData => lang.pick("insufficient data", "数据不足"),
+        Verdict::NeedsReview => lang.pick("needs review", "需人工审核"),
+    }
 }

@@ -178,6 +178,7 @@ pub(crate) fn synthetic_project(
         economic: None,
         emissions,
         quantities: Default::default(),
+        assessment_date: None,
         evidence: Default::default(),
     }
 }

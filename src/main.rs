@@ -10,6 +10,7 @@ mod appraise;
 mod bench;
 mod calc;
 mod factors;
+mod rules;
 mod text;
 
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ struct Cli {
     /// An extra reference-data file (TOML) to load beside the embedded sets; repeatable.
     #[arg(long = "data", global = true, value_name = "FILE")]
     data: Vec<std::path::PathBuf>,
+    /// A rule-pack folder (or a folder of packs) to load beside the shipped packs; a pack with
+    /// the id of a shipped one replaces it. Repeatable.
+    #[arg(long = "rules", global = true, value_name = "DIR")]
+    rules: Vec<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -37,6 +42,9 @@ struct Cli {
 enum Command {
     /// Appraise projects from a JSON file: NPV, IRR, MIRR, payback, lifecycle cost.
     Appraise(appraise::AppraiseCommand),
+    /// Green-bond rule packs: list, test cases, check a project.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
     /// Reference data: discount presets, shadow carbon prices (list, show ID).
     #[command(subcommand)]
     Factors(factors::FactorsCommand),
@@ -73,12 +81,25 @@ fn load_registry(
     Ok(registry)
 }
 
+/// The shipped rule packs plus the user's folders, in the order given.
+fn load_rules(dirs: &[std::path::PathBuf]) -> anyhow::Result<greenlight_rules::RuleSet> {
+    let mut set = greenlight_rules::RuleSet::shipped(greenlight_rules::EngineLimits::standard())
+        .map_err(|e| anyhow::anyhow!("the shipped rule packs are damaged: {e}"))?;
+    for dir in dirs {
+        set.load_dir(dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(set)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Appraise(cmd) => {
-            load_registry(&cli.data).and_then(|r| appraise::run(cmd, &r, cli.lang))
-        }
+        Command::Appraise(cmd) => load_registry(&cli.data)
+            .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
+            .and_then(|(r, rules)| appraise::run(cmd, &r, &rules, cli.lang)),
+        Command::Rules(cmd) => load_registry(&cli.data)
+            .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
+            .and_then(|(r, rules)| rules::run(cmd, &r, &rules, cli.lang)),
         Command::Bench(cmd) => load_registry(&cli.data).and_then(|r| bench::run(cmd, &r)),
         Command::Factors(cmd) => {
             load_registry(&cli.data).and_then(|r| factors::run(cmd, &r, cli.lang))

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::appraisal::{Appraisal, AppraisalOptions, Figure, appraise};
+use crate::eligibility::Eligibility;
 use crate::emissions::cost::{MacCurve, MacInput, MacRow, TonnesBasis, mac_curve};
 use crate::project::ProjectInput;
 use crate::registry::Registry;
@@ -33,9 +34,19 @@ pub struct ProjectOutcome {
     /// The appraisal.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub appraisal: Option<Appraisal>,
+    /// Green-bond eligibility under every loaded taxonomy, when a judge was supplied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eligibility: Option<Eligibility>,
     /// What is wrong with the project, each with its JSON pointer into the input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<InputError>,
+}
+
+/// Judges the eligibility of an appraised project; the rule engine implements it, so this
+/// crate stays free of any scripting engine.
+pub trait EligibilityJudge: Sync {
+    /// Every taxonomy's verdict for the project.
+    fn judge(&self, input: &ProjectInput, appraisal: &Appraisal) -> Eligibility;
 }
 
 /// One problem with the input.
@@ -57,13 +68,14 @@ pub fn appraise_json_text(
     text: &str,
     registry: &Registry,
     options: &AppraisalOptions,
+    judge: Option<&dyn EligibilityJudge>,
 ) -> Result<AppraisalOutput, InputError> {
     let value: Value = serde_json::from_str(text).map_err(|e| InputError {
         code: "invalid_json".into(),
         pointer: String::new(),
         message: format!("not valid JSON: {e}"),
     })?;
-    appraise_json(value, registry, options)
+    appraise_json(value, registry, options, judge)
 }
 
 /// As [`appraise_json_text`], from parsed JSON.
@@ -71,6 +83,7 @@ pub fn appraise_json(
     value: Value,
     registry: &Registry,
     options: &AppraisalOptions,
+    judge: Option<&dyn EligibilityJudge>,
 ) -> Result<AppraisalOutput, InputError> {
     let (items, base): (Vec<Value>, Option<&str>) = match value {
         Value::Array(items) => (items, Some("")),
@@ -91,7 +104,7 @@ pub fn appraise_json(
         .enumerate()
         .map(|(index, item)| {
             let prefix = base.map_or_else(String::new, |b| format!("{b}/{index}"));
-            appraise_value(index, &item, &prefix, registry, options)
+            appraise_value(index, &item, &prefix, registry, options, judge)
         })
         .collect();
     let mac_curve = mac_of(&results)?;
@@ -175,20 +188,27 @@ fn appraise_value(
     prefix: &str,
     registry: &Registry,
     options: &AppraisalOptions,
+    judge: Option<&dyn EligibilityJudge>,
 ) -> ProjectOutcome {
     let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
     let outcome = parse_project(item).and_then(|input| {
-        appraise(&input, registry, options).map_err(|e| InputError {
-            code: e.code.as_str().into(),
-            pointer: e.pointer,
-            message: e.message,
-        })
+        appraise(&input, registry, options)
+            .map(|a| {
+                let eligibility = judge.map(|j| j.judge(&input, &a));
+                (a, eligibility)
+            })
+            .map_err(|e| InputError {
+                code: e.code.as_str().into(),
+                pointer: e.pointer,
+                message: e.message,
+            })
     });
     match outcome {
-        Ok(a) => ProjectOutcome {
+        Ok((a, eligibility)) => ProjectOutcome {
             index,
             id,
             appraisal: Some(a),
+            eligibility,
             errors: Vec::new(),
         },
         Err(mut e) => {
@@ -197,6 +217,7 @@ fn appraise_value(
                 index,
                 id,
                 appraisal: None,
+                eligibility: None,
                 errors: vec![e],
             }
         }

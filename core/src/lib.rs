@@ -20,6 +20,7 @@ pub mod calc;
 pub mod dated;
 pub mod discount;
 pub mod economic;
+pub mod eligibility;
 pub mod emissions;
 pub mod error;
 pub mod financing;

@@ -77,6 +77,10 @@ pub struct ProjectInput {
     /// Physical quantities by name; the unit is part of the name (`_mwh`, `_m3`, `_tco2e`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub quantities: BTreeMap<String, QuantityLine>,
+    /// The date time-limited taxonomy criteria are evaluated at (default: 1 January of the
+    /// start year, the appraisal's base date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assessment_date: Option<crate::dated::Date>,
     /// Evidence for taxonomy criteria, by field name (e.g. `cn_lighting_products_compliant`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub evidence: BTreeMap<String, EvidenceValue>,
@@ -454,6 +458,16 @@ impl Period {
         (self.first_year..=self.last_year)
             .contains(&y)
             .then(|| (y - self.first_year) as usize)
+    }
+}
+
+impl ProjectInput {
+    /// The assessment date for eligibility, `YYYY-MM-DD`.
+    pub fn assessment_date_text(&self) -> String {
+        self.assessment_date.map_or_else(
+            || format!("{:04}-01-01", self.timeline.start_year),
+            |d| d.to_string(),
+        )
     }
 }
 

@@ -14,7 +14,9 @@ pub mod engine;
 pub mod error;
 pub mod pack;
 pub mod record;
-pub mod verdict;
+
+/// The verdict types, defined with the appraisal contract in `greenlight-core`.
+pub use greenlight_core::eligibility as verdict;
 
 use std::path::Path;
 
@@ -146,12 +148,30 @@ impl RuleSet {
             "assessment_date",
             FieldValue::Text(assessment_date.to_owned()),
         );
-        let taxonomies: Vec<PackVerdict> = self
+        // Taxonomies defined on top of others (the Common Ground, ICMA's reference taxonomy)
+        // run last and read the earlier verdicts as `verdict_<taxonomy>` fields.
+        let rank = |t: &str| match t {
+            "cn" => 0,
+            "eu" => 1,
+            "cbi" => 2,
+            "cgt" => 3,
+            _ => 4,
+        };
+        let mut order: Vec<&Pack> = self
             .packs
             .iter()
             .filter(|p| only.is_none_or(|id| p.meta.id == id))
-            .map(|p| p.evaluate(&self.engine, &self.limits, &record, assessment_date))
             .collect();
+        order.sort_by_key(|p| rank(&p.meta.taxonomy));
+        let mut taxonomies: Vec<PackVerdict> = Vec::with_capacity(order.len());
+        for pack in order {
+            let v = pack.evaluate(&self.engine, &self.limits, &record, assessment_date);
+            record.set(
+                &format!("verdict_{}", v.taxonomy),
+                FieldValue::Text(v.verdict.as_str().to_owned()),
+            );
+            taxonomies.push(v);
+        }
         let disagreements = disagreements(&taxonomies);
         Eligibility {
             assessment_date: assessment_date.to_owned(),
@@ -319,4 +339,17 @@ fn disagreements(taxonomies: &[PackVerdict]) -> Vec<Disagreement> {
         }
     }
     out
+}
+
+impl greenlight_core::batch::EligibilityJudge for RuleSet {
+    fn judge(
+        &self,
+        input: &greenlight_core::project::ProjectInput,
+        appraisal: &greenlight_core::appraisal::Appraisal,
+    ) -> Eligibility {
+        self.evaluate(
+            &Record::of(input, Some(appraisal)),
+            &input.assessment_date_text(),
+        )
+    }
 }

@@ -669,3 +669,97 @@ mod sha2_lite {
         greenlight_core::provenance::sha256_hex(joined.as_bytes())
     }
 }
+
+impl Pack {
+    /// The pack's reference page in Markdown, generated from `pack.toml`, the parameters and
+    /// the rules' `//!` headers (a test keeps the committed `REFERENCE.md` current).
+    pub fn reference_markdown(&self) -> String {
+        let m = &self.meta;
+        let mut s = String::new();
+        let esc = |t: &str| t.replace('|', "\\|");
+        s.push_str(&format!("# {} — {}\n\n", m.name_en, m.name_zh));
+        s.push_str("Generated from the pack's files; do not edit by hand.\n\n");
+        s.push_str(&format!(
+            "- Pack id: `{}`, version {}, taxonomy `{}`.\n",
+            m.id, m.version, m.taxonomy
+        ));
+        s.push_str(&format!("- Source: {}, {}.\n", m.source_act, m.edition));
+        let until = m
+            .effective_until
+            .as_deref()
+            .map_or_else(String::new, |u| format!(" until {u}"));
+        s.push_str(&format!("- In force from {}{until}.\n", m.effective_from));
+        s.push_str(&format!("- Verification: {}\n\n", m.verification));
+        s.push_str("Verification marks: V verified against a retrieved text; P partly verified; R recalled, not retrieved; U uncertain.\n\n");
+        s.push_str("## Parameters\n\n| name | value | unit | clause | in force | mark |\n|---|---|---|---|---|---|\n");
+        for p in &self.parameters {
+            let v = p
+                .value
+                .clone()
+                .or_else(|| p.text.clone())
+                .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
+                .unwrap_or_default();
+            let dates = match (&p.effective_from, &p.effective_until) {
+                (None, None) => "always".to_owned(),
+                (f, u) => format!(
+                    "{}–{}",
+                    f.as_deref().unwrap_or(""),
+                    u.as_deref().unwrap_or("")
+                ),
+            };
+            s.push_str(&format!(
+                "| `{}` | {} | {} | {} | {} | {} |\n",
+                p.name,
+                esc(&v),
+                esc(&p.unit),
+                esc(&p.clause),
+                dates,
+                p.verification
+            ));
+        }
+        s.push_str("\n## Rules\n");
+        for r in &self.rules {
+            let h = &r.header;
+            s.push_str(&format!(
+                "\n### `{}` — {}\n\n{}\n\n",
+                h.id, h.title_en, h.title_zh
+            ));
+            s.push_str(&format!(
+                "- Clause: {}\n- Activities: {}\n",
+                h.clause,
+                h.activities.join(", ")
+            ));
+            if !h.inputs.is_empty() {
+                s.push_str(&format!(
+                    "- Inputs: {}\n",
+                    h.inputs
+                        .iter()
+                        .map(|i| format!("`{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            if !h.parameters.is_empty() {
+                s.push_str(&format!(
+                    "- Thresholds: {}\n",
+                    h.parameters
+                        .iter()
+                        .map(|i| format!("`{i}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            s.push_str(&format!(
+                "- Verification: {}\n- Source: {}\n- File: `{}`, {} cases\n",
+                h.verification,
+                h.source,
+                r.file,
+                self.cases.get(&r.file).map_or(0, Vec::len)
+            ));
+            if !h.doc.is_empty() {
+                s.push_str(&format!("\n{}\n", h.doc));
+            }
+        }
+        s
+    }
+}

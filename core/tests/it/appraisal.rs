@@ -261,6 +261,7 @@ fn error_of(edit: impl FnOnce(&mut Value)) -> (String, String, String) {
         &v.to_string(),
         &registry(),
         &AppraisalOptions { trace: false },
+        None,
     )
     .expect("the text is JSON");
     let e = out.results[0]
@@ -366,6 +367,7 @@ fn a_bad_project_in_a_batch_does_not_stop_the_others() {
         &batch.to_string(),
         &registry(),
         &AppraisalOptions { trace: false },
+        None,
     )
     .expect("JSON");
     assert_eq!(out.results.len(), 3);
@@ -546,6 +548,7 @@ fn a_currency_with_no_conversion_given_is_rejected() {
         &v.to_string(),
         &registry(),
         &AppraisalOptions { trace: false },
+        None,
     )
     .expect("JSON");
     let e = &out.results[0].errors[0];
@@ -576,6 +579,7 @@ fn a_carbon_price_beyond_the_published_path_is_rejected_not_zeroed() {
         &v.to_string(),
         &registry(),
         &AppraisalOptions { trace: false },
+        None,
     )
     .expect("JSON");
     let e = &out.results[0].errors[0];

@@ -22,6 +22,7 @@ fn error_of(v: &Value) -> (String, String, String) {
         &v.to_string(),
         &registry(),
         &AppraisalOptions { trace: false },
+        None,
     )
     .expect("JSON");
     let e = out.results[0]

@@ -124,7 +124,7 @@ proptest! {
             }
         }
         let registry = greenlight_core::registry::Registry::embedded().expect("registry");
-        let out = greenlight_core::batch::appraise_json(v, &registry, &greenlight_core::appraisal::AppraisalOptions { trace: true }).expect("an object");
+        let out = greenlight_core::batch::appraise_json(v, &registry, &greenlight_core::appraisal::AppraisalOptions { trace: true }, None).expect("an object");
         let r = &out.results[0];
         prop_assert!(r.appraisal.is_some() == r.errors.is_empty());
         for e in &r.errors {

@@ -2,4 +2,5 @@
 //! sandbox, and the loader's errors.
 
 mod cases;
+mod reference;
 mod sandbox;

@@ -1,5 +1,6 @@
-//! Verdicts: per clause and per taxonomy, with the thresholds and inputs used and the reason in
-//! English and Chinese.
+//! Green-bond eligibility verdicts: per clause and per taxonomy, with the thresholds and inputs
+//! used and the reason in English and Chinese. The rule engine lives in `greenlight-rules`; these
+//! are its results, part of the appraisal contract.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -31,7 +32,8 @@ impl Verdict {
         }
     }
 
-    pub(crate) fn parse(s: &str) -> Option<Verdict> {
+    /// A verdict from its wire name.
+    pub fn parse(s: &str) -> Option<Verdict> {
         Some(match s {
             "eligible" => Verdict::Eligible,
             "not_eligible" => Verdict::NotEligible,
