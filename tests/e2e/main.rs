@@ -2,6 +2,7 @@
 
 mod appraise;
 mod calc;
+mod rules;
 mod snapshots;
 
 use std::io::Write;
