@@ -216,8 +216,9 @@ impl RuleSet {
                         report.failures.push(fail(m));
                         continue;
                     }
-                    let (params, _) = pack_params(pack, &date);
-                    match pack.run(&self.engine, &self.limits, rule, &record.to_map(), &params) {
+                    let (params, _) = pack.params_at(&date);
+                    let map = rhai::Dynamic::from_map(record.to_map()).into_shared();
+                    match pack.run(&self.engine, &self.limits, rule, &map, &params) {
                         Ok((v, en, _, _)) if v.as_str() == case.expect => {
                             let _ = en;
                         }
@@ -231,27 +232,6 @@ impl RuleSet {
         }
         report
     }
-}
-
-fn pack_params(pack: &Pack, date: &str) -> (rhai::Map, ()) {
-    let mut map = rhai::Map::new();
-    for p in &pack.parameters {
-        let from_ok = p.effective_from.as_deref().is_none_or(|f| f <= date);
-        let until_ok = p.effective_until.as_deref().is_none_or(|u| date <= u);
-        if !(from_ok && until_ok) {
-            continue;
-        }
-        let v = match (&p.value, &p.text, &p.list) {
-            (Some(v), _, _) => rhai::Dynamic::from_decimal(v.parse().unwrap_or_default()),
-            (_, Some(t), _) => rhai::Dynamic::from(t.clone()),
-            (_, _, Some(l)) => {
-                rhai::Dynamic::from_array(l.iter().cloned().map(rhai::Dynamic::from).collect())
-            }
-            _ => rhai::Dynamic::UNIT,
-        };
-        map.insert(p.name.as_str().into(), v);
-    }
-    (map, ())
 }
 
 /// A YAML case value as a record field; numbers go through their text so `0.1` stays 0.1.

@@ -152,6 +152,10 @@ pub struct Pack {
     pub content_hash: String,
     /// Where it came from: `embedded` or a folder name.
     pub origin: String,
+    /// Parameter values parsed at load, in `parameters` order.
+    parsed_params: Vec<Dynamic>,
+    /// The parameter map, shared by every evaluation, when no parameter is dated.
+    undated_params: Option<Dynamic>,
 }
 
 fn toml_error(pack: &str, file: &str, text: &str, e: &toml::de::Error) -> RuleError {
@@ -402,6 +406,29 @@ impl Pack {
             use sha2_lite::hash_files;
             hash_files(&paths)
         };
+        let parsed_params: Vec<Dynamic> = parameters
+            .iter()
+            .map(|p| match (&p.value, &p.text, &p.list) {
+                (Some(v), _, _) => Dynamic::from_decimal(v.parse().unwrap_or_default()),
+                (_, Some(t), _) => Dynamic::from(t.clone()),
+                (_, _, Some(l)) => {
+                    Dynamic::from_array(l.iter().cloned().map(Dynamic::from).collect())
+                }
+                _ => Dynamic::UNIT,
+            })
+            .collect();
+        // Parameters without dates are the same at every assessment date: one shared map.
+        let undated_params = parameters
+            .iter()
+            .all(|p| p.effective_from.is_none() && p.effective_until.is_none())
+            .then(|| {
+                let map: Map = parameters
+                    .iter()
+                    .zip(&parsed_params)
+                    .map(|(p, v)| (p.name.as_str().into(), v.clone()))
+                    .collect();
+                Dynamic::from_map(map).into_shared()
+            });
         Ok(Pack {
             meta,
             parameters,
@@ -409,31 +436,33 @@ impl Pack {
             cases,
             content_hash,
             origin: origin.to_owned(),
+            parsed_params,
+            undated_params,
         })
     }
 
-    /// The parameters in force at `date` as a Rhai map, with the used-value records.
-    fn params_at(&self, date: &str) -> (Map, BTreeMap<&str, &Parameter>) {
-        let mut map = Map::new();
+    /// The parameters in force at `date` as a shared Rhai map, with the used-value records.
+    /// Values are parsed once at load; a pack without dated parameters reuses one map.
+    pub(crate) fn params_at(&self, date: &str) -> (Dynamic, BTreeMap<&str, &Parameter>) {
         let mut chosen = BTreeMap::new();
-        for p in &self.parameters {
-            let from_ok = p.effective_from.as_deref().is_none_or(|f| f <= date);
-            let until_ok = p.effective_until.as_deref().is_none_or(|u| date <= u);
-            if !(from_ok && until_ok) {
-                continue;
-            }
-            let value = match (&p.value, &p.text, &p.list) {
-                (Some(v), _, _) => Dynamic::from_decimal(v.parse().unwrap_or_default()),
-                (_, Some(t), _) => Dynamic::from(t.clone()),
-                (_, _, Some(l)) => {
-                    Dynamic::from_array(l.iter().cloned().map(Dynamic::from).collect())
-                }
-                _ => Dynamic::UNIT,
-            };
-            map.insert(p.name.as_str().into(), value);
+        let in_force = |p: &Parameter| {
+            p.effective_from.as_deref().is_none_or(|f| f <= date)
+                && p.effective_until.as_deref().is_none_or(|u| date <= u)
+        };
+        for p in self.parameters.iter().filter(|p| in_force(p)) {
             chosen.insert(p.name.as_str(), p);
         }
-        (map, chosen)
+        if let Some(undated) = &self.undated_params {
+            return (undated.clone(), chosen);
+        }
+        let map: Map = self
+            .parameters
+            .iter()
+            .zip(&self.parsed_params)
+            .filter(|(p, _)| in_force(p))
+            .map(|(p, v)| (p.name.as_str().into(), v.clone()))
+            .collect();
+        (Dynamic::from_map(map).into_shared(), chosen)
     }
 
     /// The rules that apply to an activity.
@@ -460,7 +489,7 @@ impl Pack {
             _ => String::new(),
         };
         let (params, chosen) = self.params_at(date);
-        let map = record.to_map();
+        let map = Dynamic::from_map(record.to_map()).into_shared();
         let clauses: Vec<ClauseVerdict> = self
             .rules_for(&activity)
             .map(|rule| {
@@ -555,12 +584,14 @@ impl Pack {
         engine: &Engine,
         limits: &EngineLimits,
         rule: &Rule,
-        record: &Map,
-        params: &Map,
+        record: &Dynamic,
+        params: &Dynamic,
     ) -> Result<(Verdict, String, String, Vec<String>), RuleError> {
+        // Shared values: one record and one parameter map serve every rule of the pack
+        // without copying; as constants, no rule can change what the next one reads.
         let mut scope = Scope::new();
-        scope.push("p", record.clone());
-        scope.push("params", params.clone());
+        scope.push_constant_dynamic("p", record.clone());
+        scope.push_constant_dynamic("params", params.clone());
         let out: Result<Dynamic, Box<EvalAltResult>> = within_deadline(limits.deadline, || {
             engine.eval_ast_with_scope(&mut scope, &rule.ast)
         });
