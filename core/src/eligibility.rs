@@ -131,7 +131,7 @@ pub struct Eligibility {
     pub assessment_date: String,
     /// One entry per pack, in pack order.
     pub taxonomies: Vec<PackVerdict>,
-    /// Pairs of taxonomies whose verdicts differ, EU–China first.
+    /// Where the EU Taxonomy and China's Catalogue give different verdicts, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disagreements: Vec<Disagreement>,
 }

@@ -26,7 +26,7 @@ pub use crate::engine::EngineLimits;
 pub use crate::error::{RuleError, RuleErrorKind};
 use crate::pack::Pack;
 use crate::record::{FieldValue, Record};
-use crate::verdict::{Disagreement, Eligibility, PackVerdict, Verdict};
+use crate::verdict::{Disagreement, Eligibility, PackVerdict};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/packs.rs"));
@@ -293,32 +293,25 @@ fn read_pack(dir: &Path) -> Result<Vec<(String, String)>, RuleError> {
     Ok(files)
 }
 
-/// Pairs of taxonomies with different verdicts, EU and China first.
+/// Where the EU Taxonomy and China's Catalogue disagree — the comparison finance officers in
+/// EU–China city partnerships ask for — with each side's reason. Other pairs can be read off
+/// the verdicts; listing every pair would bury this one.
 fn disagreements(taxonomies: &[PackVerdict]) -> Vec<Disagreement> {
-    let order = ["eu", "cn", "cbi", "cgt", "icma"];
-    let mut out = Vec::new();
-    for (i, a) in order.iter().enumerate() {
-        for b in &order[i + 1..] {
-            let (Some(x), Some(y)) = (
-                taxonomies.iter().find(|t| t.taxonomy == *a),
-                taxonomies.iter().find(|t| t.taxonomy == *b),
-            ) else {
-                continue;
-            };
-            if x.verdict != y.verdict
-                && x.verdict != Verdict::InsufficientData
-                && y.verdict != Verdict::InsufficientData
-            {
-                out.push(Disagreement {
-                    taxonomies: [(*a).to_owned(), (*b).to_owned()],
-                    verdicts: [x.verdict, y.verdict],
-                    explanation_en: format!("{a}: {} — {b}: {}", x.reason_en, y.reason_en),
-                    explanation_zh: format!("{a}：{} —— {b}：{}", x.reason_zh, y.reason_zh),
-                });
-            }
-        }
+    let (Some(eu), Some(cn)) = (
+        taxonomies.iter().find(|t| t.taxonomy == "eu"),
+        taxonomies.iter().find(|t| t.taxonomy == "cn"),
+    ) else {
+        return Vec::new();
+    };
+    if eu.verdict == cn.verdict {
+        return Vec::new();
     }
-    out
+    vec![Disagreement {
+        taxonomies: ["eu".to_owned(), "cn".to_owned()],
+        verdicts: [eu.verdict, cn.verdict],
+        explanation_en: format!("EU: {} — China: {}", eu.reason_en, cn.reason_en),
+        explanation_zh: format!("欧盟：{} —— 中国：{}", eu.reason_zh, cn.reason_zh),
+    }]
 }
 
 impl greenlight_core::batch::EligibilityJudge for RuleSet {

@@ -206,3 +206,50 @@ fn a_batch_with_emissions_gets_a_marginal_abatement_cost_curve() {
     assert_eq!(bars[1]["project_id"], "cn-dz-led-02");
     assert_eq!(bars[0]["cumulative_to_t"], bars[1]["cumulative_from_t"]);
 }
+
+#[test]
+fn the_example_is_judged_under_every_taxonomy_with_the_eu_china_difference_explained() {
+    let out = greenlight(&["appraise", "--format", "json", LED], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let e = &v["results"][0]["eligibility"];
+    assert_eq!(e["assessment_date"], "2026-01-01");
+    let verdict = |t: &str| {
+        e["taxonomies"]
+            .as_array()
+            .expect("taxonomies")
+            .iter()
+            .find(|x| x["taxonomy"] == t)
+            .map(|x| x["verdict"].clone())
+    };
+    // Street lighting: China's Catalogue has green-lighting retrofit (1.1.3.1); the EU Taxonomy
+    // has no such activity; ICMA follows the issuer's reference taxonomy (China here).
+    assert_eq!(verdict("cn"), Some(Value::from("eligible")));
+    assert_eq!(verdict("eu"), Some(Value::from("not_eligible")));
+    assert_eq!(verdict("icma"), Some(Value::from("eligible")));
+    assert_eq!(
+        e["disagreements"][0]["taxonomies"],
+        serde_json::json!(["eu", "cn"])
+    );
+    let cn = e["taxonomies"]
+        .as_array()
+        .expect("taxonomies")
+        .iter()
+        .find(|x| x["taxonomy"] == "cn")
+        .expect("cn");
+    assert!(
+        cn["content_hash"]
+            .as_str()
+            .expect("hash")
+            .starts_with("sha256:")
+    );
+    assert_eq!(
+        cn["clauses"][0]["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .find(|i| i["name"] == "lighting_energy_grade")
+            .expect("grade")["value"],
+        "1"
+    );
+}
