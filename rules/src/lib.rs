@@ -164,12 +164,16 @@ impl RuleSet {
             .collect();
         order.sort_by_key(|p| rank(&p.meta.taxonomy));
         let mut taxonomies: Vec<PackVerdict> = Vec::with_capacity(order.len());
+        let mut map = rhai::Dynamic::from_map(record.to_map()).into_shared();
         for pack in order {
-            let v = pack.evaluate(&self.engine, &self.limits, &record, assessment_date);
-            record.set(
-                &format!("verdict_{}", v.taxonomy),
-                FieldValue::Text(v.verdict.as_str().to_owned()),
-            );
+            let v =
+                pack.evaluate_shared(&self.engine, &self.limits, &record, &map, assessment_date);
+            let field = format!("verdict_{}", v.taxonomy);
+            let value = FieldValue::Text(v.verdict.as_str().to_owned());
+            if let Some(mut m) = map.write_lock::<rhai::Map>() {
+                m.insert(field.as_str().into(), value.to_dynamic());
+            }
+            record.set(&field, value);
             taxonomies.push(v);
         }
         let disagreements = disagreements(&taxonomies);
@@ -216,7 +220,7 @@ impl RuleSet {
                         report.failures.push(fail(m));
                         continue;
                     }
-                    let (params, _) = pack.params_at(&date);
+                    let params = pack.params_at(&date);
                     let map = rhai::Dynamic::from_map(record.to_map()).into_shared();
                     match pack.run(&self.engine, &self.limits, rule, &map, &params) {
                         Ok((v, en, _, _)) if v.as_str() == case.expect => {

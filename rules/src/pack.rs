@@ -156,6 +156,8 @@ pub struct Pack {
     parsed_params: Vec<Dynamic>,
     /// The parameter map, shared by every evaluation, when no parameter is dated.
     undated_params: Option<Dynamic>,
+    /// The parameter map of the last date asked for, when parameters are dated.
+    dated_cache: std::sync::Arc<std::sync::Mutex<Option<(String, Dynamic)>>>,
 }
 
 fn toml_error(pack: &str, file: &str, text: &str, e: &toml::de::Error) -> RuleError {
@@ -438,31 +440,49 @@ impl Pack {
             origin: origin.to_owned(),
             parsed_params,
             undated_params,
+            dated_cache: Default::default(),
         })
     }
 
-    /// The parameters in force at `date` as a shared Rhai map, with the used-value records.
-    /// Values are parsed once at load; a pack without dated parameters reuses one map.
-    pub(crate) fn params_at(&self, date: &str) -> (Dynamic, BTreeMap<&str, &Parameter>) {
-        let mut chosen = BTreeMap::new();
-        let in_force = |p: &Parameter| {
-            p.effective_from.as_deref().is_none_or(|f| f <= date)
-                && p.effective_until.as_deref().is_none_or(|u| date <= u)
-        };
-        for p in self.parameters.iter().filter(|p| in_force(p)) {
-            chosen.insert(p.name.as_str(), p);
-        }
+    /// Whether a parameter entry is in force at `date`.
+    fn in_force(p: &Parameter, date: &str) -> bool {
+        p.effective_from.as_deref().is_none_or(|f| f <= date)
+            && p.effective_until.as_deref().is_none_or(|u| date <= u)
+    }
+
+    /// The entry of parameter `name` in force at `date`.
+    fn parameter_at(&self, name: &str, date: &str) -> Option<&Parameter> {
+        self.parameters
+            .iter()
+            .find(|p| p.name == name && Pack::in_force(p, date))
+    }
+
+    /// The parameters in force at `date` as a shared Rhai map. Values are parsed once at
+    /// load; a pack without dated parameters reuses one map, and a dated pack keeps the map of
+    /// the last date asked for, since a portfolio is usually assessed at one date.
+    pub(crate) fn params_at(&self, date: &str) -> Dynamic {
         if let Some(undated) = &self.undated_params {
-            return (undated.clone(), chosen);
+            return undated.clone();
+        }
+        if let Ok(cache) = self.dated_cache.lock() {
+            if let Some((d, map)) = cache.as_ref() {
+                if d == date {
+                    return map.clone();
+                }
+            }
         }
         let map: Map = self
             .parameters
             .iter()
             .zip(&self.parsed_params)
-            .filter(|(p, _)| in_force(p))
+            .filter(|(p, _)| Pack::in_force(p, date))
             .map(|(p, v)| (p.name.as_str().into(), v.clone()))
             .collect();
-        (Dynamic::from_map(map).into_shared(), chosen)
+        let shared = Dynamic::from_map(map).into_shared();
+        if let Ok(mut cache) = self.dated_cache.lock() {
+            *cache = Some((date.to_owned(), shared.clone()));
+        }
+        shared
     }
 
     /// The rules that apply to an activity.
@@ -484,16 +504,29 @@ impl Pack {
         record: &Record,
         date: &str,
     ) -> PackVerdict {
+        let map = Dynamic::from_map(record.to_map()).into_shared();
+        self.evaluate_shared(engine, limits, record, &map, date)
+    }
+
+    /// As [`Pack::evaluate`], with the record already converted to a shared Rhai map (so a
+    /// set of packs converts it once).
+    pub(crate) fn evaluate_shared(
+        &self,
+        engine: &Engine,
+        limits: &EngineLimits,
+        record: &Record,
+        map: &Dynamic,
+        date: &str,
+    ) -> PackVerdict {
         let activity = match record.fields.get("activity") {
             Some(crate::record::FieldValue::Text(a)) => a.clone(),
             _ => String::new(),
         };
-        let (params, chosen) = self.params_at(date);
-        let map = Dynamic::from_map(record.to_map()).into_shared();
+        let params = self.params_at(date);
         let clauses: Vec<ClauseVerdict> = self
             .rules_for(&activity)
             .map(|rule| {
-                let result = self.run(engine, limits, rule, &map, &params);
+                let result = self.run(engine, limits, rule, map, &params);
                 let inputs = rule
                     .header
                     .inputs
@@ -512,7 +545,7 @@ impl Pack {
                     .header
                     .parameters
                     .iter()
-                    .map(|name| match chosen.get(name.as_str()) {
+                    .map(|name| match self.parameter_at(name, date) {
                         Some(p) => UsedValue {
                             name: name.clone(),
                             value: p

@@ -23,7 +23,7 @@ pub enum FieldValue {
 }
 
 impl FieldValue {
-    pub(crate) fn to_dynamic(&self) -> Dynamic {
+    pub fn to_dynamic(&self) -> Dynamic {
         match self {
             FieldValue::Bool(b) => Dynamic::from_bool(*b),
             FieldValue::Number(d) => Dynamic::from_decimal(*d),
