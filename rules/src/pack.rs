@@ -464,12 +464,11 @@ impl Pack {
         if let Some(undated) = &self.undated_params {
             return undated.clone();
         }
-        if let Ok(cache) = self.dated_cache.lock() {
-            if let Some((d, map)) = cache.as_ref() {
-                if d == date {
-                    return map.clone();
-                }
-            }
+        if let Ok(cache) = self.dated_cache.lock()
+            && let Some((d, map)) = cache.as_ref()
+            && d == date
+        {
+            return map.clone();
         }
         let map: Map = self
             .parameters
