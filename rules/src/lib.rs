@@ -223,9 +223,7 @@ impl RuleSet {
                     let params = pack.params_at(&date);
                     let map = rhai::Dynamic::from_map(record.to_map()).into_shared();
                     match pack.run(&self.engine, &self.limits, rule, &map, &params) {
-                        Ok((v, en, _, _)) if v.as_str() == case.expect => {
-                            let _ = en;
-                        }
+                        Ok((v, _, _, _)) if v.as_str() == case.expect => {}
                         Ok((v, en, _, _)) => {
                             report.failures.push(fail(format!("{} ({en})", v.as_str())))
                         }

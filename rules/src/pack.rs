@@ -404,10 +404,7 @@ impl Pack {
                 ));
             }
         }
-        let content_hash = {
-            use sha2_lite::hash_files;
-            hash_files(&paths)
-        };
+        let content_hash = hash_files(&paths);
         let parsed_params: Vec<Dynamic> = parameters
             .iter()
             .map(|p| match (&p.value, &p.text, &p.list) {
@@ -719,18 +716,16 @@ fn combine(
     )
 }
 
-/// A small SHA-256 over file paths and contents (the core crate's hasher).
-mod sha2_lite {
-    pub(super) fn hash_files(files: &[&(String, String)]) -> String {
-        let mut joined = String::new();
-        for (path, text) in files {
-            joined.push_str(path);
-            joined.push('\0');
-            joined.push_str(text);
-            joined.push('\0');
-        }
-        greenlight_core::provenance::sha256_hex(joined.as_bytes())
+/// SHA-256 over file paths and contents, in path order (the core crate's hasher).
+fn hash_files(files: &[&(String, String)]) -> String {
+    let mut joined = String::new();
+    for (path, text) in files {
+        joined.push_str(path);
+        joined.push('\0');
+        joined.push_str(text);
+        joined.push('\0');
     }
+    greenlight_core::provenance::sha256_hex(joined.as_bytes())
 }
 
 impl Pack {

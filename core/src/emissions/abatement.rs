@@ -334,12 +334,7 @@ impl FuelLookup for RecordingFuels<'_> {
 /// No cost per tonne: the project does not abate (never a negative cost per tonne).
 fn not_abating<T>(what: &str, t: Decimal) -> Figure<T> {
     Figure::None {
-        finding: crate::metrics::Finding::new(
-            "not_abating",
-            format!(
-                "{what} is {t} tCO2e: the project does not abate, so no cost per tonne is defined"
-            ),
-        ),
+        finding: super::cost::not_abating(what, t),
     }
 }
 

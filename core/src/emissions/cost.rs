@@ -53,7 +53,7 @@ pub struct CostPerTonne {
     pub levelised: bool,
 }
 
-fn not_abating(what: &str, tonnes: Decimal) -> Finding {
+pub(crate) fn not_abating(what: &str, tonnes: Decimal) -> Finding {
     Finding::new(
         "not_abating",
         format!(
