@@ -1,4 +1,8 @@
 //! Excel import (safe, streaming) and export (template, results workbook).
 //!
-//! The crate is laid out in the workspace now so that dependency edges are fixed from the
-//! start (`core` ← `workbooks`); its reader and writer arrive with the workbook work.
+//! Every byte of an uploaded workbook is untrusted: the archive is checked before any
+//! spreadsheet reader sees it, and sheets are read only by streaming, within typed limits.
+
+mod error;
+
+pub use error::Error;
