@@ -1,0 +1,1 @@
+// The page script: upload, results, charts, language switch.
