@@ -1,0 +1,607 @@
+//! The web page in headless Chromium: `greenlight serve` on a loopback port, ChromeDriver on
+//! another, and the page driven over the W3C WebDriver protocol with plain HTTP calls.
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them). Without them
+//! the test fails and says so, unless `GREENLIGHT_SKIP_BROWSER=1` is set.
+//!
+//! The steps return `Err` rather than panic, so the browser session is always closed (and
+//! Chromium with it) before the test reports a failure.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::{FLOOD, LED};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The key under which WebDriver returns an element reference.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+type Outcome<T> = Result<T, String>;
+
+#[tokio::test]
+async fn the_page_appraises_an_upload_switches_language_and_downloads_the_report() {
+    if std::env::var("GREENLIGHT_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("browser test skipped: GREENLIGHT_SKIP_BROWSER=1");
+        return;
+    }
+    for program in [CHROMIUM, CHROMEDRIVER] {
+        assert!(
+            Path::new(program).exists(),
+            "{program} is missing: install Debian's chromium and chromium-driver \
+             (apt-get install -y chromium chromium-driver, as .ci/run does), \
+             or set GREENLIGHT_SKIP_BROWSER=1 to skip the browser test"
+        );
+    }
+
+    let dir = ScratchDir::new("browser");
+    let downloads = dir.path().join("downloads");
+    let profile = dir.path().join("profile");
+    std::fs::create_dir_all(&downloads).expect("download folder");
+    std::fs::create_dir_all(&profile).expect("profile folder");
+
+    // A portfolio of the two shipped examples as one project file: the page sends a `.json`
+    // file as `{"projects": [...]}`. Only the street-lighting project abates, so the MAC
+    // curve has one bar and the cash-flow chart two lines.
+    let portfolio = dir.path().join("portfolio.json");
+    let led: Value = read_json(LED);
+    let flood: Value = read_json(FLOOD);
+    std::fs::write(&portfolio, json!({ "projects": [led, flood] }).to_string())
+        .expect("portfolio file");
+    // A project whose discount rate is not a number: it must come back as a row naming the
+    // field, while the page stays usable.
+    let mut bad = read_json(LED);
+    bad["finance"]["discount_rate"] = json!("six percent");
+    let bad_file = dir.path().join("bad-project.json");
+    std::fs::write(&bad_file, bad.to_string()).expect("bad project file");
+
+    let server = Server::start();
+    let driver = Driver::start();
+    let client = reqwest::Client::new();
+    let session = match Session::open(&client, &driver.url, &profile, &downloads).await {
+        Ok(s) => s,
+        Err(e) => panic!("no browser session: {e}"),
+    };
+    let steps = drive(&session, &server.url, &portfolio, &bad_file, &downloads).await;
+    session.close().await;
+    if let Err(e) = steps {
+        panic!("{e}");
+    }
+}
+
+async fn drive(
+    s: &Session<'_>,
+    base: &str,
+    portfolio: &Path,
+    bad_file: &Path,
+    downloads: &Path,
+) -> Outcome<()> {
+    s.navigate(&format!("{base}/")).await?;
+    // A fresh profile and an English-speaking browser: the page opens in English.
+    let lang = s.script("return document.documentElement.lang").await?;
+    check(
+        lang == "en",
+        format!("the page opens in English, lang = {lang}"),
+    )?;
+
+    // Presentation rounding, half away from zero, against values rounded by hand.
+    for (value, places, shift, expected) in [
+        ("0.005", 2, 0, "0.01"),
+        ("-0.004", 2, 0, "0.00"),
+        ("0.995", 2, 0, "1.00"),
+        ("-999.995", 2, 0, "−1,000.00"),
+        ("1234567.891", 2, 0, "1,234,567.89"),
+        ("0.1039187960836921401", 2, 2, "10.39"),
+    ] {
+        let got = s
+            .script_with(
+                "return window.greenlight.formatDecimal(arguments[0], arguments[1], arguments[2])",
+                json!([value, places, shift]),
+            )
+            .await?;
+        check(
+            got == expected,
+            format!("{value} shown as {got:?}, expected {expected:?}"),
+        )?;
+    }
+
+    // Upload the portfolio with the keyboard-reachable controls.
+    let file = s.find("#file").await?;
+    s.send_keys(&file, &portfolio.display().to_string()).await?;
+    s.click(&s.find("#submit").await?).await?;
+    let rows = s
+        .wait_for_count("#results tbody tr", |n| n == 2, "two result rows")
+        .await?;
+    check(rows == 2, "one result row per project")?;
+    let status = s.text(&s.find("#status").await?).await?;
+    check(
+        status.contains("Appraised 2 project"),
+        format!("the status line reports the appraisal, got {status:?}"),
+    )?;
+
+    // The street-lighting row, figures rounded to 2 places for display. NPV 372 848.8278… CNY
+    // and ENPV 5 848 022.1410… EUR are the hand calculations of core/tests/it/appraisal.rs.
+    let npv = s
+        .text(
+            &s.find("#results tbody tr[data-project='cn-dz-led-01'] td[data-figure='npv']")
+                .await?,
+        )
+        .await?;
+    check(npv == "372,848.83 CNY", format!("LED NPV cell {npv:?}"))?;
+    let enpv = s
+        .text(
+            &s.find("#results tbody tr[data-project='eu-flood-wall'] td[data-figure='enpv']")
+                .await?,
+        )
+        .await?;
+    check(
+        enpv == "5,848,022.14 EUR",
+        format!("flood-wall ENPV cell {enpv:?}"),
+    )?;
+    // A verdict per taxonomy, the reasons behind a <details>.
+    let verdicts = s
+        .find_all("#results tbody tr[data-project='cn-dz-led-01'] [data-taxonomy] summary")
+        .await?;
+    check(
+        verdicts.len() == 5,
+        format!("five taxonomy verdicts, got {}", verdicts.len()),
+    )?;
+
+    // One cash-flow point per project; one MAC bar, for the only project that abates.
+    let points = s.find_all("#chart-cashflow svg [data-point]").await?;
+    check(
+        points.len() == 2,
+        format!("two cash-flow points, got {}", points.len()),
+    )?;
+    let bars = s.find_all("#chart-mac svg [data-point]").await?;
+    check(bars.len() == 1, format!("one MAC bar, got {}", bars.len()))?;
+    let bar_project = s
+        .script(
+            "return document.querySelector('#chart-mac [data-point]').getAttribute('data-project')",
+        )
+        .await?;
+    check(
+        bar_project == "cn-dz-led-01",
+        format!("the MAC bar is {bar_project}"),
+    )?;
+    let alt = s
+        .script("return document.querySelector('#chart-cashflow svg desc').textContent")
+        .await?;
+    check(
+        alt.contains("cn-dz-led-01") && alt.contains("eu-flood-wall"),
+        format!("the cash-flow chart's text alternative names both projects: {alt:?}"),
+    )?;
+
+    // The working: a step list per project, opened on demand.
+    let steps = s
+        .find_all("#working-list details[data-project='cn-dz-led-01'] li[data-step]")
+        .await?;
+    check(!steps.is_empty(), "the LED project's working has steps")?;
+    s.click(
+        &s.find("#working-list details[data-project='cn-dz-led-01'] summary")
+            .await?,
+    )
+    .await?;
+    let first_step = s
+        .text(
+            &s.find("#working-list details[data-project='cn-dz-led-01'] li[data-step]")
+                .await?,
+        )
+        .await?;
+    check(
+        first_step.contains("discount rate applied"),
+        format!("the first step in English: {first_step:?}"),
+    )?;
+
+    // Chinese: labels, the lang attribute, the working, and remembered on the next visit.
+    s.click(&s.find("#lang-zh").await?).await?;
+    let lang = s.script("return document.documentElement.lang").await?;
+    check(
+        lang.starts_with("zh"),
+        format!("lang after the switch: {lang}"),
+    )?;
+    let heading = s.text(&s.find("#results-heading").await?).await?;
+    check(
+        heading == "评估结果",
+        format!("results heading in Chinese: {heading:?}"),
+    )?;
+    let column = s.text(&s.find("#results thead th").await?).await?;
+    check(
+        column == "项目",
+        format!("first column in Chinese: {column:?}"),
+    )?;
+    let first_step = s
+        .text(
+            &s.find("#working-list details[data-project='cn-dz-led-01'] li[data-step]")
+                .await?,
+        )
+        .await?;
+    check(
+        first_step.contains("采用的折现率"),
+        format!("the first step in Chinese: {first_step:?}"),
+    )?;
+
+    // The results workbook: the same upload sent again for xlsx, saved by the browser.
+    s.click(&s.find("#download-results").await?).await?;
+    let saved = wait_for_download(downloads).await?;
+    let bytes = std::fs::read(&saved).map_err(|e| format!("{}: {e}", saved.display()))?;
+    check(
+        bytes.starts_with(b"PK"),
+        format!("{} is an xlsx (zip) file", saved.display()),
+    )?;
+
+    // A bad project: a row that names the field, in the language chosen.
+    s.navigate(&format!("{base}/")).await?;
+    let pressed = s
+        .script("return document.querySelector('#lang-zh').getAttribute('aria-pressed')")
+        .await?;
+    check(pressed == "true", "the language choice is remembered")?;
+    let file = s.find("#file").await?;
+    s.send_keys(&file, &bad_file.display().to_string()).await?;
+    s.click(&s.find("#submit").await?).await?;
+    s.wait_for_count("#results tbody tr.row-error", |n| n == 1, "an error row")
+        .await?;
+    let location = s
+        .text(
+            &s.find("#results tbody tr.row-error [data-testid='error-location']")
+                .await?,
+        )
+        .await?;
+    check(
+        location == "/finance/discount_rate",
+        format!("the error names the field in the user's file: {location:?}"),
+    )?;
+    Ok(())
+}
+
+fn check(condition: bool, what: impl Into<String>) -> Outcome<()> {
+    if condition {
+        Ok(())
+    } else {
+        Err(format!("page check failed: {}", what.into()))
+    }
+}
+
+fn read_json(path: &str) -> Value {
+    let text = std::fs::read_to_string(path).expect("example file");
+    serde_json::from_str(&text).expect("example JSON")
+}
+
+/// Waits for a finished download (Chromium writes `*.crdownload` until it is complete).
+async fn wait_for_download(dir: &Path) -> Outcome<PathBuf> {
+    for _ in 0..300 {
+        let done: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x != "crdownload"))
+            .collect();
+        if let Some(first) = done.into_iter().next() {
+            return Ok(first);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("no file was downloaded into {}", dir.display()))
+}
+
+/// `greenlight serve` on a free loopback port, stopped when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_greenlight"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("greenlight serve starts");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, rx) = mpsc::channel();
+        // The server prints its address once; the reader keeps draining stdout afterwards
+        // so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("greenlight: listening on ") {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let mut server = Server {
+            child,
+            url: String::new(),
+        };
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(url) => server.url = url,
+            Err(_) => panic!("greenlight serve did not print `greenlight: listening on http://…`"),
+        }
+        server
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// ChromeDriver on a free loopback port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        let port = free_port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    listener.local_addr().expect("its address").port()
+}
+
+/// A WebDriver session: each method is one W3C WebDriver command.
+struct Session<'c> {
+    client: &'c reqwest::Client,
+    base: String,
+}
+
+impl<'c> Session<'c> {
+    async fn open(
+        client: &'c reqwest::Client,
+        driver: &str,
+        profile: &Path,
+        downloads: &Path,
+    ) -> Outcome<Session<'c>> {
+        // ChromeDriver answers /status once it listens.
+        let mut ready = false;
+        for _ in 0..200 {
+            if let Ok(r) = client.get(format!("{driver}/status")).send().await
+                && let Ok(v) = r.json::<Value>().await
+                && v["value"]["ready"] == true
+            {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if !ready {
+            return Err(format!("chromedriver at {driver} never became ready"));
+        }
+        let capabilities = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                // Without the background-networking flags Chromium keeps calling out to
+                // services that a closed network refuses.
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync",
+                    "--lang=en-US", "--window-size=1280,1600",
+                    format!("--user-data-dir={}", profile.display()),
+                ],
+                "prefs": {
+                    "download.default_directory": downloads.display().to_string(),
+                    "download.prompt_for_download": false,
+                    "intl.accept_languages": "en-US,en",
+                },
+            },
+        }}});
+        let v = command(
+            client,
+            reqwest::Method::POST,
+            &format!("{driver}/session"),
+            Some(capabilities),
+        )
+        .await?;
+        let id = v["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("no session id in {v}"))?;
+        Ok(Session {
+            client,
+            base: format!("{driver}/session/{id}"),
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Outcome<Value> {
+        command(self.client, method, &format!("{}{path}", self.base), body).await
+    }
+
+    async fn navigate(&self, url: &str) -> Outcome<()> {
+        self.call(reqwest::Method::POST, "/url", Some(json!({ "url": url })))
+            .await
+            .map(drop)
+    }
+
+    async fn find(&self, css: &str) -> Outcome<String> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await
+            .map_err(|e| format!("{css}: {e}"))?;
+        element_id(&v).ok_or_else(|| format!("{css}: no element reference in {v}"))
+    }
+
+    async fn find_all(&self, css: &str) -> Outcome<Vec<String>> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/elements",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await
+            .map_err(|e| format!("{css}: {e}"))?;
+        Ok(v.as_array()
+            .map(|a| a.iter().filter_map(element_id).collect())
+            .unwrap_or_default())
+    }
+
+    async fn wait_for_count(
+        &self,
+        css: &str,
+        done: impl Fn(usize) -> bool,
+        what: &str,
+    ) -> Outcome<usize> {
+        let mut last = 0;
+        for _ in 0..600 {
+            last = self.find_all(css).await?.len();
+            if done(last) {
+                return Ok(last);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let status = self
+            .script("return document.querySelector('#status').textContent")
+            .await?;
+        let error = self
+            .script("return document.querySelector('#error').textContent")
+            .await?;
+        Err(format!(
+            "waiting for {what} ({css}): {last} found; status {status:?}, error {error:?}"
+        ))
+    }
+
+    async fn click(&self, element: &str) -> Outcome<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn send_keys(&self, element: &str, text: &str) -> Outcome<()> {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn text(&self, element: &str) -> Outcome<String> {
+        let v = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/element/{element}/text"),
+                None,
+            )
+            .await?;
+        Ok(v.as_str().unwrap_or_default().trim().to_owned())
+    }
+
+    async fn script(&self, script: &str) -> Outcome<String> {
+        self.script_with(script, json!([])).await
+    }
+
+    async fn script_with(&self, script: &str, args: Value) -> Outcome<String> {
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/execute/sync",
+                Some(json!({ "script": script, "args": args })),
+            )
+            .await?;
+        Ok(match v {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            other => other.to_string(),
+        })
+    }
+
+    /// Ends the session; ChromeDriver then stops Chromium.
+    async fn close(&self) {
+        let _ = self.call(reqwest::Method::DELETE, "", None).await;
+    }
+}
+
+fn element_id(v: &Value) -> Option<String> {
+    v.get(ELEMENT).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// One WebDriver command: the answer's `value`, or the WebDriver error as text.
+async fn command(
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<Value>,
+) -> Outcome<Value> {
+    let mut request = client
+        .request(method, url)
+        .timeout(Duration::from_secs(120));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.map_err(|e| format!("{url}: {e}"))?;
+    let status = response.status();
+    let v: Value = response.json().await.map_err(|e| format!("{url}: {e}"))?;
+    if !status.is_success() {
+        return Err(format!(
+            "{url}: {status}: {} {}",
+            v["value"]["error"], v["value"]["message"]
+        ));
+    }
+    Ok(v["value"].clone())
+}
+
+/// A scratch folder under the system's temporary directory, removed when dropped.
+struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    fn new(name: &str) -> ScratchDir {
+        let path =
+            std::env::temp_dir().join(format!("greenlight-e2e-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("scratch folder");
+        ScratchDir(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
