@@ -997,10 +997,12 @@
     return [row && row.getAttribute('data-project'), tax && tax.getAttribute('data-taxonomy'), d.className].join('|');
   }
 
-  // Printing shows every reason and every step: closed <details> would hide them on paper.
+  // Printing shows the working of every project: a closed <details> would hide it on paper.
+  // The verdict reasons stay as the reader left them, so table rows stay short enough to
+  // print whole.
   let closedForPrint = [];
   function beforePrint() {
-    closedForPrint = [...document.querySelectorAll('details:not([open])')];
+    closedForPrint = [...document.querySelectorAll('#working-list details:not([open])')];
     closedForPrint.forEach((d) => { d.open = true; });
   }
   function afterPrint() {
