@@ -39,6 +39,7 @@
       chart_mac_caption: 'Marginal abatement cost curve of the portfolio: bar width is lifetime abatement, height the levelised cost per tonne',
       working_heading: 'The working behind the figures',
       footer: 'Greenlight appraisal engine. Figures are computed exactly and rounded only for display.',
+      api_reference: 'API reference',
       no_file: 'Choose a file to appraise first.',
       unsupported_file: 'The file must be an Excel workbook (.xlsx) or a project file (.json).',
       invalid_json_file: 'The project file is not valid JSON',
@@ -55,6 +56,7 @@
       error_request: 'Request id',
       preparing_download: 'Preparing the results workbook…',
       downloaded: 'The results workbook has been downloaded.',
+      not_a_workbook: 'The service did not answer with a workbook.',
       irr_multiple: 'one of {n} rates',
       no_irr: 'No IRR',
       never_paid_back: 'Not paid back',
@@ -128,6 +130,7 @@
       chart_mac_caption: '项目组合的边际减排成本曲线：柱宽为全生命期减排量，柱高为平准化单位减排成本',
       working_heading: '各项数值的计算过程',
       footer: 'Greenlight 评估引擎。数值按精确小数计算，仅在显示时四舍五入。',
+      api_reference: 'API 参考',
       no_file: '请先选择要评估的文件。',
       unsupported_file: '文件须为 Excel 工作簿（.xlsx）或项目文件（.json）。',
       invalid_json_file: '项目文件不是有效的 JSON',
@@ -144,6 +147,7 @@
       error_request: '请求编号',
       preparing_download: '正在生成结果工作簿…',
       downloaded: '结果工作簿已下载。',
+      not_a_workbook: '服务返回的不是工作簿。',
       irr_multiple: '共 {n} 个解之一',
       no_irr: '无内部收益率',
       never_paid_back: '无法回收',
@@ -559,6 +563,11 @@
           return xhr.response.text().then((text) => {
             throw { title: t('failed'), detail: errorDetail(xhr.status, text) };
           });
+        }
+        const type = xhr.getResponseHeader('Content-Type') || '';
+        if (!type.startsWith(XLSX_TYPE)) {
+          // Saving a JSON answer under an .xlsx name would give a file Excel cannot open.
+          throw { title: t('not_a_workbook'), detail: { code: 'not_a_workbook', message: type } };
         }
         const url = URL.createObjectURL(xhr.response);
         const link = h('a', { href: url, download: filenameOf(xhr), hidden: true });

@@ -228,7 +228,7 @@ async fn drive(
 
     // The results workbook: the same upload sent again for xlsx, saved by the browser.
     s.click(&s.find("#download-results").await?).await?;
-    let saved = wait_for_download(downloads).await?;
+    let saved = wait_for_download(s, downloads).await?;
     let bytes = std::fs::read(&saved).map_err(|e| format!("{}: {e}", saved.display()))?;
     check(
         bytes.starts_with(b"PK"),
@@ -273,7 +273,7 @@ fn read_json(path: &str) -> Value {
 }
 
 /// Waits for a finished download (Chromium writes `*.crdownload` until it is complete).
-async fn wait_for_download(dir: &Path) -> Outcome<PathBuf> {
+async fn wait_for_download(s: &Session<'_>, dir: &Path) -> Outcome<PathBuf> {
     for _ in 0..300 {
         let done: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("{}: {e}", dir.display()))?
@@ -282,6 +282,10 @@ async fn wait_for_download(dir: &Path) -> Outcome<PathBuf> {
             .collect();
         if let Some(first) = done.into_iter().next() {
             return Ok(first);
+        }
+        let error = s.shown_error().await?;
+        if !error.is_empty() {
+            return Err(format!("the download failed: {error:?}"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -480,22 +484,31 @@ impl<'c> Session<'c> {
         what: &str,
     ) -> Outcome<usize> {
         let mut last = 0;
+        let mut error = String::new();
         for _ in 0..600 {
             last = self.find_all(css).await?.len();
             if done(last) {
                 return Ok(last);
+            }
+            // The page reports a failed request in #error; no use waiting any longer.
+            error = self.shown_error().await?;
+            if !error.is_empty() {
+                break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let status = self
             .script("return document.querySelector('#status').textContent")
             .await?;
-        let error = self
-            .script("return document.querySelector('#error').textContent")
-            .await?;
         Err(format!(
             "waiting for {what} ({css}): {last} found; status {status:?}, error {error:?}"
         ))
+    }
+
+    /// The text of the page's error box, empty while it is hidden.
+    async fn shown_error(&self) -> Outcome<String> {
+        self.script("const e = document.querySelector('#error'); return e.hidden ? '' : e.innerText")
+            .await
     }
 
     async fn click(&self, element: &str) -> Outcome<()> {
