@@ -495,13 +495,18 @@
       input.focus();
       return;
     }
+    // The results on show always belong to the last request: clear them before a new one.
+    lastOutput = null;
+    lastRequest = null;
+    $('#results-section').hidden = true;
     const submit = $('#submit');
     submit.disabled = true;
     showProgress(0);
     setStatus('uploading');
+    let pending = null;
     buildRequest(file)
       .then((request) => {
-        lastRequest = request;
+        pending = request;
         return send(request, 'application/json', 'text', (fraction) => {
           if (fraction === 'sent') {
             showProgress(null);
@@ -525,7 +530,8 @@
         if (!output || !Array.isArray(output.results)) {
           throw { title: t('bad_answer') };
         }
-        output.pointer = lastRequest.pointer;
+        output.pointer = pending.pointer;
+        lastRequest = pending;
         lastOutput = output;
         renderOutput(output);
         const failed = output.results.filter((r) => !r.appraisal).length;
