@@ -4,8 +4,10 @@
 //! spreadsheet reader sees it, and sheets are read only by streaming, within typed limits.
 
 mod error;
+pub mod report;
 
 pub use error::Error;
+pub use report::{ReportOptions, results_workbook};
 
 /// The language of headers, labels and explanations written into a workbook. Import accepts
 /// headers in either language, whatever this says.
