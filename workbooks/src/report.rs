@@ -26,7 +26,8 @@ use greenlight_core::roots::{RootFlag, RootSet};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
-    Chart, ChartType, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
+    Chart, ChartAxisLabelPosition, ChartFont, ChartLegendPosition, ChartType, DocProperties,
+    ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
 };
 
 use crate::{Error, Lang};
@@ -575,7 +576,12 @@ impl Context<'_> {
                         .set_categories((sheet, first, 0, last, 0))
                         .set_values((sheet, first, col, last, col));
                 }
-                chart.x_axis().set_name(self.pick("Year", "年份"));
+                chart.title().set_font(&ChartFont::new().set_size(11));
+                chart
+                    .x_axis()
+                    .set_name(self.pick("Year", "年份"))
+                    .set_label_position(ChartAxisLabelPosition::Low);
+                chart.legend().set_position(ChartLegendPosition::Bottom);
                 chart
                     .y_axis()
                     .set_name(p.currency.as_str())
@@ -774,7 +780,8 @@ impl Context<'_> {
             chart
                 .x_axis()
                 .set_name(self.pick("Cumulative abatement (tCO2e)", "累计减排量 (tCO2e)"))
-                .set_num_format("#,##0");
+                .set_num_format("#,##0")
+                .set_label_position(ChartAxisLabelPosition::Low);
             chart
                 .y_axis()
                 .set_name(cost_header.as_str())
