@@ -576,7 +576,7 @@ impl Context<'_> {
                         .set_categories((sheet, first, 0, last, 0))
                         .set_values((sheet, first, col, last, col));
                 }
-                chart.title().set_font(&ChartFont::new().set_size(11));
+                chart.title().set_font(ChartFont::new().set_size(11));
                 chart
                     .x_axis()
                     .set_name(self.pick("Year", "年份"))
