@@ -91,9 +91,13 @@ impl ServiceConfig {
     /// Reads a TOML text; an error names `origin` and the line.
     pub fn from_toml(text: &str, origin: &str) -> Result<ServiceConfig, Error> {
         toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = e.span().map(|s| {
+                text.as_bytes()[..s.start.min(text.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
             let location = match line {
                 Some(l) => format!("{origin}:{l}"),
                 None => origin.to_owned(),

@@ -45,11 +45,21 @@ pub struct AppState {
 impl AppState {
     /// The state of a service with this configuration, data and rules.
     pub fn new(config: ServiceConfig, registry: Registry, rules: RuleSet) -> Self {
+        AppState::from_shared(config, Arc::new(registry), Arc::new(rules))
+    }
+
+    /// As [`AppState::new`], with data and rules already shared (several routers in one
+    /// process, as tests build them, load them once).
+    pub fn from_shared(
+        config: ServiceConfig,
+        registry: Arc<Registry>,
+        rules: Arc<RuleSet>,
+    ) -> Self {
         let in_flight = middleware::InFlight::new(config.max_concurrent_requests);
         AppState {
             config: Arc::new(config),
-            registry: Arc::new(registry),
-            rules: Arc::new(rules),
+            registry,
+            rules,
             in_flight,
         }
     }
