@@ -3,6 +3,7 @@
 mod appraise;
 mod calc;
 mod rules;
+mod serve;
 mod snapshots;
 
 use std::io::Write;
