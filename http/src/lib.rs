@@ -117,6 +117,12 @@ pub fn router(state: AppState) -> Router {
     if state.config.bench_echo {
         app = app.route("/v1/echo", axum::routing::post(routes::echo));
     }
+    layered(app, state)
+}
+
+/// Puts the routes behind the service's layers, outermost first: request id, error shape
+/// and access log, panic guard, timeout, API key, concurrency limit.
+fn layered(app: Router<AppState>, state: AppState) -> Router {
     let timeout = state.config.request_timeout();
     app.route_layer(axum::middleware::from_fn(middleware::record_route))
         .fallback(routes::not_found)
@@ -219,4 +225,46 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down: answering requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panic_is_answered_500_without_its_details() {
+        async fn fails() -> &'static str {
+            panic!("secret internal detail")
+        }
+        let state = AppState::new(
+            ServiceConfig::default(),
+            Registry::empty(),
+            RuleSet::empty(greenlight_rules::EngineLimits::standard()),
+        );
+        let app = layered(
+            Router::new().route("/fails", axum::routing::get(fails)),
+            state,
+        );
+        let response = app
+            .oneshot(
+                axum::http::Request::get("/fails")
+                    .body(Body::empty())
+                    .expect("valid request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("\"code\":\"internal\""), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+    }
 }
