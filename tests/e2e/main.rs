@@ -4,6 +4,7 @@ mod appraise;
 mod calc;
 mod report;
 mod rules;
+mod serve;
 mod snapshots;
 
 use std::io::Write;
