@@ -11,6 +11,7 @@ mod bench;
 mod calc;
 mod factors;
 mod rules;
+mod serve;
 mod text;
 
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback.
     Calc(Box<calc::CalcCommand>),
+    /// The HTTP appraisal service: JSON API under /v1, OpenAPI at /openapi.json, web page at /.
+    Serve(serve::ServeCommand),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -105,6 +108,9 @@ fn main() -> ExitCode {
             load_registry(&cli.data).and_then(|r| factors::run(cmd, &r, cli.lang))
         }
         Command::Calc(cmd) => calc::run(*cmd, cli.lang),
+        Command::Serve(cmd) => load_registry(&cli.data)
+            .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
+            .and_then(|(r, rules)| serve::run(cmd, r, rules)),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -2,7 +2,9 @@
 
 mod appraise;
 mod calc;
+mod report;
 mod rules;
+mod serve;
 mod snapshots;
 
 use std::io::Write;
