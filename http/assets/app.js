@@ -466,8 +466,11 @@
   function send(request, accept, responseType, onUploadProgress) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      xhr.open('POST', '/v1/appraisals?explain=true&lang=' + encodeURIComponent(lang));
+      // The language travels as Accept-Language: the service refuses query parameters it does
+      // not know, and `?lang=` is not (yet) one of those of this route.
+      xhr.open('POST', '/v1/appraisals?explain=true');
       xhr.setRequestHeader('Accept', accept);
+      xhr.setRequestHeader('Accept-Language', lang === 'zh' ? 'zh-CN,zh;q=0.9' : 'en');
       xhr.responseType = responseType;
       if (onUploadProgress) {
         xhr.upload.addEventListener('progress', (e) => onUploadProgress(e.lengthComputable ? e.loaded / e.total : null));

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `greenlight` binary, run as a user would run it.
 
 mod appraise;
+mod browser;
 mod calc;
 mod report;
 mod rules;
