@@ -27,7 +27,6 @@
       results_help: "Amounts in each project's currency, rounded to 2 decimal places for display.",
       results_caption: 'Appraisal of each project',
       col_id: 'Project',
-      col_name: 'Name',
       col_npv: 'Financial NPV',
       col_irr: 'IRR',
       col_payback: 'Payback (years)',
@@ -118,7 +117,6 @@
       results_help: '金额以各项目的币种表示，显示时保留两位小数。',
       results_caption: '各项目评估结果',
       col_id: '项目',
-      col_name: '名称',
       col_npv: '财务净现值',
       col_irr: '内部收益率',
       col_payback: '投资回收期（年）',
@@ -704,7 +702,7 @@
       );
       return h('tr', { class: 'row-error', 'data-project': id }, [
         h('th', { scope: 'row' }, id),
-        h('td', { colspan: 8 }, [h('p', { class: 'error-title' }, t('project_errors')), h('ul', null, errors)])
+        h('td', { colspan: 7 }, [h('p', { class: 'error-title' }, t('project_errors')), h('ul', null, errors)])
       ]);
     }
     const currency = a.project.currency;
@@ -723,8 +721,7 @@
         : [h('span', { class: 'figure' }, money(c && c.cost_per_t)), ' ', h('span', { class: 'unit' }, currency + '/tCO2e')];
     }
     return h('tr', { 'data-project': id }, [
-      h('th', { scope: 'row' }, h('code', null, id)),
-      h('td', null, a.project.name || ''),
+      h('th', { scope: 'row' }, [h('code', { class: 'project-id' }, id), h('span', { class: 'project-name' }, a.project.name || '')]),
       h('td', { class: 'num', 'data-figure': 'npv' }, moneyCell(f.npv, currency)),
       h('td', { class: 'num', 'data-figure': 'irr' }, irrCell(f.irr)),
       h('td', { class: 'num', 'data-figure': 'payback' }, paybackCell(f.payback)),
