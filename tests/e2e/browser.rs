@@ -115,7 +115,18 @@ async fn drive(s: &Session<'_>, base: &str, pipeline: &Path, bad_file: &Path) ->
         )?;
     }
 
-    // Upload the pipeline with the keyboard-reachable controls.
+    // Upload the pipeline. The file input has its label and the submit button is the
+    // form's own, so both are reachable and usable from the keyboard.
+    let labelled = s
+        .script(
+            "const f = document.querySelector('#file'); \
+             return f.labels.length + ' ' + (f.form.querySelector('button[type=submit]')?.id)",
+        )
+        .await?;
+    check(
+        labelled == "1 submit",
+        format!("file input label and submit button: {labelled:?}"),
+    )?;
     let file = s.find("#file").await?;
     s.send_keys(&file, &pipeline.display().to_string()).await?;
     s.click(&s.find("#submit").await?).await?;
@@ -127,6 +138,12 @@ async fn drive(s: &Session<'_>, base: &str, pipeline: &Path, bad_file: &Path) ->
         )
         .await?;
     check(rows == CITY_PROJECTS.len(), "one result row per project")?;
+    // Focus moves to the results, so a keyboard or screen-reader user lands on them.
+    let focused = s.script("return document.activeElement.id").await?;
+    check(
+        focused == "results-heading",
+        format!("focus after the appraisal: {focused:?}"),
+    )?;
     for id in CITY_PROJECTS {
         s.find(&format!("#results tbody tr[data-project='{id}']"))
             .await?;
