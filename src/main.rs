@@ -11,7 +11,9 @@ mod bench;
 mod calc;
 mod factors;
 mod rules;
+mod template;
 mod text;
+mod workbook;
 
 use std::process::ExitCode;
 
@@ -40,8 +42,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Appraise projects from a JSON file: NPV, IRR, MIRR, payback, lifecycle cost.
+    /// Appraise projects from a JSON file or a workbook (xlsx, xlsm, xls, ods): NPV, IRR,
+    /// MIRR, payback, lifecycle cost.
     Appraise(appraise::AppraiseCommand),
+    /// Write the project workbook template, empty or filled with projects from JSON.
+    Template(template::TemplateCommand),
     /// Green-bond rule packs: list, test cases, check a project.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -105,6 +110,7 @@ fn main() -> ExitCode {
             load_registry(&cli.data).and_then(|r| factors::run(cmd, &r, cli.lang))
         }
         Command::Calc(cmd) => calc::run(*cmd, cli.lang),
+        Command::Template(cmd) => template::run(cmd, cli.lang),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -4,10 +4,14 @@
 //! spreadsheet reader sees it, and sheets are read only by streaming, within typed limits.
 
 mod error;
+pub mod fields;
+pub mod import;
 pub mod limits;
 pub mod safety;
+pub mod template;
 
 pub use error::Error;
+pub use import::{ImportedWorkbook, import_workbook};
 pub use limits::WorkbookLimits;
 pub use safety::{Format, SafeWorkbook, check_archive};
 
