@@ -111,6 +111,12 @@ pub fn import_workbook_with_progress(
                 "the workbook has no cells: fill the template's Projects sheet",
             ));
         }
+        if sheet_of(SheetKind::Projects).is_none() && import.empty_forms > 0 {
+            return Err(Error::new(
+                "empty_workbook",
+                "the project form is empty: fill the project id and its fields",
+            ));
+        }
         if sheet_of(SheetKind::Projects).is_none() {
             return Err(Error::new(
                 "missing_sheet",
@@ -168,6 +174,8 @@ struct Import {
     defaults: Map<String, Value>,
     default_locations: BTreeMap<String, String>,
     taxonomies: Option<Vec<String>>,
+    /// Project forms with labels and no values.
+    empty_forms: usize,
 }
 
 /// A problem at a cell.
@@ -364,6 +372,28 @@ impl Import {
         let Some((id_row, id_cells)) = id_row else {
             return;
         };
+        // A form has at least three labels of the Projects fields in column A; a sheet with
+        // a stray "id" header is not one.
+        let label_rows: Vec<&[Cell]> = sheet
+            .rows()
+            .map(|(_, cells)| cells)
+            .filter(|cells| {
+                cells
+                    .first()
+                    .is_some_and(|c| c.col == 0 && label_of(c).is_some())
+            })
+            .collect();
+        if label_rows.len() < 3 {
+            return;
+        }
+        // An empty form (labels only) is skipped.
+        if !label_rows
+            .iter()
+            .any(|cells| cells.iter().any(|c| c.col == 1))
+        {
+            self.empty_forms += 1;
+            return;
+        }
         let Some(id_cell) = id_cells.iter().find(|c| c.col == 1) else {
             self.problems.push(problem(
                 "missing_value",

@@ -1,4 +1,5 @@
 //! Integration tests of the workbooks crate.
 
+mod import;
 mod safety;
 mod support;
