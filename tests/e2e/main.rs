@@ -4,6 +4,7 @@ mod appraise;
 mod calc;
 mod rules;
 mod snapshots;
+mod workbook;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
