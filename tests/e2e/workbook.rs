@@ -127,3 +127,20 @@ fn the_template_command_writes_both_languages() {
         assert!(std::fs::read(&path).unwrap() == committed, "{lang}");
     }
 }
+
+#[test]
+fn batch_settings_limit_the_taxonomies_reported() {
+    let project: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(LED).unwrap()).unwrap();
+    let doc = serde_json::json!({ "settings": { "taxonomies": ["cn"] }, "projects": [project] });
+    let out = greenlight(&["appraise", "--format", "json", "-"], &doc.to_string());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let taxonomies: Vec<&str> = v["results"][0]["eligibility"]["taxonomies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["taxonomy"].as_str().unwrap())
+        .collect();
+    assert_eq!(taxonomies, ["cn"]);
+}
