@@ -1,6 +1,10 @@
 //! The project template, empty or filled with projects, in English or Chinese, in the
 //! portfolio layout (one sheet per kind of data) or the project-form layout (one sheet per
 //! project). Every header, drop-down and input message comes from [`crate::fields`].
+//!
+//! Sheets are written in constant-memory mode (rows go to a temporary file as they are
+//! written), so a portfolio of 100 000 projects does not sit in memory; rows, and cells
+//! within a row, are therefore always written in order.
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -76,7 +80,9 @@ pub fn write_filled(document: &Value, lang: Lang, layout: Layout) -> Result<Vec<
                     &mut details,
                 );
             }
-            let sheet = book.add_worksheet();
+            let sheet = book
+                .add_worksheet_with_constant_memory()
+                .map_err(xlsx_error)?;
             table_sheet(sheet, SheetKind::Projects, lang, &styles, &[])?;
             for (r, row) in rows.iter().enumerate() {
                 for (c, f) in fields::fields_of(SheetKind::Projects).enumerate() {
@@ -85,7 +91,9 @@ pub fn write_filled(document: &Value, lang: Lang, layout: Layout) -> Result<Vec<
                     }
                 }
             }
-            let sheet = book.add_worksheet();
+            let sheet = book
+                .add_worksheet_with_constant_memory()
+                .map_err(xlsx_error)?;
             table_sheet(sheet, SheetKind::CashFlows, lang, &styles, &years)?;
             write_cash_rows(sheet, 1, &cash, &years, true, &styles)?;
             for (kind, rows) in [
@@ -93,7 +101,9 @@ pub fn write_filled(document: &Value, lang: Lang, layout: Layout) -> Result<Vec<
                 (SheetKind::Evidence, &evidence),
                 (SheetKind::Details, &details),
             ] {
-                let sheet = book.add_worksheet();
+                let sheet = book
+                    .add_worksheet_with_constant_memory()
+                    .map_err(xlsx_error)?;
                 table_sheet(sheet, kind, lang, &styles, &[])?;
                 for (r, row) in rows.iter().enumerate() {
                     for (c, v) in row.iter().enumerate() {
@@ -101,7 +111,9 @@ pub fn write_filled(document: &Value, lang: Lang, layout: Layout) -> Result<Vec<
                     }
                 }
             }
-            let sheet = book.add_worksheet();
+            let sheet = book
+                .add_worksheet_with_constant_memory()
+                .map_err(xlsx_error)?;
             settings_sheet(sheet, lang, &styles, &settings)?;
         }
         Layout::Form => {
@@ -112,12 +124,16 @@ pub fn write_filled(document: &Value, lang: Lang, layout: Layout) -> Result<Vec<
                 &projects
             };
             for (i, p) in forms.iter().enumerate() {
-                let sheet = book.add_worksheet();
+                let sheet = book
+                    .add_worksheet_with_constant_memory()
+                    .map_err(xlsx_error)?;
                 form_sheet(sheet, i, p, lang, &styles, &years)?;
             }
         }
     }
-    let sheet = book.add_worksheet();
+    let sheet = book
+        .add_worksheet_with_constant_memory()
+        .map_err(xlsx_error)?;
     help_sheet(sheet, lang, &styles)?;
     book.save_to_buffer().map_err(xlsx_error)
 }
