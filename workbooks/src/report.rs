@@ -199,10 +199,13 @@ pub fn results_workbook(
 }
 
 fn write_error(e: XlsxError, sheet: &str) -> Error {
-    Error::new(
-        "write_failed",
-        format!("cannot write the results workbook: {e}"),
-    )
+    match e {
+        XlsxError::RowColumnLimitError => Error::new(
+            "sheet_too_large",
+            "the portfolio does not fit in one Excel sheet (at most 1,048,576 rows): split it into several files",
+        ),
+        e => Error::new("write_failed", format!("cannot write the results workbook: {e}")),
+    }
     .at(sheet)
 }
 
@@ -535,6 +538,9 @@ impl Context<'_> {
                 ws.write_number_with_format(r, 0, f64::from(y.year), &f.year)?;
                 ws.write_number(r, 1, f64::from(y.period))?;
                 ws.write_number_with_format(r, 2, excel_number(y.discount_factor), &f.factor)?;
+                // A category with nothing in a year is left blank, as officers lay out cash
+                // flows (and half the cells of a large portfolio are such zeros); the net and
+                // cumulative columns are always written.
                 for (col, v) in [
                     y.investment,
                     y.replacement,
@@ -546,6 +552,15 @@ impl Context<'_> {
                     y.grant,
                     y.residual_value,
                     y.other,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    if !v.is_zero() {
+                        self.money(ws, r, 3 + col as u16, v)?;
+                    }
+                }
+                for (col, v) in [
                     y.net,
                     y.discounted_net,
                     y.cumulative,
@@ -554,11 +569,12 @@ impl Context<'_> {
                 .into_iter()
                 .enumerate()
                 {
-                    self.money(ws, r, 3 + col as u16, v)?;
+                    self.money(ws, r, 13 + col as u16, v)?;
                 }
             }
             let last = first + a.years.len().saturating_sub(1) as u32;
-            if charts < MAX_CASH_FLOW_CHARTS && !a.years.is_empty() {
+            let charted = charts < MAX_CASH_FLOW_CHARTS && !a.years.is_empty();
+            if charted {
                 charts += 1;
                 let mut chart = Chart::new(ChartType::Line);
                 chart.title().set_name(&format!(
@@ -589,8 +605,12 @@ impl Context<'_> {
                 chart.set_width(560).set_height(300);
                 ws.insert_chart(row, 18, &chart)?;
             }
-            // Room for the chart beside a short block, then a blank row.
-            row = (last + 2).max(row + 17);
+            // A blank row after the block, and room for the chart beside a short one.
+            row = if charted {
+                (last + 2).max(row + 17)
+            } else {
+                last + 2
+            };
         }
         Ok(())
     }
