@@ -1264,3 +1264,24 @@ fn finding_text(f: &Finding, lang: Lang) -> String {
     };
     zh.to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sheet_past_the_row_limit_is_a_named_error_with_its_sheet() {
+        let e = write_error(XlsxError::RowColumnLimitError, "Cash flows");
+        assert_eq!(e.code, "sheet_too_large");
+        assert_eq!(e.location, "Cash flows");
+        assert!(e.message.contains("1,048,576"));
+    }
+
+    #[test]
+    fn rates_as_text_round_half_away_from_zero() {
+        // 0.123450 → 12.345 % → 12.35 %; −0.0000499 → −0.00499 % → 0.00 % (no negative zero).
+        assert_eq!(percent_text(Decimal::new(12345, 5)), "12.35%");
+        assert_eq!(percent_text(Decimal::new(-499, 7)), "0.00%");
+        assert_eq!(percent_text(Decimal::new(2, 1)), "20.00%");
+    }
+}
