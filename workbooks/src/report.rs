@@ -97,6 +97,7 @@ struct Formats {
     money: Format,
     percent: Format,
     ratio: Format,
+    years: Format,
     year: Format,
     factor: Format,
     wrap: Format,
@@ -114,6 +115,7 @@ impl Formats {
             money: Format::new().set_num_format("#,##0.00"),
             percent: Format::new().set_num_format("0.00%"),
             ratio: Format::new().set_num_format("0.0000"),
+            years: Format::new().set_num_format("0.00"),
             year: Format::new().set_num_format("0"),
             factor: Format::new().set_num_format("0.00000000"),
             wrap: Format::new().set_text_wrap(),
@@ -296,7 +298,7 @@ impl Context<'_> {
         let years = p.interpolated.or(p.year.map(Decimal::from));
         match (years, &p.finding) {
             (Some(y), _) => {
-                ws.write_number_with_format(row, col, excel_number(y), &self.fmt.ratio)?;
+                ws.write_number_with_format(row, col, excel_number(y), &self.fmt.years)?;
                 Ok(())
             }
             (None, Some(f)) => self.finding(ws, row, col, f),
