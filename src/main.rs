@@ -9,6 +9,7 @@
 mod appraise;
 mod bench;
 mod calc;
+mod exercise;
 mod factors;
 mod rules;
 mod text;
@@ -52,6 +53,9 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback.
     Calc(Box<calc::CalcCommand>),
+    /// Graded exercises: list, show N, key N, workbook N, check FILE.xlsx.
+    #[command(subcommand)]
+    Exercise(exercise::ExerciseCommand),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -105,6 +109,9 @@ fn main() -> ExitCode {
             load_registry(&cli.data).and_then(|r| factors::run(cmd, &r, cli.lang))
         }
         Command::Calc(cmd) => calc::run(*cmd, cli.lang),
+        Command::Exercise(cmd) => load_registry(&cli.data)
+            .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
+            .and_then(|(r, rules)| exercise::run(cmd, &r, &rules, cli.lang)),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
