@@ -113,6 +113,11 @@ pub const MISTAKE_NAMES: &[(&str, &str, &str)] = &[
         "按未折现减排量计算的单位成本对项目排序",
     ),
     (
+        "ineligible_project_chosen",
+        "a project that is not eligible was chosen for the bond",
+        "选入了不合格的项目",
+    ),
+    (
         "real_rate_by_subtraction",
         "the real rate taken as nominal minus inflation instead of by the Fisher relation",
         "用名义利率直接减通胀率代替费雪公式求实际利率",
