@@ -2,6 +2,7 @@
 
 mod appraise;
 mod calc;
+mod exercises;
 mod rules;
 mod snapshots;
 
