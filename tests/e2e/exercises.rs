@@ -256,6 +256,7 @@ fn every_mistake_gives_the_value_of_the_notes_and_is_diagnosed_as_itself() {
                     id: q.id.clone(),
                     value: planted,
                     location: "Answers!C2".into(),
+                    id_location: "Answers!A2".into(),
                 }];
                 let report = exercise::check(&e, &answers, &reg, &judge).expect("graded");
                 let r = report
@@ -301,16 +302,19 @@ fn right_answers_rounded_as_a_trainee_would_are_right() {
             id: "q1".into(),
             value: AnswerValue::Number(Decimal::new(8396, 4)),
             location: "Answers!C2".into(),
+            id_location: "Answers!A2".into(),
         },
         Answer {
             id: "q2".into(),
             value: AnswerValue::Text("95,214.58".into()),
             location: "Answers!C3".into(),
+            id_location: "Answers!A3".into(),
         },
         Answer {
             id: "q3".into(),
             value: AnswerValue::Number(Decimal::new(1088, 3)),
             location: "Answers!C4".into(),
+            id_location: "Answers!A4".into(),
         },
     ];
     let report = exercise::check(&e, &answers, &reg, &judge).expect("graded");
@@ -377,17 +381,19 @@ fn duplicate_answers_to_one_question_are_rejected_naming_both_cells() {
             id: "q1".into(),
             value: AnswerValue::Number(Decimal::new(26, 1)),
             location: "Answers!C2".into(),
+            id_location: "Answers!A2".into(),
         },
         Answer {
             id: "q1".into(),
             value: AnswerValue::Number(Decimal::new(3, 0)),
             location: "Answers!C5".into(),
+            id_location: "Answers!A5".into(),
         },
     ];
     let err = exercise::check(&e, &answers, &reg, &judge).expect_err("rejected");
     assert_eq!(err.code, "duplicate_question");
-    assert_eq!(err.location, "Answers!C5");
-    assert!(err.message.contains("Answers!C2"), "{err}");
+    assert_eq!(err.location, "Answers!A5");
+    assert!(err.message.contains("Answers!A2"), "{err}");
 }
 
 #[test]
@@ -430,5 +436,190 @@ fn the_committed_answer_workbooks_are_current() {
             committed == fresh,
             "{path} is stale: run GREENLIGHT_UPDATE_EXERCISES=1 cargo test --test e2e exercises"
         );
+    }
+}
+
+/// A cell a test types into the answer workbook.
+enum Typed<'a> {
+    Number(f64),
+    Text(&'a str),
+}
+
+/// An answer workbook as a trainee returns it: `Inputs!B1` names the exercise (when given),
+/// `Answers` holds `id | question | value | unit` rows. Written to a fresh file.
+fn filled_workbook(
+    name: &str,
+    exercise: Option<&str>,
+    answers_sheet: &str,
+    rows: &[(&str, Typed<'_>)],
+) -> String {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let inputs = wb.add_worksheet().set_name("Inputs").expect("sheet name");
+    inputs.write_string(0, 0, "exercise").expect("write");
+    if let Some(id) = exercise {
+        inputs.write_string(0, 1, id).expect("write");
+    }
+    let sheet = wb
+        .add_worksheet()
+        .set_name(answers_sheet)
+        .expect("sheet name");
+    for (c, h) in ["id", "question", "value", "unit"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).expect("write");
+    }
+    for (i, (id, value)) in rows.iter().enumerate() {
+        let r = 1 + i as u32;
+        sheet.write_string(r, 0, *id).expect("write");
+        match value {
+            Typed::Number(n) => sheet.write_number(r, 2, *n).expect("write"),
+            Typed::Text(t) => sheet.write_string(r, 2, *t).expect("write"),
+        };
+    }
+    let dir = std::env::temp_dir().join(format!("greenlight-ex-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    wb.save(&path).expect("save");
+    path.to_str().expect("utf-8 path").to_owned()
+}
+
+fn check_file(path: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["exercise", "check", "--json", path];
+    args.extend_from_slice(extra);
+    greenlight(&args, "")
+}
+
+#[test]
+fn planted_mistakes_in_an_answer_workbook_are_diagnosed() {
+    // Values from the Mistakes tables of the NOTES.md files, rounded as a trainee would.
+    let cases: &[(&str, &str, f64, &str)] = &[
+        ("lifecycle-pumps", "q3", 260140.41, "forgot_residual_value"),
+        ("lifecycle-pumps", "q1", 75991.78, "discounted_year0"),
+        ("real-nominal", "q2", -3180.97, "nominal_rate_on_real_flows"),
+        ("grid-factors", "q2", 193.176, "national_grid_factor"),
+        ("cost-per-tonne", "q2", 399.54, "undiscounted_tonnes"),
+        ("irr-roots", "q1", 0.2, "irr_other_root"),
+        ("irr-roots", "q3", 0.16438, "spreadsheet_npv_off_by_one"),
+        ("economic-grant", "q2", 415803.19, "grant_in_economic_view"),
+        ("flood-ead", "q1", 450000.0, "no_tail"),
+        ("landfill-gas", "q1", 3716.9, "no_oxidation_correction"),
+    ];
+    for (i, (ex, q, value, mistake)) in cases.iter().enumerate() {
+        let path = filled_workbook(
+            &format!("planted-{i}.xlsx"),
+            Some(ex),
+            "Answers",
+            &[(q, Typed::Number(*value))],
+        );
+        let out = check_file(&path, &[]);
+        assert!(out.status.success(), "{ex} {q}: {}", stderr(&out));
+        let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
+        let graded = v["questions"]
+            .as_array()
+            .expect("questions")
+            .iter()
+            .find(|r| r["id"] == *q)
+            .expect("the question")
+            .clone();
+        assert_eq!(graded["status"], "wrong", "{ex} {q}: {graded}");
+        assert_eq!(graded["mistake"]["id"], *mistake, "{ex} {q}: {graded}");
+        assert_eq!(graded["location"], "Answers!C2");
+    }
+}
+
+#[test]
+fn a_workbook_of_right_answers_is_all_right_in_text_output() {
+    // NOTES.md of exercise 9: 510,000; 495,000; 667,824.09.
+    let path = filled_workbook(
+        "flood-right.xlsx",
+        Some("flood-ead"),
+        "Answers",
+        &[
+            ("q1", Typed::Number(510000.0)),
+            ("q2", Typed::Text("495000")),
+            ("q3", Typed::Number(667824.09)),
+        ],
+    );
+    let out = greenlight(&["exercise", "check", &path], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("3/3 right"), "{}", stdout(&out));
+}
+
+#[test]
+fn text_in_a_value_cell_is_unreadable_at_its_cell() {
+    let path = filled_workbook(
+        "text.xlsx",
+        None,
+        "Answers",
+        &[
+            ("q1", Typed::Number(2.6)),
+            ("q2", Typed::Text("about three years")),
+        ],
+    );
+    let out = check_file(&path, &["--exercise", "4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
+    assert_eq!(v["questions"][0]["status"], "right");
+    assert_eq!(v["questions"][1]["status"], "unreadable");
+    assert_eq!(v["questions"][1]["location"], "Answers!C3");
+}
+
+#[test]
+fn bad_answer_workbooks_are_rejected_with_the_place_and_exit_code_3() {
+    let no_sheet = filled_workbook(
+        "no-sheet.xlsx",
+        Some("payback"),
+        "Antworten",
+        &[("q1", Typed::Number(2.6))],
+    );
+    let unknown = filled_workbook(
+        "unknown.xlsx",
+        Some("payback"),
+        "Answers",
+        &[("q1", Typed::Number(2.6)), ("q7", Typed::Number(1.0))],
+    );
+    let duplicate = filled_workbook(
+        "duplicate.xlsx",
+        Some("payback"),
+        "Answers",
+        &[
+            ("q1", Typed::Number(2.6)),
+            ("q2", Typed::Number(2.96)),
+            ("q1", Typed::Number(3.0)),
+        ],
+    );
+    let unnamed = filled_workbook(
+        "unnamed.xlsx",
+        None,
+        "Answers",
+        &[("q1", Typed::Number(2.6))],
+    );
+    let not_a_workbook = {
+        let dir = std::env::temp_dir().join(format!("greenlight-ex-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let p = dir.join("plain.xlsx");
+        std::fs::write(&p, "id,value\nq1,2.6\n").expect("write");
+        p.to_str().expect("utf-8").to_owned()
+    };
+    for (path, expected) in [
+        (
+            &no_sheet,
+            "Answers: the workbook has no sheet named Answers (its sheets: Inputs, Antworten)",
+        ),
+        (
+            &unknown,
+            "Answers!A3: exercise payback has no question \"q7\"",
+        ),
+        (
+            &duplicate,
+            "Answers!A4: question \"q1\" is answered twice, also at Answers!A2",
+        ),
+        (
+            &unnamed,
+            "Inputs!B1: the workbook does not say which exercise it answers",
+        ),
+        (&not_a_workbook, "plain.xlsx"),
+    ] {
+        let out = check_file(path, &[]);
+        assert_eq!(out.status.code(), Some(3), "{path}: {}", stdout(&out));
+        assert!(stderr(&out).contains(expected), "{path}: {}", stderr(&out));
     }
 }

@@ -5,8 +5,12 @@
 
 mod error;
 pub mod exercise;
+pub mod limits;
+pub mod safety;
 
 pub use error::Error;
+pub use limits::WorkbookLimits;
+pub use safety::{Format, SafeWorkbook, check_archive};
 
 /// The language of headers, labels and explanations written into a workbook. Import accepts
 /// headers in either language, whatever this says.

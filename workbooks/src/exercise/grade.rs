@@ -21,8 +21,10 @@ pub struct Answer {
     pub id: String,
     /// The value.
     pub value: AnswerValue,
-    /// Where it was read, e.g. `Answers!C4` or `/answers/q2`.
+    /// Where the value was read, e.g. `Answers!C4` or `/answers/q2`.
     pub location: String,
+    /// Where the question id was read, e.g. `Answers!A4` (the same as `location` in JSON).
+    pub id_location: String,
 }
 
 /// What a cell or field held.
@@ -125,17 +127,17 @@ pub fn check(
                         .join(", ")
                 ),
             )
-            .at(&a.location));
+            .at(&a.id_location));
         }
         if let Some(first) = by_id.insert(&a.id, a) {
             return Err(Error::new(
                 "duplicate_question",
                 format!(
                     "question {:?} is answered twice, also at {}",
-                    a.id, first.location
+                    a.id, first.id_location
                 ),
             )
-            .at(&a.location));
+            .at(&a.id_location));
         }
     }
     let keys = key(exercise, registry, judge)?;
@@ -291,6 +293,7 @@ pub fn answers_from_json(doc: &serde_json::Value) -> Result<Vec<Answer>, Error> 
             Ok(Answer {
                 id: id.clone(),
                 value,
+                id_location: location.clone(),
                 location,
             })
         })

@@ -17,9 +17,7 @@ pub use grade::{
     Answer, AnswerValue, Mistaken, QuestionResult, Report, Status, answers_from_json, check,
 };
 pub use key::{KeyAnswer, KeySpec, KeyValue, key, mistaken_value};
-pub use workbook::{
-    ANSWERS_SHEET, INPUTS_SHEET, SheetCell, answer_workbook, answers_from_rows, inputs_rows,
-};
+pub use workbook::{ANSWERS_SHEET, INPUTS_SHEET, answer_workbook, answers_from_sheet, inputs_rows};
 
 use crate::Error;
 
@@ -84,7 +82,7 @@ pub fn check_workbook(
     registry: &greenlight_core::registry::Registry,
     judge: &dyn greenlight_core::batch::EligibilityJudge,
 ) -> Result<Report, Error> {
-    let (inputs_b1, rows) = workbook::read_answer_sheets(bytes)?;
+    let (inputs_b1, sheet) = workbook::read_answer_sheets(bytes)?;
     let selector = match (exercise, inputs_b1) {
         (Some(s), _) => s.to_owned(),
         (None, Some(id)) => id,
@@ -97,6 +95,6 @@ pub fn check_workbook(
         }
     };
     let ex = find(&selector)?;
-    let answers = answers_from_rows(&rows)?;
+    let answers = answers_from_sheet(&sheet)?;
     check(&ex, &answers, registry, judge)
 }

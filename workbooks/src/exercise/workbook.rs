@@ -7,6 +7,8 @@ use serde_json::Value;
 
 use super::catalogue::Exercise;
 use super::grade::{Answer, AnswerValue};
+use crate::WorkbookLimits;
+use crate::safety::{CellValue, SafeWorkbook, Sheet, cell_name};
 use crate::{Error, Lang};
 
 /// The sheet the grader reads.
@@ -121,49 +123,23 @@ pub fn answer_workbook(exercise: &Exercise, lang: Lang) -> Result<Vec<u8>, Error
     wb.save_to_buffer().map_err(err)
 }
 
-/// A cell of the `Answers` sheet as the reader gives it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SheetCell {
-    /// Nothing.
-    Empty,
-    /// A number (a spreadsheet stores IEEE doubles).
-    Number(f64),
-    /// Text.
-    Text(String),
-    /// A boolean.
-    Bool(bool),
-    /// An error value such as `#DIV/0!`.
-    Error(String),
-}
-
-/// The spreadsheet name of column `c` (from 0) and row `r` (from 0), e.g. `C4`.
-pub(crate) fn cell_name(r: u32, c: u32) -> String {
-    let mut col = String::new();
-    let mut n = c + 1;
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        col.insert(0, char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
-    }
-    format!("{col}{}", r + 1)
-}
-
-/// The answers of the `Answers` sheet, given its rows from the first (the header): column A is
-/// the question id, column C the value. Blank rows are skipped; a row with a value but no id is
-/// an error at its id cell.
-pub fn answers_from_rows(rows: &[Vec<SheetCell>]) -> Result<Vec<Answer>, crate::Error> {
+/// The answers of the `Answers` sheet: column A is the question id, column C the value, row 1
+/// the header. Rows without an id or a value are skipped; a value without an id is an error at
+/// its id cell, since the grader cannot tell which question it answers.
+pub fn answers_from_sheet(sheet: &Sheet) -> Result<Vec<Answer>, crate::Error> {
     let mut out = Vec::new();
-    for (r, row) in rows.iter().enumerate().skip(1) {
-        let r = r as u32;
-        let cell = |c: usize| row.get(c).cloned().unwrap_or(SheetCell::Empty);
-        let id = match cell(0) {
-            SheetCell::Text(t) => t.trim().to_owned(),
-            SheetCell::Number(n) => n.to_string(),
+    for (r, _) in sheet.rows() {
+        if r == 0 {
+            continue;
+        }
+        let id = match sheet.get(r, 0).map(|c| &c.value) {
+            Some(CellValue::Text(t)) => t.trim().to_owned(),
+            Some(CellValue::Number(n)) => n.to_string(),
             _ => String::new(),
         };
-        let value_cell = cell(2);
+        let value_cell = sheet.get(r, 2).map(|c| c.value.clone());
         if id.is_empty() {
-            if value_cell == SheetCell::Empty {
+            if value_cell.is_none() || value_cell == Some(CellValue::Empty) {
                 continue;
             }
             return Err(crate::Error::new(
@@ -174,9 +150,9 @@ pub fn answers_from_rows(rows: &[Vec<SheetCell>]) -> Result<Vec<Answer>, crate::
         }
         let location = format!("{ANSWERS_SHEET}!{}", cell_name(r, 2));
         let value = match value_cell {
-            SheetCell::Empty => AnswerValue::Empty,
-            SheetCell::Number(n) if n.is_finite() => {
-                // The shortest decimal that reads back as the stored double: what the trainee typed.
+            None | Some(CellValue::Empty) => AnswerValue::Empty,
+            Some(CellValue::Number(n)) if n.is_finite() => {
+                // The shortest decimal that reads back as the stored double: what was typed.
                 match rust_decimal::Decimal::from_str_exact(&n.to_string())
                     .or_else(|_| rust_decimal::Decimal::from_scientific(&format!("{n:e}")))
                 {
@@ -184,27 +160,43 @@ pub fn answers_from_rows(rows: &[Vec<SheetCell>]) -> Result<Vec<Answer>, crate::
                     Err(_) => AnswerValue::Text(n.to_string()),
                 }
             }
-            SheetCell::Number(n) => AnswerValue::Text(n.to_string()),
-            SheetCell::Text(t) if t.trim().is_empty() => AnswerValue::Empty,
-            SheetCell::Text(t) => AnswerValue::Text(t),
-            SheetCell::Bool(b) => AnswerValue::Text(b.to_string()),
-            SheetCell::Error(e) => AnswerValue::Text(e),
+            Some(CellValue::Text(t)) if t.trim().is_empty() => AnswerValue::Empty,
+            Some(CellValue::Text(t)) => AnswerValue::Text(t),
+            Some(other) => AnswerValue::Text(other.describe()),
         };
         out.push(Answer {
             id,
             value,
             location,
+            id_location: format!("{ANSWERS_SHEET}!{}", cell_name(r, 0)),
         });
     }
     Ok(out)
 }
 
-/// `Inputs!B1` (the exercise id, when the sheet exists) and the rows of the `Answers` sheet.
-pub(crate) fn read_answer_sheets(
-    _bytes: &[u8],
-) -> Result<(Option<String>, Vec<Vec<SheetCell>>), crate::Error> {
-    Err(crate::Error::new(
-        "unsupported_format",
-        "answer workbooks are read once the safe workbook reader is in place; send the answers as JSON",
-    ))
+/// `Inputs!B1` (the exercise id, when the sheet exists) and the `Answers` sheet, read through
+/// the safe reader.
+pub(crate) fn read_answer_sheets(bytes: &[u8]) -> Result<(Option<String>, Sheet), crate::Error> {
+    let mut wb = SafeWorkbook::open(bytes, &WorkbookLimits::default())?;
+    let names = wb.sheet_names().to_vec();
+    if !names.iter().any(|n| n == ANSWERS_SHEET) {
+        return Err(crate::Error::new(
+            "missing_sheet",
+            format!(
+                "the workbook has no sheet named {ANSWERS_SHEET} (its sheets: {})",
+                names.join(", ")
+            ),
+        )
+        .at(ANSWERS_SHEET));
+    }
+    let exercise = if names.iter().any(|n| n == INPUTS_SHEET) {
+        match wb.read_sheet(INPUTS_SHEET)?.get(0, 1).map(|c| &c.value) {
+            Some(CellValue::Text(t)) if !t.trim().is_empty() => Some(t.trim().to_owned()),
+            Some(CellValue::Number(n)) => Some(n.to_string()),
+            _ => None,
+        }
+    } else {
+        None
+    };
+    Ok((exercise, wb.read_sheet(ANSWERS_SHEET)?))
 }
