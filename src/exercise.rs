@@ -116,7 +116,7 @@ pub(crate) fn run(
                 writeln!(out)?;
             } else {
                 for k in &key {
-                    writeln!(out, "  {:<4} {} {}", k.id, k.value, k.unit)?;
+                    writeln!(out, "  {:<4} {} {}", k.id, shown(&k.value), k.unit)?;
                 }
             }
         }
@@ -183,6 +183,15 @@ fn find(selector: &str) -> anyhow::Result<Option<exercise::Exercise>> {
     }
 }
 
+/// A key for display: figures to 6 decimal places without trailing zeros (the JSON report
+/// carries full precision).
+fn shown(v: &exercise::KeyValue) -> String {
+    match v {
+        exercise::KeyValue::Number(d) => d.round_dp(6).normalize().to_string(),
+        exercise::KeyValue::Text(t) => t.clone(),
+    }
+}
+
 fn write_report(out: &mut impl Write, r: &Report, lang: Lang) -> io::Result<()> {
     writeln!(
         out,
@@ -226,7 +235,7 @@ fn write_report(out: &mut impl Write, r: &Report, lang: Lang) -> io::Result<()> 
                     q.id,
                     q.given.as_deref().unwrap_or(""),
                     lang.pick("given; expected", "；应为"),
-                    q.expected,
+                    shown(&q.expected),
                     q.unit
                 )?;
                 if let Some(m) = &q.mistake {

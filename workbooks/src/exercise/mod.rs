@@ -21,6 +21,59 @@ pub use workbook::{ANSWERS_SHEET, INPUTS_SHEET, answer_workbook, answers_from_sh
 
 use crate::Error;
 
+/// What a course platform shows of an exercise: everything but the key and the mistakes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ExerciseSummary {
+    /// Position in the catalogue, from 1.
+    pub number: u32,
+    /// Stable id.
+    pub id: String,
+    /// Sector.
+    pub sector: String,
+    /// Skills practised.
+    pub skills: Vec<String>,
+    /// Title, English and Chinese.
+    pub title: greenlight_core::trace::Text,
+    /// Brief, English and Chinese.
+    pub brief: greenlight_core::trace::Text,
+    /// The questions: id, text and unit.
+    pub questions: Vec<QuestionSummary>,
+}
+
+/// A question as shown to the trainee.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct QuestionSummary {
+    /// Id, as in the answer workbook.
+    pub id: String,
+    /// The question, English and Chinese.
+    pub text: greenlight_core::trace::Text,
+    /// Unit of the answer.
+    pub unit: String,
+}
+
+impl Exercise {
+    /// The exercise without its key: for `GET /v1/exercises` and `GET /v1/exercises/{id}`.
+    pub fn summary(&self) -> ExerciseSummary {
+        ExerciseSummary {
+            number: self.number,
+            id: self.id.clone(),
+            sector: self.sector.clone(),
+            skills: self.skills.clone(),
+            title: self.title.clone(),
+            brief: self.brief.clone(),
+            questions: self
+                .questions
+                .iter()
+                .map(|q| QuestionSummary {
+                    id: q.id.clone(),
+                    text: q.text.clone(),
+                    unit: q.unit.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Every shipped exercise, in catalogue order (by number).
 pub fn catalogue() -> Result<Vec<Exercise>, Error> {
     catalogue::load_embedded()
