@@ -623,3 +623,36 @@ fn bad_answer_workbooks_are_rejected_with_the_place_and_exit_code_3() {
         assert!(stderr(&out).contains(expected), "{path}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn the_worked_solution_shows_the_clause_threshold_and_comparison_and_rounded_results() {
+    let project = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/workbooks/exercises/10-eligibility-cn-eu/project.json"
+    );
+    let out = greenlight(&["appraise", "--explain", project], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // NPV by hand: −3,000,000 + 260,000 × a(10, 5 %) = −3,000,000 + 260,000 × 7.721734929
+    // = −992,348.92.
+    for expected in [
+        "Worked solution",
+        "clause: Annex I 7.2, technical screening criteria (a) or (b)",
+        "threshold renovation_ped_reduction_min_pct = 30 %",
+        "input ped_after_kwh_m2_yr = 135",
+        "comparison: (b) fails: primary energy demand reduced by 25 % without renewables, below 30 %",
+        "result: -992348.92 CNY (exact -992348.918411948746",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    let out = greenlight(&["--lang", "zh", "appraise", "--explain", project], "");
+    let text = stdout(&out);
+    for expected in [
+        "解题步骤",
+        "条款: Annex I 7.2",
+        "比较: ",
+        "结果: -992348.92 CNY (精确值",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
