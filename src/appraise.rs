@@ -130,7 +130,7 @@ fn figure_percent(f: &Figure<Decimal>, lang: Lang) -> String {
     }
 }
 
-fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+pub(crate) fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
     let p = &a.project;
     let c = &a.conventions;
     let cur = p.currency.as_str();
@@ -402,7 +402,7 @@ fn unit_of(name: &str) -> String {
     }
 }
 
-fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+pub(crate) fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,

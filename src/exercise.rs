@@ -26,6 +26,11 @@ pub(crate) enum ExerciseCommand {
         /// Exercise number or id.
         exercise: String,
     },
+    /// The worked solution of exercise N: each project appraised step by step, then the key.
+    Solution {
+        /// Exercise number or id.
+        exercise: String,
+    },
     /// The answer key of exercise N, computed by the engine.
     Key {
         /// Exercise number or id.
@@ -101,6 +106,68 @@ pub(crate) fn run(
             writeln!(out)?;
             for q in &e.questions {
                 writeln!(out, "  {:<4} {} [{}]", q.id, pick(&q.text), q.unit)?;
+            }
+        }
+        ExerciseCommand::Solution { exercise: sel } => {
+            let Some(e) = find(&sel)? else {
+                return Ok(Outcome::Rejected);
+            };
+            writeln!(out, "{}. {}", e.number, pick(&e.title))?;
+            let options = greenlight_core::appraisal::AppraisalOptions { trace: true };
+            let projects: std::collections::BTreeSet<&str> = e
+                .questions
+                .iter()
+                .filter_map(|q| q.key.project.as_deref())
+                .collect();
+            for file in projects {
+                let text = &e.files[file];
+                let output = greenlight_core::batch::appraise_json_text(
+                    text,
+                    registry,
+                    &options,
+                    Some(rules),
+                )
+                .map_err(|err| anyhow::anyhow!("{file}: {}", err.message))?;
+                writeln!(out)?;
+                writeln!(out, "── {file} ──")?;
+                for r in &output.results {
+                    if let Some(a) = &r.appraisal {
+                        crate::appraise::write_table(&mut out, a, lang)?;
+                        if let Some(el) = &r.eligibility {
+                            crate::appraise::write_eligibility(&mut out, el, true, lang)?;
+                        }
+                        crate::appraise::write_explain(&mut out, a, lang)?;
+                    }
+                }
+            }
+            let calcs: Vec<_> = e
+                .questions
+                .iter()
+                .filter_map(|q| q.key.calc.as_ref().map(|c| (q, c)))
+                .collect();
+            if !calcs.is_empty() {
+                writeln!(out)?;
+                writeln!(out, "── {} ──", lang.pick("calculator", "计算器"))?;
+                for (q, c) in calcs {
+                    writeln!(out, "  {:<4} {}", q.id, serde_json::to_string(c)?)?;
+                    let request: greenlight_core::calc::CalcRequest =
+                        serde_json::from_value(serde_json::to_value(c)?)?;
+                    let result = greenlight_core::calc::evaluate(&request)
+                        .map_err(|err| anyhow::anyhow!("{}: {err}", q.id))?;
+                    writeln!(out, "       → {}", serde_json::to_string(&result)?)?;
+                }
+            }
+            writeln!(out)?;
+            writeln!(out, "{}", lang.pick("Key", "答案"))?;
+            for (q, k) in e.questions.iter().zip(exercise::key(&e, registry, rules)?) {
+                writeln!(
+                    out,
+                    "  {:<4} {} {}  — {}",
+                    k.id,
+                    shown(&k.value),
+                    k.unit,
+                    pick(&q.text)
+                )?;
             }
         }
         ExerciseCommand::Key {

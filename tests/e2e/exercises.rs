@@ -656,3 +656,19 @@ fn the_worked_solution_shows_the_clause_threshold_and_comparison_and_rounded_res
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
 }
+
+#[test]
+fn the_solution_command_works_each_project_then_gives_the_key() {
+    let out = greenlight(&["exercise", "solution", "lifecycle-pumps"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    // NOTES.md of exercise 3: replacement 79,031.452573, LCC 237,621.604739.
+    for expected in [
+        "── project.json ──",
+        "Worked solution",
+        "q1   79031.452573 CNY",
+        "q3   237621.604739 CNY",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+}
