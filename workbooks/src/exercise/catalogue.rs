@@ -320,3 +320,47 @@ impl Exercise {
         self.questions.iter().find(|q| q.id == id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerances_accept_the_edge_and_reject_beyond() {
+        let abs = Tolerance::Absolute(Decimal::new(1, 0));
+        assert!(abs.accepts(Decimal::new(1010, 1), Decimal::new(100, 0)));
+        assert!(!abs.accepts(Decimal::new(10101, 2), Decimal::new(100, 0)));
+        // 0.1 % of 2,000 is 2.
+        let rel = Tolerance::Relative(Decimal::new(1, 3));
+        assert!(rel.accepts(Decimal::new(-1998, 0), Decimal::new(-2000, 0)));
+        assert!(!rel.accepts(Decimal::new(-1997, 0), Decimal::new(-2000, 0)));
+        // A zero key falls back to the absolute reading of the same number.
+        assert!(rel.accepts(Decimal::new(1, 3), Decimal::ZERO));
+        assert!(!rel.accepts(Decimal::new(2, 3), Decimal::ZERO));
+    }
+
+    #[test]
+    fn a_folder_without_its_toml_or_with_an_unknown_mistake_is_refused_naming_the_file() {
+        let err = parse_folder("99-x", &[("project.json", "{}")]).expect_err("no toml");
+        assert_eq!(err.location, "99-x");
+        let toml_text = r#"
+number = 99
+id = "x"
+sector = "other"
+skills = []
+title = { en = "t", zh = "t" }
+brief = { en = "b", zh = "b" }
+[[questions]]
+id = "q1"
+text = { en = "q", zh = "q" }
+unit = "1"
+key = { calc = { fn = "npv", rate = "0.1", values = ["1"] }, pointer = "/value" }
+[[questions.mistakes]]
+id = "forgot_to_smile"
+step = { en = "s", zh = "s" }
+"#;
+        let err = parse_folder("99-x", &[("exercise.toml", toml_text)]).expect_err("unknown");
+        assert_eq!(err.location, "99-x/exercise.toml");
+        assert!(err.message.contains("forgot_to_smile"), "{err}");
+    }
+}

@@ -39,7 +39,7 @@ pub enum AnswerValue {
 }
 
 /// How one question went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Within tolerance of the key.
@@ -53,7 +53,7 @@ pub enum Status {
 }
 
 /// A mistake a wrong answer matches.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Mistaken {
     /// Mistake id, e.g. `discounted_year0`.
     pub id: String,
@@ -66,7 +66,7 @@ pub struct Mistaken {
 }
 
 /// The grade of one question.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct QuestionResult {
     /// Question id.
     pub id: String,
@@ -87,7 +87,7 @@ pub struct QuestionResult {
 }
 
 /// The grade of a whole answer sheet.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Report {
     /// Exercise id.
     pub exercise: String,

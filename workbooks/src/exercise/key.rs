@@ -44,7 +44,7 @@ pub struct KeySpec {
 }
 
 /// A computed key: a number or a word.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum KeyValue {
     /// A figure at full precision.
@@ -63,7 +63,7 @@ impl std::fmt::Display for KeyValue {
 }
 
 /// One question's key.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct KeyAnswer {
     /// Question id.
     pub id: String,

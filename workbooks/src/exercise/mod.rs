@@ -22,7 +22,7 @@ pub use workbook::{ANSWERS_SHEET, INPUTS_SHEET, answer_workbook, answers_from_sh
 use crate::Error;
 
 /// What a course platform shows of an exercise: everything but the key and the mistakes.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct ExerciseSummary {
     /// Position in the catalogue, from 1.
     pub number: u32,
@@ -41,7 +41,7 @@ pub struct ExerciseSummary {
 }
 
 /// A question as shown to the trainee.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct QuestionSummary {
     /// Id, as in the answer workbook.
     pub id: String,
