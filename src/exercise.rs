@@ -105,7 +105,23 @@ pub(crate) fn run(
             )?;
             writeln!(out)?;
             for q in &e.questions {
-                writeln!(out, "  {:<4} {} [{}]", q.id, pick(&q.text), q.unit)?;
+                let tolerance = match q.tolerance {
+                    Some(exercise::Tolerance::Absolute(t)) => format!(", ±{t}"),
+                    Some(exercise::Tolerance::Relative(r)) => {
+                        format!(
+                            ", ±{}%",
+                            (r * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+                        )
+                    }
+                    None => String::new(),
+                };
+                writeln!(
+                    out,
+                    "  {:<4} {} [{}{tolerance}]",
+                    q.id,
+                    pick(&q.text),
+                    q.unit
+                )?;
             }
         }
         ExerciseCommand::Solution { exercise: sel } => {

@@ -12,7 +12,7 @@ mod grade;
 mod key;
 mod workbook;
 
-pub use catalogue::{Exercise, MISTAKE_NAMES, Mistake, Patch, Question, mistake_name};
+pub use catalogue::{Exercise, MISTAKE_NAMES, Mistake, Patch, Question, Tolerance, mistake_name};
 pub use grade::{
     Answer, AnswerValue, Mistaken, QuestionResult, Report, Status, answers_from_json, check,
 };
