@@ -12,6 +12,7 @@ mod calc;
 mod exercise;
 mod factors;
 mod rules;
+mod serve;
 mod text;
 
 use std::process::ExitCode;
@@ -56,6 +57,8 @@ enum Command {
     /// Graded exercises: list, show N, key N, workbook N, check FILE.xlsx.
     #[command(subcommand)]
     Exercise(exercise::ExerciseCommand),
+    /// The HTTP appraisal service: JSON API under /v1, OpenAPI at /openapi.json, web page at /.
+    Serve(serve::ServeCommand),
 }
 
 /// How a command ended, mapped to the documented exit codes.
@@ -112,6 +115,9 @@ fn main() -> ExitCode {
         Command::Exercise(cmd) => load_registry(&cli.data)
             .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
             .and_then(|(r, rules)| exercise::run(cmd, &r, &rules, cli.lang)),
+        Command::Serve(cmd) => load_registry(&cli.data)
+            .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
+            .and_then(|(r, rules)| serve::run(cmd, r, rules)),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

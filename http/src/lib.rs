@@ -1,4 +1,270 @@
 //! The HTTP appraisal service: router, API types, OpenAPI document and the web page.
 //!
-//! The crate is laid out in the workspace now so that dependency edges are fixed from the
-//! start (`core`, `rules`, `workbooks` ← `http`); its router arrives with the service work.
+//! [`router`] builds the whole service from an [`AppState`] (reference data, rule packs and
+//! configuration, loaded once at start and shared read-only), so tests drive it in process;
+//! [`serve`] binds, logs to stderr and runs it until SIGINT or SIGTERM, draining requests in
+//! flight. The service keeps nothing between requests, so replicas scale out behind any load
+//! balancer.
+
+pub mod api;
+mod assets;
+pub mod config;
+pub mod error;
+pub mod extract;
+mod middleware;
+mod routes;
+
+use std::io::Write;
+use std::sync::Arc;
+
+use aide::openapi::{Info, OpenApi};
+use axum::Router;
+use axum::http::{StatusCode, header};
+use greenlight_core::registry::Registry;
+use greenlight_rules::RuleSet;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+
+pub use crate::config::ServiceConfig;
+pub use crate::error::Error;
+
+/// What every request may read: loaded once, never written while serving.
+#[derive(Clone)]
+pub struct AppState {
+    /// The configuration the service runs with.
+    pub config: Arc<ServiceConfig>,
+    /// Reference data: embedded sets plus any files given at start.
+    pub registry: Arc<Registry>,
+    /// Rule packs: shipped plus any folders given at start.
+    pub rules: Arc<RuleSet>,
+    in_flight: Arc<middleware::InFlight>,
+}
+
+impl AppState {
+    /// The state of a service with this configuration, data and rules.
+    pub fn new(config: ServiceConfig, registry: Registry, rules: RuleSet) -> Self {
+        AppState::from_shared(config, Arc::new(registry), Arc::new(rules))
+    }
+
+    /// As [`AppState::new`], with data and rules already shared (several routers in one
+    /// process, as tests build them, load them once).
+    pub fn from_shared(
+        config: ServiceConfig,
+        registry: Arc<Registry>,
+        rules: Arc<RuleSet>,
+    ) -> Self {
+        let in_flight = middleware::InFlight::new(config.max_concurrent_requests);
+        AppState {
+            config: Arc::new(config),
+            registry,
+            rules,
+            in_flight,
+        }
+    }
+}
+
+/// The OpenAPI 3.1 document of the API, generated from the Rust types.
+pub fn openapi() -> OpenApi {
+    let mut api = base_document();
+    let _ = routes::api_routes().finish_api(&mut api);
+    api
+}
+
+/// [`openapi`] as the pretty-printed JSON committed at `http/openapi.json`.
+pub fn openapi_json() -> String {
+    serde_json::to_string_pretty(&openapi()).unwrap_or_default() + "\n"
+}
+
+fn base_document() -> OpenApi {
+    aide::generate::all_error_responses(false);
+    aide::generate::extract_schemas(true);
+    OpenApi {
+        info: Info {
+            title: "Greenlight".into(),
+            description: Some(
+                "Municipal green-finance project appraisal: lifecycle cost, NPV, IRR, \
+                 abatement and green-bond eligibility. Every failure is answered as \
+                 {\"error\": {\"code\", \"message\", \"location\", \"request_id\"}}."
+                    .into(),
+            ),
+            version: env!("CARGO_PKG_VERSION").into(),
+            ..Info::default()
+        },
+        ..OpenApi::default()
+    }
+}
+
+/// The whole service: documented routes, the OpenAPI document, the reference page, the web
+/// page, and the layers (request id, error shape and log, panic guard, timeout, API key,
+/// concurrency limit).
+pub fn router(state: AppState) -> Router {
+    let mut api = base_document();
+    let mut app = routes::api_routes().finish_api(&mut api);
+    let document = serde_json::to_string_pretty(&api).unwrap_or_default();
+    app = app
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || async move {
+                ([(header::CONTENT_TYPE, "application/json")], document)
+            }),
+        )
+        .route("/docs", axum::routing::get(assets::docs_page))
+        .route("/", axum::routing::get(assets::index))
+        .route("/assets/app.js", axum::routing::get(assets::app_js))
+        .route("/assets/app.css", axum::routing::get(assets::app_css));
+    if state.config.bench_echo {
+        app = app.route("/v1/echo", axum::routing::post(routes::echo));
+    }
+    layered(app, state)
+}
+
+/// Puts the routes behind the service's layers, outermost first: request id, error shape
+/// and access log, panic guard, timeout, API key, concurrency limit.
+fn layered(app: Router<AppState>, state: AppState) -> Router {
+    let timeout = state.config.request_timeout();
+    app.route_layer(axum::middleware::from_fn(middleware::record_route))
+        .fallback(routes::not_found)
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(axum::middleware::from_fn(middleware::shape_and_log))
+                .layer(CatchPanicLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    timeout,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::require_key,
+                ))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    middleware::limit_concurrency,
+                )),
+        )
+        .with_state(state)
+}
+
+/// Logs to stderr with the configured filter; a second call (tests) keeps the first.
+fn init_logging(filter: &str) -> Result<(), Error> {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .map_err(|e| Error::config("log".into(), format!("not a log filter: {e}")))?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    Ok(())
+}
+
+/// Binds `config.addr`, prints `greenlight: listening on http://<bound address>` on stdout
+/// (the one line scripts read the port from), and serves until SIGINT or SIGTERM; requests
+/// in flight are then answered before it returns.
+pub async fn serve(config: ServiceConfig, registry: Registry, rules: RuleSet) -> Result<(), Error> {
+    config.check()?;
+    init_logging(&config.log)?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| {
+            Error::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "bind_failed",
+                format!("cannot listen on {}: {e}", config.addr),
+            )
+        })?;
+    let addr = listener.local_addr().map_err(|e| {
+        Error::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "bind_failed",
+            format!("no local address: {e}"),
+        )
+    })?;
+    let app = router(AppState::new(config, registry, rules));
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "greenlight: listening on http://{addr}");
+        let _ = out.flush();
+    }
+    tracing::info!(%addr, "listening");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| {
+            Error::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "serve_failed",
+                format!("the server stopped: {e}"),
+            )
+        })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: answering requests in flight");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panic_is_answered_500_without_its_details() {
+        async fn fails() -> &'static str {
+            panic!("secret internal detail")
+        }
+        let state = AppState::new(
+            ServiceConfig::default(),
+            Registry::empty(),
+            RuleSet::empty(greenlight_rules::EngineLimits::standard()),
+        );
+        let app = layered(
+            Router::new().route("/fails", axum::routing::get(fails)),
+            state,
+        );
+        let response = app
+            .oneshot(
+                axum::http::Request::get("/fails")
+                    .body(Body::empty())
+                    .expect("valid request"),
+            )
+            .await
+            .expect("infallible");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("\"code\":\"internal\""), "{text}");
+        assert!(!text.contains("secret"), "{text}");
+    }
+}

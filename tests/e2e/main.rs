@@ -3,7 +3,9 @@
 mod appraise;
 mod calc;
 mod exercises;
+mod report;
 mod rules;
+mod serve;
 mod snapshots;
 
 use std::io::Write;

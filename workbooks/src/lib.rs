@@ -6,10 +6,12 @@
 mod error;
 pub mod exercise;
 pub mod limits;
+pub mod report;
 pub mod safety;
 
 pub use error::Error;
 pub use limits::WorkbookLimits;
+pub use report::{ReportOptions, results_workbook};
 pub use safety::{Format, SafeWorkbook, check_archive};
 
 /// The language of headers, labels and explanations written into a workbook. Import accepts

@@ -1,0 +1,388 @@
+//! The handlers. CPU-bound work (appraisal, eligibility, root scans) runs on the blocking
+//! pool, so the async threads keep accepting and answering while it runs.
+
+use aide::axum::ApiRouter;
+use aide::axum::routing::{get_with, post_with};
+use axum::Json;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{StatusCode, Uri};
+use greenlight_core::appraisal::AppraisalOptions;
+use greenlight_core::batch::{AppraisalOutput, EligibilityJudge, InputError, appraise_json};
+use greenlight_core::calc::{CalcRequest, CalcResult, FUNCTIONS, evaluate};
+use greenlight_core::registry::DataSet;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::api::{
+    AppraisalQuery, AppraisalRequest, CalcArguments, CalcPath, EligibilityOutcome,
+    EligibilityOutput, EligibilityRequest, Health, IdPath, LangPath, RulePackDetail,
+    RulePackSummary,
+};
+use crate::error::Error;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, from_value, media_type, parse_json, read_body};
+
+/// The documented routes. A new route (for instance the exercise checker,
+/// `POST /v1/exercises/{id}/check`) is added here with `api_route`, so the OpenAPI document
+/// picks it up.
+pub(crate) fn api_routes() -> ApiRouter<AppState> {
+    ApiRouter::new()
+        .api_route(
+            "/healthz",
+            get_with(healthz, |op| op.summary("Liveness").tag("service")),
+        )
+        .api_route(
+            "/v1/appraisals",
+            post_with(appraisals, |op| {
+                op.summary("Appraise a batch of projects")
+                    .description(
+                        "JSON `{\"settings\": {...}, \"projects\": [...]}` answered with one \
+                         result or one list of errors per project (the CLI's `--format json`). \
+                         `?explain=true` adds the working behind every figure. A multipart \
+                         workbook upload (field `file`, optional `settings` and `lang`) is \
+                         accepted on the same route once workbook import is available; until \
+                         then it is answered 501.",
+                    )
+                    .tag("appraisal")
+            }),
+        )
+        .api_route(
+            "/v1/eligibility",
+            post_with(eligibility, |op| {
+                op.summary("Green-bond eligibility of projects under every loaded taxonomy")
+                    .tag("eligibility")
+            }),
+        )
+        .api_route(
+            "/v1/rule-packs",
+            get_with(rule_packs, |op| {
+                op.summary("The loaded rule packs").tag("eligibility")
+            }),
+        )
+        .api_route(
+            "/v1/rule-packs/{id}",
+            get_with(rule_pack, |op| {
+                op.summary("One rule pack with its parameters and rules")
+                    .tag("eligibility")
+            }),
+        )
+        .api_route(
+            "/v1/factor-sets",
+            get_with(factor_sets, |op| {
+                op.summary("Every reference data set, with sources")
+                    .tag("reference data")
+            }),
+        )
+        .api_route(
+            "/v1/factor-sets/{id}",
+            get_with(factor_set, |op| {
+                op.summary("One reference data set").tag("reference data")
+            }),
+        )
+        .api_route(
+            "/v1/calc/{fn}",
+            post_with(calc, |op| {
+                op.summary(
+                    "Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback",
+                )
+                .description(
+                    "The same contract as `greenlight calc --batch`: the body holds the \
+                         function's arguments (`fn` may be left out, or must match the path).",
+                )
+                .tag("calculator")
+            }),
+        )
+        .api_route(
+            "/v1/templates/{lang}",
+            get_with(template, |op| {
+                op.summary("The project workbook template (xlsx)")
+                    .description("Answered 501 until workbook export is available.")
+                    .tag("workbooks")
+            }),
+        )
+}
+
+async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    })
+}
+
+/// A core batch error (the whole document is at fault) as an answer.
+fn batch_error(e: InputError) -> Error {
+    let status = if e.code == "invalid_json" {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Error::new(status, e.code, e.message).at(e.pointer)
+}
+
+/// Runs CPU-bound work on the blocking pool; a panic there is logged and answered 500.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "blocking task failed");
+        Error::internal()
+    })
+}
+
+/// The body of `POST /v1/appraisals`: JSON, or (later) a workbook upload.
+pub(crate) enum AppraisalBody {
+    Json(AppraisalRequest),
+}
+
+impl FromRequest<AppState> for AppraisalBody {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        match media_type(&parts.headers).as_deref() {
+            Some(m) if crate::extract::is_json(m) => {
+                let bytes = read_body(&parts.headers, body, state.config.json_body_limit).await?;
+                let value = parse_json(&bytes)?;
+                from_value(&value).map(AppraisalBody::Json)
+            }
+            Some("multipart/form-data") => Err(Error::new(
+                StatusCode::NOT_IMPLEMENTED,
+                "not_implemented",
+                "workbook upload is not available in this build of the service; send the \
+                 projects as JSON",
+            )),
+            other => Err(Error::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "content type {} is not accepted here: send application/json or a \
+                     multipart/form-data workbook upload",
+                    other.unwrap_or("(none)")
+                ),
+            )),
+        }
+    }
+}
+
+impl aide::OperationInput for AppraisalBody {
+    fn operation_input(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) {
+        use aide::openapi::{MediaType, SchemaObject};
+        ApiJson::<AppraisalRequest>::operation_input(ctx, operation);
+        let upload = MediaType {
+            schema: Some(SchemaObject {
+                json_schema: schemars::json_schema!({
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                            "description": "The filled-in project workbook (xlsx)."
+                        },
+                        "settings": {
+                            "type": "string",
+                            "contentMediaType": "application/json",
+                            "description": "Batch settings as JSON, as in the JSON request."
+                        },
+                        "lang": {
+                            "type": "string",
+                            "enum": ["en", "zh"],
+                            "description": "Language of the results workbook."
+                        }
+                    }
+                }),
+                example: None,
+                external_docs: None,
+            }),
+            ..Default::default()
+        };
+        if let Some(aide::openapi::ReferenceOr::Item(body)) = operation.request_body.as_mut() {
+            body.content
+                .insert("multipart/form-data".to_owned(), upload);
+        }
+    }
+}
+
+async fn appraisals(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<AppraisalQuery>,
+    body: AppraisalBody,
+) -> Result<Json<AppraisalOutput>, Error> {
+    let AppraisalBody::Json(request) = body;
+    let mut document = serde_json::Map::new();
+    if let Some(settings) = request.settings {
+        document.insert("settings".into(), Value::Object(settings));
+    }
+    document.insert("projects".into(), Value::Array(request.projects));
+    let options = AppraisalOptions {
+        trace: query.explain,
+    };
+    let output = blocking(move || {
+        let judge: &dyn EligibilityJudge = state.rules.as_ref();
+        appraise_json(
+            Value::Object(document),
+            &state.registry,
+            &options,
+            Some(judge),
+        )
+    })
+    .await?;
+    output.map(Json).map_err(batch_error)
+}
+
+async fn eligibility(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EligibilityRequest>,
+) -> Result<Json<EligibilityOutput>, Error> {
+    let document = serde_json::json!({ "projects": request.projects });
+    let output = blocking(move || {
+        let judge: &dyn EligibilityJudge = state.rules.as_ref();
+        appraise_json(
+            document,
+            &state.registry,
+            &AppraisalOptions { trace: false },
+            Some(judge),
+        )
+    })
+    .await?
+    .map_err(batch_error)?;
+    Ok(Json(EligibilityOutput {
+        results: output
+            .results
+            .into_iter()
+            .map(|r| EligibilityOutcome {
+                index: r.index,
+                id: r.id,
+                eligibility: r.eligibility,
+                errors: r.errors,
+            })
+            .collect(),
+    }))
+}
+
+async fn rule_packs(State(state): State<AppState>) -> Json<Vec<RulePackSummary>> {
+    Json(
+        state
+            .rules
+            .packs()
+            .iter()
+            .map(RulePackSummary::of)
+            .collect(),
+    )
+}
+
+async fn rule_pack(
+    State(state): State<AppState>,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<Json<RulePackDetail>, Error> {
+    state
+        .rules
+        .packs()
+        .iter()
+        .find(|p| p.meta.id == id)
+        .map(|p| Json(RulePackDetail::of(p)))
+        .ok_or_else(|| {
+            let known: Vec<&str> = state
+                .rules
+                .packs()
+                .iter()
+                .map(|p| p.meta.id.as_str())
+                .collect();
+            Error::unknown(
+                "unknown_rule_pack",
+                "{id}",
+                format!("no rule pack {id:?}; loaded: {}", known.join(", ")),
+            )
+        })
+}
+
+async fn factor_sets(State(state): State<AppState>) -> Json<Vec<DataSet>> {
+    Json(state.registry.list().cloned().collect())
+}
+
+async fn factor_set(
+    State(state): State<AppState>,
+    ApiPath(IdPath { id }): ApiPath<IdPath>,
+) -> Result<Json<DataSet>, Error> {
+    state
+        .registry
+        .get(&id)
+        .map(|s| Json(s.clone()))
+        .map_err(|e| Error::unknown("unknown_factor_set", "{id}", e.message))
+}
+
+async fn calc(
+    ApiPath(CalcPath { function }): ApiPath<CalcPath>,
+    ApiJson(CalcArguments(mut args)): ApiJson<CalcArguments>,
+) -> Result<Json<CalcResult>, Error> {
+    if !FUNCTIONS.contains(&function.as_str()) {
+        return Err(Error::unknown(
+            "unknown_function",
+            "{fn}",
+            format!(
+                "unknown function {function:?}; known: {}",
+                FUNCTIONS.join(", ")
+            ),
+        ));
+    }
+    match args.remove("fn") {
+        None => {}
+        Some(Value::String(f)) if f == function => {}
+        Some(other) => {
+            return Err(Error::invalid(
+                "/fn",
+                format!(
+                    "fn is {other} but the path names {function:?}; leave fn out or make them agree"
+                ),
+            ));
+        }
+    }
+    let value = Value::Object(args);
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_path_to_error::Deserializer::new(&value, &mut track);
+    let request = CalcRequest::from_args(&function, de).map_err(|e| {
+        Error::invalid(
+            greenlight_core::batch::pointer_of(&track.path()),
+            e.to_string(),
+        )
+    })?;
+    blocking(move || evaluate(&request))
+        .await?
+        .map(Json)
+        .map_err(|e| {
+            Error::new(StatusCode::UNPROCESSABLE_ENTITY, e.code.as_str(), e.message).at(e.pointer)
+        })
+}
+
+async fn template(ApiPath(LangPath { lang }): ApiPath<LangPath>) -> Result<Json<Value>, Error> {
+    if lang != "en" && lang != "zh" {
+        return Err(Error::unknown(
+            "unknown_language",
+            "{lang}",
+            format!("no template in {lang:?}; available: en, zh"),
+        ));
+    }
+    Err(Error::new(
+        StatusCode::NOT_IMPLEMENTED,
+        "not_implemented",
+        "the workbook template is not available in this build of the service",
+    ))
+}
+
+/// The trivial JSON endpoint the load benchmark compares the appraisal with: it reads the
+/// body exactly as the appraisal route does and answers it back.
+pub(crate) async fn echo(ApiJson(value): ApiJson<Value>) -> Json<Value> {
+    Json(value)
+}
+
+/// Any path no route matches.
+pub(crate) async fn not_found(uri: Uri) -> Error {
+    Error::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route {}", uri.path()),
+    )
+    .at(uri.path().to_owned())
+}

@@ -1,0 +1,219 @@
+//! `greenlight serve`: the binary started on a free loopback port, called over HTTP, then
+//! stopped with SIGTERM while a request is in flight.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::LED;
+
+/// The running service; killed if a test fails before stopping it.
+struct Service {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(env: &[(&str, &str)]) -> Service {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the greenlight binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout is piped"))
+        .read_line(&mut line)
+        .expect("stdout is readable");
+    let addr = line
+        .trim_end()
+        .strip_prefix("greenlight: listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .expect("a socket address");
+    Service { child, addr }
+}
+
+/// Sends raw bytes on a new connection and reads until the server closes it; the read
+/// timeout only keeps a broken test from hanging.
+fn raw(addr: SocketAddr, request: &[u8]) -> String {
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    stream.write_all(request).expect("send");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn healthy(client: &reqwest::Client, base: &str) {
+    let r = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz answers");
+    assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn serves_an_appraisal_over_loopback_and_stops_on_sigterm() {
+    let mut service = start(&[
+        ("GREENLIGHT_REQUEST_TIMEOUT_MS", "2000"),
+        ("GREENLIGHT_LOG", "info"),
+    ]);
+    let addr = service.addr;
+    assert!(addr.ip().is_loopback());
+    let base = format!("http://{addr}");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        healthy(&client, &base).await;
+
+        let led: Value =
+            serde_json::from_str(&std::fs::read_to_string(LED).expect("example")).expect("JSON");
+        let r = client
+            .post(format!("{base}/v1/appraisals"))
+            .json(&json!({"projects": [led]}))
+            .send()
+            .await
+            .expect("the appraisal answers");
+        assert_eq!(r.status(), 200);
+        assert!(r.headers().contains_key("x-request-id"));
+        let v: Value = r.json().await.expect("JSON");
+        // NPV 372 848.8278… at 6 %, worked by hand for the README example.
+        let npv = v["results"][0]["appraisal"]["financial"]["npv"]
+            .as_str()
+            .expect("NPV");
+        assert!(npv.starts_with("372848.8278"), "{npv}");
+
+        // Malformed JSON, wrong content type, unknown field, unknown pack and factor set.
+        let bad = [
+            ("application/json", "{\"projects\": [", 400, "invalid_json"),
+            ("text/plain", "{}", 415, "unsupported_media_type"),
+            (
+                "application/json",
+                "{\"projects\": [], \"extra\": 1}",
+                422,
+                "invalid_request",
+            ),
+        ];
+        for (content_type, body, status, code) in bad {
+            let r = client
+                .post(format!("{base}/v1/appraisals"))
+                .header("content-type", content_type)
+                .body(body)
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(r.status().as_u16(), status, "{body}");
+            let v: Value = r.json().await.expect("the error shape is JSON");
+            assert_eq!(v["error"]["code"], code);
+            healthy(&client, &base).await;
+        }
+        for path in ["/v1/rule-packs/none", "/v1/factor-sets/none"] {
+            let r = client
+                .get(format!("{base}{path}"))
+                .send()
+                .await
+                .expect("an answer");
+            assert_eq!(r.status(), 404);
+            healthy(&client, &base).await;
+        }
+        // A body over the default 2 MiB JSON limit.
+        let big = format!(
+            "{{\"projects\": [], \"settings\": {{\"x\": \"{}\"}}}}",
+            "a".repeat(3 * 1024 * 1024)
+        );
+        let r = client
+            .post(format!("{base}/v1/appraisals"))
+            .header("content-type", "application/json")
+            .body(big)
+            .send()
+            .await;
+        // The service answers 413 at once and may close before the client has sent it all,
+        // in which case the client sees the connection end; either way it must stay up.
+        if let Ok(r) = r {
+            assert_eq!(r.status(), 413);
+        }
+        healthy(&client, &base).await;
+    });
+
+    // A slow client: promises a body and stops sending; the timeout answers it.
+    let answer = raw(
+        addr,
+        b"POST /v1/appraisals HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 50\r\n\r\n{",
+    );
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let health = raw(
+        addr,
+        b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+    );
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+
+    // A request in flight when SIGTERM arrives is still answered. The connection is first
+    // used once, so it is surely accepted before the signal.
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .expect("send");
+    let mut first = Vec::new();
+    let mut buf = [0u8; 512];
+    while !first.ends_with(b"}") {
+        let n = stream.read(&mut buf).expect("the first answer");
+        assert!(n > 0, "closed early");
+        first.extend_from_slice(&buf[..n]);
+    }
+    let body = br#"{"fn": "irr", "values": ["-100", "230", "-132"]}"#;
+    let head = format!(
+        "POST /v1/calc/irr HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).expect("send the head");
+    stream.write_all(&body[..10]).expect("send a part");
+    let pid = service.child.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(200));
+    stream.write_all(&body[10..]).expect("send the rest");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Roots of -100 + 230/(1+r) - 132/(1+r)²: 10 % and 20 % (by the quadratic formula).
+    assert!(answer.contains(r#""roots":["0.1","0.2"]"#), "{answer}");
+
+    let status = service.child.wait().expect("the service exits");
+    assert!(status.success(), "exit status {status}");
+    let mut log = String::new();
+    service
+        .child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut log)
+        .expect("stderr is readable");
+    assert!(log.contains("request_id="), "{log}");
+    assert!(log.contains("route=\"/v1/appraisals\""), "{log}");
+    assert!(log.contains("shutting down"), "{log}");
+}
