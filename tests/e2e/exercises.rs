@@ -672,3 +672,23 @@ fn the_solution_command_works_each_project_then_gives_the_key() {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
 }
+
+#[test]
+fn a_rate_written_in_percent_for_a_fraction_is_named_as_a_unit_slip() {
+    let (reg, judge) = (registry(), rules());
+    let e = find("real-nominal");
+    // NOTES.md of exercise 5: real rate 0.0485436893, typed as 4.854 (percent).
+    let answers = [Answer {
+        id: "q1".into(),
+        value: AnswerValue::Number(Decimal::new(4854, 3)),
+        location: "Answers!C2".into(),
+        id_location: "Answers!A2".into(),
+    }];
+    let report = exercise::check(&e, &answers, &reg, &judge).expect("graded");
+    let q1 = &report.questions[0];
+    assert_eq!(q1.status, Status::Wrong);
+    assert_eq!(
+        q1.mistake.as_ref().map(|m| m.id.as_str()),
+        Some("percent_for_fraction")
+    );
+}

@@ -118,6 +118,11 @@ pub const MISTAKE_NAMES: &[(&str, &str, &str)] = &[
         "选入了不合格的项目",
     ),
     (
+        "percent_for_fraction",
+        "a rate written in percent where the question asks for a fraction",
+        "题目要求以小数表示比率，却填写了百分数",
+    ),
+    (
         "real_rate_by_subtraction",
         "the real rate taken as nominal minus inflation instead of by the Fisher relation",
         "用名义利率直接减通胀率代替费雪公式求实际利率",

@@ -193,6 +193,24 @@ fn grade_one(
         return Ok(result);
     }
     result.status = Status::Wrong;
+    // A unit slip is checked first: 10 for 0.10 is not a mistake of method.
+    if q.unit == "fraction"
+        && let (KeyValue::Number(g), KeyValue::Number(_)) = (&given, &expected)
+        && let Some(scaled) = g.checked_div(Decimal::ONE_HUNDRED)
+        && matches(q, &KeyValue::Number(scaled), &expected)
+    {
+        result.mistake = Some(Mistaken {
+            id: "percent_for_fraction".into(),
+            name: mistake_name("percent_for_fraction")
+                .unwrap_or_else(|| Text::new("percent_for_fraction", "percent_for_fraction")),
+            step: Text::new(
+                "Units: write a rate as a fraction, e.g. 0.0485 for 4.85 % (or type 4.85%).",
+                "单位：比率请以小数填写，如 4.85% 写作 0.0485（或直接输入 4.85%）。",
+            ),
+            value: KeyValue::Number(*g),
+        });
+        return Ok(result);
+    }
     for m in &q.mistakes {
         let value = mistaken_value(exercise, q, m, registry, judge)?;
         if matches(q, &given, &value) {
