@@ -692,3 +692,21 @@ fn a_rate_written_in_percent_for_a_fraction_is_named_as_a_unit_slip() {
         Some("percent_for_fraction")
     );
 }
+
+#[test]
+fn a_blank_committed_answer_workbook_names_its_exercise_and_grades_as_all_missing() {
+    for folder in ["01-npv-led", "10-eligibility-cn-eu"] {
+        let path = format!(
+            "{}/workbooks/exercises/{folder}/answers.xlsx",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let out = check_file(&path, &[]);
+        assert!(out.status.success(), "{folder}: {}", stderr(&out));
+        let v: Value = serde_json::from_str(&stdout(&out)).expect("JSON report");
+        assert!(folder.ends_with(v["exercise"].as_str().expect("id")));
+        assert_eq!(v["right"], 0);
+        for q in v["questions"].as_array().expect("questions") {
+            assert_eq!(q["status"], "missing", "{folder}: {q}");
+        }
+    }
+}
