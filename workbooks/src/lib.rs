@@ -5,11 +5,15 @@
 
 mod error;
 pub mod exercise;
+pub mod fields;
+pub mod import;
 pub mod limits;
 pub mod report;
 pub mod safety;
+pub mod template;
 
 pub use error::Error;
+pub use import::{ImportedWorkbook, import_workbook};
 pub use limits::WorkbookLimits;
 pub use report::{ReportOptions, results_workbook};
 pub use safety::{Format, SafeWorkbook, check_archive};
