@@ -436,7 +436,7 @@ fn write_emissions(
         cpt,
     )?;
     for ind in &e.indicators {
-        row(out, &ind.key, ind.value.normalize().to_string())?;
+        row(out, &ind.key, text::quantity(ind.value))?;
     }
     Ok(())
 }
