@@ -82,15 +82,18 @@ pub fn import_workbook_with_progress(
             .cloned()
     };
     let mut rows_read = 0u64;
-    let mut read = |book: &mut SafeWorkbook, name: &str| -> Result<Sheet, Error> {
+    let read = |book: &mut SafeWorkbook,
+                name: &str,
+                rows_read: &mut u64,
+                progress: &mut dyn FnMut(u64)| {
         let sheet = book.read_sheet(name)?;
-        rows_read += sheet.rows().count() as u64;
-        progress(rows_read);
-        Ok(sheet)
+        *rows_read += sheet.rows().count() as u64;
+        progress(*rows_read);
+        Ok::<Sheet, Error>(sheet)
     };
     let mut any_cell = false;
     if let Some(name) = sheet_of(SheetKind::Projects) {
-        let sheet = read(&mut book, &name)?;
+        let sheet = read(&mut book, &name, &mut rows_read, progress)?;
         any_cell |= !sheet.cells.is_empty();
         import.projects_sheet(&sheet);
     }
@@ -100,7 +103,7 @@ pub fn import_workbook_with_progress(
         if portfolio_names.contains(name) || is_help_sheet(name) {
             continue;
         }
-        let sheet = read(&mut book, name)?;
+        let sheet = read(&mut book, name, &mut rows_read, progress)?;
         any_cell |= !sheet.cells.is_empty();
         import.form_sheet(&sheet);
     }
@@ -140,8 +143,15 @@ pub fn import_workbook_with_progress(
         SheetKind::Evidence,
         SheetKind::Details,
     ] {
-        if let Some(name) = sheet_of(kind) {
-            let sheet = read(&mut book, &name)?;
+        let Some(name) = sheet_of(kind) else { continue };
+        if kind == SheetKind::CashFlows {
+            // The largest sheet is streamed row by row, never held whole.
+            import.stream_cash_flows(&mut book, &name, &mut |rows| {
+                rows_read += rows;
+                progress(rows_read);
+            })?;
+        } else {
+            let sheet = read(&mut book, &name, &mut rows_read, progress)?;
             import.long_sheet(kind, &sheet);
         }
     }
@@ -466,6 +476,54 @@ impl Import {
         }
     }
 
+    /// The CashFlows sheet, streamed: rows are kept only until the header row is found.
+    fn stream_cash_flows(
+        &mut self,
+        book: &mut SafeWorkbook,
+        name: &str,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), Error> {
+        let kind = SheetKind::CashFlows;
+        let mut head = Sheet {
+            name: name.to_owned(),
+            cells: Vec::new(),
+            merged: book.merged_regions(name)?,
+        };
+        let key = fields::fields_of(kind).next();
+        let mut found: Option<Option<Header>> = None;
+        let mut rows = 0u64;
+        book.for_each_row(name, |cells| {
+            rows += 1;
+            if rows % 4096 == 0 {
+                progress(4096);
+            }
+            let row = cells[0].row;
+            match &found {
+                None => {
+                    head.cells.extend_from_slice(cells);
+                    let is_header = cells.iter().any(|c| {
+                        matches!(&c.value, CellValue::Text(t) if fields::match_header(kind, t) == key)
+                    });
+                    if is_header || rows >= 20 {
+                        found = Some(self.header(kind, &head));
+                    }
+                }
+                Some(Some(h)) if row > h.0 => {
+                    let h = h.clone();
+                    self.cash_flow_row(&head, &h, row, cells, None);
+                }
+                Some(_) => {}
+            }
+            Ok(())
+        })?;
+        progress(rows % 4096);
+        if found.is_none() {
+            // Fewer than 20 rows and no header among them.
+            self.header(kind, &head);
+        }
+        Ok(())
+    }
+
     fn long_sheet(&mut self, kind: SheetKind, sheet: &Sheet) {
         match kind {
             SheetKind::CashFlows => self.cash_flow_rows(sheet, None),
@@ -511,18 +569,35 @@ impl Import {
         } else {
             self.header(kind, sheet)
         };
-        let Some((header, columns, years)) = header_found else {
+        let Some(found) = header_found else {
             return;
         };
+        for (row, cells) in sheet.rows().filter(|(r, _)| *r > found.0) {
+            self.cash_flow_row(sheet, &found, row, cells, form_project);
+        }
+    }
+
+    /// One row of a yearly cash-flow table (`sheet` gives the name and merged regions).
+    fn cash_flow_row(
+        &mut self,
+        sheet: &Sheet,
+        found: &Header,
+        row: u32,
+        cells: &[Cell],
+        form_project: Option<usize>,
+    ) {
+        let kind = SheetKind::CashFlows;
+        let (header, columns, years) = found;
+        let header = *header;
         let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
         let id_col = col_of("project_id");
-        for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
+        {
             let project = match (form_project, id_col) {
                 (Some(p), _) => Some(p),
                 (None, Some(col)) => self.project_of(sheet, row, col, cells),
                 (None, None) => None,
             };
-            let Some(p) = project else { continue };
+            let Some(p) = project else { return };
             if Self::in_merged_data(sheet, header, row) {
                 self.projects[p].bad = true;
             }
@@ -579,7 +654,7 @@ impl Import {
                 }
             }
             let mut amounts: Vec<(i32, Decimal, String)> = Vec::new();
-            for (col, year) in &years {
+            for (col, year) in years {
                 let Some(c) = cells.iter().find(|x| x.col == *col) else {
                     continue;
                 };
@@ -594,7 +669,7 @@ impl Import {
                 }
             }
             if !ok || amounts.is_empty() {
-                continue;
+                return;
             }
             amounts.sort_by_key(|a| a.0);
             // Runs of consecutive years with equal amounts become one line over a range.
