@@ -494,7 +494,7 @@ impl Import {
         let mut rows = 0u64;
         book.for_each_row(name, |cells| {
             rows += 1;
-            if rows % 4096 == 0 {
+            if rows.is_multiple_of(4096) {
                 progress(4096);
             }
             let row = cells[0].row;
