@@ -57,6 +57,22 @@ impl ImportedWorkbook {
     }
 }
 
+impl ImportedWorkbook {
+    /// Places a core error on the cell its pointer came from (sets `location`).
+    pub fn place(&self, error: &mut greenlight_core::batch::InputError) {
+        error.location = self.locate(&error.pointer).map(str::to_owned);
+    }
+
+    /// Places every error of an appraisal of [`ImportedWorkbook::document`] on its cell.
+    pub fn place_all(&self, output: &mut greenlight_core::batch::AppraisalOutput) {
+        for r in &mut output.results {
+            for e in &mut r.errors {
+                self.place(e);
+            }
+        }
+    }
+}
+
 /// Reads an xlsx, xlsm, xls or ods workbook (detected by content) within `limits`.
 /// A file that cannot be read at all, or that has no Projects sheet and no project form,
 /// is an `Err`; problems in cells are listed in [`ImportedWorkbook::problems`].
