@@ -248,14 +248,22 @@ impl Import {
                     if let Some(f) = fields::match_header(kind, t) {
                         let unit = fields::strip_unit(t).1.map(str::to_owned);
                         columns.push((c.col, f, unit));
-                    } else if let Ok(y) = t.trim().parse::<i32>()
-                        && (1900..=9999).contains(&y)
-                    {
-                        years.push((c.col, y));
+                    } else if let Some((y, unit)) = year_header(t) {
+                        match unit.map(|u| (u, fields::money_unit(u))) {
+                            None => years.push((c.col, y, None)),
+                            Some((u, Some((currency, power)))) => {
+                                years.push((c.col, y, Some((u.to_owned(), currency, power))))
+                            }
+                            Some((u, None)) => self.problems.push(problem(
+                                "unknown_unit",
+                                sheet.at(row, c.col),
+                                format!("unknown unit {u:?} in the header: use 元, 万元, 亿元, EUR, kEUR, MEUR, …"),
+                            )),
+                        }
                     }
                 }
                 CellValue::Number(n) if n.fract() == 0.0 && (1900.0..=9999.0).contains(n) => {
-                    years.push((c.col, *n as i32));
+                    years.push((c.col, *n as i32, None));
                 }
                 _ => {}
             }
@@ -620,7 +628,7 @@ impl Import {
             let cell = |key: &str| col_of(key).and_then(|c| cells.iter().find(|x| x.col == c));
             let mut line = Map::new();
             let mut ok = true;
-            let mut multiplier_power = 0u32;
+            let mut row_power: Option<u32> = None;
             for key in ["category", "label", "escalation", "unit"] {
                 let (Some(col), Some(field)) =
                     (col_of(key), fields::fields_of(kind).find(|f| f.key == key))
@@ -642,7 +650,7 @@ impl Import {
                         if key == "unit" {
                             let unit = v.as_str().unwrap_or_default();
                             if let Some((currency, power)) = fields::money_unit(unit) {
-                                multiplier_power = power;
+                                row_power = Some(power);
                                 let own = self.projects[p]
                                     .value
                                     .get("currency")
@@ -670,12 +678,40 @@ impl Import {
                 }
             }
             let mut amounts: Vec<(i32, Decimal, String)> = Vec::new();
-            for (col, year) in years {
+            let own_currency = self.projects[p]
+                .value
+                .get("currency")
+                .or_else(|| self.defaults.get("currency"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            for (col, year, header_unit) in years {
                 let Some(c) = cells.iter().find(|x| x.col == *col) else {
                     continue;
                 };
                 let at = sheet.at(row, *col);
-                match decimal_of(c, Kind::Money).and_then(|d| scale(d, multiplier_power)) {
+                // The row's unit wins over the column's.
+                let power = match (row_power, header_unit) {
+                    (Some(power), _) => power,
+                    (None, Some((unit, currency, power))) => {
+                        if let Some(own) = &own_currency
+                            && !own.eq_ignore_ascii_case(currency)
+                        {
+                            ok = false;
+                            self.fail(
+                                Some(p),
+                                problem(
+                                    "unit_currency",
+                                    at,
+                                    format!("the column's unit {unit} is in {currency}, but the project's currency is {own}"),
+                                ),
+                            );
+                            continue;
+                        }
+                        *power
+                    }
+                    (None, None) => 0,
+                };
+                match decimal_of(c, Kind::Money).and_then(|d| scale(d, power)) {
                     Ok(Some(d)) => amounts.push((*year, d, at)),
                     Ok(None) => {}
                     Err((code, m)) => {
@@ -733,12 +769,14 @@ impl Import {
                 CellValue::Text(t) => {
                     if let Some(f) = fields::match_header(SheetKind::CashFlows, t) {
                         columns.push((c.col, f, None));
-                    } else if let Ok(y) = t.trim().parse::<i32>() {
-                        years.push((c.col, y));
+                    } else if let Some((y, unit)) = year_header(t) {
+                        let unit = unit
+                            .and_then(|u| fields::money_unit(u).map(|(c, p)| (u.to_owned(), c, p)));
+                        years.push((c.col, y, unit));
                     }
                 }
                 CellValue::Number(n) if n.fract() == 0.0 && (1900.0..=9999.0).contains(n) => {
-                    years.push((c.col, *n as i32));
+                    years.push((c.col, *n as i32, None));
                 }
                 _ => {}
             }
@@ -1016,12 +1054,26 @@ fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
 
 type Problem = (&'static str, String);
 
-/// A sheet's header row, its columns (with the unit a header gives) and its year columns.
+/// A sheet's header row, its columns (with the unit a header gives) and its year columns
+/// (with the money unit their header gives, e.g. `2026 (万元)`).
 type Header = (
     u32,
     Vec<(u32, &'static Field, Option<String>)>,
-    Vec<(u32, i32)>,
+    Vec<(u32, i32, Option<YearUnit>)>,
 );
+
+/// The money unit of a year column: its name, currency and power of ten.
+type YearUnit = (String, &'static str, u32);
+
+/// A year column header: `2026`, or `2026 (万元)` with a unit.
+fn year_header(text: &str) -> Option<(i32, Option<&str>)> {
+    let (name, unit) = fields::strip_unit(text);
+    let year = name
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1900..=9999).contains(y))?;
+    Some((year, unit))
+}
 
 fn found(cell: &Cell) -> String {
     match &cell.formula {
