@@ -462,3 +462,24 @@ fn a_unit_in_a_year_header_scales_its_column_unless_the_row_names_its_own() {
     );
     assert_eq!(projects[1]["cash_flows"][0]["amount"], json!("300"));
 }
+
+#[test]
+fn the_number_rule_reads_doubles_by_their_shortest_text_and_text_exactly() {
+    use greenlight_workbooks::import::{decimal_from_f64, decimal_from_text};
+    use rust_decimal_macros::dec;
+    // 0.1 is stored as 0.1000000000000000055511151231257827…; its shortest text is "0.1".
+    assert_eq!(decimal_from_f64(0.1), Some(dec!(0.1)));
+    assert_eq!(decimal_from_f64(0.1 + 0.2), Some(dec!(0.30000000000000004)));
+    assert_eq!(decimal_from_f64(-1234567.89), Some(dec!(-1234567.89)));
+    assert_eq!(decimal_from_f64(1e-7), Some(dec!(0.0000001)));
+    assert_eq!(decimal_from_f64(1e300), None);
+    assert_eq!(decimal_from_f64(f64::NAN), None);
+    assert_eq!(decimal_from_text(" 1,234.50 "), Some(dec!(1234.50)));
+    assert_eq!(decimal_from_text("6%"), Some(dec!(0.06)));
+    assert_eq!(decimal_from_text("1.5e6"), Some(dec!(1500000)));
+    assert_eq!(
+        decimal_from_text("12345678901234567890.123456789"),
+        Some(dec!(12345678901234567890.123456789))
+    );
+    assert_eq!(decimal_from_text("n/a"), None);
+}
