@@ -533,8 +533,7 @@ impl Import {
                     }
                 }
                 Some(Some(h)) if row > h.0 => {
-                    let h = h.clone();
-                    self.cash_flow_row(&head, &h, row, cells, None);
+                    self.cash_flow_row(&head, h, row, cells, None);
                 }
                 Some(_) => {}
             }
@@ -677,7 +676,7 @@ impl Import {
                     }
                 }
             }
-            let mut amounts: Vec<(i32, Decimal, String)> = Vec::new();
+            let mut amounts: Vec<(i32, Decimal, u32)> = Vec::new();
             let own_currency = self.projects[p]
                 .value
                 .get("currency")
@@ -688,7 +687,7 @@ impl Import {
                 let Some(c) = cells.iter().find(|x| x.col == *col) else {
                     continue;
                 };
-                let at = sheet.at(row, *col);
+                let at = || sheet.at(row, *col);
                 // The row's unit wins over the column's.
                 let power = match (row_power, header_unit) {
                     (Some(power), _) => power,
@@ -701,7 +700,7 @@ impl Import {
                                 Some(p),
                                 problem(
                                     "unit_currency",
-                                    at,
+                                    at(),
                                     format!("the column's unit {unit} is in {currency}, but the project's currency is {own}"),
                                 ),
                             );
@@ -712,11 +711,11 @@ impl Import {
                     (None, None) => 0,
                 };
                 match decimal_of(c, Kind::Money).and_then(|d| scale(d, power)) {
-                    Ok(Some(d)) => amounts.push((*year, d, at)),
+                    Ok(Some(d)) => amounts.push((*year, d, *col)),
                     Ok(None) => {}
                     Err((code, m)) => {
                         ok = false;
-                        self.fail(Some(p), problem(code, at, m));
+                        self.fail(Some(p), problem(code, at(), m));
                     }
                 }
             }
@@ -726,10 +725,10 @@ impl Import {
             amounts.sort_by_key(|a| a.0);
             // Runs of consecutive years with equal amounts become one line over a range.
             let mut runs: Vec<(i32, i32, Decimal, String)> = Vec::new();
-            for (year, amount, at) in amounts {
+            for (year, amount, col) in amounts {
                 match runs.last_mut() {
                     Some(last) if last.1 + 1 == year && last.2 == amount => last.1 = year,
-                    _ => runs.push((year, year, amount, at)),
+                    _ => runs.push((year, year, amount, sheet.at(row, col))),
                 }
             }
             let d = &mut self.projects[p];
