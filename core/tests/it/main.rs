@@ -3,6 +3,7 @@
 mod appraisal;
 mod bad_input;
 mod emissions;
+mod fast_paths;
 mod golden;
 mod properties;
 mod published;
