@@ -13,7 +13,82 @@ use crate::error::{Error, Result};
 
 /// `a + b`, or an overflow error naming `what`.
 pub(crate) fn add(a: Decimal, b: Decimal, what: &str) -> Result<Decimal> {
-    a.checked_add(b).ok_or_else(|| Error::overflow(what))
+    checked_add(a, b).ok_or_else(|| Error::overflow(what))
+}
+
+/// `a + b` exactly as `rust_decimal`'s `checked_add` gives it, computed on 128-bit integers.
+///
+/// The operand of smaller scale is brought to the other's scale; the exact sum is the result
+/// when it fits 96 bits, and is otherwise rounded as `rust_decimal` rounds its wide sum
+/// ([`round_to_96_bits`], the rounding of the product). One case is left to `rust_decimal`
+/// itself: a difference whose borrow empties the top 32-bit word of the rescaled operand,
+/// where its rounding starts from that word's old position. The unit tests compare this with
+/// `checked_add` bit for bit; `checked_add` stays the reference.
+pub(crate) fn checked_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if a.is_zero() {
+        return Some(b);
+    }
+    if b.is_zero() {
+        return Some(a);
+    }
+    let (sa, sb) = (a.scale(), b.scale());
+    let scale = sa.max(sb);
+    let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
+    // Both as `hi · 2¹²⁸ + lo` at the common scale; only the one of smaller scale grows.
+    let (ha, la) = times_power_of_ten(ma, scale - sa);
+    let (hb, lb) = times_power_of_ten(mb, scale - sb);
+    let (na, nb) = (a.is_sign_negative(), b.is_sign_negative());
+    let (hi, lo, negative) = if na == nb {
+        let (lo, carry) = la.overflowing_add(lb);
+        (ha + hb + u128::from(carry), lo, na)
+    } else if (ha, la) >= (hb, lb) {
+        let (lo, borrow) = la.overflowing_sub(lb);
+        let hi = ha - hb - u128::from(borrow);
+        if lo >> 96 != 0 || hi != 0 {
+            let grown = if sa < sb { (ha, la) } else { (hb, lb) };
+            if top_word(hi, lo) != top_word(grown.0, grown.1) {
+                return a.checked_add(b);
+            }
+        }
+        (hi, lo, na)
+    } else {
+        let (lo, borrow) = lb.overflowing_sub(la);
+        let hi = hb - ha - u128::from(borrow);
+        if lo >> 96 != 0 || hi != 0 {
+            let grown = if sa < sb { (ha, la) } else { (hb, lb) };
+            if top_word(hi, lo) != top_word(grown.0, grown.1) {
+                return a.checked_add(b);
+            }
+        }
+        (hi, lo, nb)
+    };
+    if hi == 0 && lo >> 96 == 0 {
+        // Exact; a zero difference has no sign.
+        return Some(compose(lo, negative, scale, false));
+    }
+    round_to_96_bits(hi, lo, negative, scale)
+}
+
+/// `m · 10^k` for `m < 2⁹⁶` and `k ≤ 28`, as `hi · 2¹²⁸ + lo`.
+fn times_power_of_ten(m: u128, k: u32) -> (u128, u128) {
+    if k == 0 {
+        return (0, m);
+    }
+    let p = 10u128.pow(k);
+    let (a0, a1) = (m as u64 as u128, m >> 64);
+    let (p0, p1) = (p as u64 as u128, p >> 64);
+    let cross = a0 * p1 + a1 * p0;
+    let (lo, carry) = (a0 * p0).overflowing_add(cross << 64);
+    (a1 * p1 + (cross >> 64) + u128::from(carry), lo)
+}
+
+/// Index of the highest non-zero 32-bit word of `hi · 2¹²⁸ + lo`.
+fn top_word(hi: u128, lo: u128) -> u32 {
+    if hi != 0 {
+        (255 - hi.leading_zeros()) / 32
+    } else {
+        (127 - lo.leading_zeros().min(127)) / 32
+    }
 }
 
 /// `a − b`, or an overflow error naming `what`.
@@ -72,6 +147,12 @@ pub(crate) fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
     if hi == 0 && lo >> 96 == 0 && scale <= MAX_SCALE {
         return Some(compose(lo, negative, scale, true));
     }
+    round_to_96_bits(hi, lo, negative, scale)
+}
+
+/// `hi · 2¹²⁸ + lo` at `scale` (`hi < 2⁶⁴`), brought to a 96-bit mantissa and a scale of at
+/// most 28 as `rust_decimal` does it (`Buf24::rescale`); `None` where it overflows.
+fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
     // How many digits to drop, estimated from the bit length as `rust_decimal` does
     // (`Buf24::rescale`): at least what brings the scale to 28, and one more at a time
     // while the quotient still has more than 96 bits.
@@ -308,7 +389,7 @@ mod tests {
     use proptest::prelude::*;
     use rust_decimal::Decimal;
 
-    use super::checked_mul;
+    use super::{checked_add, checked_mul};
 
     /// Same bits: digits, scale and sign (of a zero too).
     fn same(a: Option<Decimal>, b: Option<Decimal>) -> bool {
@@ -336,6 +417,20 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn the_sum_is_rust_decimals_bit_for_bit(a in any_decimal(), b in any_decimal()) {
+            prop_assert!(same(checked_add(a, b), a.checked_add(b)), "{:?} + {:?}", a, b);
+        }
+
+        #[test]
+        fn appraisal_sums_are_rust_decimals_bit_for_bit((a, b) in appraisal_operands(), (c, d) in appraisal_operands()) {
+            // Sums of discounted amounts: products of an amount and a factor, either sign.
+            let (x, y) = (a.checked_mul(b).unwrap(), c.checked_mul(d).unwrap());
+            for (x, y) in [(x, y), (x, -y), (-x, y), (x, x), (x, -x), (x, Decimal::ZERO), (Decimal::ZERO, y)] {
+                prop_assert!(same(checked_add(x, y), x.checked_add(y)), "{:?} + {:?}", x, y);
+            }
+        }
 
         #[test]
         fn the_product_is_rust_decimals_bit_for_bit(a in any_decimal(), b in any_decimal()) {
@@ -386,10 +481,21 @@ mod tests {
                 28,
             ));
         }
+        // Differences whose borrow empties the top word of the rescaled operand: a · 10¹²
+        // just above 2¹²⁸, less more than the excess.
+        let m = (u128::MAX / 10u128.pow(12)) + 1;
+        let a = Decimal::from_i128_with_scale(m as i128, 0);
+        let excess = m.wrapping_mul(10u128.pow(12)); // a · 10¹² − 2¹²⁸
+        for extra in [1u128, 2, 999, 10u128.pow(20)] {
+            let b = Decimal::from_i128_with_scale(-((excess + extra) as i128), 12);
+            assert!(same(checked_add(a, b), a.checked_add(b)), "{a:?} + {b:?}");
+            assert!(same(checked_add(b, a), b.checked_add(a)), "{b:?} + {a:?}");
+        }
         for a in &values {
             for b in &values {
                 for (x, y) in [(*a, *b), (-*a, *b), (*a, -*b)] {
                     assert!(same(checked_mul(x, y), x.checked_mul(y)), "{x:?} × {y:?}");
+                    assert!(same(checked_add(x, y), x.checked_add(y)), "{x:?} + {y:?}");
                 }
             }
         }
