@@ -1,6 +1,6 @@
 //! `greenlight template` and `greenlight appraise FILE.xlsx` as a user runs them.
 
-use crate::{LED, greenlight, stderr, stdout};
+use crate::{CITY_WORKBOOK, LED, greenlight, stderr, stdout};
 
 fn temp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("greenlight-e2e-{}", std::process::id()));
@@ -191,4 +191,28 @@ fn the_shipped_example_workbooks_are_their_json_examples_filled_in() {
             "{workbook} does not appraise as its JSON"
         );
     }
+}
+
+#[test]
+fn the_readme_main_command_appraises_the_city_workbook() {
+    // `greenlight appraise workbooks/examples/city-pipeline.xlsx`, as the README runs it.
+    let out = greenlight(&["appraise", CITY_WORKBOOK], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    for id in [
+        "cn-zp-school-retrofit",
+        "cn-zp-led-streetlights",
+        "cn-zp-flood-wall",
+    ] {
+        assert!(table.contains(id), "{id} missing from:\n{table}");
+    }
+    // LED street lights at 6 % real: −4 000 000 in 2026, then 15 years of 959 400 savings
+    // − 40 000 O&M; NPV = −4 000 000 + 919 400 · (1 − 1.06^−15)/0.06 = 4 929 441.72.
+    assert!(table.contains("4929441.72 CNY"), "{table}");
+    // Every project is judged under the China catalogue and the EU taxonomy.
+    assert_eq!(
+        table.matches("green-bond eligibility").count(),
+        7,
+        "{table}"
+    );
 }
