@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::time::Instant;
 
 use clap::Args;
-use greenlight_core::appraisal::{AppraisalOptions, appraise};
+use greenlight_core::appraisal::{AppraisalOptions, FactorTables, appraise_with};
 use greenlight_core::discount::Timing;
 use greenlight_core::emissions::abatement::{CalculatorInput, EmissionsInput};
 use greenlight_core::emissions::energy::{BuildingEfficiencyInput, CarrierUse, FuelUse};
@@ -260,8 +260,10 @@ pub(crate) fn run(cmd: BenchCommand, registry: &Registry) -> anyhow::Result<Outc
             .map(|part| {
                 s.spawn(move || {
                     let (mut ok, mut failed, mut roots) = (0usize, 0usize, 0usize);
+                    // One table of discount factors per distinct rate, per thread.
+                    let mut tables = FactorTables::new();
                     for p in part {
-                        match appraise(p, registry, &options) {
+                        match appraise_with(p, registry, &options, &mut tables) {
                             Ok(a) => {
                                 ok += 1;
                                 roots += a.financial.irr.roots.len();

@@ -16,7 +16,7 @@ use crate::financing::{
     equity_flows as equity_cash_flows, funding_gap,
 };
 use crate::metrics::{
-    BenefitCost, Finding, Payback, PaybackBasis, airr, benefit_cost, irr, mirr, payback,
+    BenefitCost, Finding, Payback, PaybackBasis, airr, benefit_cost, irr, mirr_with, payback,
     payback_of, present_value, sir,
 };
 use crate::num::{add, div, mul, sub};
@@ -322,11 +322,84 @@ pub(crate) fn rate_or_preset(
     }
 }
 
+/// Discount-factor tables already built, shared by the projects of a portfolio that have the
+/// same rate, timing and study length (a portfolio has few distinct rates, and building a
+/// table is a chain of full-precision products).
+///
+/// A table is looked up by equality of everything [`discount_factors`] reads, so a cached
+/// table is the very vector a fresh call would build. At most [`FactorTables::CAPACITY`]
+/// tables are kept; the oldest gives way.
+#[derive(Debug, Default)]
+pub struct FactorTables {
+    tables: Vec<(DiscountRate, Timing, u32, Vec<Decimal>)>,
+    next: usize,
+}
+
+impl FactorTables {
+    /// How many distinct tables are kept.
+    pub const CAPACITY: usize = 16;
+
+    /// No tables yet.
+    pub fn new() -> Self {
+        FactorTables::default()
+    }
+
+    /// The factors of `rate` under `timing` for periods `0..=periods`, built once.
+    pub fn factors(
+        &mut self,
+        rate: &DiscountRate,
+        timing: Timing,
+        periods: u32,
+    ) -> Result<&[Decimal]> {
+        let found = self
+            .tables
+            .iter()
+            .position(|(r, t, n, _)| *t == timing && *n == periods && identical(r, rate));
+        let slot = match found {
+            Some(i) => i,
+            None => {
+                let table = discount_factors(rate, timing, periods)?;
+                let entry = (rate.clone(), timing, periods, table);
+                if self.tables.len() < Self::CAPACITY {
+                    self.tables.push(entry);
+                    self.tables.len() - 1
+                } else {
+                    let i = self.next;
+                    self.tables[i] = entry;
+                    self.next = (i + 1) % Self::CAPACITY;
+                    i
+                }
+            }
+        };
+        Ok(&self.tables[slot].3)
+    }
+}
+
+/// Whether two rates are written the same, digit for digit and scale for scale: `0.08` and
+/// `0.080` are equal numbers but give factors of different scales, so they are different keys.
+fn identical(a: &DiscountRate, b: &DiscountRate) -> bool {
+    let same = |x: &Decimal, y: &Decimal| x.serialize() == y.serialize();
+    match (a, b) {
+        (DiscountRate::Constant { rate: x }, DiscountRate::Constant { rate: y }) => same(x, y),
+        (DiscountRate::PerYear { rates: x }, DiscountRate::PerYear { rates: y }) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (DiscountRate::Bands { bands: x }, DiscountRate::Bands { bands: y }) => {
+            x.len() == y.len()
+                && x.iter().zip(y).all(|(x, y)| {
+                    x.from_year == y.from_year && x.to_year == y.to_year && same(&x.rate, &y.rate)
+                })
+        }
+        _ => false,
+    }
+}
+
 fn resolve_discounting(
     input: &ProjectInput,
     period: &Period,
     registry: &Registry,
     used: &mut Vec<DataRef>,
+    tables: &mut FactorTables,
 ) -> Result<Discounting> {
     let f = &input.finance;
     let stated_basis = f.rate_basis.unwrap_or(f.basis);
@@ -365,8 +438,10 @@ fn resolve_discounting(
             (rate, None, id)
         }
     };
-    let factors = discount_factors(&rate, input.timeline.timing, period.periods())
-        .map_err(|e| e.under("/finance"))?;
+    let factors = tables
+        .factors(&rate, input.timeline.timing, period.periods())
+        .map_err(|e| e.under("/finance"))?
+        .to_vec();
     Ok(Discounting {
         rate,
         source,
@@ -421,10 +496,21 @@ pub fn appraise(
     registry: &Registry,
     options: &AppraisalOptions,
 ) -> Result<Appraisal> {
+    appraise_with(input, registry, options, &mut FactorTables::new())
+}
+
+/// Appraises one project, taking its discount factors from `tables` (and adding them there),
+/// so a portfolio builds one table per distinct rate; the result is the same as [`appraise`].
+pub fn appraise_with(
+    input: &ProjectInput,
+    registry: &Registry,
+    options: &AppraisalOptions,
+    tables: &mut FactorTables,
+) -> Result<Appraisal> {
     validate_identity(input)?;
     let period = input.timeline.period()?;
     let mut used = Vec::new();
-    let disc = resolve_discounting(input, &period, registry, &mut used)?;
+    let disc = resolve_discounting(input, &period, registry, &mut used, tables)?;
     let off = period.offset as usize;
     // factors[i] discounts calendar-year index i.
     let factors: Vec<Decimal> = disc.factors[off..].to_vec();
@@ -478,9 +564,20 @@ pub fn appraise(
     let mirr_series: Vec<Decimal> = std::iter::repeat_n(Decimal::ZERO, off)
         .chain(net.iter().copied())
         .collect();
-    let mirr_value: Figure<Decimal> = mirr(&mirr_series, finance_rate, reinvest_rate)
-        .map_err(|e| e.under("/finance"))?
-        .into();
+    // With a constant rate, end-of-year timing and the discount rate as finance rate, the
+    // discount factors are exactly MIRR's finance factors (same chain of products).
+    let finance_factors = match (&disc.rate, input.timeline.timing) {
+        (DiscountRate::Constant { rate }, Timing::EndOfYear)
+            if rate.serialize() == finance_rate.serialize() =>
+        {
+            Some(disc.factors.as_slice())
+        }
+        _ => None,
+    };
+    let mirr_value: Figure<Decimal> =
+        mirr_with(&mirr_series, finance_rate, finance_factors, reinvest_rate)
+            .map_err(|e| e.under("/finance"))?
+            .into();
     let simple = payback(&net, None)?;
     let discounted_pb = payback_of(&discounted, PaybackBasis::Discounted)?;
 

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::appraisal::{Appraisal, AppraisalOptions, Figure, appraise};
+use crate::appraisal::{Appraisal, AppraisalOptions, FactorTables, Figure, appraise_with};
 use crate::eligibility::Eligibility;
 use crate::emissions::cost::{MacCurve, MacInput, MacRow, TonnesBasis, mac_curve};
 use crate::project::ProjectInput;
@@ -170,6 +170,8 @@ pub fn appraise_json(
         other => (vec![other], None),
     };
     let defaults = Value::Object(settings.defaults);
+    // Projects of a batch usually share a few discount rates: one factor table per rate.
+    let mut tables = FactorTables::new();
     let results: Vec<ProjectOutcome> = items
         .into_iter()
         .enumerate()
@@ -181,7 +183,8 @@ pub fn appraise_json(
                 }
                 (_, item) => item,
             };
-            let mut outcome = appraise_value(index, &item, &prefix, registry, options, judge);
+            let mut outcome =
+                appraise_value(index, &item, &prefix, registry, options, judge, &mut tables);
             if let (Some(keep), Some(e)) = (&settings.taxonomies, &mut outcome.eligibility) {
                 keep_taxonomies(e, keep);
             }
@@ -283,10 +286,11 @@ fn appraise_value(
     registry: &Registry,
     options: &AppraisalOptions,
     judge: Option<&dyn EligibilityJudge>,
+    tables: &mut FactorTables,
 ) -> ProjectOutcome {
     let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
     let outcome = parse_project(item).and_then(|input| {
-        appraise(&input, registry, options)
+        appraise_with(&input, registry, options, tables)
             .map(|a| {
                 let eligibility = judge.map(|j| j.judge(&input, &a));
                 (a, eligibility)

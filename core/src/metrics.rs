@@ -117,22 +117,50 @@ pub fn mirr(
     finance_rate: Decimal,
     reinvest_rate: Decimal,
 ) -> Result<std::result::Result<Decimal, Finding>> {
+    mirr_with(values, finance_rate, None, reinvest_rate)
+}
+
+/// [`mirr`], with the finance-rate factors `1/(1+f)ᵗ` already built when the caller has them:
+/// they must be the chain `df₀ = 1`, `dfₜ = dfₜ₋₁ · (1/(1+f))` that `mirr` forms itself (the
+/// end-of-year factors of a constant rate `f`, as [`crate::discount::discount_factors`]
+/// builds them), so the result is the same to the last digit.
+pub(crate) fn mirr_with(
+    values: &[Decimal],
+    finance_rate: Decimal,
+    finance_factors: Option<&[Decimal]>,
+    reinvest_rate: Decimal,
+) -> Result<std::result::Result<Decimal, Finding>> {
     check_values(values, 2)?;
     let fin = check_rate(finance_rate, "/finance_rate")?;
     let reinv = check_rate(reinvest_rate, "/reinvest_rate")?;
     let n = values.len() - 1;
-    let (v_fin, mut df_fin) = (div(Decimal::ONE, fin, "finance discount")?, Decimal::ONE);
     let mut pv_negative = Decimal::ZERO;
     let mut fv_positive = Decimal::ZERO;
-    for value in values {
-        if value.is_sign_negative() {
-            pv_negative = add(
-                pv_negative,
-                mul(*value, df_fin, "PV of negative flows")?,
-                "PV of negative flows",
-            )?;
+    match finance_factors.filter(|f| f.len() >= values.len()) {
+        Some(factors) => {
+            for (value, df) in values.iter().zip(factors) {
+                if value.is_sign_negative() {
+                    pv_negative = add(
+                        pv_negative,
+                        mul(*value, *df, "PV of negative flows")?,
+                        "PV of negative flows",
+                    )?;
+                }
+            }
         }
-        df_fin = mul(df_fin, v_fin, "finance discount")?;
+        None => {
+            let (v_fin, mut df_fin) = (div(Decimal::ONE, fin, "finance discount")?, Decimal::ONE);
+            for value in values {
+                if value.is_sign_negative() {
+                    pv_negative = add(
+                        pv_negative,
+                        mul(*value, df_fin, "PV of negative flows")?,
+                        "PV of negative flows",
+                    )?;
+                }
+                df_fin = mul(df_fin, v_fin, "finance discount")?;
+            }
+        }
     }
     // Horner's rule compounds each positive flow to year n at the reinvestment rate.
     for value in values {

@@ -13,7 +13,82 @@ use crate::error::{Error, Result};
 
 /// `a + b`, or an overflow error naming `what`.
 pub(crate) fn add(a: Decimal, b: Decimal, what: &str) -> Result<Decimal> {
-    a.checked_add(b).ok_or_else(|| Error::overflow(what))
+    checked_add(a, b).ok_or_else(|| Error::overflow(what))
+}
+
+/// `a + b` exactly as `rust_decimal`'s `checked_add` gives it, computed on 128-bit integers.
+///
+/// The operand of smaller scale is brought to the other's scale; the exact sum is the result
+/// when it fits 96 bits, and is otherwise rounded as `rust_decimal` rounds its wide sum
+/// ([`round_to_96_bits`], the rounding of the product). One case is left to `rust_decimal`
+/// itself: a difference whose borrow empties the top 32-bit word of the rescaled operand,
+/// where its rounding starts from that word's old position. The unit tests compare this with
+/// `checked_add` bit for bit; `checked_add` stays the reference.
+pub(crate) fn checked_add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if a.is_zero() {
+        return Some(b);
+    }
+    if b.is_zero() {
+        return Some(a);
+    }
+    let (sa, sb) = (a.scale(), b.scale());
+    let scale = sa.max(sb);
+    let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
+    // Both as `hi · 2¹²⁸ + lo` at the common scale; only the one of smaller scale grows.
+    let (ha, la) = times_power_of_ten(ma, scale - sa);
+    let (hb, lb) = times_power_of_ten(mb, scale - sb);
+    let (na, nb) = (a.is_sign_negative(), b.is_sign_negative());
+    let (hi, lo, negative) = if na == nb {
+        let (lo, carry) = la.overflowing_add(lb);
+        (ha + hb + u128::from(carry), lo, na)
+    } else if (ha, la) >= (hb, lb) {
+        let (lo, borrow) = la.overflowing_sub(lb);
+        let hi = ha - hb - u128::from(borrow);
+        if lo >> 96 != 0 || hi != 0 {
+            let grown = if sa < sb { (ha, la) } else { (hb, lb) };
+            if top_word(hi, lo) != top_word(grown.0, grown.1) {
+                return a.checked_add(b);
+            }
+        }
+        (hi, lo, na)
+    } else {
+        let (lo, borrow) = lb.overflowing_sub(la);
+        let hi = hb - ha - u128::from(borrow);
+        if lo >> 96 != 0 || hi != 0 {
+            let grown = if sa < sb { (ha, la) } else { (hb, lb) };
+            if top_word(hi, lo) != top_word(grown.0, grown.1) {
+                return a.checked_add(b);
+            }
+        }
+        (hi, lo, nb)
+    };
+    if hi == 0 && lo >> 96 == 0 {
+        // Exact; a zero difference has no sign.
+        return Some(compose(lo, negative, scale, false));
+    }
+    round_to_96_bits(hi, lo, negative, scale)
+}
+
+/// `m · 10^k` for `m < 2⁹⁶` and `k ≤ 28`, as `hi · 2¹²⁸ + lo`.
+fn times_power_of_ten(m: u128, k: u32) -> (u128, u128) {
+    if k == 0 {
+        return (0, m);
+    }
+    let p = 10u128.pow(k);
+    let (a0, a1) = (m as u64 as u128, m >> 64);
+    let (p0, p1) = (p as u64 as u128, p >> 64);
+    let cross = a0 * p1 + a1 * p0;
+    let (lo, carry) = (a0 * p0).overflowing_add(cross << 64);
+    (a1 * p1 + (cross >> 64) + u128::from(carry), lo)
+}
+
+/// Index of the highest non-zero 32-bit word of `hi · 2¹²⁸ + lo`.
+fn top_word(hi: u128, lo: u128) -> u32 {
+    if hi != 0 {
+        (255 - hi.leading_zeros()) / 32
+    } else {
+        (127 - lo.leading_zeros().min(127)) / 32
+    }
 }
 
 /// `a − b`, or an overflow error naming `what`.
@@ -23,7 +98,204 @@ pub(crate) fn sub(a: Decimal, b: Decimal, what: &str) -> Result<Decimal> {
 
 /// `a × b`, or an overflow error naming `what`.
 pub(crate) fn mul(a: Decimal, b: Decimal, what: &str) -> Result<Decimal> {
-    a.checked_mul(b).ok_or_else(|| Error::overflow(what))
+    checked_mul(a, b).ok_or_else(|| Error::overflow(what))
+}
+
+/// `a × b` exactly as `rust_decimal`'s `checked_mul` gives it — the same digits, the same
+/// scale, the same sign of a zero, `None` in the same cases — computed on 128-bit integers.
+///
+/// `rust_decimal` multiplies in 32-bit limbs and, when the product has more than 96 bits or
+/// a scale above 28, divides it by powers of ten one 32-bit limb at a time; in an appraisal
+/// almost every product is a 28-digit discount factor times an amount and takes that path.
+/// Here the product is formed in two 64-bit limbs and divided by one power of ten at once,
+/// with the same choice of how many digits to drop and the same rounding (half to even, on
+/// the whole remainder). The unit tests compare it with `checked_mul` bit for bit on random
+/// and on boundary operands; `checked_mul` stays the reference.
+pub(crate) fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if a.is_zero() || b.is_zero() {
+        return Some(Decimal::ZERO);
+    }
+    let negative = a.is_sign_negative() ^ b.is_sign_negative();
+    let scale = a.scale() + b.scale();
+    let (ma, mb) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
+    if ma >> 32 == 0 && mb >> 32 == 0 {
+        // Both fit 32 bits: so does nothing but the product's 64 bits and maybe the scale.
+        let product = ma * mb;
+        // This path of `rust_decimal` builds its result with `from_parts`, which gives a
+        // zero no sign.
+        if scale <= MAX_SCALE {
+            return Some(compose(product, negative, scale, false));
+        }
+        if scale > MAX_SCALE + 19 {
+            // Beyond every digit a 64-bit product can hold: zero, as `rust_decimal` says.
+            return Some(Decimal::ZERO);
+        }
+        let (q, up) = divide_rounding(0, product, scale - MAX_SCALE);
+        return Some(compose(
+            q.quotient + u128::from(up),
+            negative,
+            MAX_SCALE,
+            false,
+        ));
+    }
+    // The 192-bit product `hi · 2¹²⁸ + lo` of two 96-bit mantissas.
+    let (a0, a1) = (ma as u64 as u128, ma >> 64);
+    let (b0, b1) = (mb as u64 as u128, mb >> 64);
+    let cross = a0 * b1 + a1 * b0; // < 2⁹⁷
+    let (lo, carry) = (a0 * b0).overflowing_add(cross << 64);
+    let hi = a1 * b1 + (cross >> 64) + u128::from(carry); // < 2⁶⁴
+    if hi == 0 && lo >> 96 == 0 && scale <= MAX_SCALE {
+        return Some(compose(lo, negative, scale, true));
+    }
+    round_to_96_bits(hi, lo, negative, scale)
+}
+
+/// `hi · 2¹²⁸ + lo` at `scale` (`hi < 2⁶⁴`), brought to a 96-bit mantissa and a scale of at
+/// most 28 as `rust_decimal` does it (`Buf24::rescale`); `None` where it overflows.
+fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
+    // How many digits to drop, estimated from the bit length as `rust_decimal` does
+    // (`Buf24::rescale`): at least what brings the scale to 28, and one more at a time
+    // while the quotient still has more than 96 bits.
+    let bits = if hi != 0 {
+        256 - hi.leading_zeros()
+    } else {
+        128 - lo.leading_zeros()
+    };
+    let mut drop = 0i64;
+    if bits > 96 {
+        // The top 32-bit word's index times 32, less 65, less its leading zeros: bits − 97.
+        let estimate = i64::from(bits) - 97;
+        drop = ((estimate * 77) >> 8) + 1;
+        if drop > i64::from(scale) {
+            return None;
+        }
+    }
+    drop = drop.max(i64::from(scale) - i64::from(MAX_SCALE));
+    let mut scale = scale - drop as u32;
+    let (mut q, mut rem_up) = divide_rounding(hi, lo, drop as u32);
+    while q.quotient >> 96 != 0 {
+        if scale == 0 {
+            return None;
+        }
+        scale -= 1;
+        q = q.then_by_ten();
+        rem_up = q.round_up();
+    }
+    let mut value = q.quotient + u128::from(rem_up);
+    if value >> 96 != 0 {
+        // Rounding carried into bit 96: drop one more digit, rounding 2⁹⁶ / 10 afresh.
+        if scale == 0 {
+            return None;
+        }
+        scale -= 1;
+        let tenth = value / 10;
+        let rem = value - tenth * 10;
+        value = tenth + u128::from(rem > 5 || (rem == 5 && tenth & 1 == 1));
+    }
+    Some(compose(value, negative, scale, true))
+}
+
+const MAX_SCALE: u32 = Decimal::MAX_SCALE;
+
+/// A decimal from a mantissa below 2⁹⁶; with `signed_zero` a zero keeps the sign, as
+/// `rust_decimal`'s wide product does when rounding leaves nothing.
+fn compose(mantissa: u128, negative: bool, scale: u32, signed_zero: bool) -> Decimal {
+    if mantissa == 0 && negative && signed_zero {
+        let mut bytes = [0u8; 16];
+        bytes[..4].copy_from_slice(&((scale << 16) | 0x8000_0000).to_le_bytes());
+        return Decimal::deserialize(bytes);
+    }
+    Decimal::from_parts(
+        mantissa as u32,
+        (mantissa >> 32) as u32,
+        (mantissa >> 64) as u32,
+        negative,
+        scale,
+    )
+}
+
+/// A quotient by a power of ten with what rounding it half to even needs.
+struct Division {
+    quotient: u128,
+    /// Remainder of the last division step and that step's divisor.
+    remainder: u128,
+    divisor: u128,
+    /// Whether an earlier step left a non-zero remainder.
+    sticky: bool,
+}
+
+impl Division {
+    /// Whether the quotient rounds up: more than half, or exactly half and odd or sticky.
+    fn round_up(&self) -> bool {
+        let half = self.divisor / 2;
+        self.remainder > half || (self.remainder == half && (self.quotient & 1 == 1 || self.sticky))
+    }
+
+    /// The quotient divided by ten once more.
+    fn then_by_ten(&self) -> Division {
+        let quotient = self.quotient / 10;
+        Division {
+            quotient,
+            remainder: self.quotient - quotient * 10,
+            divisor: 10,
+            sticky: self.sticky || self.remainder != 0,
+        }
+    }
+}
+
+/// `(hi · 2¹²⁸ + lo) / 10^digits` (`digits ≥ 1`, the quotient below 2¹²⁸), and whether it
+/// rounds up.
+fn divide_rounding(hi: u128, lo: u128, digits: u32) -> (Division, bool) {
+    let mut d = Division {
+        quotient: lo,
+        remainder: 0,
+        divisor: 1,
+        sticky: false,
+    };
+    let mut high = hi;
+    let mut left = digits;
+    while left > 0 {
+        let step = left.min(19);
+        left -= step;
+        let divisor = 10u64.pow(step);
+        d.sticky |= d.remainder != 0;
+        let (q, r) = div_wide(high, d.quotient, divisor);
+        high = q.0;
+        d.quotient = q.1;
+        d.remainder = u128::from(r);
+        d.divisor = u128::from(divisor);
+    }
+    debug_assert_eq!(high, 0, "the quotient must fit 128 bits");
+    let up = d.round_up();
+    (d, up)
+}
+
+/// `(hi · 2¹²⁸ + lo) / d` for `hi < 2⁶⁴`: the quotient as `(hi, lo)` and the remainder.
+fn div_wide(hi: u128, lo: u128, d: u64) -> ((u128, u128), u64) {
+    if hi == 0 {
+        let q = lo / u128::from(d);
+        return ((0, q), (lo - q * u128::from(d)) as u64);
+    }
+    // Three 64-bit limbs, most significant first: each step divides `rem · 2⁶⁴ + limb`.
+    let d128 = u128::from(d);
+    let mut rem = 0u128;
+    let mut out = [0u64; 3];
+    for (i, limb) in [hi as u64, (lo >> 64) as u64, lo as u64]
+        .into_iter()
+        .enumerate()
+    {
+        let cur = (rem << 64) | u128::from(limb);
+        let q = cur / d128;
+        rem = cur - q * d128;
+        out[i] = q as u64;
+    }
+    (
+        (
+            u128::from(out[0]),
+            (u128::from(out[1]) << 64) | u128::from(out[2]),
+        ),
+        rem as u64,
+    )
 }
 
 /// `a ÷ b`; the caller guarantees `b ≠ 0`, so a `None` here means overflow.
@@ -109,5 +381,123 @@ pub(crate) fn from_f64(v: f64) -> Option<Decimal> {
         Decimal::from_f64(v)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::{checked_add, checked_mul};
+
+    /// Same bits: digits, scale and sign (of a zero too).
+    fn same(a: Option<Decimal>, b: Option<Decimal>) -> bool {
+        a.map(|d| d.serialize()) == b.map(|d| d.serialize())
+    }
+
+    /// A decimal with a mantissa of `bits` random bits (so every size from 1 to 96 bits is
+    /// drawn as often), any scale and either sign.
+    fn any_decimal() -> impl Strategy<Value = Decimal> {
+        (1u32..=96, any::<u128>(), 0u32..=28, any::<bool>()).prop_map(|(bits, raw, scale, neg)| {
+            let m = (raw >> (128 - bits)) | (1u128 << (bits - 1));
+            Decimal::from_parts(m as u32, (m >> 32) as u32, (m >> 64) as u32, neg, scale)
+        })
+    }
+
+    /// Amounts and factors as an appraisal multiplies them: cents times 28-digit factors.
+    fn appraisal_operands() -> impl Strategy<Value = (Decimal, Decimal)> {
+        (any::<i64>(), 0u32..=4, 1u64..u64::MAX, any::<u32>()).prop_map(|(cents, s, f, g)| {
+            let amount = Decimal::new(cents, s);
+            let m = (u128::from(g) << 64 | u128::from(f)) % 10u128.pow(28);
+            let factor = Decimal::from_i128_with_scale(m.max(1) as i128, 28);
+            (amount, factor)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn the_sum_is_rust_decimals_bit_for_bit(a in any_decimal(), b in any_decimal()) {
+            prop_assert!(same(checked_add(a, b), a.checked_add(b)), "{:?} + {:?}", a, b);
+        }
+
+        #[test]
+        fn appraisal_sums_are_rust_decimals_bit_for_bit((a, b) in appraisal_operands(), (c, d) in appraisal_operands()) {
+            // Sums of discounted amounts: products of an amount and a factor, either sign.
+            let (x, y) = (a.checked_mul(b).unwrap(), c.checked_mul(d).unwrap());
+            for (x, y) in [(x, y), (x, -y), (-x, y), (x, x), (x, -x), (x, Decimal::ZERO), (Decimal::ZERO, y)] {
+                prop_assert!(same(checked_add(x, y), x.checked_add(y)), "{:?} + {:?}", x, y);
+            }
+        }
+
+        #[test]
+        fn the_product_is_rust_decimals_bit_for_bit(a in any_decimal(), b in any_decimal()) {
+            prop_assert!(same(checked_mul(a, b), a.checked_mul(b)), "{:?} × {:?}", a, b);
+        }
+
+        #[test]
+        fn appraisal_products_are_rust_decimals_bit_for_bit((a, b) in appraisal_operands()) {
+            prop_assert!(same(checked_mul(a, b), a.checked_mul(b)), "{:?} × {:?}", a, b);
+        }
+    }
+
+    /// The boundaries: zeros, the largest mantissa, ties that round to even, a carry into
+    /// bit 96, products that overflow, and scales that round everything away.
+    #[test]
+    fn boundary_products_are_rust_decimals_bit_for_bit() {
+        let max = Decimal::MAX;
+        let mut values = vec![
+            Decimal::ZERO,
+            Decimal::ONE,
+            Decimal::NEGATIVE_ONE,
+            Decimal::TWO,
+            Decimal::TEN,
+            max,
+            Decimal::MIN,
+            Decimal::new(5, 1),
+            Decimal::new(25, 2),
+            Decimal::new(15, 1),
+            Decimal::from_parts(1, 0, 0, false, 28),
+            Decimal::from_parts(1, 0, 0, true, 28),
+            Decimal::from_parts(5, 0, 0, false, 28),
+            Decimal::from_parts(u32::MAX, 0, 0, false, 28),
+            Decimal::from_parts(u32::MAX, u32::MAX, 0, false, 28),
+            Decimal::from_parts(0, 0, 1, false, 0),
+            Decimal::from_parts(u32::MAX, u32::MAX, u32::MAX, false, 1),
+            Decimal::from_parts(0x9999_999a, 0x9999_9999, 0x1999_9999, false, 0), // ≈ 2⁹⁶/10
+            Decimal::from_parts(0x9999_9999, 0x9999_9999, 0x1999_9999, false, 27),
+            "7922816251426433759354395033.5".parse().unwrap(),
+            "0.9259259259259259259259259259".parse().unwrap(),
+            "1.0000000000000000000000000001".parse().unwrap(),
+            "0.0000000000000000000000000005".parse().unwrap(),
+        ];
+        for k in 0..29u32 {
+            values.push(Decimal::from_parts(5, 0, 0, false, k));
+            values.push(Decimal::from_i128_with_scale(10i128.pow(k.min(28)), k));
+            values.push(Decimal::from_i128_with_scale(
+                10i128.pow(k.min(28)) * 5 + 5,
+                28,
+            ));
+        }
+        // Differences whose borrow empties the top word of the rescaled operand: a · 10¹²
+        // just above 2¹²⁸, less more than the excess.
+        let m = (u128::MAX / 10u128.pow(12)) + 1;
+        let a = Decimal::from_i128_with_scale(m as i128, 0);
+        let excess = m.wrapping_mul(10u128.pow(12)); // a · 10¹² − 2¹²⁸
+        for extra in [1u128, 2, 999, 10u128.pow(20)] {
+            let b = Decimal::from_i128_with_scale(-((excess + extra) as i128), 12);
+            assert!(same(checked_add(a, b), a.checked_add(b)), "{a:?} + {b:?}");
+            assert!(same(checked_add(b, a), b.checked_add(a)), "{b:?} + {a:?}");
+        }
+        for a in &values {
+            for b in &values {
+                for (x, y) in [(*a, *b), (-*a, *b), (*a, -*b)] {
+                    assert!(same(checked_mul(x, y), x.checked_mul(y)), "{x:?} × {y:?}");
+                    assert!(same(checked_add(x, y), x.checked_add(y)), "{x:?} + {y:?}");
+                }
+            }
+        }
     }
 }

@@ -39,19 +39,30 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 fn hex_of(digest: &[u8]) -> String {
     let mut hex = String::with_capacity(71);
     hex.push_str("sha256:");
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for b in digest {
-        hex.push_str(&format!("{b:02x}"));
+        hex.push(char::from(DIGITS[usize::from(b >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
     hex
 }
 
 /// `sha256:<hex>` of the canonical JSON of a project.
 pub fn input_hash(input: &ProjectInput) -> String {
-    // Serialised straight into the hasher: no intermediate buffer.
-    let mut hasher = HashWriter(Sha256::new());
+    // The serialiser writes many pieces of a few bytes; a small buffer hands the hasher whole
+    // blocks instead. The bytes hashed are the same, so the hash is too.
+    let mut writer = std::io::BufWriter::with_capacity(1024, HashWriter(Sha256::new()));
     // Serialising plain data into a hasher cannot fail.
-    let _ = serde_json::to_writer(&mut hasher, input);
-    hex_of(&hasher.0.finalize())
+    let _ = serde_json::to_writer(&mut writer, input);
+    match writer.into_inner() {
+        Ok(hasher) => hex_of(&hasher.0.finalize()),
+        // Unreachable (the hasher never fails to take bytes); hash without the buffer then.
+        Err(_) => {
+            let mut hasher = HashWriter(Sha256::new());
+            let _ = serde_json::to_writer(&mut hasher, input);
+            hex_of(&hasher.0.finalize())
+        }
+    }
 }
 
 /// Feeds written bytes to a hasher.

@@ -27,7 +27,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::num::{from_f64, to_f64};
+use crate::num::{checked_add, checked_mul, from_f64, to_f64};
 
 /// How many distinct real roots were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -425,20 +425,20 @@ impl<'a> Series<'a> {
                 let mut df = Decimal::ONE;
                 for a in self.amounts {
                     if !a.is_zero() {
-                        let term = a.checked_mul(df)?;
-                        f = f.checked_add(term)?;
-                        gross = gross.checked_add(term.abs())?;
+                        let term = checked_mul(*a, df)?;
+                        f = checked_add(f, term)?;
+                        gross = checked_add(gross, term.abs())?;
                     }
-                    df = df.checked_mul(v)?;
+                    df = checked_mul(df, v)?;
                 }
             }
             Some(times) => {
                 let ln = growth.checked_ln()?;
                 for (t, a) in times.iter().zip(self.amounts) {
                     let df = (-(ln.checked_mul(*t)?)).checked_exp()?;
-                    let term = a.checked_mul(df)?;
-                    f = f.checked_add(term)?;
-                    gross = gross.checked_add(term.abs())?;
+                    let term = checked_mul(*a, df)?;
+                    f = checked_add(f, term)?;
+                    gross = checked_add(gross, term.abs())?;
                 }
             }
         }

@@ -13,7 +13,7 @@ use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicMapPackage, BasicStringPackage, LogicPackage,
     MoreStringPackage, Package,
 };
-use rhai::{Dynamic, Engine, Map};
+use rhai::{Dynamic, Engine, ImmutableString, Map, Module, NativeCallContext};
 
 /// Limits of the rule engine; every field is set by the caller (no hidden default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,12 +56,21 @@ impl EngineLimits {
 /// Builds the sandboxed engine.
 pub fn build(limits: &EngineLimits) -> Engine {
     let mut engine = Engine::new_raw();
-    engine.register_global_module(ArithmeticPackage::new().as_shared_module());
-    engine.register_global_module(LogicPackage::new().as_shared_module());
-    engine.register_global_module(BasicStringPackage::new().as_shared_module());
-    engine.register_global_module(MoreStringPackage::new().as_shared_module());
-    engine.register_global_module(BasicArrayPackage::new().as_shared_module());
-    engine.register_global_module(BasicMapPackage::new().as_shared_module());
+    // One module holding every package: a function is looked up once per call site and
+    // evaluation, in each global module until found, so one module means one lookup. Later
+    // packages override earlier ones on the same signature, as separate registration would.
+    let mut functions = Module::new();
+    for package in [
+        ArithmeticPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+    ] {
+        functions.combine_flatten((*package).clone());
+    }
+    engine.register_global_module(functions.into());
     engine.set_strict_variables(true);
     engine.set_max_operations(limits.max_operations);
     engine.set_max_call_levels(limits.max_call_levels);
@@ -88,26 +97,31 @@ pub fn build(limits: &EngineLimits) -> Engine {
 
 /// The verdict constructors scripts call; each returns a map the runner checks.
 fn register_verdicts(engine: &mut Engine) {
-    fn verdict(kind: &str, en: &str, zh: &str) -> Map {
+    // The reasons are the script's own strings, shared rather than copied.
+    fn verdict(kind: &'static str, en: ImmutableString, zh: ImmutableString) -> Map {
         let mut m = Map::new();
-        m.insert("verdict".into(), Dynamic::from(kind.to_owned()));
-        m.insert("reason_en".into(), Dynamic::from(en.to_owned()));
-        m.insert("reason_zh".into(), Dynamic::from(zh.to_owned()));
+        m.insert("verdict".into(), Dynamic::from(kind));
+        m.insert("reason_en".into(), Dynamic::from(en));
+        m.insert("reason_zh".into(), Dynamic::from(zh));
         m
     }
-    engine.register_fn("eligible", |en: &str, zh: &str| verdict("eligible", en, zh));
-    engine.register_fn("not_eligible", |en: &str, zh: &str| {
-        verdict("not_eligible", en, zh)
+    engine.register_fn("eligible", |en: ImmutableString, zh: ImmutableString| {
+        verdict("eligible", en, zh)
     });
-    engine.register_fn("needs_review", |en: &str, zh: &str| {
-        verdict("needs_review", en, zh)
-    });
+    engine.register_fn(
+        "not_eligible",
+        |en: ImmutableString, zh: ImmutableString| verdict("not_eligible", en, zh),
+    );
+    engine.register_fn(
+        "needs_review",
+        |en: ImmutableString, zh: ImmutableString| verdict("needs_review", en, zh),
+    );
     engine.register_fn("insufficient_data", |missing: rhai::Array| {
         let names: Vec<String> = missing.iter().map(|d| d.to_string()).collect();
         let mut m = verdict(
             "insufficient_data",
-            &format!("missing: {}", names.join(", ")),
-            &format!("缺少数据：{}", names.join("、")),
+            format!("missing: {}", names.join(", ")).into(),
+            format!("缺少数据：{}", names.join("、")).into(),
         );
         m.insert("missing".into(), Dynamic::from_array(missing));
         m
@@ -123,6 +137,41 @@ fn register_verdicts(engine: &mut Engine) {
                     record.get(key.as_str()).is_none_or(|v| v.is_unit())
                 })
                 .collect()
+        },
+    );
+    // `list.contains(text)` as the array package defines it (an element equals the value by
+    // `==`), with the common case — an element that is itself a string — compared directly
+    // instead of through a call of `==` per element.
+    engine.register_fn(
+        "contains",
+        |ctx: NativeCallContext,
+         array: &mut rhai::Array,
+         value: ImmutableString|
+         -> Result<bool, Box<rhai::EvalAltResult>> {
+            for item in array.iter_mut() {
+                let as_text = item.read_lock::<ImmutableString>().map(|t| *t == value);
+                let equal = match as_text {
+                    Some(same) => same,
+                    None => {
+                        let mut other = Dynamic::from(value.clone());
+                        match ctx.call_native_fn_raw("==", true, &mut [item, &mut other]) {
+                            Ok(v) => v.as_bool().unwrap_or(false),
+                            // No `==` between a string and this element's type: not equal,
+                            // as the array package decides.
+                            Err(e)
+                                if matches!(*e, rhai::EvalAltResult::ErrorFunctionNotFound(ref sig, ..) if sig.starts_with("==")) =>
+                            {
+                                false
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                };
+                if equal {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
         },
     );
     // `has(p, "a")`: the field is present and not unit.

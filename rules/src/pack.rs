@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use rhai::{AST, Dynamic, Engine, EvalAltResult, Map, Scope};
+use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Scope};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
@@ -252,6 +252,27 @@ fn parse_header(pack: &str, file: &str, src: &str) -> Result<RuleHeader, RuleErr
     Ok(h)
 }
 
+/// Whether a rule applies to an activity (or to every one, `*`).
+fn applies(rule: &Rule, activity: &str) -> bool {
+    rule.header
+        .activities
+        .iter()
+        .any(|a| a == activity || a == "*")
+}
+
+/// How many variables [`rule_inputs`] declares.
+const RULE_INPUTS: usize = 2;
+
+/// The scope a rule runs in: the record as `p` and the parameters as `params`. Shared values:
+/// one record and one parameter map serve every rule of the pack without copying; as
+/// constants, no rule can change what the next one reads.
+fn rule_inputs(record: &Dynamic, params: &Dynamic) -> Scope<'static> {
+    let mut scope = Scope::new();
+    scope.push_constant_dynamic("p", record.clone());
+    scope.push_constant_dynamic("params", params.clone());
+    scope
+}
+
 /// A scope declaring the variables every rule reads, for strict compilation. They are
 /// pushed as plain variables, never constants: the optimiser would fold a constant empty map
 /// into every comparison.
@@ -441,6 +462,33 @@ impl Pack {
         })
     }
 
+    /// The thresholds a rule names, as in force at `date`, for its clause output.
+    fn thresholds_at(&self, rule: &Rule, date: &str) -> Vec<UsedValue> {
+        rule.header
+            .parameters
+            .iter()
+            .map(|name| match self.parameter_at(name, date) {
+                Some(p) => UsedValue {
+                    name: name.clone(),
+                    value: p
+                        .value
+                        .clone()
+                        .or_else(|| p.text.clone())
+                        .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
+                        .unwrap_or_default(),
+                    unit: p.unit.clone(),
+                    clause: p.clause.clone(),
+                },
+                None => UsedValue {
+                    name: name.clone(),
+                    value: format!("not in force on {date}"),
+                    unit: String::new(),
+                    clause: String::new(),
+                },
+            })
+            .collect()
+    }
+
     /// Whether a parameter entry is in force at `date`.
     fn in_force(p: &Parameter, date: &str) -> bool {
         p.effective_from.as_deref().is_none_or(|f| f <= date)
@@ -483,12 +531,7 @@ impl Pack {
 
     /// The rules that apply to an activity.
     pub fn rules_for<'a>(&'a self, activity: &'a str) -> impl Iterator<Item = &'a Rule> {
-        self.rules.iter().filter(move |r| {
-            r.header
-                .activities
-                .iter()
-                .any(|a| a == activity || a == "*")
-        })
+        self.rules.iter().filter(move |r| applies(r, activity))
     }
 
     /// Evaluates every applicable rule; a failing rule becomes a `needs_review` clause with
@@ -519,10 +562,11 @@ impl Pack {
             _ => String::new(),
         };
         let params = self.params_at(date);
+        let mut scope = rule_inputs(map, &params);
         let clauses: Vec<ClauseVerdict> = self
             .rules_for(&activity)
             .map(|rule| {
-                let result = self.run(engine, limits, rule, map, &params);
+                let result = self.run_in(engine, limits, rule, &mut scope);
                 let inputs = rule
                     .header
                     .inputs
@@ -537,30 +581,7 @@ impl Pack {
                         clause: String::new(),
                     })
                     .collect();
-                let thresholds = rule
-                    .header
-                    .parameters
-                    .iter()
-                    .map(|name| match self.parameter_at(name, date) {
-                        Some(p) => UsedValue {
-                            name: name.clone(),
-                            value: p
-                                .value
-                                .clone()
-                                .or_else(|| p.text.clone())
-                                .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
-                                .unwrap_or_default(),
-                            unit: p.unit.clone(),
-                            clause: p.clause.clone(),
-                        },
-                        None => UsedValue {
-                            name: name.clone(),
-                            value: format!("not in force on {date}"),
-                            unit: String::new(),
-                            clause: String::new(),
-                        },
-                    })
-                    .collect();
+                let thresholds = self.thresholds_at(rule, date);
                 let h = &rule.header;
                 match result {
                     Ok((verdict, reason_en, reason_zh, missing)) => ClauseVerdict {
@@ -616,14 +637,23 @@ impl Pack {
         record: &Dynamic,
         params: &Dynamic,
     ) -> Result<(Verdict, String, String, Vec<String>), RuleError> {
-        // Shared values: one record and one parameter map serve every rule of the pack
-        // without copying; as constants, no rule can change what the next one reads.
-        let mut scope = Scope::new();
-        scope.push_constant_dynamic("p", record.clone());
-        scope.push_constant_dynamic("params", params.clone());
+        self.run_in(engine, limits, rule, &mut rule_inputs(record, params))
+    }
+
+    /// [`Pack::run`] in a scope made by [`rule_inputs`], left as it was found, so the rules
+    /// of a pack share one scope.
+    fn run_in(
+        &self,
+        engine: &Engine,
+        limits: &EngineLimits,
+        rule: &Rule,
+        scope: &mut Scope<'static>,
+    ) -> Result<(Verdict, String, String, Vec<String>), RuleError> {
         let out: Result<Dynamic, Box<EvalAltResult>> = within_deadline(limits.deadline, || {
-            engine.eval_ast_with_scope(&mut scope, &rule.ast)
+            engine.eval_ast_with_scope(scope, &rule.ast)
         });
+        // Drop the rule's own variables: the next rule starts from `p` and `params` alone.
+        scope.rewind(RULE_INPUTS);
         let err = |kind, position: Option<(usize, usize)>, message: String| RuleError {
             pack: self.meta.id.clone(),
             file: rule.file.clone(),
@@ -664,11 +694,23 @@ impl Pack {
                 ),
             )
         };
-        let map = value.clone().try_cast::<Map>().ok_or_else(not_a_verdict)?;
-        let text = |k: &str| map.get(k).map(|v| v.to_string()).unwrap_or_default();
+        let Some(map) = value.read_lock::<Map>() else {
+            return Err(not_a_verdict());
+        };
+        // Strings are read as they are; anything else is shown as the script would print it.
+        let text = |k: &str| {
+            map.get(k)
+                .map_or_else(String::new, |v| match v.read_lock::<ImmutableString>() {
+                    Some(s) => s.as_str().to_owned(),
+                    None => v.to_string(),
+                })
+        };
         let verdict = map
             .get("verdict")
-            .and_then(|v| Verdict::parse(&v.to_string()))
+            .and_then(|v| match v.read_lock::<ImmutableString>() {
+                Some(s) => Verdict::parse(s.as_str()),
+                None => Verdict::parse(&v.to_string()),
+            })
             .ok_or_else(not_a_verdict)?;
         let missing = map
             .get("missing")

@@ -3,6 +3,7 @@
 mod appraise;
 mod browser;
 mod calc;
+mod exercises;
 mod report;
 mod rules;
 mod serve;
@@ -12,10 +13,16 @@ mod workbook;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-/// The shipped LED street-lighting example (the README's main command).
+/// The shipped LED street-lighting example.
 pub(crate) const LED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/workbooks/examples/led-street-lighting.json"
+);
+
+/// The shipped example workbook: the README's main command appraises it.
+pub(crate) const CITY_WORKBOOK: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/workbooks/examples/city-pipeline.xlsx"
 );
 
 /// The shipped flood-wall example, with financing and an economic view.

@@ -1,6 +1,6 @@
 //! `greenlight template` and `greenlight appraise FILE.xlsx` as a user runs them.
 
-use crate::{LED, greenlight, stderr, stdout};
+use crate::{CITY_WORKBOOK, LED, greenlight, stderr, stdout};
 
 fn temp(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("greenlight-e2e-{}", std::process::id()));
@@ -143,4 +143,76 @@ fn batch_settings_limit_the_taxonomies_reported() {
         .map(|t| t["taxonomy"].as_str().unwrap())
         .collect();
     assert_eq!(taxonomies, ["cn"]);
+}
+
+/// Every shipped example workbook, with the JSON it is generated from and its language.
+const SHIPPED_WORKBOOKS: [(&str, &str, &str); 4] = [
+    ("led-street-lighting.xlsx", "led-street-lighting.json", "en"),
+    ("city-pipeline.xlsx", "city-pipeline.json", "en"),
+    ("city-pipeline-zh.xlsx", "city-pipeline.json", "zh"),
+    ("city-pipeline-eu.xlsx", "city-pipeline-eu.json", "en"),
+];
+
+#[test]
+fn the_shipped_example_workbooks_are_their_json_examples_filled_in() {
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/workbooks/examples");
+    for (workbook, json, lang) in SHIPPED_WORKBOOKS {
+        let fresh = temp(&format!("fresh-{workbook}"));
+        let json = format!("{examples}/{json}");
+        let out = greenlight(
+            &[
+                "--lang",
+                lang,
+                "template",
+                "--fill",
+                &json,
+                "-o",
+                fresh.to_str().unwrap(),
+            ],
+            "",
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let shipped = format!("{examples}/{workbook}");
+        assert!(
+            std::fs::read(&shipped).unwrap() == std::fs::read(&fresh).unwrap(),
+            "workbooks/examples/{workbook} is stale: regenerate it with greenlight --lang {lang} template --fill"
+        );
+        // The workbook appraises to the same bytes as its JSON, input hashes included, so
+        // nothing was lost or changed on the way through the template.
+        let from_json = greenlight(&["appraise", "--format", "json", &json], "");
+        let from_xlsx = greenlight(&["appraise", "--format", "json", &shipped], "");
+        assert!(
+            from_xlsx.status.success(),
+            "{workbook}: {}",
+            stderr(&from_xlsx)
+        );
+        assert!(
+            stdout(&from_xlsx) == stdout(&from_json),
+            "{workbook} does not appraise as its JSON"
+        );
+    }
+}
+
+#[test]
+fn the_readme_main_command_appraises_the_city_workbook() {
+    // `greenlight appraise workbooks/examples/city-pipeline.xlsx`, as the README runs it.
+    let out = greenlight(&["appraise", CITY_WORKBOOK], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    for id in [
+        "cn-zp-school-retrofit",
+        "cn-zp-led-streetlights",
+        "cn-zp-flood-wall",
+    ] {
+        assert!(table.contains(id), "{id} missing from:\n{table}");
+    }
+    // LED street lights at 6 % real: −4 000 000 in 2026, then 15 years of 959 400 savings
+    // − 40 000 O&M; NPV = −4 000 000 + 919 400 · (1 − 1.06^−15)/0.06 = 4 929 441.72.
+    assert!(table.contains("4929441.72 CNY"), "{table}");
+    // Every project is judged under the China catalogue and the EU taxonomy.
+    assert_eq!(
+        table.matches("green-bond eligibility").count(),
+        7,
+        "{table}"
+    );
 }

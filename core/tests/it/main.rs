@@ -4,6 +4,7 @@ mod appraisal;
 mod bad_input;
 mod batch;
 mod emissions;
+mod fast_paths;
 mod golden;
 mod properties;
 mod published;

@@ -1,0 +1,130 @@
+//! The portfolio fast paths against the plain path they replace, on random projects: each must
+//! give the same bytes, not merely equal numbers (a decimal's scale is part of its JSON).
+
+use greenlight_core::appraisal::{AppraisalOptions, FactorTables, appraise, appraise_with};
+use greenlight_core::batch::parse_project;
+use greenlight_core::metrics::mirr;
+use greenlight_core::registry::Registry;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+
+/// Rates written as a portfolio writes them, including equal numbers at different scales
+/// (`0.08`, `0.080`), which must not share a table.
+const RATES: [&str; 9] = [
+    "0.04", "0.06", "0.08", "0.080", "0.25", "0.250", "0.035", "0", "-0.01",
+];
+const TIMINGS: [&str; 3] = ["end_of_year", "mid_year", "beginning_of_year"];
+const FIRST_YEARS: [&str; 2] = ["undiscounted", "discounted"];
+
+/// One synthetic project: an outlay, escalating savings, O&M, an optional late cost that adds
+/// sign changes, and an asset with replacements.
+#[allow(clippy::too_many_arguments)]
+fn project(
+    rate: usize,
+    timing: usize,
+    first_year: usize,
+    years: u32,
+    outlay_cents: i64,
+    saving_permille: i64,
+    escalation_permille: i64,
+    late_cost: Option<i64>,
+    finance_rate: Option<i64>,
+) -> Value {
+    let start = 2026;
+    let end = start + years as i32;
+    let outlay = Decimal::new(outlay_cents, 2);
+    let saving = (outlay * Decimal::new(saving_permille, 3)).round_dp(2);
+    let mut cash_flows = vec![
+        json!({"category": "investment", "year": start, "amount": (-outlay).to_string()}),
+        json!({"category": "savings", "years": [start + 1, end], "amount": saving.to_string(),
+               "escalation": Decimal::new(escalation_permille, 3).to_string()}),
+        json!({"category": "operation_maintenance", "years": [start + 1, end],
+               "amount": (-(saving / Decimal::TEN).round_dp(2)).to_string()}),
+    ];
+    if let Some(times) = late_cost {
+        cash_flows.push(json!({"category": "other", "year": end,
+            "amount": (-(outlay * Decimal::new(times, 1)).round_dp(2)).to_string()}));
+    }
+    let mut finance = json!({"discount_rate": RATES[rate]});
+    if let Some(f) = finance_rate {
+        finance["finance_rate"] = json!(Decimal::new(f, 3).to_string());
+    }
+    json!({
+        "id": "p", "name": "p", "currency": "CNY", "price_base_year": 2025,
+        "sector": "other", "activity": "synthetic",
+        "timeline": {"start_year": start, "analysis_years": years,
+                     "timing": TIMINGS[timing], "first_year": FIRST_YEARS[first_year]},
+        "finance": finance,
+        "cash_flows": cash_flows,
+        "assets": [{"name": "equipment", "cost": (outlay / Decimal::from(4)).round_dp(2).to_string(),
+                    "year": start, "service_life_years": 9}],
+    })
+}
+
+#[allow(clippy::type_complexity)]
+fn any_project() -> impl Strategy<Value = Value> {
+    (
+        (
+            0..RATES.len(),
+            0..TIMINGS.len(),
+            0..FIRST_YEARS.len(),
+            2u32..45,
+        ),
+        (
+            100_000i64..10_000_000_000,
+            20i64..300,
+            -20i64..40,
+            prop::option::of(1i64..40),
+            prop::option::weighted(0.2, 0i64..120),
+        ),
+    )
+        .prop_map(|((r, t, f, y), (o, s, e, late, fin))| project(r, t, f, y, o, s, e, late, fin))
+}
+
+fn registry() -> Registry {
+    Registry::embedded().expect("the embedded registry loads")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    // A portfolio appraised with one set of shared discount-factor tables gives, project by
+    // project, the bytes of appraising each project alone.
+    #[test]
+    fn shared_factor_tables_give_the_bytes_of_the_plain_appraisal(
+        portfolio in prop::collection::vec(any_project(), 1..12),
+    ) {
+        let registry = registry();
+        let options = AppraisalOptions { trace: true };
+        let mut tables = FactorTables::new();
+        for v in &portfolio {
+            let input = parse_project(v).expect("the generated project parses");
+            let plain = appraise(&input, &registry, &options).map(|a| serde_json::to_string(&a).unwrap());
+            let shared = appraise_with(&input, &registry, &options, &mut tables)
+                .map(|a| serde_json::to_string(&a).unwrap());
+            prop_assert_eq!(plain.ok(), shared.ok());
+        }
+    }
+
+    // MIRR taken from the discount factors (constant rate, end of year, finance rate = discount
+    // rate) is, digit for digit and scale for scale, the plain `mirr` of the yearly net flows.
+    #[test]
+    fn mirr_from_the_discount_factors_is_the_plain_mirr(v in any_project()) {
+        let input = parse_project(&v).expect("the generated project parses");
+        let Ok(a) = appraise(&input, &registry(), &AppraisalOptions { trace: false }) else {
+            return Ok(());
+        };
+        let mut series: Vec<Decimal> = match v["timeline"]["first_year"].as_str() {
+            Some("discounted") => vec![Decimal::ZERO],
+            _ => Vec::new(),
+        };
+        series.extend(a.years.iter().map(|y| y.net));
+        let conventions = &a.conventions;
+        let plain = mirr(&series, conventions.finance_rate, conventions.reinvest_rate).unwrap();
+        prop_assert_eq!(
+            serde_json::to_string(&a.financial.mirr).unwrap(),
+            serde_json::to_string(&greenlight_core::appraisal::Figure::from(plain)).unwrap()
+        );
+    }
+}
