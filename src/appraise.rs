@@ -4,7 +4,7 @@
 //! project is read and appraised on its own, so a bad project is reported with its reason
 //! and never stops the others.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -28,9 +28,18 @@ pub(crate) struct AppraiseCommand {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Show the working behind every figure, step by step.
+    /// Show the working behind every figure, step by step (with xlsx: the Working sheet).
     #[arg(long)]
     explain: bool,
+    /// Write the output to this file instead of standard output; required for xlsx (`-` for
+    /// standard output, which must then not be a terminal).
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        required_if_eq("format", "xlsx")
+    )]
+    output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -39,6 +48,9 @@ enum Format {
     Table,
     /// The full appraisal as JSON (schema: core/schemas/appraisal-output.schema.json).
     Json,
+    /// The results workbook (Excel): summary, yearly tables, eligibility, working, provenance
+    /// and charts.
+    Xlsx,
 }
 
 pub(crate) fn run(
@@ -65,8 +77,40 @@ pub(crate) fn run(
             return Ok(Outcome::Rejected);
         }
     };
-    let mut out = io::stdout().lock();
+    let to_stdout = cmd.output.as_deref().is_none_or(|p| p.as_os_str() == "-");
+    if cmd.format == Format::Xlsx && to_stdout && io::stdout().is_terminal() {
+        // A malformed command line, as clap reports it (exit code 2).
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            "an xlsx workbook is binary: write it to a file with -o FILE, not to a terminal\n",
+        )
+        .exit();
+    }
+    let mut out: Box<dyn Write> = match &cmd.output {
+        Some(path) if !to_stdout => Box::new(io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        _ => Box::new(io::stdout().lock()),
+    };
     match cmd.format {
+        Format::Xlsx => {
+            let options = greenlight_workbooks::ReportOptions {
+                lang: match lang {
+                    Lang::En => greenlight_workbooks::Lang::En,
+                    Lang::Zh => greenlight_workbooks::Lang::Zh,
+                },
+                title: None,
+                source_name: cmd
+                    .file
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned()),
+            };
+            let bytes = greenlight_workbooks::results_workbook(&output, &options)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            out.write_all(&bytes)
+                .with_context(|| format!("cannot write {}", output_name(cmd.output.as_deref())))?;
+        }
         Format::Json => {
             serde_json::to_writer_pretty(&mut out, &output)?;
             writeln!(out)?;
@@ -96,6 +140,9 @@ pub(crate) fn run(
             }
         }
     }
+    out.flush()
+        .with_context(|| format!("cannot write {}", output_name(cmd.output.as_deref())))?;
+    drop(out);
     let mut rejected = false;
     for r in &output.results {
         for e in &r.errors {
@@ -113,6 +160,10 @@ pub(crate) fn run(
     } else {
         Outcome::Success
     })
+}
+
+fn output_name(path: Option<&std::path::Path>) -> String {
+    path.map_or_else(|| "standard output".to_owned(), |p| p.display().to_string())
 }
 
 fn flag_text(flag: RootFlag, lang: Lang) -> &'static str {

@@ -1,6 +1,10 @@
 //! Appraising a batch of projects from JSON: each project is read and appraised on its own,
 //! so one bad project is reported with its reason and never stops the others. Shared by the
 //! CLI and the HTTP service.
+//!
+//! A batch is one project, an array of projects, or `{"settings": {...}, "projects": [...]}`
+//! where the optional [`BatchSettings`] hold portfolio defaults merged under every project
+//! (the project's own values win) and the taxonomies to report.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -59,6 +63,54 @@ pub struct InputError {
     pub pointer: String,
     /// What is wrong.
     pub message: String,
+    /// Where the value came from when the document was read from a workbook
+    /// (`CashFlows!D17`); absent for JSON input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+}
+
+/// Portfolio settings of a batch.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSettings {
+    /// Fields of a project shared by the portfolio (e.g. `currency`, `price_base_year`,
+    /// `finance`, `timeline.timing`), merged under every project: objects merge key by key,
+    /// and any value the project gives itself, including an array, wins whole.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub defaults: serde_json::Map<String, Value>,
+    /// The taxonomies to report, by key (`cn`, `eu`, `cbi`, `cgt`, `icma`) or pack id;
+    /// absent means every loaded taxonomy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taxonomies: Option<Vec<String>>,
+}
+
+/// `base` merged under `over`: objects key by key, recursively; anything else in `over`
+/// replaces `base`.
+pub fn merge_under(base: &Value, over: Value) -> Value {
+    match (base, over) {
+        (Value::Object(b), Value::Object(mut o)) => {
+            for (k, bv) in b {
+                let merged = match o.remove(k) {
+                    Some(ov) => merge_under(bv, ov),
+                    None => bv.clone(),
+                };
+                o.insert(k.clone(), merged);
+            }
+            Value::Object(o)
+        }
+        (_, over) => over,
+    }
+}
+
+/// Keeps only the named taxonomies (by key or pack id); disagreements are kept only when
+/// both sides of them, China's Catalogue and the EU Taxonomy, are kept.
+fn keep_taxonomies(e: &mut Eligibility, keep: &[String]) {
+    let wanted = |key: &str, pack: &str| keep.iter().any(|k| k == key || k == pack);
+    e.taxonomies.retain(|t| wanted(&t.taxonomy, &t.pack));
+    let has = |key: &str| e.taxonomies.iter().any(|t| t.taxonomy == key);
+    if !(has("cn") && has("eu")) {
+        e.disagreements.clear();
+    }
 }
 
 /// Appraises every project in a JSON text holding one project, an array of projects, or
@@ -74,6 +126,7 @@ pub fn appraise_json_text(
         code: "invalid_json".into(),
         pointer: String::new(),
         message: format!("not valid JSON: {e}"),
+        location: None,
     })?;
     appraise_json(value, registry, options, judge)
 }
@@ -85,26 +138,54 @@ pub fn appraise_json(
     options: &AppraisalOptions,
     judge: Option<&dyn EligibilityJudge>,
 ) -> Result<AppraisalOutput, InputError> {
+    let mut settings = BatchSettings::default();
     let (items, base): (Vec<Value>, Option<&str>) = match value {
         Value::Array(items) => (items, Some("")),
-        Value::Object(mut map) if map.contains_key("projects") => match map.remove("projects") {
-            Some(Value::Array(items)) => (items, Some("/projects")),
-            _ => {
+        Value::Object(mut map) if map.contains_key("projects") => {
+            if let Some(s) = map.remove("settings") {
+                settings = parse_settings(&s)?;
+            }
+            if let Some(other) = map.keys().find(|k| *k != "projects") {
                 return Err(InputError {
                     code: "invalid_request".into(),
-                    pointer: "/projects".into(),
-                    message: "projects must be an array of project objects".into(),
+                    pointer: format!("/{other}"),
+                    message: format!(
+                        "unknown field `{other}` beside `projects`, expected `settings`"
+                    ),
+                    location: None,
                 });
             }
-        },
+            match map.remove("projects") {
+                Some(Value::Array(items)) => (items, Some("/projects")),
+                _ => {
+                    return Err(InputError {
+                        code: "invalid_request".into(),
+                        pointer: "/projects".into(),
+                        message: "projects must be an array of project objects".into(),
+                        location: None,
+                    });
+                }
+            }
+        }
         other => (vec![other], None),
     };
+    let defaults = Value::Object(settings.defaults);
     let results: Vec<ProjectOutcome> = items
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
             let prefix = base.map_or_else(String::new, |b| format!("{b}/{index}"));
-            appraise_value(index, &item, &prefix, registry, options, judge)
+            let item = match (&defaults, item) {
+                (Value::Object(d), item @ Value::Object(_)) if !d.is_empty() => {
+                    merge_under(&defaults, item)
+                }
+                (_, item) => item,
+            };
+            let mut outcome = appraise_value(index, &item, &prefix, registry, options, judge);
+            if let (Some(keep), Some(e)) = (&settings.taxonomies, &mut outcome.eligibility) {
+                keep_taxonomies(e, keep);
+            }
+            outcome
         })
         .collect();
     let mac_curve = mac_of(&results)?;
@@ -151,6 +232,18 @@ fn mac_of(results: &[ProjectOutcome]) -> Result<Option<MacCurve>, InputError> {
         code: e.code.as_str().into(),
         pointer: e.pointer,
         message: e.message,
+        location: None,
+    })
+}
+
+fn parse_settings(value: &Value) -> Result<BatchSettings, InputError> {
+    let mut track = serde_path_to_error::Track::new();
+    let de = serde_path_to_error::Deserializer::new(value, &mut track);
+    BatchSettings::deserialize(de).map_err(|e| InputError {
+        code: "invalid_request".into(),
+        pointer: format!("/settings{}", pointer_of(&track.path())),
+        message: e.to_string(),
+        location: None,
     })
 }
 
@@ -162,6 +255,7 @@ pub fn parse_project(value: &Value) -> Result<ProjectInput, InputError> {
         code: "invalid_request".into(),
         pointer: pointer_of(&track.path()),
         message: e.to_string(),
+        location: None,
     })
 }
 
@@ -201,6 +295,7 @@ fn appraise_value(
                 code: e.code.as_str().into(),
                 pointer: e.pointer,
                 message: e.message,
+                location: None,
             })
     });
     match outcome {

@@ -2,6 +2,7 @@
 
 mod appraise;
 mod calc;
+mod report;
 mod rules;
 mod serve;
 mod snapshots;

@@ -4,8 +4,14 @@
 //! spreadsheet reader sees it, and sheets are read only by streaming, within typed limits.
 
 mod error;
+pub mod limits;
+pub mod report;
+pub mod safety;
 
 pub use error::Error;
+pub use limits::WorkbookLimits;
+pub use report::{ReportOptions, results_workbook};
+pub use safety::{Format, SafeWorkbook, check_archive};
 
 /// The language of headers, labels and explanations written into a workbook. Import accepts
 /// headers in either language, whatever this says.

@@ -2,6 +2,7 @@
 
 mod appraisal;
 mod bad_input;
+mod batch;
 mod emissions;
 mod golden;
 mod properties;

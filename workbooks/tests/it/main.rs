@@ -1,0 +1,4 @@
+//! Integration tests of the workbooks crate.
+
+mod safety;
+mod support;
