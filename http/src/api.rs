@@ -31,6 +31,20 @@ pub struct AppraisalQuery {
     /// Include the working behind every figure (the trace), step by step.
     #[serde(default)]
     pub explain: bool,
+    /// Language of the results workbook; without it, `Accept-Language` decides (`zh…` gives
+    /// Chinese, anything else English).
+    #[serde(default)]
+    pub lang: Option<ApiLang>,
+}
+
+/// A language of the results workbook and the template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiLang {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
 }
 
 /// Projects whose green-bond eligibility is wanted.

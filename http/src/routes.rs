@@ -5,16 +5,18 @@ use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use greenlight_core::appraisal::AppraisalOptions;
 use greenlight_core::batch::{AppraisalOutput, EligibilityJudge, InputError, appraise_json};
 use greenlight_core::calc::{CalcRequest, CalcResult, FUNCTIONS, evaluate};
 use greenlight_core::registry::DataSet;
+use greenlight_workbooks::{Lang, ReportOptions, results_workbook};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::api::{
-    AppraisalQuery, AppraisalRequest, CalcArguments, CalcPath, EligibilityOutcome,
+    ApiLang, AppraisalQuery, AppraisalRequest, CalcArguments, CalcPath, EligibilityOutcome,
     EligibilityOutput, EligibilityRequest, Health, IdPath, LangPath, RulePackDetail,
     RulePackSummary,
 };
@@ -37,8 +39,10 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
                     .description(
                         "JSON `{\"settings\": {...}, \"projects\": [...]}` answered with one \
                          result or one list of errors per project (the CLI's `--format json`). \
-                         `?explain=true` adds the working behind every figure. A multipart \
-                         workbook upload (field `file`, optional `settings` and `lang`) is \
+                         `?explain=true` adds the working behind every figure. With \
+                         `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` \
+                         the answer is the results workbook, in `?lang=en|zh` or the \
+                         `Accept-Language` language. A multipart workbook upload (field `file`, optional `settings` and `lang`) is \
                          accepted on the same route once workbook import is available; until \
                          then it is answered 501.",
                     )
@@ -205,11 +209,111 @@ impl aide::OperationInput for AppraisalBody {
     }
 }
 
+/// The media type of xlsx files.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The answer of `POST /v1/appraisals`: JSON, or the results workbook when the client's
+/// `Accept` asks for xlsx.
+pub(crate) enum AppraisalAnswer {
+    Json(AppraisalOutput),
+    Workbook(Vec<u8>),
+}
+
+impl IntoResponse for AppraisalAnswer {
+    fn into_response(self) -> Response {
+        match self {
+            AppraisalAnswer::Json(output) => Json(output).into_response(),
+            AppraisalAnswer::Workbook(bytes) => (
+                [
+                    (header::CONTENT_TYPE, XLSX),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"greenlight-results.xlsx\"",
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+        }
+    }
+}
+
+impl aide::OperationOutput for AppraisalAnswer {
+    type Inner = AppraisalOutput;
+
+    fn operation_response(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Option<aide::openapi::Response> {
+        let mut response = Json::<AppraisalOutput>::operation_response(ctx, operation)?;
+        response.content.insert(
+            XLSX.to_owned(),
+            aide::openapi::MediaType {
+                schema: Some(aide::openapi::SchemaObject {
+                    json_schema: schemars::json_schema!({
+                        "type": "string",
+                        "contentMediaType": XLSX,
+                        "description": "The results workbook, when `Accept` asks for it."
+                    }),
+                    example: None,
+                    external_docs: None,
+                }),
+                ..Default::default()
+            },
+        );
+        Some(response)
+    }
+
+    fn inferred_responses(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
+        Self::operation_response(ctx, operation)
+            .map(|r| vec![(Some(aide::openapi::StatusCode::Code(200)), r)])
+            .unwrap_or_default()
+    }
+}
+
+/// Whether `Accept` asks for the xlsx workbook.
+fn wants_workbook(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| {
+            accept
+                .split(',')
+                .any(|m| m.split(';').next().unwrap_or_default().trim() == XLSX)
+        })
+}
+
+/// The language asked for: `?lang=`, else the first `Accept-Language` tag.
+fn language(query: Option<ApiLang>, headers: &HeaderMap) -> Lang {
+    match query {
+        Some(ApiLang::Zh) => Lang::Zh,
+        Some(ApiLang::En) => Lang::En,
+        None => {
+            let first = headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if first.starts_with("zh") {
+                Lang::Zh
+            } else {
+                Lang::En
+            }
+        }
+    }
+}
+
 async fn appraisals(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<AppraisalQuery>,
+    headers: HeaderMap,
     body: AppraisalBody,
-) -> Result<Json<AppraisalOutput>, Error> {
+) -> Result<AppraisalAnswer, Error> {
     let AppraisalBody::Json(request) = body;
     let mut document = serde_json::Map::new();
     if let Some(settings) = request.settings {
@@ -219,17 +323,30 @@ async fn appraisals(
     let options = AppraisalOptions {
         trace: query.explain,
     };
-    let output = blocking(move || {
+    let workbook = wants_workbook(&headers).then(|| ReportOptions {
+        lang: language(query.lang, &headers),
+        ..ReportOptions::default()
+    });
+    blocking(move || {
         let judge: &dyn EligibilityJudge = state.rules.as_ref();
-        appraise_json(
+        let output = appraise_json(
             Value::Object(document),
             &state.registry,
             &options,
             Some(judge),
         )
+        .map_err(batch_error)?;
+        match workbook {
+            None => Ok(AppraisalAnswer::Json(output)),
+            Some(report) => results_workbook(&output, &report)
+                .map(AppraisalAnswer::Workbook)
+                .map_err(|e| {
+                    tracing::error!(code = e.code, message = %e.message, "results workbook failed");
+                    Error::internal()
+                }),
+        }
     })
-    .await?;
-    output.map(Json).map_err(batch_error)
+    .await?
 }
 
 async fn eligibility(

@@ -165,6 +165,52 @@ async fn appraises_the_led_example() {
 }
 
 #[tokio::test]
+async fn accept_xlsx_answers_the_results_workbook_in_the_asked_language() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = app();
+    let body = json!({"projects": [led()]}).to_string();
+    for (lang_header, query, summary_sheet) in [
+        (None, "", "Summary"),
+        (Some("zh-CN,zh;q=0.9"), "", "汇总"),
+        (Some("zh-CN"), "?lang=en", "Summary"),
+    ] {
+        let mut request = Request::post(format!("/v1/appraisals{query}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(
+                header::ACCEPT,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            );
+        if let Some(l) = lang_header {
+            request = request.header(header::ACCEPT_LANGUAGE, l);
+        }
+        let a = send(
+            &app,
+            request
+                .body(Body::from(body.clone()))
+                .expect("valid request"),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+        assert_eq!(
+            a.headers[header::CONTENT_TYPE],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let mut book = Xlsx::new(std::io::Cursor::new(a.body.clone())).expect("an xlsx workbook");
+        assert!(
+            book.sheet_names().iter().any(|s| s == summary_sheet),
+            "{:?}",
+            book.sheet_names()
+        );
+        let summary = book.worksheet_range(summary_sheet).expect("the summary");
+        // NPV 372 848.8278… at 6 %, worked by hand for the README example.
+        let npv_written = summary
+            .used_cells()
+            .any(|(_, _, c)| matches!(c, Data::Float(v) if (v - 372_848.827_8).abs() < 0.001));
+        assert!(npv_written, "the NPV is in the summary");
+    }
+}
+
+#[tokio::test]
 async fn explain_adds_the_trace_and_settings_pass_through() {
     let app = app();
     let a = send(
