@@ -81,7 +81,12 @@ fn serves_an_appraisal_over_loopback_and_stops_on_sigterm() {
         .build()
         .expect("a runtime");
     runtime.block_on(async {
-        let client = reqwest::Client::new();
+        // A connection per request: after refusing a body early the server closes that
+        // connection, and a pooled client could race it with its next request.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("a client");
         healthy(&client, &base).await;
 
         let led: Value =
