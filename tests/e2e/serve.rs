@@ -222,3 +222,29 @@ fn serves_an_appraisal_over_loopback_and_stops_on_sigterm() {
     assert!(log.contains("route=\"/v1/appraisals\""), "{log}");
     assert!(log.contains("shutting down"), "{log}");
 }
+
+#[test]
+fn a_bad_configuration_is_refused_with_its_place() {
+    let dir = std::env::temp_dir().join(format!("greenlight-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join("service.toml");
+    std::fs::write(&file, "addr = \"127.0.0.1:0\"\nport = 8080\n").expect("write the file");
+    let out = crate::greenlight(&["serve", "--config", file.to_str().expect("UTF-8")], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = crate::stderr(&out);
+    assert!(err.contains("service.toml:2"), "{err}");
+    assert!(err.contains("port"), "{err}");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args(["serve"])
+        .env("GREENLIGHT_ADDR", "not-an-address")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("GREENLIGHT_ADDR"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
