@@ -2,7 +2,7 @@
 //! (`AppraisalOutput`, `CalcRequest`, `CalcResult`, `DataSet`, `Eligibility` come from
 //! `greenlight-core`). They derive `JsonSchema`, so the OpenAPI document describes them.
 
-use greenlight_core::batch::InputError;
+use greenlight_core::batch::{BatchSettings, InputError};
 use greenlight_core::calc::CalcRequest;
 use greenlight_core::eligibility::Eligibility;
 use greenlight_core::project::ProjectInput;
@@ -15,8 +15,10 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppraisalRequest {
-    /// Settings that apply to the whole batch; passed to the engine with the projects.
+    /// Settings of the whole batch: defaults merged under every project, the taxonomies to
+    /// report. Read by the engine, so a problem is located under `/settings`.
     #[serde(default)]
+    #[schemars(with = "Option<BatchSettings>")]
     pub settings: Option<Map<String, Value>>,
     /// The projects. Each is read and appraised on its own: a bad project gets its own
     /// errors (with JSON pointers into this request) and the others are still appraised.

@@ -119,7 +119,8 @@ fn batch_error(e: InputError) -> Error {
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Error::new(status, e.code, e.message).at(e.pointer)
+    let location = e.location.unwrap_or(e.pointer);
+    Error::new(status, e.code, e.message).at(location)
 }
 
 /// Runs CPU-bound work on the blocking pool; a panic there is logged and answered 500.

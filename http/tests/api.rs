@@ -230,6 +230,41 @@ async fn explain_adds_the_trace_and_settings_pass_through() {
 }
 
 #[tokio::test]
+async fn batch_settings_reach_the_engine() {
+    let app = app();
+    let a = send(
+        &app,
+        post_json(
+            "/v1/appraisals",
+            json!({"settings": {"taxonomies": ["cn"]}, "projects": [led()]}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let taxonomies = &a.json()["results"][0]["eligibility"]["taxonomies"];
+    assert_eq!(taxonomies.as_array().map(Vec::len), Some(1), "{taxonomies}");
+    assert_eq!(taxonomies[0]["pack"], "cn-gbepc-2021");
+
+    let a = send(
+        &app,
+        post_json(
+            "/v1/appraisals",
+            json!({"settings": {"bogus": 1}, "projects": [led()]}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    assert!(
+        a.error()["location"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("/settings")),
+        "{}",
+        a.text()
+    );
+    assert_healthy(&app).await;
+}
+
+#[tokio::test]
 async fn a_bad_project_gets_its_errors_and_the_others_are_appraised() {
     let app = app();
     let a = send(
