@@ -23,7 +23,9 @@ use crate::text::{self, Lang, money, percent};
 /// Arguments of `greenlight appraise`.
 #[derive(Debug, Args)]
 pub(crate) struct AppraiseCommand {
-    /// A project JSON file (one project, an array, or {"projects": [...]}); `-` for stdin.
+    /// A project JSON file (one project, an array, or {"settings": ..., "projects": [...]}),
+    /// or a workbook in the template's layout (xlsx, xlsm, xls, ods; detected by content);
+    /// `-` for stdin.
     file: PathBuf,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -59,21 +61,52 @@ pub(crate) fn run(
     rules: &greenlight_rules::RuleSet,
     lang: Lang,
 ) -> anyhow::Result<Outcome> {
-    let text = if cmd.file.as_os_str() == "-" {
-        io::read_to_string(io::stdin())?
+    let bytes = if cmd.file.as_os_str() == "-" {
+        let mut b = Vec::new();
+        io::Read::read_to_end(&mut io::stdin(), &mut b)?;
+        b
     } else {
-        std::fs::read_to_string(&cmd.file)
-            .with_context(|| format!("cannot read {}", cmd.file.display()))?
+        std::fs::read(&cmd.file).with_context(|| format!("cannot read {}", cmd.file.display()))?
     };
-    let output = match appraise_json_text(
-        &text,
-        registry,
-        &AppraisalOptions { trace: cmd.explain },
-        Some(rules),
-    ) {
+    let options = AppraisalOptions { trace: cmd.explain };
+    // A workbook is recognised by its content, whatever the file is called.
+    let (result, problems) = if greenlight_workbooks::safety::is_workbook(&bytes) {
+        match crate::workbook::appraise_workbook(&bytes, registry, &options, rules) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("greenlight appraise: {}: {e}", cmd.file.display());
+                return Ok(Outcome::Rejected);
+            }
+        }
+    } else {
+        let text = String::from_utf8(bytes).with_context(|| {
+            format!(
+                "{} is neither a workbook nor UTF-8 JSON",
+                cmd.file.display()
+            )
+        })?;
+        (
+            appraise_json_text(&text, registry, &options, Some(rules)),
+            Vec::new(),
+        )
+    };
+    for p in &problems {
+        eprintln!("greenlight appraise: {}: {p}", cmd.file.display());
+    }
+    let output = match result {
         Ok(output) => output,
         Err(e) => {
-            eprintln!("greenlight appraise: {}: {}", cmd.file.display(), e.message);
+            let at = e.location.as_deref().unwrap_or(e.pointer.as_str());
+            eprintln!(
+                "greenlight appraise: {}: {}{}",
+                cmd.file.display(),
+                if at.is_empty() {
+                    String::new()
+                } else {
+                    format!("{at}: ")
+                },
+                e.message
+            );
             return Ok(Outcome::Rejected);
         }
     };
@@ -143,16 +176,24 @@ pub(crate) fn run(
     out.flush()
         .with_context(|| format!("cannot write {}", output_name(cmd.output.as_deref())))?;
     drop(out);
-    let mut rejected = false;
+    let mut rejected = !problems.is_empty();
     for r in &output.results {
         for e in &r.errors {
             rejected = true;
-            eprintln!(
-                "greenlight appraise: {}: {}: {}",
-                cmd.file.display(),
-                e.pointer,
-                e.message
-            );
+            match &e.location {
+                Some(at) => eprintln!(
+                    "greenlight appraise: {}: {at}: {} ({})",
+                    cmd.file.display(),
+                    e.message,
+                    e.pointer
+                ),
+                None => eprintln!(
+                    "greenlight appraise: {}: {}: {}",
+                    cmd.file.display(),
+                    e.pointer,
+                    e.message
+                ),
+            }
         }
     }
     Ok(if rejected {

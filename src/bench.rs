@@ -45,6 +45,10 @@ pub(crate) struct BenchCommand {
     /// declining grid path, natural gas by the IPCC factors), to measure what emissions add.
     #[arg(long)]
     emissions: bool,
+    /// Write the portfolio into the workbook template, then time (and measure the peak
+    /// memory of) writing, importing and appraising it, one thread.
+    #[arg(long)]
+    xlsx: bool,
 }
 
 /// SplitMix64: small, fast and good enough to vary synthetic projects.
@@ -245,6 +249,9 @@ pub(crate) fn run(cmd: BenchCommand, registry: &Registry) -> anyhow::Result<Outc
         .collect();
     let generation = generated.elapsed();
     let options = AppraisalOptions { trace: false };
+    if cmd.xlsx {
+        return run_xlsx(&cmd, &portfolio, registry, &options);
+    }
     let started = Instant::now();
     let chunk = cmd.projects.div_ceil(threads).max(1);
     let (ok, failed, roots) = std::thread::scope(|s| {
@@ -299,5 +306,83 @@ pub(crate) fn run(cmd: BenchCommand, registry: &Registry) -> anyhow::Result<Outc
         secs * 1e6 * threads as f64 / cmd.projects.max(1) as f64
     )?;
     writeln!(out, "IRR roots found: {roots}")?;
+    Ok(Outcome::Success)
+}
+
+/// The peak resident memory of this process since the last reset, in MiB (Linux; `None`
+/// elsewhere).
+fn peak_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// Resets the peak so the next phase is measured on its own (Linux 4.0 and later).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn run_xlsx(
+    cmd: &BenchCommand,
+    portfolio: &[ProjectInput],
+    registry: &Registry,
+    options: &AppraisalOptions,
+) -> anyhow::Result<Outcome> {
+    use greenlight_workbooks::template::{Layout, write_filled};
+    let mut out = io::stdout().lock();
+    let peak = |p: Option<f64>| p.map_or_else(|| String::from("n/a"), |m| format!("{m:.0} MiB"));
+    writeln!(
+        out,
+        "portfolio: {} projects × {} operating years, seed {}, workbook template, 1 thread",
+        cmd.projects, cmd.years, cmd.seed
+    )?;
+    let document = serde_json::to_value(portfolio)?;
+    reset_peak();
+    let started = Instant::now();
+    let bytes = write_filled(&document, greenlight_workbooks::Lang::En, Layout::Portfolio)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let written = started.elapsed().as_secs_f64();
+    writeln!(
+        out,
+        "write:   {written:.3} s, {:.1} MB, peak {}",
+        bytes.len() as f64 / 1e6,
+        peak(peak_mib())
+    )?;
+    drop(document);
+    reset_peak();
+    let started = Instant::now();
+    let imported = greenlight_workbooks::import_workbook(
+        &bytes,
+        &greenlight_workbooks::WorkbookLimits::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let import_secs = started.elapsed().as_secs_f64();
+    writeln!(
+        out,
+        "import:  {import_secs:.3} s, {} problems, peak {}",
+        imported.problems.len(),
+        peak(peak_mib())
+    )?;
+    reset_peak();
+    let started = Instant::now();
+    let output = greenlight_core::batch::appraise_json(imported.document, registry, options, None)
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let appraise_secs = started.elapsed().as_secs_f64();
+    let ok = output
+        .results
+        .iter()
+        .filter(|r| r.appraisal.is_some())
+        .count();
+    writeln!(
+        out,
+        "appraise: {appraise_secs:.3} s, {ok} appraised, peak {}",
+        peak(peak_mib())
+    )?;
+    writeln!(
+        out,
+        "import + appraisal: {:.3} s",
+        import_secs + appraise_secs
+    )?;
     Ok(Outcome::Success)
 }

@@ -12,7 +12,9 @@ mod calc;
 mod factors;
 mod rules;
 mod serve;
+mod template;
 mod text;
+mod workbook;
 
 use std::process::ExitCode;
 
@@ -41,8 +43,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Appraise projects from a JSON file: NPV, IRR, MIRR, payback, lifecycle cost.
+    /// Appraise projects from a JSON file or a workbook (xlsx, xlsm, xls, ods): NPV, IRR,
+    /// MIRR, payback, lifecycle cost.
     Appraise(appraise::AppraiseCommand),
+    /// Write the project workbook template, empty or filled with projects from JSON.
+    Template(template::TemplateCommand),
     /// Green-bond rule packs: list, test cases, check a project.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
@@ -111,6 +116,7 @@ fn main() -> ExitCode {
         Command::Serve(cmd) => load_registry(&cli.data)
             .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
             .and_then(|(r, rules)| serve::run(cmd, r, rules)),
+        Command::Template(cmd) => template::run(cmd, cli.lang),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ mod report;
 mod rules;
 mod serve;
 mod snapshots;
+mod workbook;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -4,11 +4,15 @@
 //! spreadsheet reader sees it, and sheets are read only by streaming, within typed limits.
 
 mod error;
+pub mod fields;
+pub mod import;
 pub mod limits;
 pub mod report;
 pub mod safety;
+pub mod template;
 
 pub use error::Error;
+pub use import::{ImportedWorkbook, import_workbook};
 pub use limits::WorkbookLimits;
 pub use report::{ReportOptions, results_workbook};
 pub use safety::{Format, SafeWorkbook, check_archive};

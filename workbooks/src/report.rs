@@ -97,6 +97,7 @@ struct Formats {
     money: Format,
     percent: Format,
     ratio: Format,
+    years: Format,
     year: Format,
     factor: Format,
     wrap: Format,
@@ -114,6 +115,7 @@ impl Formats {
             money: Format::new().set_num_format("#,##0.00"),
             percent: Format::new().set_num_format("0.00%"),
             ratio: Format::new().set_num_format("0.0000"),
+            years: Format::new().set_num_format("0.00"),
             year: Format::new().set_num_format("0"),
             factor: Format::new().set_num_format("0.00000000"),
             wrap: Format::new().set_text_wrap(),
@@ -199,10 +201,13 @@ pub fn results_workbook(
 }
 
 fn write_error(e: XlsxError, sheet: &str) -> Error {
-    Error::new(
-        "write_failed",
-        format!("cannot write the results workbook: {e}"),
-    )
+    match e {
+        XlsxError::RowColumnLimitError => Error::new(
+            "sheet_too_large",
+            "the portfolio does not fit in one Excel sheet (at most 1,048,576 rows): split it into several files",
+        ),
+        e => Error::new("write_failed", format!("cannot write the results workbook: {e}")),
+    }
     .at(sheet)
 }
 
@@ -293,7 +298,7 @@ impl Context<'_> {
         let years = p.interpolated.or(p.year.map(Decimal::from));
         match (years, &p.finding) {
             (Some(y), _) => {
-                ws.write_number_with_format(row, col, excel_number(y), &self.fmt.ratio)?;
+                ws.write_number_with_format(row, col, excel_number(y), &self.fmt.years)?;
                 Ok(())
             }
             (None, Some(f)) => self.finding(ws, row, col, f),
@@ -535,6 +540,9 @@ impl Context<'_> {
                 ws.write_number_with_format(r, 0, f64::from(y.year), &f.year)?;
                 ws.write_number(r, 1, f64::from(y.period))?;
                 ws.write_number_with_format(r, 2, excel_number(y.discount_factor), &f.factor)?;
+                // A category with nothing in a year is left blank, as officers lay out cash
+                // flows (and half the cells of a large portfolio are such zeros); the net and
+                // cumulative columns are always written.
                 for (col, v) in [
                     y.investment,
                     y.replacement,
@@ -546,6 +554,15 @@ impl Context<'_> {
                     y.grant,
                     y.residual_value,
                     y.other,
+                ]
+                .into_iter()
+                .enumerate()
+                {
+                    if !v.is_zero() {
+                        self.money(ws, r, 3 + col as u16, v)?;
+                    }
+                }
+                for (col, v) in [
                     y.net,
                     y.discounted_net,
                     y.cumulative,
@@ -554,11 +571,12 @@ impl Context<'_> {
                 .into_iter()
                 .enumerate()
                 {
-                    self.money(ws, r, 3 + col as u16, v)?;
+                    self.money(ws, r, 13 + col as u16, v)?;
                 }
             }
             let last = first + a.years.len().saturating_sub(1) as u32;
-            if charts < MAX_CASH_FLOW_CHARTS && !a.years.is_empty() {
+            let charted = charts < MAX_CASH_FLOW_CHARTS && !a.years.is_empty();
+            if charted {
                 charts += 1;
                 let mut chart = Chart::new(ChartType::Line);
                 chart.title().set_name(&format!(
@@ -589,8 +607,12 @@ impl Context<'_> {
                 chart.set_width(560).set_height(300);
                 ws.insert_chart(row, 18, &chart)?;
             }
-            // Room for the chart beside a short block, then a blank row.
-            row = (last + 2).max(row + 17);
+            // A blank row after the block, and room for the chart beside a short one.
+            row = if charted {
+                (last + 2).max(row + 17)
+            } else {
+                last + 2
+            };
         }
         Ok(())
     }
@@ -1243,4 +1265,25 @@ fn finding_text(f: &Finding, lang: Lang) -> String {
         _ => return f.message.clone(),
     };
     zh.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sheet_past_the_row_limit_is_a_named_error_with_its_sheet() {
+        let e = write_error(XlsxError::RowColumnLimitError, "Cash flows");
+        assert_eq!(e.code, "sheet_too_large");
+        assert_eq!(e.location, "Cash flows");
+        assert!(e.message.contains("1,048,576"));
+    }
+
+    #[test]
+    fn rates_as_text_round_half_away_from_zero() {
+        // 0.123450 → 12.345 % → 12.35 %; −0.0000499 → −0.00499 % → 0.00 % (no negative zero).
+        assert_eq!(percent_text(Decimal::new(12345, 5)), "12.35%");
+        assert_eq!(percent_text(Decimal::new(-499, 7)), "0.00%");
+        assert_eq!(percent_text(Decimal::new(2, 1)), "20.00%");
+    }
 }

@@ -63,6 +63,12 @@ const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 const OLE_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 const ODS_MIME: &[u8] = b"application/vnd.oasis.opendocument.spreadsheet";
 
+/// Whether `bytes` start like a workbook (a zip archive or an OLE compound file), to tell a
+/// workbook from JSON by content; [`check_archive`] then says whether it really is one.
+pub fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(ZIP_MAGIC) || bytes.starts_with(OLE_MAGIC)
+}
+
 /// Detects the format of `bytes` and checks the file against `limits` without building any
 /// spreadsheet structure. Every rejection is an [`Error`] with a stable code:
 /// `file_too_large`, `empty_file`, `not_a_workbook`, `corrupt_archive`, `too_many_entries`,

@@ -1,4 +1,6 @@
 //! Integration tests of the workbooks crate.
 
+mod import;
+mod round_trip;
 mod safety;
 mod support;

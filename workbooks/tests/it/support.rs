@@ -62,3 +62,37 @@ pub(crate) fn small_xlsx() -> Vec<u8> {
     sheet.write_number(1, 1, 42.5).expect("write");
     book.save_to_buffer().expect("save")
 }
+
+/// A cell written by a test.
+#[derive(Debug, Clone)]
+pub(crate) enum W {
+    /// Text.
+    T(&'static str),
+    /// Number.
+    N(f64),
+    /// Nothing.
+    E,
+}
+
+/// A workbook of named sheets, each a grid of rows written from A1.
+pub(crate) fn book(sheets: &[(&str, Vec<Vec<W>>)]) -> rust_xlsxwriter::Workbook {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (name, rows) in sheets {
+        let sheet = book.add_worksheet();
+        sheet.set_name(*name).expect("sheet name");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    W::T(t) => {
+                        sheet.write_string(r as u32, c as u16, *t).expect("write");
+                    }
+                    W::N(n) => {
+                        sheet.write_number(r as u32, c as u16, *n).expect("write");
+                    }
+                    W::E => {}
+                }
+            }
+        }
+    }
+    book
+}

@@ -1,0 +1,1225 @@
+//! Importing a filled template (portfolio or project-form layout) into the batch JSON of
+//! `greenlight_core::batch`: `{"settings": {...}, "projects": [...]}`.
+//!
+//! Every problem is reported with its sheet and cell, all in one pass; a project with a
+//! problem is left out of the document and named, and the others go on.
+//!
+//! **Numbers.** A number cell holds an IEEE double. It is converted to `Decimal` once, by
+//! its shortest round-trip decimal text (the digits a spreadsheet shows at full precision:
+//! `0.1` stays `0.1`, never `0.1000000000000000055…`), and then multiplied exactly by the
+//! unit's power of ten (万元 = 10⁴). A number typed as text is parsed exactly; `,`, `_` and
+//! spaces are ignored, and a trailing `%` divides by 100 exactly.
+//!
+//! **Headers** are matched by key, English or Chinese header, ignoring case, spaces,
+//! underscores and a unit in trailing brackets; column order is free and unknown columns
+//! are ignored. The header row is the first row, within the first 20, that names the
+//! sheet's key column.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde_json::{Map, Value};
+
+use crate::Error;
+use crate::fields::{self, Field, Kind, SheetKind};
+use crate::limits::WorkbookLimits;
+use crate::safety::{Cell, CellValue, Format, SafeWorkbook, Sheet, cell_name};
+
+/// A workbook read into the batch JSON, with where every value came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedWorkbook {
+    /// The detected format.
+    pub format: Format,
+    /// `{"settings": {"defaults": {...}, "taxonomies": [...]}, "projects": [...]}`, holding
+    /// the projects without problems.
+    pub document: Value,
+    /// JSON pointer into `document` → `Sheet!A1` of the cell it came from.
+    pub locations: BTreeMap<String, String>,
+    /// Every problem found, each with its sheet and cell.
+    pub problems: Vec<Error>,
+    /// Ids of the projects left out because of a problem, in sheet order.
+    pub rejected: Vec<String>,
+}
+
+impl ImportedWorkbook {
+    /// The cell a JSON pointer into `document` came from: the cell of the pointer itself or
+    /// of its nearest parent that has one (a project's id cell at worst).
+    pub fn locate(&self, pointer: &str) -> Option<&str> {
+        let mut p = pointer;
+        loop {
+            if let Some(at) = self.locations.get(p) {
+                return Some(at);
+            }
+            let cut = p.rfind('/')?;
+            p = &p[..cut];
+        }
+    }
+}
+
+/// Reads an xlsx, xlsm, xls or ods workbook (detected by content) within `limits`.
+/// A file that cannot be read at all, or that has no Projects sheet and no project form,
+/// is an `Err`; problems in cells are listed in [`ImportedWorkbook::problems`].
+pub fn import_workbook(bytes: &[u8], limits: &WorkbookLimits) -> Result<ImportedWorkbook, Error> {
+    import_workbook_with_progress(bytes, limits, &mut |_| {})
+}
+
+/// As [`import_workbook`], calling `progress` with the number of rows read so far, for
+/// progress bars on large workbooks.
+pub fn import_workbook_with_progress(
+    bytes: &[u8],
+    limits: &WorkbookLimits,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ImportedWorkbook, Error> {
+    let mut book = SafeWorkbook::open(bytes, limits)?;
+    let mut import = Import::default();
+    let names: Vec<String> = book.sheet_names().to_vec();
+    let sheet_of = |kind: SheetKind| -> Option<String> {
+        let (en, zh) = kind.names();
+        names
+            .iter()
+            .find(|n| n.trim().eq_ignore_ascii_case(en) || n.trim() == zh)
+            .cloned()
+    };
+    let mut rows_read = 0u64;
+    let mut read = |book: &mut SafeWorkbook, name: &str| -> Result<Sheet, Error> {
+        let sheet = book.read_sheet(name)?;
+        rows_read += sheet.rows().count() as u64;
+        progress(rows_read);
+        Ok(sheet)
+    };
+    let mut any_cell = false;
+    if let Some(name) = sheet_of(SheetKind::Projects) {
+        let sheet = read(&mut book, &name)?;
+        any_cell |= !sheet.cells.is_empty();
+        import.projects_sheet(&sheet);
+    }
+    let portfolio_names: Vec<String> = SheetKind::ALL.iter().filter_map(|k| sheet_of(*k)).collect();
+    // Project forms: any other sheet whose first column names the project id.
+    for name in &names {
+        if portfolio_names.contains(name) || is_help_sheet(name) {
+            continue;
+        }
+        let sheet = read(&mut book, name)?;
+        any_cell |= !sheet.cells.is_empty();
+        import.form_sheet(&sheet);
+    }
+    if import.projects.is_empty() && import.problems.is_empty() {
+        if !any_cell && sheet_of(SheetKind::Projects).is_none() && names.len() <= 1 {
+            return Err(Error::new(
+                "empty_workbook",
+                "the workbook has no cells: fill the template's Projects sheet",
+            ));
+        }
+        if sheet_of(SheetKind::Projects).is_none() && import.empty_forms > 0 {
+            return Err(Error::new(
+                "empty_workbook",
+                "the project form is empty: fill the project id and its fields",
+            ));
+        }
+        if sheet_of(SheetKind::Projects).is_none() {
+            return Err(Error::new(
+                "missing_sheet",
+                "no Projects (项目) sheet and no project form: use the template's sheets",
+            )
+            .at("Projects"));
+        }
+        if !any_cell {
+            return Err(Error::new(
+                "empty_workbook",
+                "the Projects sheet is empty: fill one row per project",
+            )
+            .at(sheet_of(SheetKind::Projects).unwrap_or_default()));
+        }
+    }
+    // Settings first: a cash-flow unit is checked against the portfolio's currency.
+    for kind in [
+        SheetKind::Settings,
+        SheetKind::CashFlows,
+        SheetKind::Quantities,
+        SheetKind::Evidence,
+        SheetKind::Details,
+    ] {
+        if let Some(name) = sheet_of(kind) {
+            let sheet = read(&mut book, &name)?;
+            import.long_sheet(kind, &sheet);
+        }
+    }
+    Ok(import.finish(book.format()))
+}
+
+fn is_help_sheet(name: &str) -> bool {
+    let n = name.trim();
+    n.eq_ignore_ascii_case("help") || n == "帮助" || n.eq_ignore_ascii_case("lists")
+}
+
+/// One project being assembled.
+#[derive(Debug, Default)]
+struct Draft {
+    id: String,
+    at: String,
+    value: Map<String, Value>,
+    /// Pointers relative to the project → cell.
+    locations: BTreeMap<String, String>,
+    /// Whether a problem keeps the project out of the document.
+    bad: bool,
+}
+
+#[derive(Debug, Default)]
+struct Import {
+    projects: Vec<Draft>,
+    by_id: BTreeMap<String, usize>,
+    duplicates: BTreeSet<String>,
+    problems: Vec<Error>,
+    defaults: Map<String, Value>,
+    default_locations: BTreeMap<String, String>,
+    taxonomies: Option<Vec<String>>,
+    /// Project forms with labels and no values.
+    empty_forms: usize,
+}
+
+/// A problem at a cell.
+fn problem(code: &'static str, at: String, message: impl Into<String>) -> Error {
+    Error::new(code, message).at(at)
+}
+
+impl Import {
+    fn fail(&mut self, project: Option<usize>, e: Error) {
+        if let Some(i) = project {
+            self.projects[i].bad = true;
+        }
+        self.problems.push(e);
+    }
+
+    /// The header row of a sheet and its columns, or a problem for each missing required
+    /// column. Year columns (a header that is a year) are returned apart.
+    fn header(&mut self, kind: SheetKind, sheet: &Sheet) -> Option<Header> {
+        let key = fields::fields_of(kind).next()?;
+        let header_row = sheet.rows().take(20).find(|(_, cells)| {
+            cells.iter().any(|c| {
+                matches!(&c.value, CellValue::Text(t) if fields::match_header(kind, t) == Some(key))
+            })
+        });
+        let Some((row, cells)) = header_row else {
+            if sheet.cells.is_empty() {
+                return None;
+            }
+            self.problems.push(problem(
+                "missing_column",
+                format!("{}!1", sheet.name),
+                format!(
+                    "missing column {:?} ({}): no header row names it in the first 20 rows",
+                    key.en, key.zh
+                ),
+            ));
+            return None;
+        };
+        let mut columns = Vec::new();
+        let mut years = Vec::new();
+        for c in cells {
+            match &c.value {
+                CellValue::Text(t) => {
+                    if let Some(f) = fields::match_header(kind, t) {
+                        let unit = fields::strip_unit(t).1.map(str::to_owned);
+                        columns.push((c.col, f, unit));
+                    } else if let Ok(y) = t.trim().parse::<i32>()
+                        && (1900..=9999).contains(&y)
+                    {
+                        years.push((c.col, y));
+                    }
+                }
+                CellValue::Number(n) if n.fract() == 0.0 && (1900.0..=9999.0).contains(n) => {
+                    years.push((c.col, *n as i32));
+                }
+                _ => {}
+            }
+        }
+        let mut missing = false;
+        for f in fields::fields_of(kind).filter(|f| f.required) {
+            if !columns.iter().any(|(_, g, _)| g.key == f.key) && kind != SheetKind::Projects {
+                missing = true;
+                self.problems.push(problem(
+                    "missing_column",
+                    format!("{}!{}", sheet.name, row + 1),
+                    format!("missing column {:?} ({})", f.en, f.zh),
+                ));
+            }
+        }
+        for region in &sheet.merged {
+            if region.end.0 > row {
+                let first = sheet.at(region.start.0, region.start.1);
+                self.problems.push(problem(
+                    "merged_cells",
+                    first,
+                    format!(
+                        "merged cells {}:{} in a data area: unmerge them and fill every cell",
+                        cell_name(region.start.0, region.start.1),
+                        cell_name(region.end.0, region.end.1)
+                    ),
+                ));
+                // The rows the region covers are refused below.
+            }
+        }
+        if missing {
+            return None;
+        }
+        Some((row, columns, years))
+    }
+
+    fn in_merged_data(sheet: &Sheet, header: u32, row: u32) -> bool {
+        sheet
+            .merged
+            .iter()
+            .any(|r| r.end.0 > header && r.start.0 <= row && row <= r.end.0)
+    }
+
+    fn projects_sheet(&mut self, sheet: &Sheet) {
+        let Some((header, columns, _)) = self.header(SheetKind::Projects, sheet) else {
+            return;
+        };
+        let Some(id_col) = columns.iter().find(|(_, f, _)| f.key == "id").map(|c| c.0) else {
+            return;
+        };
+        for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
+            let id_at = sheet.at(row, id_col);
+            let id = match cells.iter().find(|c| c.col == id_col) {
+                None => {
+                    self.problems.push(problem(
+                        "missing_value",
+                        id_at,
+                        "a project row without a project id",
+                    ));
+                    continue;
+                }
+                Some(c) => match text_of(c) {
+                    Ok(t) if !t.is_empty() => t,
+                    Ok(_) => continue,
+                    Err(m) => {
+                        self.problems.push(problem("expected_text", id_at, m));
+                        continue;
+                    }
+                },
+            };
+            let index = self.new_project(id, id_at);
+            if Self::in_merged_data(sheet, header, row) {
+                self.projects[index].bad = true;
+            }
+            for cell in cells {
+                let Some((_, field, unit)) = columns.iter().find(|(c, ..)| *c == cell.col) else {
+                    continue;
+                };
+                if field.key == "id" {
+                    continue;
+                }
+                let at = sheet.at(row, cell.col);
+                match convert(cell, field.kind, unit.as_deref()) {
+                    Ok(None) => {}
+                    Ok(Some(v)) => {
+                        let d = &mut self.projects[index];
+                        set_pointer(&mut d.value, field.pointer, v);
+                        d.locations.insert(field.pointer.to_owned(), at);
+                    }
+                    Err((code, m)) => self.fail(Some(index), problem(code, at, m)),
+                }
+            }
+        }
+    }
+
+    fn new_project(&mut self, id: String, at: String) -> usize {
+        if let Some(&first) = self.by_id.get(&id) {
+            let first_at = self.projects[first].at.clone();
+            self.projects[first].bad = true;
+            self.duplicates.insert(id.clone());
+            self.problems.push(problem(
+                "duplicate_id",
+                at.clone(),
+                format!(
+                    "duplicate project id {id:?}, first at {first_at}: every id must be unique"
+                ),
+            ));
+        }
+        let mut draft = Draft {
+            id: id.clone(),
+            at: at.clone(),
+            ..Draft::default()
+        };
+        draft.value.insert("id".into(), Value::String(id.clone()));
+        draft.locations.insert(String::new(), at.clone());
+        draft.locations.insert("/id".into(), at);
+        if self.duplicates.contains(&id) {
+            draft.bad = true;
+        }
+        self.projects.push(draft);
+        let index = self.projects.len() - 1;
+        self.by_id.entry(id).or_insert(index);
+        index
+    }
+
+    /// A project form: label–value rows (labels in column A, values in column B), then a
+    /// yearly table whose header row starts with the category column.
+    fn form_sheet(&mut self, sheet: &Sheet) {
+        let label_of = |c: &Cell| -> Option<&'static Field> {
+            match &c.value {
+                CellValue::Text(t) => fields::match_header(SheetKind::Projects, t),
+                _ => None,
+            }
+        };
+        let id_row = sheet.rows().find(|(_, cells)| {
+            cells
+                .first()
+                .is_some_and(|c| c.col == 0 && label_of(c).is_some_and(|f| f.key == "id"))
+        });
+        let Some((id_row, id_cells)) = id_row else {
+            return;
+        };
+        // A form has at least three labels of the Projects fields in column A; a sheet with
+        // a stray "id" header is not one.
+        let label_rows: Vec<&[Cell]> = sheet
+            .rows()
+            .map(|(_, cells)| cells)
+            .filter(|cells| {
+                cells
+                    .first()
+                    .is_some_and(|c| c.col == 0 && label_of(c).is_some())
+            })
+            .collect();
+        if label_rows.len() < 3 {
+            return;
+        }
+        // An empty form (labels only) is skipped.
+        if !label_rows
+            .iter()
+            .any(|cells| cells.iter().any(|c| c.col == 1))
+        {
+            self.empty_forms += 1;
+            return;
+        }
+        let Some(id_cell) = id_cells.iter().find(|c| c.col == 1) else {
+            self.problems.push(problem(
+                "missing_value",
+                sheet.at(id_row, 1),
+                "a project form without a project id",
+            ));
+            return;
+        };
+        let id = match text_of(id_cell) {
+            Ok(t) if !t.is_empty() => t,
+            _ => {
+                self.problems.push(problem(
+                    "expected_text",
+                    sheet.at(id_row, 1),
+                    "the project id must be a text",
+                ));
+                return;
+            }
+        };
+        let index = self.new_project(id, sheet.at(id_row, 1));
+        let mut table_header = None;
+        for (row, cells) in sheet.rows() {
+            let Some(first) = cells.first().filter(|c| c.col == 0) else {
+                continue;
+            };
+            if let CellValue::Text(t) = &first.value
+                && fields::match_header(SheetKind::CashFlows, t)
+                    .is_some_and(|f| f.key == "category")
+            {
+                table_header = Some(row);
+                break;
+            }
+            let Some(field) = label_of(first) else {
+                continue;
+            };
+            if field.key == "id" {
+                continue;
+            }
+            let Some(value_cell) = cells.iter().find(|c| c.col == 1) else {
+                continue;
+            };
+            let unit = match &first.value {
+                CellValue::Text(t) => fields::strip_unit(t).1.map(str::to_owned),
+                _ => None,
+            };
+            let at = sheet.at(row, 1);
+            match convert(value_cell, field.kind, unit.as_deref()) {
+                Ok(None) => {}
+                Ok(Some(v)) => {
+                    let d = &mut self.projects[index];
+                    set_pointer(&mut d.value, field.pointer, v);
+                    d.locations.insert(field.pointer.to_owned(), at);
+                }
+                Err((code, m)) => self.fail(Some(index), problem(code, at, m)),
+            }
+        }
+        if let Some(header) = table_header {
+            // The yearly table: the CashFlows columns without the project id.
+            let table = Sheet {
+                name: sheet.name.clone(),
+                cells: sheet
+                    .cells
+                    .iter()
+                    .filter(|c| c.row >= header)
+                    .cloned()
+                    .collect(),
+                merged: sheet.merged.clone(),
+            };
+            self.cash_flow_rows(&table, Some(index));
+        }
+    }
+
+    fn long_sheet(&mut self, kind: SheetKind, sheet: &Sheet) {
+        match kind {
+            SheetKind::CashFlows => self.cash_flow_rows(sheet, None),
+            SheetKind::Settings => self.settings_rows(sheet),
+            _ => self.keyed_rows(kind, sheet),
+        }
+    }
+
+    /// The project a row names in its project id cell, or a problem naming the cell.
+    fn project_of(&mut self, sheet: &Sheet, row: u32, col: u32, cells: &[Cell]) -> Option<usize> {
+        let at = sheet.at(row, col);
+        let id = match cells.iter().find(|c| c.col == col).map(text_of) {
+            Some(Ok(t)) if !t.is_empty() => t,
+            Some(Err(m)) => {
+                self.problems.push(problem("expected_text", at, m));
+                return None;
+            }
+            _ => {
+                self.problems
+                    .push(problem("missing_value", at, "a row without a project id"));
+                return None;
+            }
+        };
+        match self.by_id.get(&id) {
+            Some(&i) => Some(i),
+            None => {
+                self.problems.push(problem(
+                    "unknown_project",
+                    at,
+                    format!(
+                        "project {id:?} has no row in Projects: add it there or correct the id"
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    fn cash_flow_rows(&mut self, sheet: &Sheet, form_project: Option<usize>) {
+        let kind = SheetKind::CashFlows;
+        let header_found = if form_project.is_some() {
+            self.form_table_header(sheet)
+        } else {
+            self.header(kind, sheet)
+        };
+        let Some((header, columns, years)) = header_found else {
+            return;
+        };
+        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
+        let id_col = col_of("project_id");
+        for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
+            let project = match (form_project, id_col) {
+                (Some(p), _) => Some(p),
+                (None, Some(col)) => self.project_of(sheet, row, col, cells),
+                (None, None) => None,
+            };
+            let Some(p) = project else { continue };
+            if Self::in_merged_data(sheet, header, row) {
+                self.projects[p].bad = true;
+            }
+            let cell = |key: &str| col_of(key).and_then(|c| cells.iter().find(|x| x.col == c));
+            let mut line = Map::new();
+            let mut ok = true;
+            let mut multiplier_power = 0u32;
+            for key in ["category", "label", "escalation", "unit"] {
+                let (Some(col), Some(field)) =
+                    (col_of(key), fields::fields_of(kind).find(|f| f.key == key))
+                else {
+                    continue;
+                };
+                let at = sheet.at(row, col);
+                match cell(key).map(|c| convert(c, field.kind, None)) {
+                    None | Some(Ok(None)) => {
+                        if key == "category" {
+                            ok = false;
+                            self.fail(
+                                Some(p),
+                                problem("missing_value", at, "a cash-flow line without a category"),
+                            );
+                        }
+                    }
+                    Some(Ok(Some(v))) => {
+                        if key == "unit" {
+                            let unit = v.as_str().unwrap_or_default();
+                            if let Some((currency, power)) = fields::money_unit(unit) {
+                                multiplier_power = power;
+                                let own = self.projects[p]
+                                    .value
+                                    .get("currency")
+                                    .or_else(|| self.defaults.get("currency"))
+                                    .and_then(Value::as_str)
+                                    .unwrap_or(currency)
+                                    .to_owned();
+                                if !own.eq_ignore_ascii_case(currency) {
+                                    ok = false;
+                                    self.fail(Some(p), problem(
+                                        "unit_currency",
+                                        at,
+                                        format!("unit {unit} is in {currency}, but the project's currency is {own}"),
+                                    ));
+                                }
+                            }
+                        } else {
+                            line.insert(key.to_owned(), v);
+                        }
+                    }
+                    Some(Err((code, m))) => {
+                        ok = false;
+                        self.fail(Some(p), problem(code, at, m));
+                    }
+                }
+            }
+            let mut amounts: Vec<(i32, Decimal, String)> = Vec::new();
+            for (col, year) in &years {
+                let Some(c) = cells.iter().find(|x| x.col == *col) else {
+                    continue;
+                };
+                let at = sheet.at(row, *col);
+                match decimal_of(c, Kind::Money).and_then(|d| scale(d, multiplier_power)) {
+                    Ok(Some(d)) => amounts.push((*year, d, at)),
+                    Ok(None) => {}
+                    Err((code, m)) => {
+                        ok = false;
+                        self.fail(Some(p), problem(code, at, m));
+                    }
+                }
+            }
+            if !ok || amounts.is_empty() {
+                continue;
+            }
+            amounts.sort_by_key(|a| a.0);
+            // Runs of consecutive years with equal amounts become one line over a range.
+            let mut runs: Vec<(i32, i32, Decimal, String)> = Vec::new();
+            for (year, amount, at) in amounts {
+                match runs.last_mut() {
+                    Some(last) if last.1 + 1 == year && last.2 == amount => last.1 = year,
+                    _ => runs.push((year, year, amount, at)),
+                }
+            }
+            let d = &mut self.projects[p];
+            let lines = d
+                .value
+                .entry("cash_flows")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            for (first, last, amount, at) in runs {
+                let mut l = line.clone();
+                if first == last {
+                    l.insert("year".into(), Value::from(first));
+                } else {
+                    l.insert("years".into(), serde_json::json!([first, last]));
+                }
+                l.insert(
+                    "amount".into(),
+                    Value::String(amount.normalize().to_string()),
+                );
+                if let Value::Array(a) = lines {
+                    let pointer = format!("/cash_flows/{}", a.len());
+                    d.locations.insert(format!("{pointer}/amount"), at.clone());
+                    d.locations.insert(pointer, at);
+                    a.push(Value::Object(l));
+                }
+            }
+        }
+    }
+
+    /// The header of a project form's yearly table: the CashFlows columns without the
+    /// project id.
+    fn form_table_header(&mut self, sheet: &Sheet) -> Option<Header> {
+        let (row, cells) = sheet.rows().next()?;
+        let mut columns = Vec::new();
+        let mut years = Vec::new();
+        for c in cells {
+            match &c.value {
+                CellValue::Text(t) => {
+                    if let Some(f) = fields::match_header(SheetKind::CashFlows, t) {
+                        columns.push((c.col, f, None));
+                    } else if let Ok(y) = t.trim().parse::<i32>() {
+                        years.push((c.col, y));
+                    }
+                }
+                CellValue::Number(n) if n.fract() == 0.0 && (1900.0..=9999.0).contains(n) => {
+                    years.push((c.col, *n as i32));
+                }
+                _ => {}
+            }
+        }
+        Some((row, columns, years))
+    }
+
+    /// Quantities, Evidence and Details: one row per project and key.
+    fn keyed_rows(&mut self, kind: SheetKind, sheet: &Sheet) {
+        let Some((header, columns, _)) = self.header(kind, sheet) else {
+            return;
+        };
+        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
+        let Some(id_col) = col_of("project_id") else {
+            return;
+        };
+        for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
+            let Some(p) = self.project_of(sheet, row, id_col, cells) else {
+                continue;
+            };
+            if Self::in_merged_data(sheet, header, row) {
+                self.projects[p].bad = true;
+            }
+            let mut values: BTreeMap<&str, (Value, String)> = BTreeMap::new();
+            let mut ok = true;
+            for (col, field, unit) in &columns {
+                if field.key == "project_id" {
+                    continue;
+                }
+                let at = sheet.at(row, *col);
+                let Some(c) = cells.iter().find(|x| x.col == *col) else {
+                    if field.required {
+                        ok = false;
+                        self.fail(
+                            Some(p),
+                            problem(
+                                "missing_value",
+                                at,
+                                format!("missing {}", field.en.to_lowercase()),
+                            ),
+                        );
+                    }
+                    continue;
+                };
+                match convert(c, field.kind, unit.as_deref()) {
+                    Ok(Some(v)) => {
+                        values.insert(field.key, (v, at));
+                    }
+                    Ok(None) => {}
+                    Err((code, m)) => {
+                        ok = false;
+                        self.fail(Some(p), problem(code, at, m));
+                    }
+                }
+            }
+            if !ok {
+                continue;
+            }
+            let d = &mut self.projects[p];
+            match kind {
+                SheetKind::Quantities => {
+                    let (Some((name, name_at)), Some((first, _)), Some((value, value_at))) = (
+                        values.get("quantity"),
+                        values.get("first_year"),
+                        values.get("value"),
+                    ) else {
+                        continue;
+                    };
+                    let name = name.as_str().unwrap_or_default().to_owned();
+                    let mut q = Map::new();
+                    match values.get("last_year") {
+                        Some((last, _)) if last != first => {
+                            q.insert(
+                                "years".into(),
+                                Value::Array(vec![first.clone(), last.clone()]),
+                            );
+                        }
+                        _ => {
+                            q.insert("year".into(), first.clone());
+                        }
+                    }
+                    q.insert("value".into(), value.clone());
+                    let pointer = format!("/quantities/{}", escape(&name));
+                    d.locations
+                        .insert(format!("{pointer}/value"), value_at.clone());
+                    d.locations.insert(pointer.clone(), name_at.clone());
+                    set_pointer(&mut d.value, &pointer, Value::Object(q));
+                }
+                SheetKind::Evidence => {
+                    let (Some((key, _)), Some((value, value_at))) =
+                        (values.get("key"), values.get("value"))
+                    else {
+                        continue;
+                    };
+                    let pointer = format!("/evidence/{}", escape(key.as_str().unwrap_or_default()));
+                    d.locations.insert(pointer.clone(), value_at.clone());
+                    set_pointer(&mut d.value, &pointer, value.clone());
+                }
+                SheetKind::Details => {
+                    let (Some((path, path_at)), Some((value, value_at))) =
+                        (values.get("path"), values.get("value"))
+                    else {
+                        continue;
+                    };
+                    let path = path.as_str().unwrap_or_default();
+                    let pointer: String = path
+                        .split('.')
+                        .map(|s| format!("/{}", escape(s.trim())))
+                        .collect();
+                    if pointer == "/id" || path.trim().is_empty() {
+                        d.bad = true;
+                        self.problems.push(problem(
+                            "invalid_path",
+                            path_at.clone(),
+                            "a path naming the id or nothing: give the id in Projects",
+                        ));
+                        continue;
+                    }
+                    d.locations.insert(pointer.clone(), value_at.clone());
+                    set_pointer(&mut d.value, &pointer, value.clone());
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn settings_rows(&mut self, sheet: &Sheet) {
+        let Some((header, columns, _)) = self.header(SheetKind::Settings, sheet) else {
+            return;
+        };
+        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
+        let (Some(key_col), Some(value_col)) = (col_of("setting"), col_of("value")) else {
+            return;
+        };
+        for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
+            let Some(key_cell) = cells.iter().find(|c| c.col == key_col) else {
+                continue;
+            };
+            let Ok(name) = text_of(key_cell) else {
+                continue;
+            };
+            let Some(value_cell) = cells.iter().find(|c| c.col == value_col) else {
+                continue;
+            };
+            let at = sheet.at(row, value_col);
+            if fields::strip_unit(&name)
+                .0
+                .eq_ignore_ascii_case("taxonomies")
+                || name.trim() == "绿色分类"
+            {
+                match text_of(value_cell) {
+                    Ok(t) => {
+                        self.taxonomies = Some(
+                            t.split([',', '，', ';', ' '])
+                                .map(str::trim)
+                                .filter(|s| !s.is_empty())
+                                .map(str::to_owned)
+                                .collect(),
+                        )
+                    }
+                    Err(m) => self.problems.push(problem("expected_text", at, m)),
+                }
+                continue;
+            }
+            let Some(field) = fields::match_header(SheetKind::Projects, &name)
+                .filter(|f| f.key != "id" && f.key != "name")
+            else {
+                self.problems.push(problem(
+                    "unknown_setting",
+                    sheet.at(row, key_col),
+                    format!("unknown setting {name:?}: use a Projects column or taxonomies"),
+                ));
+                continue;
+            };
+            let unit = fields::strip_unit(&name).1.map(str::to_owned);
+            match convert(value_cell, field.kind, unit.as_deref()) {
+                Ok(Some(v)) => {
+                    set_pointer(&mut self.defaults, field.pointer, v);
+                    self.default_locations.insert(field.pointer.to_owned(), at);
+                }
+                Ok(None) => {}
+                Err((code, m)) => self.problems.push(problem(code, at, m)),
+            }
+        }
+    }
+
+    fn finish(self, format: Format) -> ImportedWorkbook {
+        let mut projects = Vec::new();
+        let mut locations = BTreeMap::new();
+        let mut rejected = Vec::new();
+        for d in self.projects {
+            if d.bad {
+                rejected.push(d.id);
+                continue;
+            }
+            let prefix = format!("/projects/{}", projects.len());
+            for (pointer, at) in d.locations {
+                locations.insert(format!("{prefix}{pointer}"), at);
+            }
+            projects.push(Value::Object(d.value));
+        }
+        for (pointer, at) in self.default_locations {
+            locations.insert(format!("/settings/defaults{pointer}"), at);
+        }
+        let mut settings = Map::new();
+        if !self.defaults.is_empty() {
+            settings.insert("defaults".into(), Value::Object(self.defaults));
+        }
+        if let Some(t) = self.taxonomies {
+            settings.insert(
+                "taxonomies".into(),
+                Value::Array(t.into_iter().map(Value::String).collect()),
+            );
+        }
+        let mut document = Map::new();
+        document.insert("settings".into(), Value::Object(settings));
+        document.insert("projects".into(), Value::Array(projects));
+        ImportedWorkbook {
+            format,
+            document: Value::Object(document),
+            locations,
+            problems: self.problems,
+            rejected,
+        }
+    }
+}
+
+/// A JSON pointer segment with `~` and `/` escaped.
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Sets `value` at a JSON pointer inside `root`, creating objects, and arrays where the next
+/// segment is an index (padding with nulls, which the project parser then names).
+fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let Some((last, parents)) = segments.split_last() else {
+        return;
+    };
+    let mut slot: &mut Value = root.entry(segments[0].clone()).or_insert(Value::Null);
+    if parents.is_empty() {
+        *slot = value;
+        return;
+    }
+    let mut rest: Vec<&String> = parents[1..].iter().collect();
+    rest.push(last);
+    for segment in rest {
+        let index = segment.parse::<usize>().ok().filter(|i| *i < 10_000);
+        slot = match index {
+            Some(i) => {
+                if !slot.is_array() {
+                    *slot = Value::Array(Vec::new());
+                }
+                let Value::Array(a) = slot else { return };
+                if a.len() <= i {
+                    a.resize(i + 1, Value::Null);
+                }
+                &mut a[i]
+            }
+            None => {
+                if !slot.is_object() {
+                    *slot = Value::Object(Map::new());
+                }
+                let Value::Object(m) = slot else { return };
+                m.entry(segment.clone()).or_insert(Value::Null)
+            }
+        };
+    }
+    *slot = value;
+}
+
+type Problem = (&'static str, String);
+
+/// A sheet's header row, its columns (with the unit a header gives) and its year columns.
+type Header = (
+    u32,
+    Vec<(u32, &'static Field, Option<String>)>,
+    Vec<(u32, i32)>,
+);
+
+fn found(cell: &Cell) -> String {
+    match &cell.formula {
+        Some(f) => format!("{} (formula ={f})", cell.value.describe()),
+        None => cell.value.describe(),
+    }
+}
+
+fn check_formula(cell: &Cell) -> Result<(), Problem> {
+    if let (Some(f), CellValue::Empty) = (&cell.formula, &cell.value) {
+        return Err((
+            "formula_without_value",
+            format!(
+                "formula ={f} has no stored result: open and save the file in a spreadsheet program (which stores results), or type the value"
+            ),
+        ));
+    }
+    if let CellValue::Error(e) = &cell.value {
+        return Err(("cell_error", format!("the cell holds the error {e}")));
+    }
+    Ok(())
+}
+
+/// A cell as text: text trimmed; a number by its shortest decimal text.
+fn text_of(cell: &Cell) -> Result<String, String> {
+    check_formula(cell).map_err(|e| e.1)?;
+    match &cell.value {
+        CellValue::Text(t) => Ok(t.trim().to_owned()),
+        CellValue::Number(n) => Ok(decimal_from_f64(*n)
+            .map(|d| d.normalize().to_string())
+            .unwrap_or_else(|| n.to_string())),
+        CellValue::Bool(b) => Ok(b.to_string()),
+        other => Err(format!("expected a text, found {}", other.describe())),
+    }
+}
+
+/// The documented number rule: an IEEE double becomes the decimal of its shortest
+/// round-trip text (`{}` formatting never uses an exponent), or `None` beyond the 28 digits
+/// a `Decimal` holds.
+pub fn decimal_from_f64(x: f64) -> Option<Decimal> {
+    if !x.is_finite() {
+        return None;
+    }
+    Decimal::from_str(&format!("{x}")).ok()
+}
+
+/// A number typed as text, read exactly: `,`, `_` and spaces ignored, a trailing `%`
+/// divides by 100, an exponent (`1.5e6`) is allowed.
+pub fn decimal_from_text(text: &str) -> Option<Decimal> {
+    let mut t: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' ' | '\u{a0}'))
+        .collect();
+    let percent = t.ends_with('%') || t.ends_with('％');
+    if percent {
+        t.pop();
+    }
+    let d = if t.contains(['e', 'E']) {
+        Decimal::from_scientific(&t).ok()?
+    } else {
+        Decimal::from_str(&t).ok()?
+    };
+    if percent {
+        d.checked_div(Decimal::ONE_HUNDRED)
+    } else {
+        Some(d)
+    }
+}
+
+fn decimal_of(cell: &Cell, kind: Kind) -> Result<Option<Decimal>, Problem> {
+    check_formula(cell)?;
+    let what = match kind {
+        Kind::Rate => "a rate",
+        Kind::Money => "an amount",
+        _ => "a number",
+    };
+    match &cell.value {
+        CellValue::Number(n) => decimal_from_f64(*n).map(Some).ok_or((
+            "number_out_of_range",
+            format!("{n} is beyond the 28 digits an amount may have"),
+        )),
+        CellValue::Text(t) if t.trim().is_empty() => Ok(None),
+        CellValue::Text(t) => decimal_from_text(t).map(Some).ok_or((
+            "expected_number",
+            format!("expected {what}, found {}", found(cell)),
+        )),
+        _ => Err((
+            "expected_number",
+            format!("expected {what}, found {}", found(cell)),
+        )),
+    }
+}
+
+fn scale(d: Option<Decimal>, power: u32) -> Result<Option<Decimal>, Problem> {
+    let Some(d) = d else { return Ok(None) };
+    let mut m = Decimal::ONE;
+    for _ in 0..power {
+        m *= Decimal::TEN;
+    }
+    d.checked_mul(m).map(Some).ok_or((
+        "number_out_of_range",
+        format!("{d} × 10^{power} is out of range"),
+    ))
+}
+
+/// A decimal as JSON: an integer as a JSON number (so integer fields read it), anything
+/// else as an exact decimal string.
+fn json_decimal(d: Decimal) -> Value {
+    let d = d.normalize();
+    if d.fract().is_zero()
+        && let Ok(i) = i64::try_from(d)
+    {
+        return Value::from(i);
+    }
+    Value::String(d.to_string())
+}
+
+fn year_of(cell: &Cell) -> Result<Option<i64>, Problem> {
+    let d = match &cell.value {
+        CellValue::Date { ymd, .. } => Decimal::from(ymd.0),
+        _ => match decimal_of(cell, Kind::Year) {
+            Ok(Some(d)) => d,
+            Ok(None) => return Ok(None),
+            Err(_) => {
+                return Err((
+                    "expected_year",
+                    format!("expected a year, found {}", found(cell)),
+                ));
+            }
+        },
+    };
+    let y = i64::try_from(d).ok().filter(|_| d.fract().is_zero());
+    match y {
+        Some(y) if (1900..=9999).contains(&y) => Ok(Some(y)),
+        Some(y) if y < 1900 => Err((
+            "date_before_1900",
+            format!("year {y} is before 1900, where spreadsheet dates begin: check the cell"),
+        )),
+        _ => Err((
+            "expected_year",
+            format!("expected a year such as 2026, found {}", found(cell)),
+        )),
+    }
+}
+
+fn date_of(cell: &Cell) -> Result<Option<String>, Problem> {
+    check_formula(cell)?;
+    let iso = match &cell.value {
+        CellValue::Date { serial, ymd } => {
+            if *serial < 1.0 {
+                return Err((
+                    "date_before_1900",
+                    format!(
+                        "a date serial of {serial} is before 1900-01-01, where spreadsheet dates begin"
+                    ),
+                ));
+            }
+            format!("{:04}-{:02}-{:02}", ymd.0, ymd.1, ymd.2)
+        }
+        CellValue::DateIso(s) => s.get(..10).unwrap_or(s).to_owned(),
+        CellValue::Text(t) if t.trim().is_empty() => return Ok(None),
+        CellValue::Text(t) => t.trim().get(..10).unwrap_or(t.trim()).to_owned(),
+        _ => {
+            return Err((
+                "expected_date",
+                format!("expected a date, found {}", found(cell)),
+            ));
+        }
+    };
+    let parsed = greenlight_core::dated::Date::from_str(&iso).ok();
+    match parsed {
+        Some(d) if d.ymd().0 >= 1900 => Ok(Some(iso)),
+        Some(_) => Err((
+            "date_before_1900",
+            format!(
+                "date {iso} is before 1900-01-01, where spreadsheet dates begin: check the cell"
+            ),
+        )),
+        None => Err((
+            "expected_date",
+            format!(
+                "expected a date (a date cell or text such as 2026-01-15), found {}",
+                found(cell)
+            ),
+        )),
+    }
+}
+
+/// Converts a cell by the column's kind; `None` for a blank text.
+fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>, Problem> {
+    check_formula(cell)?;
+    match kind {
+        Kind::Text => text_of(cell)
+            .map(|t| (!t.is_empty()).then_some(Value::String(t)))
+            .map_err(|m| ("expected_text", m)),
+        Kind::Integer => match decimal_of(cell, kind)? {
+            None => Ok(None),
+            Some(d) if d.fract().is_zero() && d >= Decimal::ZERO => Ok(Some(json_decimal(d))),
+            Some(_) => Err((
+                "expected_integer",
+                format!("expected a whole number, found {}", found(cell)),
+            )),
+        },
+        Kind::Number => Ok(decimal_of(cell, kind)?.map(json_decimal)),
+        Kind::Money => {
+            let power = match unit {
+                None => 0,
+                Some(u) => fields::money_unit(u)
+                    .map(|(_, p)| p)
+                    .ok_or(("unknown_unit", format!("unknown unit {u:?} in the header")))?,
+            };
+            Ok(scale(decimal_of(cell, kind)?, power)?.map(json_decimal))
+        }
+        Kind::Rate => {
+            // A rate typed as 6 in a column headed (%) is six percent.
+            let d = decimal_of(cell, kind)?;
+            let in_percent = unit.is_some_and(|u| u.trim() == "%")
+                && matches!(&cell.value, CellValue::Number(n) if n.abs() >= 1.0);
+            Ok(d.map(|d| {
+                if in_percent {
+                    d / Decimal::ONE_HUNDRED
+                } else {
+                    d
+                }
+            })
+            .map(|d| Value::String(d.normalize().to_string())))
+        }
+        Kind::Year => Ok(year_of(cell)?.map(Value::from)),
+        Kind::Date => Ok(date_of(cell)?.map(Value::String)),
+        Kind::Enum(allowed) => {
+            let t = text_of(cell).map_err(|m| ("expected_text", m))?;
+            if t.is_empty() {
+                return Ok(None);
+            }
+            allowed
+                .iter()
+                .find(|a| {
+                    a.eq_ignore_ascii_case(&t) || a.replace('_', " ").eq_ignore_ascii_case(&t)
+                })
+                .map(|a| Some(Value::String((*a).to_owned())))
+                .ok_or((
+                    "not_in_list",
+                    format!("{t:?} is not one of: {}", allowed.join(", ")),
+                ))
+        }
+        Kind::Bool => match &cell.value {
+            CellValue::Bool(b) => Ok(Some(Value::Bool(*b))),
+            CellValue::Number(n) if *n == 0.0 || *n == 1.0 => Ok(Some(Value::Bool(*n == 1.0))),
+            CellValue::Text(t) => match t.trim().to_lowercase().as_str() {
+                "" => Ok(None),
+                "true" | "yes" | "y" | "1" | "是" => Ok(Some(Value::Bool(true))),
+                "false" | "no" | "n" | "0" | "否" => Ok(Some(Value::Bool(false))),
+                _ => Err((
+                    "expected_bool",
+                    format!("expected yes or no, found {}", found(cell)),
+                )),
+            },
+            _ => Err((
+                "expected_bool",
+                format!("expected yes or no, found {}", found(cell)),
+            )),
+        },
+        Kind::Any => match &cell.value {
+            CellValue::Bool(b) => Ok(Some(Value::Bool(*b))),
+            CellValue::Number(_) => Ok(decimal_of(cell, Kind::Number)?.map(json_decimal)),
+            CellValue::Text(t) => {
+                let t = t.trim();
+                if t.is_empty() {
+                    return Ok(None);
+                }
+                if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
+                    return Ok(Some(Value::Bool(t.eq_ignore_ascii_case("true"))));
+                }
+                if t.starts_with('[') || t.starts_with('{') {
+                    return serde_json::from_str(t).map(Some).map_err(|e| {
+                        (
+                            "invalid_json",
+                            format!("text starting with {} is read as JSON: {e}", &t[..1]),
+                        )
+                    });
+                }
+                if let Ok(d) = Decimal::from_str(t) {
+                    return Ok(Some(json_decimal(d)));
+                }
+                Ok(Some(Value::String(t.to_owned())))
+            }
+            CellValue::Date { .. } | CellValue::DateIso(_) => Ok(date_of(cell)?.map(Value::String)),
+            _ => Err(("unexpected_value", format!("cannot use {}", found(cell)))),
+        },
+    }
+}
