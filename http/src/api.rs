@@ -2,7 +2,7 @@
 //! (`AppraisalOutput`, `CalcRequest`, `CalcResult`, `DataSet`, `Eligibility` come from
 //! `greenlight-core`). They derive `JsonSchema`, so the OpenAPI document describes them.
 
-use greenlight_core::batch::{BatchSettings, InputError};
+use greenlight_core::batch::{AppraisalOutput, BatchSettings, InputError};
 use greenlight_core::calc::CalcRequest;
 use greenlight_core::eligibility::Eligibility;
 use greenlight_core::project::ProjectInput;
@@ -107,6 +107,26 @@ pub struct IdPath {
 pub struct LangPath {
     /// `en` or `zh`.
     pub lang: String,
+}
+
+/// Query of `GET /v1/templates/{lang}`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateQuery {
+    /// How projects are laid out.
+    #[serde(default)]
+    pub layout: TemplateLayout,
+}
+
+/// How projects are laid out in the template.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateLayout {
+    /// One row per project, with sheets for cash flows, quantities, evidence and details.
+    #[default]
+    Portfolio,
+    /// One sheet per project.
+    Form,
 }
 
 /// `GET /healthz`.
@@ -270,6 +290,41 @@ impl RulePackDetail {
                     }
                 })
                 .collect(),
+        }
+    }
+}
+
+/// The answer of `POST /v1/appraisals` as JSON: the appraisal output (the CLI's
+/// `--format json`), plus, for a workbook upload, the cell problems that kept projects out.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct AppraisalReport {
+    /// Results per project, and the MAC curve.
+    #[serde(flatten)]
+    pub output: AppraisalOutput,
+    /// Problems found while reading an uploaded workbook, each with its sheet and cell; the
+    /// projects they concern are left out of `results` and named here. Absent for JSON input.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<WorkbookProblem>,
+}
+
+/// A problem in an uploaded workbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct WorkbookProblem {
+    /// Machine code, e.g. `expected_number`, `project_rejected`.
+    pub code: String,
+    /// `Sheet!A1`, a sheet, or null for the whole file.
+    pub location: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl WorkbookProblem {
+    /// The problem as the workbook reader reported it.
+    pub fn of(e: &greenlight_workbooks::Error) -> Self {
+        WorkbookProblem {
+            code: e.code.to_owned(),
+            location: (!e.location.is_empty()).then(|| e.location.clone()),
+            message: e.message.clone(),
         }
     }
 }

@@ -8,17 +8,20 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use greenlight_core::appraisal::AppraisalOptions;
-use greenlight_core::batch::{AppraisalOutput, EligibilityJudge, InputError, appraise_json};
+use greenlight_core::batch::{EligibilityJudge, InputError, appraise_json};
 use greenlight_core::calc::{CalcRequest, CalcResult, FUNCTIONS, evaluate};
 use greenlight_core::registry::DataSet;
-use greenlight_workbooks::{Lang, ReportOptions, results_workbook};
+use greenlight_workbooks::template::{Layout, write_template};
+use greenlight_workbooks::{
+    Lang, ReportOptions, WorkbookLimits, import_workbook, results_workbook,
+};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::api::{
-    ApiLang, AppraisalQuery, AppraisalRequest, CalcArguments, CalcPath, EligibilityOutcome,
-    EligibilityOutput, EligibilityRequest, Health, IdPath, LangPath, RulePackDetail,
-    RulePackSummary,
+    ApiLang, AppraisalQuery, AppraisalReport, AppraisalRequest, CalcArguments, CalcPath,
+    EligibilityOutcome, EligibilityOutput, EligibilityRequest, Health, IdPath, LangPath,
+    RulePackDetail, RulePackSummary, TemplateLayout, TemplateQuery, WorkbookProblem,
 };
 use crate::error::Error;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, from_value, media_type, parse_json, read_body};
@@ -42,9 +45,10 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
                          `?explain=true` adds the working behind every figure. With \
                          `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` \
                          the answer is the results workbook, in `?lang=en|zh` or the \
-                         `Accept-Language` language. A multipart workbook upload (field `file`, optional `settings` and `lang`) is \
-                         accepted on the same route once workbook import is available; until \
-                         then it is answered 501.",
+                         `Accept-Language` language. A multipart workbook upload (field `file`, \
+                         optional `settings` as JSON and `lang`) is read within the workbook \
+                         limits and appraised the same way; cell problems come back in \
+                         `problems`, errors carry their `Sheet!Cell`.",
                     )
                     .tag("appraisal")
             }),
@@ -98,8 +102,8 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/templates/{lang}",
             get_with(template, |op| {
-                op.summary("The project workbook template (xlsx)")
-                    .description("Answered 501 until workbook export is available.")
+                op.summary("The project workbook template (xlsx), in English or Chinese")
+                    .description("`?layout=portfolio` (default: one row per project) or `form` (one sheet per project).")
                     .tag("workbooks")
             }),
         )
@@ -136,6 +140,82 @@ async fn blocking<T: Send + 'static>(
 /// The body of `POST /v1/appraisals`: JSON, or (later) a workbook upload.
 pub(crate) enum AppraisalBody {
     Json(AppraisalRequest),
+    Workbook(WorkbookUpload),
+}
+
+/// The fields of a workbook upload.
+pub(crate) struct WorkbookUpload {
+    file: Vec<u8>,
+    settings: Option<Value>,
+    lang: Option<ApiLang>,
+}
+
+/// Reads the multipart fields `file`, `settings` (JSON) and `lang` from a body already read
+/// within the upload limit.
+async fn read_upload(
+    parts: axum::http::request::Parts,
+    bytes: axum::body::Bytes,
+    state: &AppState,
+) -> Result<WorkbookUpload, Error> {
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let bad = |message: String| Error::new(StatusCode::BAD_REQUEST, "invalid_multipart", message);
+    let mut multipart = axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|e| bad(e.body_text()))?;
+    let mut upload = WorkbookUpload {
+        file: Vec::new(),
+        settings: None,
+        lang: None,
+    };
+    let mut has_file = false;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                upload.file = field
+                    .bytes()
+                    .await
+                    .map_err(|e| bad(e.body_text()))?
+                    .to_vec();
+                has_file = true;
+            }
+            "settings" => {
+                let text = field.text().await.map_err(|e| bad(e.body_text()))?;
+                let value = parse_json(text.as_bytes()).map_err(|e| e.at("settings"))?;
+                upload.settings = Some(value);
+            }
+            "lang" => {
+                let text = field.text().await.map_err(|e| bad(e.body_text()))?;
+                upload.lang = Some(match text.trim() {
+                    "en" => ApiLang::En,
+                    "zh" => ApiLang::Zh,
+                    other => {
+                        return Err(Error::invalid(
+                            "lang",
+                            format!("lang {other:?} is not en or zh"),
+                        ));
+                    }
+                });
+            }
+            other => {
+                return Err(Error::invalid(
+                    other.to_owned(),
+                    format!("unknown form field {other:?}; expected file, settings or lang"),
+                ));
+            }
+        }
+    }
+    if !has_file {
+        return Err(Error::invalid(
+            "file",
+            "missing the form field file: the workbook",
+        ));
+    }
+    Ok(upload)
 }
 
 impl FromRequest<AppState> for AppraisalBody {
@@ -149,12 +229,12 @@ impl FromRequest<AppState> for AppraisalBody {
                 let value = parse_json(&bytes)?;
                 from_value(&value).map(AppraisalBody::Json)
             }
-            Some("multipart/form-data") => Err(Error::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "not_implemented",
-                "workbook upload is not available in this build of the service; send the \
-                 projects as JSON",
-            )),
+            Some("multipart/form-data") => {
+                let bytes = read_body(&parts.headers, body, state.config.upload_body_limit).await?;
+                read_upload(parts, bytes, state)
+                    .await
+                    .map(AppraisalBody::Workbook)
+            }
             other => Err(Error::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -216,7 +296,7 @@ pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spr
 /// The answer of `POST /v1/appraisals`: JSON, or the results workbook when the client's
 /// `Accept` asks for xlsx.
 pub(crate) enum AppraisalAnswer {
-    Json(AppraisalOutput),
+    Json(Box<AppraisalReport>),
     Workbook(Vec<u8>),
 }
 
@@ -240,13 +320,13 @@ impl IntoResponse for AppraisalAnswer {
 }
 
 impl aide::OperationOutput for AppraisalAnswer {
-    type Inner = AppraisalOutput;
+    type Inner = AppraisalReport;
 
     fn operation_response(
         ctx: &mut aide::generate::GenContext,
         operation: &mut aide::openapi::Operation,
     ) -> Option<aide::openapi::Response> {
-        let mut response = Json::<AppraisalOutput>::operation_response(ctx, operation)?;
+        let mut response = Json::<AppraisalReport>::operation_response(ctx, operation)?;
         response.content.insert(
             XLSX.to_owned(),
             aide::openapi::MediaType {
@@ -315,31 +395,40 @@ async fn appraisals(
     headers: HeaderMap,
     body: AppraisalBody,
 ) -> Result<AppraisalAnswer, Error> {
-    let AppraisalBody::Json(request) = body;
-    let mut document = serde_json::Map::new();
-    if let Some(settings) = request.settings {
-        document.insert("settings".into(), Value::Object(settings));
-    }
-    document.insert("projects".into(), Value::Array(request.projects));
     let options = AppraisalOptions {
         trace: query.explain,
     };
+    let (input, lang) = match body {
+        AppraisalBody::Json(request) => {
+            let mut document = serde_json::Map::new();
+            if let Some(settings) = request.settings {
+                document.insert("settings".into(), Value::Object(settings));
+            }
+            document.insert("projects".into(), Value::Array(request.projects));
+            (BatchInput::Json(Value::Object(document)), query.lang)
+        }
+        AppraisalBody::Workbook(upload) => {
+            let lang = upload.lang.or(query.lang);
+            (BatchInput::Workbook(upload), lang)
+        }
+    };
     let workbook = wants_workbook(&headers).then(|| ReportOptions {
-        lang: language(query.lang, &headers),
+        lang: language(lang, &headers),
         ..ReportOptions::default()
     });
     blocking(move || {
         let judge: &dyn EligibilityJudge = state.rules.as_ref();
-        let output = appraise_json(
-            Value::Object(document),
-            &state.registry,
-            &options,
-            Some(judge),
-        )
-        .map_err(batch_error)?;
+        let report = match input {
+            BatchInput::Json(document) => AppraisalReport {
+                output: appraise_json(document, &state.registry, &options, Some(judge))
+                    .map_err(batch_error)?,
+                problems: Vec::new(),
+            },
+            BatchInput::Workbook(upload) => appraise_upload(upload, &state, &options, judge)?,
+        };
         match workbook {
-            None => Ok(AppraisalAnswer::Json(output)),
-            Some(report) => results_workbook(&output, &report)
+            None => Ok(AppraisalAnswer::Json(Box::new(report))),
+            Some(options) => results_workbook(&report.output, &options)
                 .map(AppraisalAnswer::Workbook)
                 .map_err(|e| {
                     tracing::error!(code = e.code, message = %e.message, "results workbook failed");
@@ -348,6 +437,62 @@ async fn appraisals(
         }
     })
     .await?
+}
+
+/// What an appraisal request carries once read.
+enum BatchInput {
+    Json(Value),
+    Workbook(WorkbookUpload),
+}
+
+/// Imports an uploaded workbook within the workbook limits, appraises its projects and
+/// places every error back on its sheet and cell. A file that cannot be read at all is 422
+/// with the reader's code and location.
+fn appraise_upload(
+    upload: WorkbookUpload,
+    state: &AppState,
+    options: &AppraisalOptions,
+    judge: &dyn EligibilityJudge,
+) -> Result<AppraisalReport, Error> {
+    let imported = import_workbook(&upload.file, &WorkbookLimits::default()).map_err(|e| {
+        let problem = WorkbookProblem::of(&e);
+        let error = Error::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem.code,
+            problem.message,
+        );
+        match problem.location {
+            Some(at) => error.at(at),
+            None => error.at("file"),
+        }
+    })?;
+    let mut problems: Vec<WorkbookProblem> =
+        imported.problems.iter().map(WorkbookProblem::of).collect();
+    for id in &imported.rejected {
+        problems.push(WorkbookProblem {
+            code: "project_rejected".into(),
+            location: None,
+            message: format!("project {id:?} was not appraised because of the problems above"),
+        });
+    }
+    let mut document = imported.document.clone();
+    if let (Some(settings), Value::Object(map)) = (upload.settings, &mut document) {
+        map.insert("settings".into(), settings);
+    }
+    let place = |e: &mut InputError| {
+        if e.location.is_none() {
+            e.location = imported.locate(&e.pointer).map(str::to_owned);
+        }
+    };
+    let mut output =
+        appraise_json(document, &state.registry, options, Some(judge)).map_err(|mut e| {
+            place(&mut e);
+            batch_error(e)
+        })?;
+    for r in &mut output.results {
+        r.errors.iter_mut().for_each(place);
+    }
+    Ok(AppraisalReport { output, problems })
 }
 
 async fn eligibility(
@@ -474,19 +619,94 @@ async fn calc(
         })
 }
 
-async fn template(ApiPath(LangPath { lang }): ApiPath<LangPath>) -> Result<Json<Value>, Error> {
-    if lang != "en" && lang != "zh" {
-        return Err(Error::unknown(
-            "unknown_language",
-            "{lang}",
-            format!("no template in {lang:?}; available: en, zh"),
-        ));
+/// An xlsx file to download.
+pub(crate) struct XlsxFile {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+impl IntoResponse for XlsxFile {
+    fn into_response(self) -> Response {
+        let disposition = format!("attachment; filename=\"{}\"", self.name);
+        (
+            [
+                (header::CONTENT_TYPE, XLSX.to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            self.bytes,
+        )
+            .into_response()
     }
-    Err(Error::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        "the workbook template is not available in this build of the service",
-    ))
+}
+
+impl aide::OperationOutput for XlsxFile {
+    type Inner = Vec<u8>;
+
+    fn operation_response(
+        _ctx: &mut aide::generate::GenContext,
+        _operation: &mut aide::openapi::Operation,
+    ) -> Option<aide::openapi::Response> {
+        Some(aide::openapi::Response {
+            description: "An xlsx workbook.".into(),
+            content: [(
+                XLSX.to_owned(),
+                aide::openapi::MediaType {
+                    schema: Some(aide::openapi::SchemaObject {
+                        json_schema: schemars::json_schema!({
+                            "type": "string",
+                            "contentMediaType": XLSX
+                        }),
+                        example: None,
+                        external_docs: None,
+                    }),
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            ..Default::default()
+        })
+    }
+
+    fn inferred_responses(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
+        Self::operation_response(ctx, operation)
+            .map(|r| vec![(Some(aide::openapi::StatusCode::Code(200)), r)])
+            .unwrap_or_default()
+    }
+}
+
+async fn template(
+    ApiPath(LangPath { lang }): ApiPath<LangPath>,
+    ApiQuery(query): ApiQuery<TemplateQuery>,
+) -> Result<XlsxFile, Error> {
+    let workbook_lang = match lang.as_str() {
+        "en" => Lang::En,
+        "zh" => Lang::Zh,
+        _ => {
+            return Err(Error::unknown(
+                "unknown_language",
+                "{lang}",
+                format!("no template in {lang:?}; available: en, zh"),
+            ));
+        }
+    };
+    let layout = match query.layout {
+        TemplateLayout::Portfolio => Layout::Portfolio,
+        TemplateLayout::Form => Layout::Form,
+    };
+    let bytes = blocking(move || write_template(workbook_lang, layout))
+        .await?
+        .map_err(|e| {
+            tracing::error!(code = e.code, message = %e.message, "template failed");
+            Error::internal()
+        })?;
+    Ok(XlsxFile {
+        name: format!("greenlight-template-{lang}.xlsx"),
+        bytes,
+    })
 }
 
 /// The trivial JSON endpoint the load benchmark compares the appraisal with: it reads the

@@ -572,27 +572,6 @@ async fn the_echo_route_answers_its_body_when_enabled() {
 }
 
 #[tokio::test]
-async fn workbook_routes_answer_501_until_workbooks_are_available() {
-    let app = app();
-    let a = send(
-        &app,
-        Request::post("/v1/appraisals")
-            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
-            .body(Body::from("--x--\r\n"))
-            .expect("valid request"),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::NOT_IMPLEMENTED);
-    assert_eq!(a.error()["code"], "not_implemented");
-    let a = send(&app, get("/v1/templates/en")).await;
-    assert_eq!(a.status, StatusCode::NOT_IMPLEMENTED);
-    let a = send(&app, get("/v1/templates/fr")).await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
-    assert_eq!(a.error()["code"], "unknown_language");
-    assert_healthy(&app).await;
-}
-
-#[tokio::test]
 async fn an_api_key_guards_everything_but_health_and_the_page() {
     let key = "a-key-of-sixteen-or-more";
     let app = app_with(ServiceConfig {
