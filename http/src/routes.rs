@@ -1,6 +1,9 @@
 //! The handlers. CPU-bound work (appraisal, eligibility, root scans) runs on the blocking
 //! pool, so the async threads keep accepting and answering while it runs.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
 use axum::Json;
@@ -128,13 +131,33 @@ fn batch_error(e: InputError) -> Error {
 }
 
 /// Runs CPU-bound work on the blocking pool; a panic there is logged and answered 500.
+///
+/// Work still queued when its request is given up (the timeout fired, the client left) is
+/// skipped, so an overloaded service does not spend its cores on answers no one will read.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Error> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
-        tracing::error!(error = %e, "blocking task failed");
-        Error::internal()
-    })
+    /// Marks the request as given up when the handler's future is dropped unfinished.
+    struct GivenUp(Arc<AtomicBool>);
+    impl Drop for GivenUp {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let given_up = Arc::new(AtomicBool::new(false));
+    let guard = GivenUp(given_up.clone());
+    let outcome =
+        tokio::task::spawn_blocking(move || (!given_up.load(Ordering::Relaxed)).then(work)).await;
+    drop(guard);
+    match outcome {
+        Ok(Some(value)) => Ok(value),
+        // Only reachable when the request was given up, and then no one reads this.
+        Ok(None) => Err(Error::for_status(StatusCode::REQUEST_TIMEOUT)),
+        Err(e) => {
+            tracing::error!(error = %e, "blocking task failed");
+            Err(Error::internal())
+        }
+    }
 }
 
 /// The body of `POST /v1/appraisals`: JSON, or (later) a workbook upload.
