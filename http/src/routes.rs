@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
+use aide::transform::TransformOperation;
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -41,7 +42,8 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/appraisals",
             post_with(appraisals, |op| {
-                op.summary("Appraise a batch of projects")
+                body_errors(common_errors(op))
+                                        .summary("Appraise a batch of projects")
                     .description(
                         "JSON `{\"settings\": {...}, \"projects\": [...]}` answered with one \
                          result or one list of errors per project (the CLI's `--format json`). \
@@ -59,40 +61,46 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/eligibility",
             post_with(eligibility, |op| {
-                op.summary("Green-bond eligibility of projects under every loaded taxonomy")
+                body_errors(common_errors(op))
+                    .summary("Green-bond eligibility of projects under every loaded taxonomy")
                     .tag("eligibility")
             }),
         )
         .api_route(
             "/v1/rule-packs",
             get_with(rule_packs, |op| {
-                op.summary("The loaded rule packs").tag("eligibility")
+                common_errors(op)
+                    .summary("The loaded rule packs").tag("eligibility")
             }),
         )
         .api_route(
             "/v1/rule-packs/{id}",
             get_with(rule_pack, |op| {
-                op.summary("One rule pack with its parameters and rules")
+                unknown_item(common_errors(op), "No pack with this id (`unknown_rule_pack`).")
+                    .summary("One rule pack with its parameters and rules")
                     .tag("eligibility")
             }),
         )
         .api_route(
             "/v1/factor-sets",
             get_with(factor_sets, |op| {
-                op.summary("Every reference data set, with sources")
+                common_errors(op)
+                    .summary("Every reference data set, with sources")
                     .tag("reference data")
             }),
         )
         .api_route(
             "/v1/factor-sets/{id}",
             get_with(factor_set, |op| {
-                op.summary("One reference data set").tag("reference data")
+                unknown_item(common_errors(op), "No data set with this id (`unknown_factor_set`).")
+                    .summary("One reference data set").tag("reference data")
             }),
         )
         .api_route(
             "/v1/calc/{fn}",
             post_with(calc, |op| {
-                op.summary(
+                unknown_item(body_errors(common_errors(op)), "No such function (`unknown_function`).")
+                    .summary(
                     "Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback",
                 )
                 .description(
@@ -105,11 +113,48 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/templates/{lang}",
             get_with(template, |op| {
-                op.summary("The project workbook template (xlsx), in English or Chinese")
+                unknown_item(common_errors(op), "No template in this language (`unknown_language`).")
+                    .summary("The project workbook template (xlsx), in English or Chinese")
                     .description("`?layout=portfolio` (default: one row per project) or `form` (one sheet per project).")
                     .tag("workbooks")
             }),
         )
+}
+
+/// The failures any route may answer.
+fn common_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    op.response_with::<401, Error, _>(|r| {
+        r.description("An API key is configured and the request has none or a wrong one (`unauthorized`).")
+    })
+    .response_with::<408, Error, _>(|r| {
+        r.description("The request took longer than the timeout (`request_timeout`).")
+    })
+    .response_with::<429, Error, _>(|r| {
+        r.description("The service is at its concurrency limit; retry after the `retry-after` seconds (`too_many_requests`).")
+    })
+    .response_with::<500, Error, _>(|r| r.description("An internal failure, without details (`internal`)."))
+}
+
+/// The failures of a route that reads a request body.
+fn body_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    op.response_with::<400, Error, _>(|r| {
+        r.description("Malformed JSON (`invalid_json`, located by line and column) or query (`invalid_query`).")
+    })
+    .response_with::<413, Error, _>(|r| r.description("The body is over the limit (`body_too_large`)."))
+    .response_with::<415, Error, _>(|r| {
+        r.description("The content type is not accepted (`unsupported_media_type`).")
+    })
+    .response_with::<422, Error, _>(|r| {
+        r.description("Valid JSON, but not a valid request: unknown or missing fields, values out of their domain; `location` is the JSON pointer (or `Sheet!Cell`).")
+    })
+}
+
+/// 404 for an unknown item.
+fn unknown_item<'a>(
+    op: TransformOperation<'a>,
+    description: &'static str,
+) -> TransformOperation<'a> {
+    op.response_with::<404, Error, _>(|r| r.description(description))
 }
 
 async fn healthz() -> Json<Health> {
