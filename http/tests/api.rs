@@ -650,10 +650,11 @@ async fn the_page_its_assets_and_the_reference_are_served_offline() {
     assert_eq!(a.status, StatusCode::OK);
     let v = a.json();
     assert_eq!(v["openapi"], "3.1.0");
-    assert!(
-        v["paths"]["/v1/appraisals"]["post"]["requestBody"]["content"]["multipart/form-data"]
-            .is_object()
-    );
+    let post = &v["paths"]["/v1/appraisals"]["post"];
+    assert!(post["requestBody"]["content"]["multipart/form-data"].is_object());
+    for status in ["200", "400", "413", "415", "422", "429"] {
+        assert!(post["responses"][status].is_object(), "{status} documented");
+    }
 }
 
 #[test]
