@@ -222,7 +222,7 @@ fn figure_percent(f: &Figure<Decimal>, lang: Lang) -> String {
     }
 }
 
-fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+pub(crate) fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
     let p = &a.project;
     let c = &a.conventions;
     let cur = p.currency.as_str();
@@ -436,7 +436,7 @@ fn write_emissions(
         cpt,
     )?;
     for ind in &e.indicators {
-        row(out, &ind.key, ind.value.normalize().to_string())?;
+        row(out, &ind.key, text::quantity(ind.value))?;
     }
     Ok(())
 }
@@ -494,7 +494,16 @@ fn unit_of(name: &str) -> String {
     }
 }
 
-fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+pub(crate) fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  {}",
+        lang.pick(
+            "Worked solution: the yearly table, then each figure step by step (formula, inputs with units and sources, result)",
+            "解题步骤：先列逐年现金流量表，再逐项给出公式、输入（含单位与来源）和结果"
+        )
+    )?;
     writeln!(out)?;
     writeln!(out, "  {}", lang.pick("Yearly table", "逐年现金流量表"))?;
     writeln!(
@@ -538,10 +547,9 @@ fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<
         }
         writeln!(
             out,
-            "     {}: {} {}",
+            "     {}: {}",
             lang.pick("result", "结果"),
-            s.result,
-            s.unit
+            result_text(&s.result, &s.unit, &a.project.currency, lang)
         )?;
         if let Some(n) = &s.note {
             writeln!(
@@ -553,6 +561,23 @@ fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<
         }
     }
     writeln!(out)
+}
+
+/// A step's result as a trainee reads it: money rounded to 2 places and a rate per year as a
+/// percentage, each followed by the exact figure; anything else as it stands.
+fn result_text(result: &str, unit: &str, currency: &str, lang: Lang) -> String {
+    use std::str::FromStr;
+    let Ok(d) = rust_decimal::Decimal::from_str(result) else {
+        return format!("{result} {unit}");
+    };
+    let exact = lang.pick("exact", "精确值");
+    if unit == currency {
+        format!("{} {unit} ({exact} {result})", money(d))
+    } else if unit == "1/year" {
+        format!("{}% ({exact} {result})", crate::text::percent(d))
+    } else {
+        format!("{result} {unit}")
+    }
 }
 
 /// Every taxonomy's verdict with its reason; with `explain`, each clause with its thresholds
@@ -591,7 +616,7 @@ pub(crate) fn write_eligibility(
                 };
                 writeln!(
                     out,
-                    "           {} [{}] {} — {r}",
+                    "           {} [{}] {}",
                     c.rule,
                     c.verification,
                     verdict_text(c.verdict, lang)
@@ -613,7 +638,14 @@ pub(crate) fn write_eligibility(
                         th.clause
                     )?;
                 }
+                // Inputs the rule read but the project did not give are listed once, so the
+                // values actually compared stand out.
+                let mut absent = Vec::new();
                 for i in &c.inputs {
+                    if i.value == "null" {
+                        absent.push(i.name.as_str());
+                        continue;
+                    }
                     writeln!(
                         out,
                         "             {} {} = {}",
@@ -622,6 +654,15 @@ pub(crate) fn write_eligibility(
                         i.value
                     )?;
                 }
+                if !absent.is_empty() {
+                    writeln!(
+                        out,
+                        "             {}: {}",
+                        lang.pick("not given", "未提供"),
+                        absent.join(", ")
+                    )?;
+                }
+                writeln!(out, "             {}: {r}", lang.pick("comparison", "比较"))?;
             }
         }
     }

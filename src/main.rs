@@ -9,6 +9,7 @@
 mod appraise;
 mod bench;
 mod calc;
+mod exercise;
 mod factors;
 mod rules;
 mod serve;
@@ -58,6 +59,9 @@ enum Command {
     Bench(bench::BenchCommand),
     /// Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback.
     Calc(Box<calc::CalcCommand>),
+    /// Graded exercises: list, show N, key N, workbook N, check FILE.xlsx.
+    #[command(subcommand)]
+    Exercise(exercise::ExerciseCommand),
     /// The HTTP appraisal service: JSON API under /v1, OpenAPI at /openapi.json, web page at /.
     Serve(serve::ServeCommand),
 }
@@ -113,6 +117,9 @@ fn main() -> ExitCode {
             load_registry(&cli.data).and_then(|r| factors::run(cmd, &r, cli.lang))
         }
         Command::Calc(cmd) => calc::run(*cmd, cli.lang),
+        Command::Exercise(cmd) => load_registry(&cli.data)
+            .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
+            .and_then(|(r, rules)| exercise::run(cmd, &r, &rules, cli.lang)),
         Command::Serve(cmd) => load_registry(&cli.data)
             .and_then(|r| load_rules(&cli.rules).map(|rules| (r, rules)))
             .and_then(|(r, rules)| serve::run(cmd, r, rules)),

@@ -42,6 +42,14 @@ pub(crate) fn percent(d: Decimal) -> String {
     format!("{p}%")
 }
 
+/// A physical quantity (MWh, tonnes, passenger-km) for display: at most 3 decimal places,
+/// half away from zero, without trailing zeros.
+pub(crate) fn quantity(d: Decimal) -> String {
+    d.round_dp_with_strategy(3, RoundingStrategy::MidpointAwayFromZero)
+        .normalize()
+        .to_string()
+}
+
 /// A decimal at full precision without trailing zeros.
 pub(crate) fn exact(d: Decimal) -> String {
     d.normalize().to_string()
@@ -82,5 +90,19 @@ pub(crate) fn timing(t: greenlight_core::discount::Timing, lang: Lang) -> &'stat
         Timing::EndOfYear => lang.pick("end of year", "年末"),
         Timing::MidYear => lang.pick("mid-year", "年中"),
         Timing::BeginningOfYear => lang.pick("beginning of year", "年初"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantities_show_at_most_three_places() {
+        // 8 645 MWh / 3 years = 2 881.666… MWh, as the school retrofit's indicator divides.
+        let per_year = Decimal::from(8645) / Decimal::from(3);
+        assert_eq!(quantity(per_year), "2881.667");
+        assert_eq!(quantity(Decimal::new(12_500, 1)), "1250");
+        assert_eq!(quantity(Decimal::new(-25, 4)), "-0.003");
     }
 }

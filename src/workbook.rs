@@ -33,33 +33,30 @@ pub(crate) fn appraise_workbook(
             bar.set_message(format!("{rows} rows read"));
         }
     };
-    let imported = import_workbook_with_progress(bytes, &WorkbookLimits::default(), &mut progress)?;
+    let mut imported =
+        import_workbook_with_progress(bytes, &WorkbookLimits::default(), &mut progress)?;
     if let Some(bar) = &bar {
         bar.set_message("appraising");
     }
-    let mut problems = imported.problems.clone();
+    let mut problems = std::mem::take(&mut imported.problems);
     for id in &imported.rejected {
         problems.push(Error::new(
             "project_rejected",
             format!("project {id:?} was not appraised because of the problems above"),
         ));
     }
-    let result = appraise_json(imported.document.clone(), registry, options, Some(rules));
+    let document = std::mem::take(&mut imported.document);
+    let result = appraise_json(document, registry, options, Some(rules));
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let place = |e: &mut InputError| {
-        e.location = imported.locate(&e.pointer).map(str::to_owned);
-    };
     let result = match result {
         Ok(mut output) => {
-            for r in &mut output.results {
-                r.errors.iter_mut().for_each(place);
-            }
+            imported.place_all(&mut output);
             Ok(output)
         }
         Err(mut e) => {
-            place(&mut e);
+            imported.place(&mut e);
             Err(e)
         }
     };

@@ -2,6 +2,7 @@
 
 mod appraise;
 mod calc;
+mod exercises;
 mod report;
 mod rules;
 mod serve;

@@ -144,3 +144,21 @@ fn batch_settings_limit_the_taxonomies_reported() {
         .collect();
     assert_eq!(taxonomies, ["cn"]);
 }
+
+#[test]
+fn the_shipped_example_workbook_is_the_json_example_filled_in() {
+    let fresh = temp("led-fresh.xlsx");
+    let out = greenlight(
+        &["template", "--fill", LED, "-o", fresh.to_str().unwrap()],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let shipped = format!(
+        "{}/workbooks/examples/led-street-lighting.xlsx",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    assert!(
+        std::fs::read(&shipped).unwrap() == std::fs::read(&fresh).unwrap(),
+        "workbooks/examples/led-street-lighting.xlsx is stale: regenerate it with greenlight template --fill"
+    );
+}

@@ -57,6 +57,22 @@ impl ImportedWorkbook {
     }
 }
 
+impl ImportedWorkbook {
+    /// Places a core error on the cell its pointer came from (sets `location`).
+    pub fn place(&self, error: &mut greenlight_core::batch::InputError) {
+        error.location = self.locate(&error.pointer).map(str::to_owned);
+    }
+
+    /// Places every error of an appraisal of [`ImportedWorkbook::document`] on its cell.
+    pub fn place_all(&self, output: &mut greenlight_core::batch::AppraisalOutput) {
+        for r in &mut output.results {
+            for e in &mut r.errors {
+                self.place(e);
+            }
+        }
+    }
+}
+
 /// Reads an xlsx, xlsm, xls or ods workbook (detected by content) within `limits`.
 /// A file that cannot be read at all, or that has no Projects sheet and no project form,
 /// is an `Err`; problems in cells are listed in [`ImportedWorkbook::problems`].
@@ -82,15 +98,18 @@ pub fn import_workbook_with_progress(
             .cloned()
     };
     let mut rows_read = 0u64;
-    let mut read = |book: &mut SafeWorkbook, name: &str| -> Result<Sheet, Error> {
+    let read = |book: &mut SafeWorkbook,
+                name: &str,
+                rows_read: &mut u64,
+                progress: &mut dyn FnMut(u64)| {
         let sheet = book.read_sheet(name)?;
-        rows_read += sheet.rows().count() as u64;
-        progress(rows_read);
-        Ok(sheet)
+        *rows_read += sheet.rows().count() as u64;
+        progress(*rows_read);
+        Ok::<Sheet, Error>(sheet)
     };
     let mut any_cell = false;
     if let Some(name) = sheet_of(SheetKind::Projects) {
-        let sheet = read(&mut book, &name)?;
+        let sheet = read(&mut book, &name, &mut rows_read, progress)?;
         any_cell |= !sheet.cells.is_empty();
         import.projects_sheet(&sheet);
     }
@@ -100,7 +119,7 @@ pub fn import_workbook_with_progress(
         if portfolio_names.contains(name) || is_help_sheet(name) {
             continue;
         }
-        let sheet = read(&mut book, name)?;
+        let sheet = read(&mut book, name, &mut rows_read, progress)?;
         any_cell |= !sheet.cells.is_empty();
         import.form_sheet(&sheet);
     }
@@ -140,8 +159,15 @@ pub fn import_workbook_with_progress(
         SheetKind::Evidence,
         SheetKind::Details,
     ] {
-        if let Some(name) = sheet_of(kind) {
-            let sheet = read(&mut book, &name)?;
+        let Some(name) = sheet_of(kind) else { continue };
+        if kind == SheetKind::CashFlows {
+            // The largest sheet is streamed row by row, never held whole.
+            import.stream_cash_flows(&mut book, &name, &mut |rows| {
+                rows_read += rows;
+                progress(rows_read);
+            })?;
+        } else {
+            let sheet = read(&mut book, &name, &mut rows_read, progress)?;
             import.long_sheet(kind, &sheet);
         }
     }
@@ -222,14 +248,22 @@ impl Import {
                     if let Some(f) = fields::match_header(kind, t) {
                         let unit = fields::strip_unit(t).1.map(str::to_owned);
                         columns.push((c.col, f, unit));
-                    } else if let Ok(y) = t.trim().parse::<i32>()
-                        && (1900..=9999).contains(&y)
-                    {
-                        years.push((c.col, y));
+                    } else if let Some((y, unit)) = year_header(t) {
+                        match unit.map(|u| (u, fields::money_unit(u))) {
+                            None => years.push((c.col, y, None)),
+                            Some((u, Some((currency, power)))) => {
+                                years.push((c.col, y, Some((u.to_owned(), currency, power))))
+                            }
+                            Some((u, None)) => self.problems.push(problem(
+                                "unknown_unit",
+                                sheet.at(row, c.col),
+                                format!("unknown unit {u:?} in the header: use 元, 万元, 亿元, EUR, kEUR, MEUR, …"),
+                            )),
+                        }
                     }
                 }
                 CellValue::Number(n) if n.fract() == 0.0 && (1900.0..=9999.0).contains(n) => {
-                    years.push((c.col, *n as i32));
+                    years.push((c.col, *n as i32, None));
                 }
                 _ => {}
             }
@@ -466,6 +500,53 @@ impl Import {
         }
     }
 
+    /// The CashFlows sheet, streamed: rows are kept only until the header row is found.
+    fn stream_cash_flows(
+        &mut self,
+        book: &mut SafeWorkbook,
+        name: &str,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<(), Error> {
+        let kind = SheetKind::CashFlows;
+        let mut head = Sheet {
+            name: name.to_owned(),
+            cells: Vec::new(),
+            merged: book.merged_regions(name)?,
+        };
+        let key = fields::fields_of(kind).next();
+        let mut found: Option<Option<Header>> = None;
+        let mut rows = 0u64;
+        book.for_each_row(name, |cells| {
+            rows += 1;
+            if rows.is_multiple_of(4096) {
+                progress(4096);
+            }
+            let row = cells[0].row;
+            match &found {
+                None => {
+                    head.cells.extend_from_slice(cells);
+                    let is_header = cells.iter().any(|c| {
+                        matches!(&c.value, CellValue::Text(t) if fields::match_header(kind, t) == key)
+                    });
+                    if is_header || rows >= 20 {
+                        found = Some(self.header(kind, &head));
+                    }
+                }
+                Some(Some(h)) if row > h.0 => {
+                    self.cash_flow_row(&head, h, row, cells, None);
+                }
+                Some(_) => {}
+            }
+            Ok(())
+        })?;
+        progress(rows % 4096);
+        if found.is_none() {
+            // Fewer than 20 rows and no header among them.
+            self.header(kind, &head);
+        }
+        Ok(())
+    }
+
     fn long_sheet(&mut self, kind: SheetKind, sheet: &Sheet) {
         match kind {
             SheetKind::CashFlows => self.cash_flow_rows(sheet, None),
@@ -511,25 +592,42 @@ impl Import {
         } else {
             self.header(kind, sheet)
         };
-        let Some((header, columns, years)) = header_found else {
+        let Some(found) = header_found else {
             return;
         };
+        for (row, cells) in sheet.rows().filter(|(r, _)| *r > found.0) {
+            self.cash_flow_row(sheet, &found, row, cells, form_project);
+        }
+    }
+
+    /// One row of a yearly cash-flow table (`sheet` gives the name and merged regions).
+    fn cash_flow_row(
+        &mut self,
+        sheet: &Sheet,
+        found: &Header,
+        row: u32,
+        cells: &[Cell],
+        form_project: Option<usize>,
+    ) {
+        let kind = SheetKind::CashFlows;
+        let (header, columns, years) = found;
+        let header = *header;
         let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
         let id_col = col_of("project_id");
-        for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
+        {
             let project = match (form_project, id_col) {
                 (Some(p), _) => Some(p),
                 (None, Some(col)) => self.project_of(sheet, row, col, cells),
                 (None, None) => None,
             };
-            let Some(p) = project else { continue };
+            let Some(p) = project else { return };
             if Self::in_merged_data(sheet, header, row) {
                 self.projects[p].bad = true;
             }
             let cell = |key: &str| col_of(key).and_then(|c| cells.iter().find(|x| x.col == c));
             let mut line = Map::new();
             let mut ok = true;
-            let mut multiplier_power = 0u32;
+            let mut row_power: Option<u32> = None;
             for key in ["category", "label", "escalation", "unit"] {
                 let (Some(col), Some(field)) =
                     (col_of(key), fields::fields_of(kind).find(|f| f.key == key))
@@ -551,7 +649,7 @@ impl Import {
                         if key == "unit" {
                             let unit = v.as_str().unwrap_or_default();
                             if let Some((currency, power)) = fields::money_unit(unit) {
-                                multiplier_power = power;
+                                row_power = Some(power);
                                 let own = self.projects[p]
                                     .value
                                     .get("currency")
@@ -578,31 +676,59 @@ impl Import {
                     }
                 }
             }
-            let mut amounts: Vec<(i32, Decimal, String)> = Vec::new();
-            for (col, year) in &years {
+            let mut amounts: Vec<(i32, Decimal, u32)> = Vec::new();
+            let own_currency = self.projects[p]
+                .value
+                .get("currency")
+                .or_else(|| self.defaults.get("currency"))
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            for (col, year, header_unit) in years {
                 let Some(c) = cells.iter().find(|x| x.col == *col) else {
                     continue;
                 };
-                let at = sheet.at(row, *col);
-                match decimal_of(c, Kind::Money).and_then(|d| scale(d, multiplier_power)) {
-                    Ok(Some(d)) => amounts.push((*year, d, at)),
+                let at = || sheet.at(row, *col);
+                // The row's unit wins over the column's.
+                let power = match (row_power, header_unit) {
+                    (Some(power), _) => power,
+                    (None, Some((unit, currency, power))) => {
+                        if let Some(own) = &own_currency
+                            && !own.eq_ignore_ascii_case(currency)
+                        {
+                            ok = false;
+                            self.fail(
+                                Some(p),
+                                problem(
+                                    "unit_currency",
+                                    at(),
+                                    format!("the column's unit {unit} is in {currency}, but the project's currency is {own}"),
+                                ),
+                            );
+                            continue;
+                        }
+                        *power
+                    }
+                    (None, None) => 0,
+                };
+                match decimal_of(c, Kind::Money).and_then(|d| scale(d, power)) {
+                    Ok(Some(d)) => amounts.push((*year, d, *col)),
                     Ok(None) => {}
                     Err((code, m)) => {
                         ok = false;
-                        self.fail(Some(p), problem(code, at, m));
+                        self.fail(Some(p), problem(code, at(), m));
                     }
                 }
             }
             if !ok || amounts.is_empty() {
-                continue;
+                return;
             }
             amounts.sort_by_key(|a| a.0);
             // Runs of consecutive years with equal amounts become one line over a range.
             let mut runs: Vec<(i32, i32, Decimal, String)> = Vec::new();
-            for (year, amount, at) in amounts {
+            for (year, amount, col) in amounts {
                 match runs.last_mut() {
                     Some(last) if last.1 + 1 == year && last.2 == amount => last.1 = year,
-                    _ => runs.push((year, year, amount, at)),
+                    _ => runs.push((year, year, amount, sheet.at(row, col))),
                 }
             }
             let d = &mut self.projects[p];
@@ -642,12 +768,14 @@ impl Import {
                 CellValue::Text(t) => {
                     if let Some(f) = fields::match_header(SheetKind::CashFlows, t) {
                         columns.push((c.col, f, None));
-                    } else if let Ok(y) = t.trim().parse::<i32>() {
-                        years.push((c.col, y));
+                    } else if let Some((y, unit)) = year_header(t) {
+                        let unit = unit
+                            .and_then(|u| fields::money_unit(u).map(|(c, p)| (u.to_owned(), c, p)));
+                        years.push((c.col, y, unit));
                     }
                 }
                 CellValue::Number(n) if n.fract() == 0.0 && (1900.0..=9999.0).contains(n) => {
-                    years.push((c.col, *n as i32));
+                    years.push((c.col, *n as i32, None));
                 }
                 _ => {}
             }
@@ -925,12 +1053,26 @@ fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
 
 type Problem = (&'static str, String);
 
-/// A sheet's header row, its columns (with the unit a header gives) and its year columns.
+/// A sheet's header row, its columns (with the unit a header gives) and its year columns
+/// (with the money unit their header gives, e.g. `2026 (万元)`).
 type Header = (
     u32,
     Vec<(u32, &'static Field, Option<String>)>,
-    Vec<(u32, i32)>,
+    Vec<(u32, i32, Option<YearUnit>)>,
 );
+
+/// The money unit of a year column: its name, currency and power of ten.
+type YearUnit = (String, &'static str, u32);
+
+/// A year column header: `2026`, or `2026 (万元)` with a unit.
+fn year_header(text: &str) -> Option<(i32, Option<&str>)> {
+    let (name, unit) = fields::strip_unit(text);
+    let year = name
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (1900..=9999).contains(y))?;
+    Some((year, unit))
+}
 
 fn found(cell: &Cell) -> String {
     match &cell.formula {

@@ -4,6 +4,7 @@
 //! spreadsheet reader sees it, and sheets are read only by streaming, within typed limits.
 
 mod error;
+pub mod exercise;
 pub mod fields;
 pub mod import;
 pub mod limits;

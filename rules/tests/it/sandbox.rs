@@ -1,6 +1,8 @@
 //! The sandbox: each hostile script is stopped by a limit with a clear error naming the limit;
 //! the process is unharmed and the other rules of the pack still run.
 
+use std::time::Duration;
+
 use greenlight_rules::pack::Pack;
 use greenlight_rules::record::{FieldValue, Record};
 use greenlight_rules::verdict::Verdict;
@@ -23,8 +25,20 @@ fn pack_with(rules: &[(&str, &str)]) -> Vec<(String, String)> {
     files
 }
 
+/// The standard limits with a deadline far beyond any operation budget, so that the limit
+/// under test, not a slow (debug, loaded) machine's clock, is what stops a script.
+fn limits_without_clock_pressure() -> EngineLimits {
+    EngineLimits {
+        deadline: Duration::from_secs(120),
+        ..EngineLimits::standard()
+    }
+}
+
 fn evaluate(body: &str) -> (Verdict, Option<String>, Verdict) {
-    let set_limits = EngineLimits::standard();
+    evaluate_with(body, limits_without_clock_pressure())
+}
+
+fn evaluate_with(body: &str, set_limits: EngineLimits) -> (Verdict, Option<String>, Verdict) {
     let mut set = RuleSet::empty(set_limits);
     let engine = greenlight_rules::engine::build(&set_limits);
     let pack = Pack::from_files(
@@ -50,7 +64,11 @@ fn evaluate(body: &str) -> (Verdict, Option<String>, Verdict) {
 }
 
 fn assert_stopped(body: &str, expect: &str) {
-    let (bad, error, good) = evaluate(body);
+    assert_stopped_with(body, expect, limits_without_clock_pressure());
+}
+
+fn assert_stopped_with(body: &str, expect: &str, limits: EngineLimits) {
+    let (bad, error, good) = evaluate_with(body, limits);
     assert_eq!(bad, Verdict::NeedsReview);
     let error = error.expect("an error");
     assert!(error.contains(expect), "expected {expect:?} in {error:?}");
@@ -64,6 +82,18 @@ fn assert_stopped(body: &str, expect: &str) {
 #[test]
 fn an_infinite_loop_is_stopped_by_the_operation_limit() {
     assert_stopped("let x = 0; loop { x += 1; }", "Too many operations");
+}
+
+#[test]
+fn the_deadline_stops_a_script_the_operation_budget_would_let_run() {
+    // A budget no real rule needs and a deadline of a millisecond: the clock is the safety
+    // net, and hitting it is an error naming the rule, never a verdict.
+    let limits = EngineLimits {
+        max_operations: u64::MAX,
+        deadline: Duration::from_millis(1),
+        ..EngineLimits::standard()
+    };
+    assert_stopped_with("let x = 0; loop { x += 1; }", "deadline", limits);
 }
 
 #[test]

@@ -431,3 +431,55 @@ fn every_problem_is_found_in_one_pass() {
         "CashFlows!A4: project \"p-3\" has no row in Projects: add it there or correct the id",
     ].map(String::from));
 }
+
+#[test]
+fn a_unit_in_a_year_header_scales_its_column_unless_the_row_names_its_own() {
+    let cash = (
+        "CashFlows",
+        vec![
+            vec![
+                T("Project id"),
+                T("Category"),
+                T("Unit"),
+                T("2026 (万元)"),
+                T("2027（亿元）"),
+            ],
+            // −1.25 万元 = −12 500; 0.0003 亿元 = 30 000; the row's 元 wins over both columns.
+            vec![T("p-1"), T("investment"), E, N(-1.25), E],
+            vec![T("p-1"), T("savings"), E, E, N(0.0003)],
+            vec![T("p-2"), T("savings"), T("元"), E, N(300.0)],
+        ],
+    );
+    let imported = import(&save(&[projects_sheet(), cash]));
+    assert!(imported.problems.is_empty(), "{:?}", imported.problems);
+    let projects = &imported.document["projects"];
+    assert_eq!(
+        projects[0]["cash_flows"],
+        json!([
+            { "category": "investment", "year": 2026, "amount": "-12500" },
+            { "category": "savings", "year": 2027, "amount": "30000" }
+        ])
+    );
+    assert_eq!(projects[1]["cash_flows"][0]["amount"], json!("300"));
+}
+
+#[test]
+fn the_number_rule_reads_doubles_by_their_shortest_text_and_text_exactly() {
+    use greenlight_workbooks::import::{decimal_from_f64, decimal_from_text};
+    use rust_decimal_macros::dec;
+    // 0.1 is stored as 0.1000000000000000055511151231257827…; its shortest text is "0.1".
+    assert_eq!(decimal_from_f64(0.1), Some(dec!(0.1)));
+    assert_eq!(decimal_from_f64(0.1 + 0.2), Some(dec!(0.30000000000000004)));
+    assert_eq!(decimal_from_f64(-1234567.89), Some(dec!(-1234567.89)));
+    assert_eq!(decimal_from_f64(1e-7), Some(dec!(0.0000001)));
+    assert_eq!(decimal_from_f64(1e300), None);
+    assert_eq!(decimal_from_f64(f64::NAN), None);
+    assert_eq!(decimal_from_text(" 1,234.50 "), Some(dec!(1234.50)));
+    assert_eq!(decimal_from_text("6%"), Some(dec!(0.06)));
+    assert_eq!(decimal_from_text("1.5e6"), Some(dec!(1500000)));
+    assert_eq!(
+        decimal_from_text("12345678901234567890.123456789"),
+        Some(dec!(12345678901234567890.123456789))
+    );
+    assert_eq!(decimal_from_text("n/a"), None);
+}

@@ -244,3 +244,16 @@ fn an_ods_cell_repeated_past_the_columns_is_rejected_before_expansion() {
         Format::Ods
     );
 }
+
+#[test]
+fn an_xlsm_is_told_from_an_xlsx_by_its_content_types() {
+    let xlsm = rewrite_entry(&small_xlsx(), "[Content_Types].xml", |xml| {
+        xml.replace(
+            "spreadsheetml.sheet.main+xml",
+            "sheet.macroEnabled.main+xml",
+        )
+    });
+    let mut book = SafeWorkbook::open(&xlsm, &WorkbookLimits::default()).unwrap();
+    assert_eq!(book.format(), Format::Xlsm);
+    assert_eq!(book.read_sheet("Data").unwrap().cells.len(), 4);
+}
