@@ -522,7 +522,7 @@ fn appraise_upload(
     options: &AppraisalOptions,
     judge: &dyn EligibilityJudge,
 ) -> Result<AppraisalReport, Error> {
-    let imported = import_workbook(&upload.file, &WorkbookLimits::default()).map_err(|e| {
+    let mut imported = import_workbook(&upload.file, &WorkbookLimits::default()).map_err(|e| {
         let problem = WorkbookProblem::of(&e);
         let error = Error::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -543,23 +543,18 @@ fn appraise_upload(
             message: format!("project {id:?} was not appraised because of the problems above"),
         });
     }
-    let mut document = imported.document.clone();
+    let mut document = std::mem::take(&mut imported.document);
     if let (Some(settings), Value::Object(map)) = (upload.settings, &mut document) {
         map.insert("settings".into(), settings);
     }
-    let place = |e: &mut InputError| {
-        if e.location.is_none() {
-            e.location = imported.locate(&e.pointer).map(str::to_owned);
-        }
-    };
     let mut output =
         appraise_json(document, &state.registry, options, Some(judge)).map_err(|mut e| {
-            place(&mut e);
+            if e.location.is_none() {
+                imported.place(&mut e);
+            }
             batch_error(e)
         })?;
-    for r in &mut output.results {
-        r.errors.iter_mut().for_each(place);
-    }
+    imported.place_all(&mut output);
     Ok(AppraisalReport { output, problems })
 }
 

@@ -192,6 +192,31 @@ async fn an_uploaded_workbook_is_appraised() {
 }
 
 #[tokio::test]
+async fn a_bad_project_in_a_workbook_is_placed_on_its_cell() {
+    let app = app();
+    let mut led: Value = serde_json::from_str(LED).expect("the example is JSON");
+    // Outside the 1–200 operating years the engine accepts.
+    led["timeline"]["analysis_years"] = json!(0);
+    let workbook = write_filled(&json!({"projects": [led]}), Lang::En, Layout::Portfolio)
+        .expect("the template is filled");
+    let (status, _, body) =
+        send(&app, upload(&[("file", Some("bad.xlsx"), &workbook)], None)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let v = json_of(&body);
+    let error = &v["results"][0]["errors"][0];
+    assert_eq!(
+        error["pointer"], "/projects/0/timeline/analysis_years",
+        "{v}"
+    );
+    assert!(
+        error["location"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("Projects!")),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn an_upload_asking_for_xlsx_gets_the_results_workbook_in_its_language() {
     let app = app();
     let workbook = led_workbook();
