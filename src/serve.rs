@@ -32,8 +32,13 @@ pub(crate) fn run(
     if let Some(addr) = cmd.addr {
         config.addr = addr;
     }
+    // Appraisals run on the blocking pool; a few threads per core keep the cores busy
+    // without hundreds of threads contending for them under load (the rest wait in the
+    // pool's queue, within the request timeout).
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(2 * cores)
         .build()?;
     runtime
         .block_on(greenlight_http::serve(config, registry, rules))

@@ -64,5 +64,6 @@ wrk -t"$threads" -c"$connections" -d"$duration" --latency -s "$work/post.lua" "$
 echo
 kill "$sampler" 2>/dev/null || true
 sampler=""
-awk 'NR == 1 { first = $1 } { if ($1 > max) max = $1; last = $1 }
-     END { printf "server RSS: first sample %.1f MiB, peak %.1f MiB, last %.1f MiB (%d samples, every 5 s)\n", first/1024, max/1024, last/1024, NR }' "$work/rss_kib"
+awk 'NR == 1 { first = $1 } { if ($1 > max) max = $1; last = $1; series = series sprintf(" %.0f", $1/1024) }
+     END { printf "server RSS: first sample %.1f MiB, peak %.1f MiB, last %.1f MiB (%d samples, every 5 s)\n", first/1024, max/1024, last/1024, NR;
+           printf "RSS series (MiB):%s\n", series }' "$work/rss_kib"

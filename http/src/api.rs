@@ -2,7 +2,7 @@
 //! (`AppraisalOutput`, `CalcRequest`, `CalcResult`, `DataSet`, `Eligibility` come from
 //! `greenlight-core`). They derive `JsonSchema`, so the OpenAPI document describes them.
 
-use greenlight_core::batch::InputError;
+use greenlight_core::batch::{AppraisalOutput, BatchSettings, InputError};
 use greenlight_core::calc::CalcRequest;
 use greenlight_core::eligibility::Eligibility;
 use greenlight_core::project::ProjectInput;
@@ -15,8 +15,10 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppraisalRequest {
-    /// Settings that apply to the whole batch; passed to the engine with the projects.
+    /// Settings of the whole batch: defaults merged under every project, the taxonomies to
+    /// report. Read by the engine, so a problem is located under `/settings`.
     #[serde(default)]
+    #[schemars(with = "Option<BatchSettings>")]
     pub settings: Option<Map<String, Value>>,
     /// The projects. Each is read and appraised on its own: a bad project gets its own
     /// errors (with JSON pointers into this request) and the others are still appraised.
@@ -31,6 +33,20 @@ pub struct AppraisalQuery {
     /// Include the working behind every figure (the trace), step by step.
     #[serde(default)]
     pub explain: bool,
+    /// Language of the results workbook; without it, `Accept-Language` decides (`zh…` gives
+    /// Chinese, anything else English).
+    #[serde(default)]
+    pub lang: Option<ApiLang>,
+}
+
+/// A language of the results workbook and the template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ApiLang {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
 }
 
 /// Projects whose green-bond eligibility is wanted.
@@ -91,6 +107,26 @@ pub struct IdPath {
 pub struct LangPath {
     /// `en` or `zh`.
     pub lang: String,
+}
+
+/// Query of `GET /v1/templates/{lang}`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateQuery {
+    /// How projects are laid out.
+    #[serde(default)]
+    pub layout: TemplateLayout,
+}
+
+/// How projects are laid out in the template.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateLayout {
+    /// One row per project, with sheets for cash flows, quantities, evidence and details.
+    #[default]
+    Portfolio,
+    /// One sheet per project.
+    Form,
 }
 
 /// `GET /healthz`.
@@ -254,6 +290,41 @@ impl RulePackDetail {
                     }
                 })
                 .collect(),
+        }
+    }
+}
+
+/// The answer of `POST /v1/appraisals` as JSON: the appraisal output (the CLI's
+/// `--format json`), plus, for a workbook upload, the cell problems that kept projects out.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct AppraisalReport {
+    /// Results per project, and the MAC curve.
+    #[serde(flatten)]
+    pub output: AppraisalOutput,
+    /// Problems found while reading an uploaded workbook, each with its sheet and cell; the
+    /// projects they concern are left out of `results` and named here. Absent for JSON input.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<WorkbookProblem>,
+}
+
+/// A problem in an uploaded workbook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct WorkbookProblem {
+    /// Machine code, e.g. `expected_number`, `project_rejected`.
+    pub code: String,
+    /// `Sheet!A1`, a sheet, or null for the whole file.
+    pub location: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl WorkbookProblem {
+    /// The problem as the workbook reader reported it.
+    pub fn of(e: &greenlight_workbooks::Error) -> Self {
+        WorkbookProblem {
+            code: e.code.to_owned(),
+            location: (!e.location.is_empty()).then(|| e.location.clone()),
+            message: e.message.clone(),
         }
     }
 }

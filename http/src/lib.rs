@@ -183,6 +183,10 @@ pub async fn serve(config: ServiceConfig, registry: Registry, rules: RuleSet) ->
             format!("no local address: {e}"),
         )
     })?;
+    // Answers are written whole, so waiting to coalesce small writes only adds latency.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let app = router(AppState::new(config, registry, rules));
     {
         let mut out = std::io::stdout().lock();

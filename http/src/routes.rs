@@ -1,22 +1,31 @@
 //! The handlers. CPU-bound work (appraisal, eligibility, root scans) runs on the blocking
 //! pool, so the async threads keep accepting and answering while it runs.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
+use aide::transform::TransformOperation;
 use axum::Json;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use greenlight_core::appraisal::AppraisalOptions;
-use greenlight_core::batch::{AppraisalOutput, EligibilityJudge, InputError, appraise_json};
+use greenlight_core::batch::{EligibilityJudge, InputError, appraise_json};
 use greenlight_core::calc::{CalcRequest, CalcResult, FUNCTIONS, evaluate};
 use greenlight_core::registry::DataSet;
+use greenlight_workbooks::template::{Layout, write_template};
+use greenlight_workbooks::{
+    Lang, ReportOptions, WorkbookLimits, import_workbook, results_workbook,
+};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::api::{
-    AppraisalQuery, AppraisalRequest, CalcArguments, CalcPath, EligibilityOutcome,
-    EligibilityOutput, EligibilityRequest, Health, IdPath, LangPath, RulePackDetail,
-    RulePackSummary,
+    ApiLang, AppraisalQuery, AppraisalReport, AppraisalRequest, CalcArguments, CalcPath,
+    EligibilityOutcome, EligibilityOutput, EligibilityRequest, Health, IdPath, LangPath,
+    RulePackDetail, RulePackSummary, TemplateLayout, TemplateQuery, WorkbookProblem,
 };
 use crate::error::Error;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, from_value, media_type, parse_json, read_body};
@@ -33,14 +42,18 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/appraisals",
             post_with(appraisals, |op| {
-                op.summary("Appraise a batch of projects")
+                body_errors(common_errors(op))
+                                        .summary("Appraise a batch of projects")
                     .description(
                         "JSON `{\"settings\": {...}, \"projects\": [...]}` answered with one \
                          result or one list of errors per project (the CLI's `--format json`). \
-                         `?explain=true` adds the working behind every figure. A multipart \
-                         workbook upload (field `file`, optional `settings` and `lang`) is \
-                         accepted on the same route once workbook import is available; until \
-                         then it is answered 501.",
+                         `?explain=true` adds the working behind every figure. With \
+                         `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet` \
+                         the answer is the results workbook, in `?lang=en|zh` or the \
+                         `Accept-Language` language. A multipart workbook upload (field `file`, \
+                         optional `settings` as JSON and `lang`) is read within the workbook \
+                         limits and appraised the same way; cell problems come back in \
+                         `problems`, errors carry their `Sheet!Cell`.",
                     )
                     .tag("appraisal")
             }),
@@ -48,40 +61,46 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/eligibility",
             post_with(eligibility, |op| {
-                op.summary("Green-bond eligibility of projects under every loaded taxonomy")
+                body_errors(common_errors(op))
+                    .summary("Green-bond eligibility of projects under every loaded taxonomy")
                     .tag("eligibility")
             }),
         )
         .api_route(
             "/v1/rule-packs",
             get_with(rule_packs, |op| {
-                op.summary("The loaded rule packs").tag("eligibility")
+                common_errors(op)
+                    .summary("The loaded rule packs").tag("eligibility")
             }),
         )
         .api_route(
             "/v1/rule-packs/{id}",
             get_with(rule_pack, |op| {
-                op.summary("One rule pack with its parameters and rules")
+                unknown_item(common_errors(op), "No pack with this id (`unknown_rule_pack`).")
+                    .summary("One rule pack with its parameters and rules")
                     .tag("eligibility")
             }),
         )
         .api_route(
             "/v1/factor-sets",
             get_with(factor_sets, |op| {
-                op.summary("Every reference data set, with sources")
+                common_errors(op)
+                    .summary("Every reference data set, with sources")
                     .tag("reference data")
             }),
         )
         .api_route(
             "/v1/factor-sets/{id}",
             get_with(factor_set, |op| {
-                op.summary("One reference data set").tag("reference data")
+                unknown_item(common_errors(op), "No data set with this id (`unknown_factor_set`).")
+                    .summary("One reference data set").tag("reference data")
             }),
         )
         .api_route(
             "/v1/calc/{fn}",
             post_with(calc, |op| {
-                op.summary(
+                unknown_item(body_errors(common_errors(op)), "No such function (`unknown_function`).")
+                    .summary(
                     "Financial calculator: npv, irr, mirr, xnpv, xirr, pmt, pv, fv, rate, payback",
                 )
                 .description(
@@ -94,11 +113,48 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
         .api_route(
             "/v1/templates/{lang}",
             get_with(template, |op| {
-                op.summary("The project workbook template (xlsx)")
-                    .description("Answered 501 until workbook export is available.")
+                unknown_item(common_errors(op), "No template in this language (`unknown_language`).")
+                    .summary("The project workbook template (xlsx), in English or Chinese")
+                    .description("`?layout=portfolio` (default: one row per project) or `form` (one sheet per project).")
                     .tag("workbooks")
             }),
         )
+}
+
+/// The failures any route may answer.
+fn common_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    op.response_with::<401, Error, _>(|r| {
+        r.description("An API key is configured and the request has none or a wrong one (`unauthorized`).")
+    })
+    .response_with::<408, Error, _>(|r| {
+        r.description("The request took longer than the timeout (`request_timeout`).")
+    })
+    .response_with::<429, Error, _>(|r| {
+        r.description("The service is at its concurrency limit; retry after the `retry-after` seconds (`too_many_requests`).")
+    })
+    .response_with::<500, Error, _>(|r| r.description("An internal failure, without details (`internal`)."))
+}
+
+/// The failures of a route that reads a request body.
+fn body_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
+    op.response_with::<400, Error, _>(|r| {
+        r.description("Malformed JSON (`invalid_json`, located by line and column) or query (`invalid_query`).")
+    })
+    .response_with::<413, Error, _>(|r| r.description("The body is over the limit (`body_too_large`)."))
+    .response_with::<415, Error, _>(|r| {
+        r.description("The content type is not accepted (`unsupported_media_type`).")
+    })
+    .response_with::<422, Error, _>(|r| {
+        r.description("Valid JSON, but not a valid request: unknown or missing fields, values out of their domain; `location` is the JSON pointer (or `Sheet!Cell`).")
+    })
+}
+
+/// 404 for an unknown item.
+fn unknown_item<'a>(
+    op: TransformOperation<'a>,
+    description: &'static str,
+) -> TransformOperation<'a> {
+    op.response_with::<404, Error, _>(|r| r.description(description))
 }
 
 async fn healthz() -> Json<Health> {
@@ -115,22 +171,119 @@ fn batch_error(e: InputError) -> Error {
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Error::new(status, e.code, e.message).at(e.pointer)
+    let location = e.location.unwrap_or(e.pointer);
+    Error::new(status, e.code, e.message).at(location)
 }
 
 /// Runs CPU-bound work on the blocking pool; a panic there is logged and answered 500.
+///
+/// Work still queued when its request is given up (the timeout fired, the client left) is
+/// skipped, so an overloaded service does not spend its cores on answers no one will read.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Error> {
-    tokio::task::spawn_blocking(work).await.map_err(|e| {
-        tracing::error!(error = %e, "blocking task failed");
-        Error::internal()
-    })
+    /// Marks the request as given up when the handler's future is dropped unfinished.
+    struct GivenUp(Arc<AtomicBool>);
+    impl Drop for GivenUp {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+    let given_up = Arc::new(AtomicBool::new(false));
+    let guard = GivenUp(given_up.clone());
+    let outcome =
+        tokio::task::spawn_blocking(move || (!given_up.load(Ordering::Relaxed)).then(work)).await;
+    drop(guard);
+    match outcome {
+        Ok(Some(value)) => Ok(value),
+        // Only reachable when the request was given up, and then no one reads this.
+        Ok(None) => Err(Error::for_status(StatusCode::REQUEST_TIMEOUT)),
+        Err(e) => {
+            tracing::error!(error = %e, "blocking task failed");
+            Err(Error::internal())
+        }
+    }
 }
 
 /// The body of `POST /v1/appraisals`: JSON, or (later) a workbook upload.
 pub(crate) enum AppraisalBody {
     Json(AppraisalRequest),
+    Workbook(WorkbookUpload),
+}
+
+/// The fields of a workbook upload.
+pub(crate) struct WorkbookUpload {
+    file: Vec<u8>,
+    settings: Option<Value>,
+    lang: Option<ApiLang>,
+}
+
+/// Reads the multipart fields `file`, `settings` (JSON) and `lang` from a body already read
+/// within the upload limit.
+async fn read_upload(
+    parts: axum::http::request::Parts,
+    bytes: axum::body::Bytes,
+    state: &AppState,
+) -> Result<WorkbookUpload, Error> {
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    let bad = |message: String| Error::new(StatusCode::BAD_REQUEST, "invalid_multipart", message);
+    let mut multipart = axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|e| bad(e.body_text()))?;
+    let mut upload = WorkbookUpload {
+        file: Vec::new(),
+        settings: None,
+        lang: None,
+    };
+    let mut has_file = false;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| bad(e.body_text()))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" => {
+                upload.file = field
+                    .bytes()
+                    .await
+                    .map_err(|e| bad(e.body_text()))?
+                    .to_vec();
+                has_file = true;
+            }
+            "settings" => {
+                let text = field.text().await.map_err(|e| bad(e.body_text()))?;
+                let value = parse_json(text.as_bytes()).map_err(|e| e.at("settings"))?;
+                upload.settings = Some(value);
+            }
+            "lang" => {
+                let text = field.text().await.map_err(|e| bad(e.body_text()))?;
+                upload.lang = Some(match text.trim() {
+                    "en" => ApiLang::En,
+                    "zh" => ApiLang::Zh,
+                    other => {
+                        return Err(Error::invalid(
+                            "lang",
+                            format!("lang {other:?} is not en or zh"),
+                        ));
+                    }
+                });
+            }
+            other => {
+                return Err(Error::invalid(
+                    other.to_owned(),
+                    format!("unknown form field {other:?}; expected file, settings or lang"),
+                ));
+            }
+        }
+    }
+    if !has_file {
+        return Err(Error::invalid(
+            "file",
+            "missing the form field file: the workbook",
+        ));
+    }
+    Ok(upload)
 }
 
 impl FromRequest<AppState> for AppraisalBody {
@@ -144,12 +297,12 @@ impl FromRequest<AppState> for AppraisalBody {
                 let value = parse_json(&bytes)?;
                 from_value(&value).map(AppraisalBody::Json)
             }
-            Some("multipart/form-data") => Err(Error::new(
-                StatusCode::NOT_IMPLEMENTED,
-                "not_implemented",
-                "workbook upload is not available in this build of the service; send the \
-                 projects as JSON",
-            )),
+            Some("multipart/form-data") => {
+                let bytes = read_body(&parts.headers, body, state.config.upload_body_limit).await?;
+                read_upload(parts, bytes, state)
+                    .await
+                    .map(AppraisalBody::Workbook)
+            }
             other => Err(Error::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
@@ -205,31 +358,204 @@ impl aide::OperationInput for AppraisalBody {
     }
 }
 
+/// The media type of xlsx files.
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// The answer of `POST /v1/appraisals`: JSON, or the results workbook when the client's
+/// `Accept` asks for xlsx.
+pub(crate) enum AppraisalAnswer {
+    Json(Box<AppraisalReport>),
+    Workbook(Vec<u8>),
+}
+
+impl IntoResponse for AppraisalAnswer {
+    fn into_response(self) -> Response {
+        match self {
+            AppraisalAnswer::Json(output) => Json(output).into_response(),
+            AppraisalAnswer::Workbook(bytes) => (
+                [
+                    (header::CONTENT_TYPE, XLSX),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"greenlight-results.xlsx\"",
+                    ),
+                ],
+                bytes,
+            )
+                .into_response(),
+        }
+    }
+}
+
+impl aide::OperationOutput for AppraisalAnswer {
+    type Inner = AppraisalReport;
+
+    fn operation_response(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Option<aide::openapi::Response> {
+        let mut response = Json::<AppraisalReport>::operation_response(ctx, operation)?;
+        response.content.insert(
+            XLSX.to_owned(),
+            aide::openapi::MediaType {
+                schema: Some(aide::openapi::SchemaObject {
+                    json_schema: schemars::json_schema!({
+                        "type": "string",
+                        "contentMediaType": XLSX,
+                        "description": "The results workbook, when `Accept` asks for it."
+                    }),
+                    example: None,
+                    external_docs: None,
+                }),
+                ..Default::default()
+            },
+        );
+        Some(response)
+    }
+
+    fn inferred_responses(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
+        Self::operation_response(ctx, operation)
+            .map(|r| vec![(Some(aide::openapi::StatusCode::Code(200)), r)])
+            .unwrap_or_default()
+    }
+}
+
+/// Whether `Accept` asks for the xlsx workbook.
+fn wants_workbook(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| {
+            accept
+                .split(',')
+                .any(|m| m.split(';').next().unwrap_or_default().trim() == XLSX)
+        })
+}
+
+/// The language asked for: `?lang=`, else the first `Accept-Language` tag.
+fn language(query: Option<ApiLang>, headers: &HeaderMap) -> Lang {
+    match query {
+        Some(ApiLang::Zh) => Lang::Zh,
+        Some(ApiLang::En) => Lang::En,
+        None => {
+            let first = headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase();
+            if first.starts_with("zh") {
+                Lang::Zh
+            } else {
+                Lang::En
+            }
+        }
+    }
+}
+
 async fn appraisals(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<AppraisalQuery>,
+    headers: HeaderMap,
     body: AppraisalBody,
-) -> Result<Json<AppraisalOutput>, Error> {
-    let AppraisalBody::Json(request) = body;
-    let mut document = serde_json::Map::new();
-    if let Some(settings) = request.settings {
-        document.insert("settings".into(), Value::Object(settings));
-    }
-    document.insert("projects".into(), Value::Array(request.projects));
+) -> Result<AppraisalAnswer, Error> {
     let options = AppraisalOptions {
         trace: query.explain,
     };
-    let output = blocking(move || {
+    let (input, lang) = match body {
+        AppraisalBody::Json(request) => {
+            let mut document = serde_json::Map::new();
+            if let Some(settings) = request.settings {
+                document.insert("settings".into(), Value::Object(settings));
+            }
+            document.insert("projects".into(), Value::Array(request.projects));
+            (BatchInput::Json(Value::Object(document)), query.lang)
+        }
+        AppraisalBody::Workbook(upload) => {
+            let lang = upload.lang.or(query.lang);
+            (BatchInput::Workbook(upload), lang)
+        }
+    };
+    let workbook = wants_workbook(&headers).then(|| ReportOptions {
+        lang: language(lang, &headers),
+        ..ReportOptions::default()
+    });
+    blocking(move || {
         let judge: &dyn EligibilityJudge = state.rules.as_ref();
-        appraise_json(
-            Value::Object(document),
-            &state.registry,
-            &options,
-            Some(judge),
-        )
+        let report = match input {
+            BatchInput::Json(document) => AppraisalReport {
+                output: appraise_json(document, &state.registry, &options, Some(judge))
+                    .map_err(batch_error)?,
+                problems: Vec::new(),
+            },
+            BatchInput::Workbook(upload) => appraise_upload(upload, &state, &options, judge)?,
+        };
+        match workbook {
+            None => Ok(AppraisalAnswer::Json(Box::new(report))),
+            Some(options) => results_workbook(&report.output, &options)
+                .map(AppraisalAnswer::Workbook)
+                .map_err(|e| {
+                    tracing::error!(code = e.code, message = %e.message, "results workbook failed");
+                    Error::internal()
+                }),
+        }
     })
-    .await?;
-    output.map(Json).map_err(batch_error)
+    .await?
+}
+
+/// What an appraisal request carries once read.
+enum BatchInput {
+    Json(Value),
+    Workbook(WorkbookUpload),
+}
+
+/// Imports an uploaded workbook within the workbook limits, appraises its projects and
+/// places every error back on its sheet and cell. A file that cannot be read at all is 422
+/// with the reader's code and location.
+fn appraise_upload(
+    upload: WorkbookUpload,
+    state: &AppState,
+    options: &AppraisalOptions,
+    judge: &dyn EligibilityJudge,
+) -> Result<AppraisalReport, Error> {
+    let mut imported = import_workbook(&upload.file, &WorkbookLimits::default()).map_err(|e| {
+        let problem = WorkbookProblem::of(&e);
+        let error = Error::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            problem.code,
+            problem.message,
+        );
+        match problem.location {
+            Some(at) => error.at(at),
+            None => error.at("file"),
+        }
+    })?;
+    let mut problems: Vec<WorkbookProblem> =
+        imported.problems.iter().map(WorkbookProblem::of).collect();
+    for id in &imported.rejected {
+        problems.push(WorkbookProblem {
+            code: "project_rejected".into(),
+            location: None,
+            message: format!("project {id:?} was not appraised because of the problems above"),
+        });
+    }
+    let mut document = std::mem::take(&mut imported.document);
+    if let (Some(settings), Value::Object(map)) = (upload.settings, &mut document) {
+        map.insert("settings".into(), settings);
+    }
+    let mut output =
+        appraise_json(document, &state.registry, options, Some(judge)).map_err(|mut e| {
+            if e.location.is_none() {
+                imported.place(&mut e);
+            }
+            batch_error(e)
+        })?;
+    imported.place_all(&mut output);
+    Ok(AppraisalReport { output, problems })
 }
 
 async fn eligibility(
@@ -356,19 +682,94 @@ async fn calc(
         })
 }
 
-async fn template(ApiPath(LangPath { lang }): ApiPath<LangPath>) -> Result<Json<Value>, Error> {
-    if lang != "en" && lang != "zh" {
-        return Err(Error::unknown(
-            "unknown_language",
-            "{lang}",
-            format!("no template in {lang:?}; available: en, zh"),
-        ));
+/// An xlsx file to download.
+pub(crate) struct XlsxFile {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+impl IntoResponse for XlsxFile {
+    fn into_response(self) -> Response {
+        let disposition = format!("attachment; filename=\"{}\"", self.name);
+        (
+            [
+                (header::CONTENT_TYPE, XLSX.to_owned()),
+                (header::CONTENT_DISPOSITION, disposition),
+            ],
+            self.bytes,
+        )
+            .into_response()
     }
-    Err(Error::new(
-        StatusCode::NOT_IMPLEMENTED,
-        "not_implemented",
-        "the workbook template is not available in this build of the service",
-    ))
+}
+
+impl aide::OperationOutput for XlsxFile {
+    type Inner = Vec<u8>;
+
+    fn operation_response(
+        _ctx: &mut aide::generate::GenContext,
+        _operation: &mut aide::openapi::Operation,
+    ) -> Option<aide::openapi::Response> {
+        Some(aide::openapi::Response {
+            description: "An xlsx workbook.".into(),
+            content: [(
+                XLSX.to_owned(),
+                aide::openapi::MediaType {
+                    schema: Some(aide::openapi::SchemaObject {
+                        json_schema: schemars::json_schema!({
+                            "type": "string",
+                            "contentMediaType": XLSX
+                        }),
+                        example: None,
+                        external_docs: None,
+                    }),
+                    ..Default::default()
+                },
+            )]
+            .into_iter()
+            .collect(),
+            ..Default::default()
+        })
+    }
+
+    fn inferred_responses(
+        ctx: &mut aide::generate::GenContext,
+        operation: &mut aide::openapi::Operation,
+    ) -> Vec<(Option<aide::openapi::StatusCode>, aide::openapi::Response)> {
+        Self::operation_response(ctx, operation)
+            .map(|r| vec![(Some(aide::openapi::StatusCode::Code(200)), r)])
+            .unwrap_or_default()
+    }
+}
+
+async fn template(
+    ApiPath(LangPath { lang }): ApiPath<LangPath>,
+    ApiQuery(query): ApiQuery<TemplateQuery>,
+) -> Result<XlsxFile, Error> {
+    let workbook_lang = match lang.as_str() {
+        "en" => Lang::En,
+        "zh" => Lang::Zh,
+        _ => {
+            return Err(Error::unknown(
+                "unknown_language",
+                "{lang}",
+                format!("no template in {lang:?}; available: en, zh"),
+            ));
+        }
+    };
+    let layout = match query.layout {
+        TemplateLayout::Portfolio => Layout::Portfolio,
+        TemplateLayout::Form => Layout::Form,
+    };
+    let bytes = blocking(move || write_template(workbook_lang, layout))
+        .await?
+        .map_err(|e| {
+            tracing::error!(code = e.code, message = %e.message, "template failed");
+            Error::internal()
+        })?;
+    Ok(XlsxFile {
+        name: format!("greenlight-template-{lang}.xlsx"),
+        bytes,
+    })
 }
 
 /// The trivial JSON endpoint the load benchmark compares the appraisal with: it reads the

@@ -165,6 +165,52 @@ async fn appraises_the_led_example() {
 }
 
 #[tokio::test]
+async fn accept_xlsx_answers_the_results_workbook_in_the_asked_language() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = app();
+    let body = json!({"projects": [led()]}).to_string();
+    for (lang_header, query, summary_sheet) in [
+        (None, "", "Summary"),
+        (Some("zh-CN,zh;q=0.9"), "", "汇总"),
+        (Some("zh-CN"), "?lang=en", "Summary"),
+    ] {
+        let mut request = Request::post(format!("/v1/appraisals{query}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(
+                header::ACCEPT,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            );
+        if let Some(l) = lang_header {
+            request = request.header(header::ACCEPT_LANGUAGE, l);
+        }
+        let a = send(
+            &app,
+            request
+                .body(Body::from(body.clone()))
+                .expect("valid request"),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+        assert_eq!(
+            a.headers[header::CONTENT_TYPE],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let mut book = Xlsx::new(std::io::Cursor::new(a.body.clone())).expect("an xlsx workbook");
+        assert!(
+            book.sheet_names().iter().any(|s| s == summary_sheet),
+            "{:?}",
+            book.sheet_names()
+        );
+        let summary = book.worksheet_range(summary_sheet).expect("the summary");
+        // NPV 372 848.8278… at 6 %, worked by hand for the README example.
+        let npv_written = summary
+            .used_cells()
+            .any(|(_, _, c)| matches!(c, Data::Float(v) if (v - 372_848.827_8).abs() < 0.001));
+        assert!(npv_written, "the NPV is in the summary");
+    }
+}
+
+#[tokio::test]
 async fn explain_adds_the_trace_and_settings_pass_through() {
     let app = app();
     let a = send(
@@ -181,6 +227,41 @@ async fn explain_adds_the_trace_and_settings_pass_through() {
         trace.as_array().is_some_and(|t| !t.is_empty()),
         "trace: {trace}"
     );
+}
+
+#[tokio::test]
+async fn batch_settings_reach_the_engine() {
+    let app = app();
+    let a = send(
+        &app,
+        post_json(
+            "/v1/appraisals",
+            json!({"settings": {"taxonomies": ["cn"]}, "projects": [led()]}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let taxonomies = &a.json()["results"][0]["eligibility"]["taxonomies"];
+    assert_eq!(taxonomies.as_array().map(Vec::len), Some(1), "{taxonomies}");
+    assert_eq!(taxonomies[0]["pack"], "cn-gbepc-2021");
+
+    let a = send(
+        &app,
+        post_json(
+            "/v1/appraisals",
+            json!({"settings": {"bogus": 1}, "projects": [led()]}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+    assert!(
+        a.error()["location"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("/settings")),
+        "{}",
+        a.text()
+    );
+    assert_healthy(&app).await;
 }
 
 #[tokio::test]
@@ -491,27 +572,6 @@ async fn the_echo_route_answers_its_body_when_enabled() {
 }
 
 #[tokio::test]
-async fn workbook_routes_answer_501_until_workbooks_are_available() {
-    let app = app();
-    let a = send(
-        &app,
-        Request::post("/v1/appraisals")
-            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
-            .body(Body::from("--x--\r\n"))
-            .expect("valid request"),
-    )
-    .await;
-    assert_eq!(a.status, StatusCode::NOT_IMPLEMENTED);
-    assert_eq!(a.error()["code"], "not_implemented");
-    let a = send(&app, get("/v1/templates/en")).await;
-    assert_eq!(a.status, StatusCode::NOT_IMPLEMENTED);
-    let a = send(&app, get("/v1/templates/fr")).await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
-    assert_eq!(a.error()["code"], "unknown_language");
-    assert_healthy(&app).await;
-}
-
-#[tokio::test]
 async fn an_api_key_guards_everything_but_health_and_the_page() {
     let key = "a-key-of-sixteen-or-more";
     let app = app_with(ServiceConfig {
@@ -590,10 +650,11 @@ async fn the_page_its_assets_and_the_reference_are_served_offline() {
     assert_eq!(a.status, StatusCode::OK);
     let v = a.json();
     assert_eq!(v["openapi"], "3.1.0");
-    assert!(
-        v["paths"]["/v1/appraisals"]["post"]["requestBody"]["content"]["multipart/form-data"]
-            .is_object()
-    );
+    let post = &v["paths"]["/v1/appraisals"]["post"];
+    assert!(post["requestBody"]["content"]["multipart/form-data"].is_object());
+    for status in ["200", "400", "413", "415", "422", "429"] {
+        assert!(post["responses"][status].is_object(), "{status} documented");
+    }
 }
 
 #[test]

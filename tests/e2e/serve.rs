@@ -81,7 +81,12 @@ fn serves_an_appraisal_over_loopback_and_stops_on_sigterm() {
         .build()
         .expect("a runtime");
     runtime.block_on(async {
-        let client = reqwest::Client::new();
+        // A connection per request: after refusing a body early the server closes that
+        // connection, and a pooled client could race it with its next request.
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("a client");
         healthy(&client, &base).await;
 
         let led: Value =
@@ -216,4 +221,132 @@ fn serves_an_appraisal_over_loopback_and_stops_on_sigterm() {
     assert!(log.contains("request_id="), "{log}");
     assert!(log.contains("route=\"/v1/appraisals\""), "{log}");
     assert!(log.contains("shutting down"), "{log}");
+}
+
+#[test]
+fn a_bad_configuration_is_refused_with_its_place() {
+    let dir = std::env::temp_dir().join(format!("greenlight-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join("service.toml");
+    std::fs::write(&file, "addr = \"127.0.0.1:0\"\nport = 8080\n").expect("write the file");
+    let out = crate::greenlight(&["serve", "--config", file.to_str().expect("UTF-8")], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = crate::stderr(&out);
+    assert!(err.contains("service.toml:2"), "{err}");
+    assert!(err.contains("port"), "{err}");
+    std::fs::remove_dir_all(&dir).expect("clean up");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_greenlight"))
+        .args(["serve"])
+        .env("GREENLIGHT_ADDR", "not-an-address")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("GREENLIGHT_ADDR"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_workbook_upload_is_appraised_and_a_hostile_one_costs_only_its_request() {
+    let service = start(&[]);
+    let base = format!("http://{}", service.addr);
+    let city: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/workbooks/examples/city-pipeline.json"
+        ))
+        .expect("example"),
+    )
+    .expect("JSON");
+    let filled = greenlight_workbooks::template::write_filled(
+        &city,
+        greenlight_workbooks::Lang::Zh,
+        greenlight_workbooks::template::Layout::Portfolio,
+    )
+    .expect("the template is filled");
+    // A workbook whose shared-string table claims two trillion entries; a reader that
+    // trusted it would try to reserve terabytes and abort the process.
+    let hostile = {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "id").expect("write");
+        let bytes = book.save_to_buffer().expect("save");
+        let mut zip = zip_entries(&bytes);
+        for (name, data) in &mut zip {
+            if name == "xl/sharedStrings.xml" {
+                let xml = String::from_utf8(data.clone()).expect("UTF-8");
+                *data = xml
+                    .replacen("uniqueCount=\"1\"", "uniqueCount=\"2000000000000\"", 1)
+                    .into_bytes();
+            }
+        }
+        zip_of(&zip)
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .expect("a client");
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(filled).file_name("city.xlsx"),
+        );
+        let r = client
+            .post(format!("{base}/v1/appraisals"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.expect("JSON");
+        let results = v["results"].as_array().expect("results");
+        assert_eq!(results.len(), 7, "the seven projects of the pipeline");
+        assert!(results.iter().all(|r| r["appraisal"].is_object()), "{v}");
+
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(hostile).file_name("hostile.xlsx"),
+        );
+        let r = client
+            .post(format!("{base}/v1/appraisals"))
+            .multipart(form)
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(r.status(), 422);
+        let v: Value = r.json().await.expect("JSON");
+        assert_eq!(v["error"]["code"], "too_many_shared_strings");
+        healthy(&client, &base).await;
+    });
+}
+
+fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    (0..zip.len())
+        .map(|i| {
+            let mut e = zip.by_index(i).expect("entry");
+            let name = e.name().expect("name").into_owned();
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).expect("inflate");
+            (name, data)
+        })
+        .collect()
+}
+
+fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in entries {
+        out.start_file(name.as_str(), options).expect("start entry");
+        out.write_all(data).expect("write entry");
+    }
+    out.finish().expect("finish zip").into_inner()
 }
