@@ -464,9 +464,9 @@
   function send(request, accept, responseType, onUploadProgress) {
     return new Promise((resolve, reject) => {
       const xhr = new XMLHttpRequest();
-      // The language travels as Accept-Language: the service refuses query parameters it does
-      // not know, and `?lang=` is not (yet) one of those of this route.
-      xhr.open('POST', '/v1/appraisals?explain=true');
+      // `?lang=` decides the language of the answer (the results workbook's labels);
+      // Accept-Language says the same for anything that reads only the header.
+      xhr.open('POST', '/v1/appraisals?explain=true&lang=' + encodeURIComponent(lang));
       xhr.setRequestHeader('Accept', accept);
       xhr.setRequestHeader('Accept-Language', lang === 'zh' ? 'zh-CN,zh;q=0.9' : 'en');
       xhr.responseType = responseType;

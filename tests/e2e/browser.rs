@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use calamine::Reader;
 use serde_json::{Value, json};
 
 use crate::LED;
@@ -24,10 +25,10 @@ const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 type Outcome<T> = Result<T, String>;
 
-/// The example city pipeline, in its order.
-const CITY_PIPELINE: &str = concat!(
+/// The example city workbook; its projects, in their order.
+const CITY_WORKBOOK: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/workbooks/examples/city-pipeline.json"
+    "/workbooks/examples/city-pipeline.xlsx"
 );
 const CITY_PROJECTS: [&str; 7] = [
     "cn-zp-school-retrofit",
@@ -40,7 +41,7 @@ const CITY_PROJECTS: [&str; 7] = [
 ];
 
 #[tokio::test]
-async fn the_page_appraises_an_upload_and_switches_language() {
+async fn the_page_appraises_a_workbook_switches_language_and_downloads_the_report() {
     if std::env::var("GREENLIGHT_SKIP_BROWSER").as_deref() == Ok("1") {
         eprintln!("browser test skipped: GREENLIGHT_SKIP_BROWSER=1");
         return;
@@ -60,12 +61,11 @@ async fn the_page_appraises_an_upload_and_switches_language() {
     std::fs::create_dir_all(&downloads).expect("download folder");
     std::fs::create_dir_all(&profile).expect("profile folder");
 
-    // The example city pipeline (seven projects) as a project file: the page sends a `.json`
-    // file as `{"projects": [...]}`. The flood wall reports no emissions, so the MAC curve
-    // has six bars and the cash-flow chart seven lines.
-    let pipeline = Path::new(CITY_PIPELINE);
-    // A project whose discount rate is not a number: it must come back as a row naming the
-    // field, while the page stays usable.
+    // The example city workbook: seven projects in the template's layout. The flood wall
+    // reports no emissions, so the MAC curve has six bars and the cash-flow chart seven lines.
+    let workbook = Path::new(CITY_WORKBOOK);
+    // A project file (the page sends `.json` files as JSON) whose discount rate is not a
+    // number: it must come back as a row naming the field, while the page stays usable.
     let mut bad = read_json(LED);
     bad["finance"]["discount_rate"] = json!("six percent");
     let bad_file = dir.path().join("bad-project.json");
@@ -78,14 +78,20 @@ async fn the_page_appraises_an_upload_and_switches_language() {
         Ok(s) => s,
         Err(e) => panic!("no browser session: {e}"),
     };
-    let steps = drive(&session, &server.url, pipeline, &bad_file).await;
+    let steps = drive(&session, &server.url, workbook, &bad_file, &downloads).await;
     session.close().await;
     if let Err(e) = steps {
         panic!("{e}");
     }
 }
 
-async fn drive(s: &Session<'_>, base: &str, pipeline: &Path, bad_file: &Path) -> Outcome<()> {
+async fn drive(
+    s: &Session<'_>,
+    base: &str,
+    workbook: &Path,
+    bad_file: &Path,
+    downloads: &Path,
+) -> Outcome<()> {
     s.navigate(&format!("{base}/")).await?;
     // A fresh profile and an English-speaking browser: the page opens in English.
     let lang = s.script("return document.documentElement.lang").await?;
@@ -93,6 +99,28 @@ async fn drive(s: &Session<'_>, base: &str, pipeline: &Path, bad_file: &Path) ->
         lang == "en",
         format!("the page opens in English, lang = {lang}"),
     )?;
+
+    // The template links lead to the workbooks the service writes.
+    for link in ["#template-en", "#template-zh"] {
+        let href = s
+            .script_with(
+                "return document.querySelector(arguments[0]).href",
+                json!([link]),
+            )
+            .await?;
+        let answer = s
+            .client
+            .get(&href)
+            .send()
+            .await
+            .map_err(|e| format!("{href}: {e}"))?;
+        let status = answer.status();
+        let body = answer.bytes().await.map_err(|e| format!("{href}: {e}"))?;
+        check(
+            status == 200 && body.starts_with(b"PK"),
+            format!("{link} ({href}) gives an xlsx file, got {status}"),
+        )?;
+    }
 
     // Presentation rounding, half away from zero, against values rounded by hand.
     for (value, places, shift, expected) in [
@@ -115,7 +143,7 @@ async fn drive(s: &Session<'_>, base: &str, pipeline: &Path, bad_file: &Path) ->
         )?;
     }
 
-    // Upload the pipeline. The file input has its label and the submit button is the
+    // Upload the workbook. The file input has its label and the submit button is the
     // form's own, so both are reachable and usable from the keyboard.
     let labelled = s
         .script(
@@ -128,7 +156,7 @@ async fn drive(s: &Session<'_>, base: &str, pipeline: &Path, bad_file: &Path) ->
         format!("file input label and submit button: {labelled:?}"),
     )?;
     let file = s.find("#file").await?;
-    s.send_keys(&file, &pipeline.display().to_string()).await?;
+    s.send_keys(&file, &workbook.display().to_string()).await?;
     s.click(&s.find("#submit").await?).await?;
     let rows = s
         .wait_for_count(
@@ -273,6 +301,20 @@ async fn drive(s: &Session<'_>, base: &str, pipeline: &Path, bad_file: &Path) ->
         format!("the first step in Chinese: {first_step:?}"),
     )?;
 
+    // The results workbook: the same upload sent again for xlsx, saved by the browser.
+    s.click(&s.find("#download-results").await?).await?;
+    let saved = wait_for_download(s, downloads).await?;
+    // Asked for while the page is in Chinese, so its sheets are named in Chinese
+    // (`汇总` is the summary sheet).
+    let (sheets, names_led) = workbook_contents(&saved, "cn-zp-led-streetlights")?;
+    check(
+        names_led && sheets.iter().any(|name| name == "汇总"),
+        format!(
+            "{}: sheets {sheets:?}, names the LED project: {names_led}",
+            saved.display()
+        ),
+    )?;
+
     // A bad project: a row that names the field, in the language chosen.
     s.navigate(&format!("{base}/")).await?;
     let pressed = s
@@ -308,6 +350,43 @@ fn check(condition: bool, what: impl Into<String>) -> Outcome<()> {
 fn read_json(path: &str) -> Value {
     let text = std::fs::read_to_string(path).expect("example file");
     serde_json::from_str(&text).expect("example JSON")
+}
+
+/// Waits for a finished download (Chromium writes `*.crdownload` until it is complete).
+async fn wait_for_download(s: &Session<'_>, dir: &Path) -> Outcome<PathBuf> {
+    for _ in 0..300 {
+        let done: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x != "crdownload"))
+            .collect();
+        if let Some(first) = done.into_iter().next() {
+            return Ok(first);
+        }
+        let error = s.shown_error().await?;
+        if !error.is_empty() {
+            return Err(format!("the download failed: {error:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("no file was downloaded into {}", dir.display()))
+}
+
+/// The sheet names of the workbook at `path`, and whether one of its cells holds `id`.
+fn workbook_contents(path: &Path, id: &str) -> Outcome<(Vec<String>, bool)> {
+    let mut book =
+        calamine::open_workbook_auto(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let sheets = book.sheet_names();
+    let mut found = false;
+    for sheet in &sheets {
+        let range = book
+            .worksheet_range(sheet)
+            .map_err(|e| format!("{}: {sheet}: {e}", path.display()))?;
+        found |= range
+            .cells()
+            .any(|(_, _, cell)| matches!(cell, calamine::Data::String(text) if text == id));
+    }
+    Ok((sheets, found))
 }
 
 /// `greenlight serve` on a free loopback port, stopped when dropped.
