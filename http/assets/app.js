@@ -47,6 +47,7 @@
       appraising: 'Appraising…',
       done: 'Appraised {n} project(s).',
       done_with_errors: 'Appraised {n} project(s); {e} could not be appraised.',
+      done_with_problems: 'Appraised {n} project(s); the workbook has {p} problem(s), listed above the results.',
       failed: 'The appraisal failed.',
       network_error: 'The service could not be reached. Check the connection and try again.',
       bad_answer: 'The service answered with something that is not an appraisal.',
@@ -64,6 +65,8 @@
       not_abating: 'Does not abate',
       no_emissions: 'no emissions data',
       project_errors: 'Could not be appraised:',
+      workbook_problems: 'Problems in the workbook ({n}); the projects concerned are left out of the results:',
+      whole_file: 'the whole file',
       verdict_eligible: 'eligible',
       verdict_not_eligible: 'not eligible',
       verdict_insufficient_data: 'insufficient data',
@@ -137,6 +140,7 @@
       appraising: '正在评估…',
       done: '已评估 {n} 个项目。',
       done_with_errors: '已评估 {n} 个项目，其中 {e} 个无法评估。',
+      done_with_problems: '已评估 {n} 个项目；工作簿中有 {p} 处问题，列于结果上方。',
       failed: '评估失败。',
       network_error: '无法连接服务，请检查网络后重试。',
       bad_answer: '服务返回的内容不是评估结果。',
@@ -154,6 +158,8 @@
       not_abating: '无减排',
       no_emissions: '无排放数据',
       project_errors: '无法评估：',
+      workbook_problems: '工作簿中有 {n} 处问题，相关项目未列入结果：',
+      whole_file: '整个文件',
       verdict_eligible: '符合',
       verdict_not_eligible: '不符合',
       verdict_insufficient_data: '数据不足',
@@ -500,6 +506,7 @@
     lastOutput = null;
     lastRequest = null;
     $('#results-section').hidden = true;
+    $('#results tbody').textContent = '';
     const submit = $('#submit');
     submit.disabled = true;
     showProgress(0);
@@ -536,7 +543,9 @@
         lastOutput = output;
         renderOutput(output);
         const failed = output.results.filter((r) => !r.appraisal).length;
-        setStatus(failed ? 'done_with_errors' : 'done', { n: output.results.length, e: failed });
+        const problems = Array.isArray(output.problems) ? output.problems.length : 0;
+        const key = problems ? 'done_with_problems' : failed ? 'done_with_errors' : 'done';
+        setStatus(key, { n: output.results.length, e: failed, p: problems });
         $('#results-heading').focus();
       })
       .catch((problem) => {
@@ -986,8 +995,31 @@
 
   // ---------------------------------------------------------------- rendering
 
+  // Problems found while reading an uploaded workbook: the projects they concern are not in
+  // the results, so they are listed above the table, each at its cell.
+  function renderProblems(problems) {
+    const box = $('#problems');
+    box.textContent = '';
+    if (!Array.isArray(problems) || !problems.length) {
+      box.hidden = true;
+      return;
+    }
+    box.appendChild(h('p', { class: 'error-title' }, t('workbook_problems', { n: problems.length })));
+    box.appendChild(h('ul', null, problems.map((p) =>
+      h('li', { 'data-problem': p.code }, [
+        h('code', { 'data-testid': 'error-location' }, p.location || t('whole_file')),
+        ' ',
+        p.message || '',
+        ' ',
+        h('span', { class: 'muted' }, '(' + p.code + ')')
+      ])
+    )));
+    box.hidden = false;
+  }
+
   function renderOutput(output) {
     const pointerOf = output.pointer || ((p) => p);
+    renderProblems(output.problems);
     // Keep which reason and working panels are open across a language switch.
     const open = new Set([...document.querySelectorAll('#results-section details[open]')].map(detailsKey));
     const tbody = $('#results tbody');

@@ -16,7 +16,7 @@ use std::time::Duration;
 use calamine::Reader;
 use serde_json::{Value, json};
 
-use crate::LED;
+use crate::{LED, greenlight, stderr};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -70,6 +70,24 @@ async fn the_page_appraises_a_workbook_switches_language_and_downloads_the_repor
     bad["finance"]["discount_rate"] = json!("six percent");
     let bad_file = dir.path().join("bad-project.json");
     std::fs::write(&bad_file, bad.to_string()).expect("bad project file");
+    // The same project in a workbook with 0 operating years (the engine takes 1–200): its
+    // error row must name the cell.
+    let mut bad = read_json(LED);
+    bad["timeline"]["analysis_years"] = json!(0);
+    let bad_json = dir.path().join("bad-years.json");
+    std::fs::write(&bad_json, bad.to_string()).expect("bad project file");
+    let bad_workbook = dir.path().join("bad-years.xlsx");
+    let filled = greenlight(
+        &[
+            "template",
+            "--fill",
+            &bad_json.display().to_string(),
+            "-o",
+            &bad_workbook.display().to_string(),
+        ],
+        "",
+    );
+    assert!(filled.status.success(), "{}", stderr(&filled));
 
     let server = Server::start();
     let driver = Driver::start();
@@ -78,7 +96,8 @@ async fn the_page_appraises_a_workbook_switches_language_and_downloads_the_repor
         Ok(s) => s,
         Err(e) => panic!("no browser session: {e}"),
     };
-    let steps = drive(&session, &server.url, workbook, &bad_file, &downloads).await;
+    let bad_files = [bad_file.as_path(), bad_workbook.as_path()];
+    let steps = drive(&session, &server.url, workbook, bad_files, &downloads).await;
     session.close().await;
     if let Err(e) = steps {
         panic!("{e}");
@@ -89,7 +108,7 @@ async fn drive(
     s: &Session<'_>,
     base: &str,
     workbook: &Path,
-    bad_file: &Path,
+    [bad_file, bad_workbook]: [&Path; 2],
     downloads: &Path,
 ) -> Outcome<()> {
     s.navigate(&format!("{base}/")).await?;
@@ -335,6 +354,22 @@ async fn drive(
     check(
         location == "/finance/discount_rate",
         format!("the error names the field in the user's file: {location:?}"),
+    )?;
+    let file = s.find("#file").await?;
+    s.send_keys(&file, &bad_workbook.display().to_string())
+        .await?;
+    s.click(&s.find("#submit").await?).await?;
+    s.wait_for_count("#results tbody tr.row-error", |n| n == 1, "an error row")
+        .await?;
+    let location = s
+        .text(
+            &s.find("#results tbody tr.row-error [data-testid='error-location']")
+                .await?,
+        )
+        .await?;
+    check(
+        location.starts_with("Projects!"),
+        format!("the error names the workbook cell: {location:?}"),
     )?;
     Ok(())
 }
