@@ -310,7 +310,7 @@
   const money = (text) => formatDecimal(text, 2, 0);
   const percent = (text) => formatDecimal(text, 2, 2) + ' %';
 
-  // ---------------------------------------------------------------- DOM helpers
+  // ---------------------------------------------------------------- building the DOM
 
   function h(tag, attrs, children) {
     const node = document.createElement(tag);
