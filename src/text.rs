@@ -61,26 +61,8 @@ pub(crate) fn finding(f: &greenlight_core::metrics::Finding, lang: Lang) -> Stri
     if lang == Lang::En {
         return f.message.clone();
     }
-    let zh = match f.code.as_str() {
-        "never_paid_back" => "累计现金流在计算期末仍为负，投资未能回收",
-        "no_outlay" => "累计现金流从未为负，无需回收投资",
-        "no_negative_flow" => "MIRR 需要至少一笔负现金流（投资）",
-        "no_positive_flow" => "MIRR 需要至少一笔正现金流（收益）",
-        "zero_costs" => "费用现值为零，比率无定义",
-        "no_added_investment" => "备选方案无需追加投资，SIR 无定义（请比较净节约）",
-        "sir_not_positive" => "SIR 为零或负值，AIRR 无定义",
-        "no_quantity" => "折现后的数量为零，平准化成本无定义",
-        "no_debt_service" => "该年无还本付息，DSCR 无定义",
-        "no_funding_gap" => "折现净收入不低于折现投资成本：无资金缺口",
-        "negative_net_revenue" => "折现净收入为负：缺口率按 100% 计",
-        "no_threshold_event" => "损失曲线未从零损失的起始事件开始，年期望损失可能被低估",
-        "damage_falls" => "更稀遇事件的损失反而下降，请检查曲线",
-        "damage_increases" => "项目使年期望损失增加",
-        "tail_rules_differ" => "有无项目两条曲线的尾部规则不同，结果不可比",
-        "not_abating" => "项目未产生减排，单位减排成本无定义",
-        _ => return f.message.clone(),
-    };
-    zh.to_owned()
+    f.message_zh()
+        .map_or_else(|| f.message.clone(), str::to_owned)
 }
 
 /// Timing within the year, for display.

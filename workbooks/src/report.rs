@@ -1247,24 +1247,13 @@ fn verdict_text(v: Verdict, lang: Lang) -> &'static str {
 }
 
 /// A finding in the workbook's language: the engine's English message, or the Chinese text of
-/// its code (the same wording as the command line's).
+/// its code (`Finding::message_zh`, shared with the command line).
 fn finding_text(f: &Finding, lang: Lang) -> String {
     if lang == Lang::En {
         return f.message.clone();
     }
-    let zh = match f.code.as_str() {
-        "never_paid_back" => "累计现金流在计算期末仍为负，投资未能回收",
-        "no_outlay" => "累计现金流从未为负，无需回收投资",
-        "no_negative_flow" => "MIRR 需要至少一笔负现金流（投资）",
-        "no_positive_flow" => "MIRR 需要至少一笔正现金流（收益）",
-        "zero_costs" => "费用现值为零，比率无定义",
-        "no_added_investment" => "备选方案无需追加投资，SIR 无定义（请比较净节约）",
-        "sir_not_positive" => "SIR 为零或负值，AIRR 无定义",
-        "no_quantity" => "折现后的数量为零，平准化成本无定义",
-        "not_abating" => "项目未产生减排，单位减排成本无定义",
-        _ => return f.message.clone(),
-    };
-    zh.to_owned()
+    f.message_zh()
+        .map_or_else(|| f.message.clone(), str::to_owned)
 }
 
 #[cfg(test)]

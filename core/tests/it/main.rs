@@ -5,6 +5,7 @@ mod bad_input;
 mod batch;
 mod emissions;
 mod fast_paths;
+mod findings;
 mod golden;
 mod properties;
 mod published;
