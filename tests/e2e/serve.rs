@@ -58,13 +58,24 @@ fn raw(addr: SocketAddr, request: &[u8]) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
+/// The service is up: `/healthz` answers 200. A connection error is tried again twice, a
+/// moment apart, because a loaded machine can reset one fresh loopback connection; a service
+/// that is down fails all three.
 async fn healthy(client: &reqwest::Client, base: &str) {
-    let r = client
-        .get(format!("{base}/healthz"))
-        .send()
-        .await
-        .expect("healthz answers");
-    assert_eq!(r.status(), 200);
+    let mut last_error = None;
+    for _ in 0..3 {
+        match client.get(format!("{base}/healthz")).send().await {
+            Ok(r) => {
+                assert_eq!(r.status(), 200);
+                return;
+            }
+            Err(e) => {
+                last_error = Some(e);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("healthz does not answer: {last_error:?}");
 }
 
 #[test]
