@@ -328,3 +328,38 @@ impl WorkbookProblem {
         }
     }
 }
+
+/// A trainee's answers to an exercise, as a course platform posts them to
+/// `POST /v1/exercises/{id}/check`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseCheckRequest {
+    /// The exercise answered, id or number, as in the CLI's answer file; optional, and when
+    /// given it must name the exercise of the path.
+    #[serde(default)]
+    #[schemars(with = "Option<ExerciseSelector>")]
+    pub exercise: Option<Value>,
+    /// One entry per question id (`q1`, `q2`, …): a number, a number typed as text
+    /// (`"79031.45"`, `"8.2%"`), a word (`"eligible"`, a project id) or null for no answer.
+    /// An answer is located at `/answers/<id>` in the report and in errors.
+    pub answers: Map<String, Value>,
+}
+
+/// Query of `GET /v1/exercises/{id}/workbook`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseWorkbookQuery {
+    /// Language of the workbook; English when left out.
+    #[serde(default)]
+    pub lang: Option<ApiLang>,
+}
+
+/// An exercise named by id (`lifecycle-pumps`) or number (`3`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ExerciseSelector {
+    /// The exercise id.
+    Id(String),
+    /// The exercise number.
+    Number(u32),
+}

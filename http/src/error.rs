@@ -37,7 +37,8 @@ pub struct ErrorBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct ErrorDetail {
     /// Machine code: `invalid_json` (400), `unauthorized` (401), `not_found`,
-    /// `unknown_rule_pack`, `unknown_factor_set`, `unknown_function`, `unknown_language` (404),
+    /// `unknown_rule_pack`, `unknown_factor_set`, `unknown_function`, `unknown_language`,
+    /// `unknown_exercise` (404),
     /// `method_not_allowed` (405), `request_timeout` (408), `body_too_large` (413),
     /// `unsupported_media_type` (415), `invalid_request`, `invalid_argument`,
     /// `missing_argument`, `overflow` (422), `too_many_requests` (429), `internal` (500),

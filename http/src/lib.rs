@@ -10,6 +10,7 @@ pub mod api;
 mod assets;
 pub mod config;
 pub mod error;
+mod exercises;
 pub mod extract;
 mod middleware;
 mod routes;

@@ -30,9 +30,8 @@ use crate::api::{
 use crate::error::Error;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, from_value, media_type, parse_json, read_body};
 
-/// The documented routes. A new route (for instance the exercise checker,
-/// `POST /v1/exercises/{id}/check`) is added here with `api_route`, so the OpenAPI document
-/// picks it up.
+/// The documented routes. A new route is added here with `api_route` (or in a module's own
+/// `ApiRouter` merged here, as the exercise routes are), so the OpenAPI document picks it up.
 pub(crate) fn api_routes() -> ApiRouter<AppState> {
     ApiRouter::new()
         .api_route(
@@ -119,10 +118,11 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
                     .tag("workbooks")
             }),
         )
+        .merge(crate::exercises::routes())
 }
 
 /// The failures any route may answer.
-fn common_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
+pub(crate) fn common_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
     op.response_with::<401, Error, _>(|r| {
         r.description("An API key is configured and the request has none or a wrong one (`unauthorized`).")
     })
@@ -136,7 +136,7 @@ fn common_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
 }
 
 /// The failures of a route that reads a request body.
-fn body_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
+pub(crate) fn body_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
     op.response_with::<400, Error, _>(|r| {
         r.description("Malformed JSON (`invalid_json`, located by line and column) or query (`invalid_query`).")
     })
@@ -150,7 +150,7 @@ fn body_errors(op: TransformOperation<'_>) -> TransformOperation<'_> {
 }
 
 /// 404 for an unknown item.
-fn unknown_item<'a>(
+pub(crate) fn unknown_item<'a>(
     op: TransformOperation<'a>,
     description: &'static str,
 ) -> TransformOperation<'a> {
@@ -179,7 +179,7 @@ fn batch_error(e: InputError) -> Error {
 ///
 /// Work still queued when its request is given up (the timeout fired, the client left) is
 /// skipped, so an overloaded service does not spend its cores on answers no one will read.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, Error> {
     /// Marks the request as given up when the handler's future is dropped unfinished.
@@ -684,8 +684,8 @@ async fn calc(
 
 /// An xlsx file to download.
 pub(crate) struct XlsxFile {
-    name: String,
-    bytes: Vec<u8>,
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl IntoResponse for XlsxFile {
