@@ -318,7 +318,7 @@ fn write_report(out: &mut impl Write, r: &Report, lang: Lang) -> io::Result<()> 
                     q.id,
                     q.given.as_deref().unwrap_or(""),
                     lang.pick("given; expected", "；应为"),
-                    shown(&q.expected),
+                    q.expected.as_ref().map_or_else(String::new, shown),
                     q.unit
                 )?;
                 if let Some(m) = &q.mistake {

@@ -354,6 +354,17 @@ pub struct ExerciseWorkbookQuery {
     pub lang: Option<ApiLang>,
 }
 
+/// Query of `POST /v1/exercises/{id}/check`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseCheckQuery {
+    /// Show the key of every question, answered right or not. Off by default: a trainee
+    /// learns which answers are wrong, the mistake each matches and the step to revisit, and
+    /// keeps working; the course platform decides when keys are shown.
+    #[serde(default)]
+    pub reveal_keys: bool,
+}
+
 /// An exercise named by id (`lifecycle-pumps`) or number (`3`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]

@@ -15,7 +15,9 @@ use greenlight_workbooks::exercise::{
 use serde_json::Value;
 
 use crate::AppState;
-use crate::api::{ApiLang, ExerciseCheckRequest, ExerciseWorkbookQuery, IdPath};
+use crate::api::{
+    ApiLang, ExerciseCheckQuery, ExerciseCheckRequest, ExerciseWorkbookQuery, IdPath,
+};
 use crate::error::Error;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, from_value, media_type, parse_json, read_body};
 use crate::routes::{XLSX, XlsxFile, blocking, body_errors, common_errors, unknown_item};
@@ -234,6 +236,7 @@ impl aide::OperationInput for AnswerSheet {
 async fn check_answers(
     State(state): State<AppState>,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
+    ApiQuery(query): ApiQuery<ExerciseCheckQuery>,
     sheet: AnswerSheet,
 ) -> Result<Json<Report>, Error> {
     blocking(move || {
@@ -265,7 +268,16 @@ async fn check_answers(
                 check_workbook(&bytes, Some(&found.id), &state.registry, judge)
             }
         };
-        report.map(Json).map_err(exercise_error)
+        report
+            .map(|r| {
+                if query.reveal_keys {
+                    r
+                } else {
+                    r.holding_keys_back()
+                }
+            })
+            .map(Json)
+            .map_err(exercise_error)
     })
     .await?
 }

@@ -230,6 +230,21 @@ async fn json_answers_are_graded_and_a_planted_mistake_diagnosed() {
     assert_eq!(q3["status"], "wrong");
     assert_eq!(q3["location"], "/answers/q3");
     assert_eq!(q3["mistake"]["id"], "forgot_residual_value", "{q3}");
+    // Keys of questions not answered right are held back unless the platform asks.
+    assert!(q3.get("expected").is_none(), "{q3}");
+    assert!(question(&report, "q2").get("expected").is_none());
+
+    let (status, _, body) = send(
+        &app(),
+        post_json(
+            "/v1/exercises/lifecycle-pumps/check?reveal_keys=true",
+            &answers,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let report = json_of(&body);
+    let q3 = question(&report, "q3");
     let expected = q3["expected"]
         .as_str()
         .expect("the key as a decimal string");

@@ -77,8 +77,10 @@ pub struct QuestionResult {
     /// The answer as read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub given: Option<String>,
-    /// The key.
-    pub expected: KeyValue,
+    /// The key; absent when the report was made with keys held back and the answer is not
+    /// right (see [`Report::holding_keys_back`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<KeyValue>,
     /// Unit.
     pub unit: String,
     /// For a wrong answer, the common mistake it matches, if any.
@@ -99,6 +101,20 @@ pub struct Report {
     pub total: usize,
     /// One entry per question, in the exercise's order.
     pub questions: Vec<QuestionResult>,
+}
+
+impl Report {
+    /// The report without the key of any question not answered right, for a grader whose
+    /// trainees should find the answer themselves; the status, the mistake named and the step
+    /// to revisit stay. A right answer shows its key, which the trainee already has.
+    pub fn holding_keys_back(mut self) -> Self {
+        for q in &mut self.questions {
+            if q.status != Status::Right {
+                q.expected = None;
+            }
+        }
+        self
+    }
 }
 
 /// Grades the answers. An answer to a question the exercise does not have, or two answers to
@@ -168,7 +184,7 @@ fn grade_one(
         status: Status::Missing,
         location: answer.map(|a| a.location.clone()).unwrap_or_default(),
         given: None,
-        expected: expected.clone(),
+        expected: Some(expected.clone()),
         unit: q.unit.clone(),
         mistake: None,
     };
