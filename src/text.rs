@@ -56,13 +56,12 @@ pub(crate) fn exact(d: Decimal) -> String {
 }
 
 /// A finding in the output language: English keeps the engine's message (it may carry
-/// figures); Chinese maps the stable code.
+/// figures); Chinese is the text of the stable code, carried in the finding itself.
 pub(crate) fn finding(f: &greenlight_core::metrics::Finding, lang: Lang) -> String {
     if lang == Lang::En {
         return f.message.clone();
     }
-    f.message_zh()
-        .map_or_else(|| f.message.clone(), str::to_owned)
+    f.message_zh.clone()
 }
 
 /// Timing within the year, for display.

@@ -32,14 +32,18 @@ pub struct Finding {
     pub code: String,
     /// A one-line explanation.
     pub message: String,
+    /// The same in Chinese, for every reader of the JSON (the page among them): the text of
+    /// the code, which names the case (the English message may also carry figures), or the
+    /// English message for a code without one.
+    #[serde(default)]
+    pub message_zh: String,
 }
 
 impl Finding {
-    /// The Chinese text of the finding's code, for the command line, the results workbook
-    /// and the page alike; `None` for a code without one (the English message stands then).
-    /// The English message may carry figures, the Chinese text names the case only.
-    pub fn message_zh(&self) -> Option<&'static str> {
-        let zh = match self.code.as_str() {
+    /// The Chinese text of a finding code, shared by the command line, the results workbook
+    /// and the JSON; `None` for a code without one.
+    pub fn chinese_text(code: &str) -> Option<&'static str> {
+        let zh = match code {
             "never_paid_back" => "累计现金流在计算期末仍为负，投资未能回收",
             "no_outlay" => "累计现金流从未为负，无需回收投资",
             "no_negative_flow" => "MIRR 需要至少一笔负现金流（投资）",
@@ -63,9 +67,11 @@ impl Finding {
     }
 
     pub(crate) fn new(code: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
         Finding {
             code: code.to_owned(),
-            message: message.into(),
+            message_zh: Finding::chinese_text(code).map_or_else(|| message.clone(), str::to_owned),
+            message,
         }
     }
 }

@@ -611,8 +611,16 @@
     if (!finding) {
       return '';
     }
+    // Short labels for the two findings a table cell shows most; otherwise the engine's own
+    // text, which it gives in both languages.
     const known = { never_paid_back: 'never_paid_back', not_abating: 'not_abating' }[finding.code];
-    return known ? t(known) : finding.message || finding.code;
+    if (known) {
+      return t(known);
+    }
+    if (lang === 'zh' && finding.message_zh) {
+      return finding.message_zh;
+    }
+    return finding.message || finding.code;
   }
 
   function cellWithNote(main, note, title) {

@@ -1247,13 +1247,12 @@ fn verdict_text(v: Verdict, lang: Lang) -> &'static str {
 }
 
 /// A finding in the workbook's language: the engine's English message, or the Chinese text of
-/// its code (`Finding::message_zh`, shared with the command line).
+/// its code (`Finding::message_zh`, as the command line shows it).
 fn finding_text(f: &Finding, lang: Lang) -> String {
     if lang == Lang::En {
         return f.message.clone();
     }
-    f.message_zh()
-        .map_or_else(|| f.message.clone(), str::to_owned)
+    f.message_zh.clone()
 }
 
 #[cfg(test)]

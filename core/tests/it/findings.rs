@@ -39,14 +39,27 @@ fn every_finding_code_has_a_chinese_text() {
     assert!(codes.len() >= 17, "found only {codes:?}");
     let missing: Vec<&String> = codes
         .iter()
-        .filter(|code| {
-            Finding {
-                code: (*code).clone(),
-                message: String::new(),
-            }
-            .message_zh()
-            .is_none()
-        })
+        .filter(|code| Finding::chinese_text(code).is_none())
         .collect();
     assert!(missing.is_empty(), "no Chinese text for {missing:?}");
+}
+
+#[test]
+fn a_finding_carries_its_chinese_text_into_the_json() {
+    use rust_decimal::Decimal;
+    // −100 then +10 a year for three years: the cumulative flow ends at −70, never paid back.
+    let flows = [
+        Decimal::from(-100),
+        Decimal::from(10),
+        Decimal::from(10),
+        Decimal::from(10),
+    ];
+    let payback = greenlight_core::metrics::payback(&flows, None).expect("a payback answer");
+    let finding = payback.finding.expect("a finding");
+    assert_eq!(finding.code, "never_paid_back");
+    let json = serde_json::to_value(&finding).expect("JSON");
+    assert_eq!(
+        json["message_zh"],
+        "累计现金流在计算期末仍为负，投资未能回收"
+    );
 }
