@@ -1296,6 +1296,9 @@ fn decimal_of(cell: &Cell, kind: Kind) -> Result<Option<Decimal>, Problem> {
 
 fn scale(d: Option<Decimal>, power: u32) -> Result<Option<Decimal>, Problem> {
     let Some(d) = d else { return Ok(None) };
+    if power == 0 {
+        return Ok(Some(d));
+    }
     let mut m = Decimal::ONE;
     for _ in 0..power {
         m *= Decimal::TEN;
@@ -1490,5 +1493,60 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
             CellValue::Date { .. } | CellValue::DateIso(_) => Ok(date_of(cell)?.map(Value::String)),
             _ => Err(("unexpected_value", format!("cannot use {}", found(cell)))),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(sheet: u32, row: u32, col: u32) -> CellRef {
+        CellRef { sheet, row, col }
+    }
+
+    /// Pointers are placed on their own cell, else on their nearest parent's, as the
+    /// spreadsheet user would look for them; the cell names are written out by hand.
+    #[test]
+    fn locate_walks_up_to_the_nearest_cell() {
+        let imported = ImportedWorkbook {
+            format: Format::Xlsx,
+            document: Value::Null,
+            locations: Locations {
+                sheets: vec!["Projects".into(), "CashFlows".into(), "Settings".into()],
+                projects: vec![ProjectCells {
+                    id: Some(at(0, 2, 0)),
+                    fields: vec![(Cow::Borrowed("/timeline/analysis_years"), at(0, 2, 5))],
+                    lines: vec![Some(at(1, 1, 4)), None, Some(at(1, 3, 7))],
+                }],
+                defaults: vec![(Cow::Borrowed("/finance/discount_rate"), at(2, 4, 1))],
+            },
+            problems: Vec::new(),
+            rejected: Vec::new(),
+        };
+        let cases = [
+            ("/projects/0/cash_flows/0/amount", Some("CashFlows!E2")),
+            ("/projects/0/cash_flows/0/category", Some("CashFlows!E2")),
+            ("/projects/0/cash_flows/2", Some("CashFlows!H4")),
+            ("/projects/0/cash_flows/1/amount", Some("Projects!A3")),
+            ("/projects/0/cash_flows/01/amount", Some("Projects!A3")),
+            ("/projects/0/timeline/analysis_years", Some("Projects!F3")),
+            ("/projects/0/timeline/start_year", Some("Projects!A3")),
+            ("/projects/0", Some("Projects!A3")),
+            ("/projects/0/id", Some("Projects!A3")),
+            ("/projects/1/id", None),
+            (
+                "/settings/defaults/finance/discount_rate",
+                Some("Settings!B5"),
+            ),
+            (
+                "/settings/defaults/finance/discount_rate/0",
+                Some("Settings!B5"),
+            ),
+            ("/settings/defaults/finance", None),
+            ("", None),
+        ];
+        for (pointer, expected) in cases {
+            assert_eq!(imported.locate(pointer).as_deref(), expected, "{pointer}");
+        }
     }
 }
