@@ -49,6 +49,10 @@ pub(crate) struct BenchCommand {
     /// memory of) writing, importing and appraising it, one thread.
     #[arg(long)]
     xlsx: bool,
+    /// With `--xlsx`: also save the generated workbook here, to time and measure
+    /// `greenlight appraise` on it in a fresh process.
+    #[arg(long, value_name = "FILE", requires = "xlsx")]
+    save: Option<std::path::PathBuf>,
 }
 
 /// SplitMix64: small, fast and good enough to vary synthetic projects.
@@ -352,6 +356,10 @@ fn run_xlsx(
         peak(peak_mib())
     )?;
     drop(document);
+    if let Some(path) = &cmd.save {
+        std::fs::write(path, &bytes)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
     reset_peak();
     let started = Instant::now();
     let imported = greenlight_workbooks::import_workbook(

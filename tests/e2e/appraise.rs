@@ -187,6 +187,41 @@ fn the_portfolio_benchmark_runs_and_reports_throughput() {
 }
 
 #[test]
+fn the_workbook_benchmark_saves_a_workbook_that_appraise_reads() {
+    let dir = std::env::temp_dir().join(format!("greenlight-e2e-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("portfolio.xlsx");
+    let path = file.to_str().expect("UTF-8 path");
+    let out = greenlight(
+        &[
+            "bench",
+            "--xlsx",
+            "--projects",
+            "12",
+            "--years",
+            "5",
+            "--save",
+            path,
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("12 appraised"), "{}", stdout(&out));
+    let out = greenlight(&["appraise", path, "--format", "json"], "");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let output: Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    let results = output["results"].as_array().expect("results");
+    // The generator names its projects bench-000000, bench-000001, …
+    assert_eq!(results.len(), 12);
+    assert_eq!(results[11]["id"], "bench-000011");
+    assert!(
+        results.iter().all(|r| r.get("errors").is_none()),
+        "{output}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_batch_with_emissions_gets_a_marginal_abatement_cost_curve() {
     let led: Value =
         serde_json::from_str(&std::fs::read_to_string(LED).expect("example")).expect("JSON");

@@ -15,6 +15,7 @@
 //! are ignored. The header row is the first row, within the first 20, that names the
 //! sheet's key column.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 
@@ -34,8 +35,9 @@ pub struct ImportedWorkbook {
     /// `{"settings": {"defaults": {...}, "taxonomies": [...]}, "projects": [...]}`, holding
     /// the projects without problems.
     pub document: Value,
-    /// JSON pointer into `document` → `Sheet!A1` of the cell it came from.
-    pub locations: BTreeMap<String, String>,
+    /// Where every value of `document` came from, kept as numbers; `Sheet!A1` is formatted
+    /// only when [`ImportedWorkbook::locate`] asks.
+    locations: Locations,
     /// Every problem found, each with its sheet and cell.
     pub problems: Vec<Error>,
     /// Ids of the projects left out because of a problem, in sheet order.
@@ -45,22 +47,112 @@ pub struct ImportedWorkbook {
 impl ImportedWorkbook {
     /// The cell a JSON pointer into `document` came from: the cell of the pointer itself or
     /// of its nearest parent that has one (a project's id cell at worst).
-    pub fn locate(&self, pointer: &str) -> Option<&str> {
+    pub fn locate(&self, pointer: &str) -> Option<String> {
+        self.locations.find(pointer).map(|c| self.locations.name(c))
+    }
+}
+
+/// A cell position: an index into [`Locations::sheets`], zero-based row and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CellRef {
+    sheet: u32,
+    row: u32,
+    col: u32,
+}
+
+/// The cells of one project of the document.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct ProjectCells {
+    /// The project id's cell, which also stands for every pointer without a cell of its own.
+    id: Option<CellRef>,
+    /// Pointers relative to the project → cell; a later entry wins.
+    fields: Vec<(Cow<'static, str>, CellRef)>,
+    /// The first amount cell of each cash-flow line, by line index (`/cash_flows/{n}` and
+    /// `/cash_flows/{n}/amount`).
+    lines: Vec<Option<CellRef>>,
+}
+
+impl ProjectCells {
+    fn field(&self, pointer: &str) -> Option<CellRef> {
+        self.fields
+            .iter()
+            .rev()
+            .find(|(p, _)| p == pointer)
+            .map(|(_, c)| *c)
+    }
+
+    fn line(&self, pointer: &str) -> Option<CellRef> {
+        let rest = pointer.strip_prefix("/cash_flows/")?;
+        let index = rest.strip_suffix("/amount").unwrap_or(rest);
+        *self.lines.get(canonical_index(index)?)?
+    }
+
+    /// The cell of a pointer relative to the project, or of its nearest parent with one.
+    fn find(&self, pointer: &str) -> Option<CellRef> {
         let mut p = pointer;
         loop {
-            if let Some(at) = self.locations.get(p) {
-                return Some(at);
+            if p.is_empty() || p == "/id" {
+                return self.id;
             }
-            let cut = p.rfind('/')?;
-            p = &p[..cut];
+            if let Some(c) = self.field(p).or_else(|| self.line(p)) {
+                return Some(c);
+            }
+            p = &p[..p.rfind('/')?];
         }
+    }
+}
+
+/// `Sheet!A1` of a compact position.
+fn name_of(sheets: &[String], c: CellRef) -> String {
+    let sheet = sheets.get(c.sheet as usize).map_or("", String::as_str);
+    format!("{sheet}!{}", cell_name(c.row, c.col))
+}
+
+/// A JSON pointer array index as written by `usize`'s `Display` (no sign, no leading zero).
+fn canonical_index(segment: &str) -> Option<usize> {
+    let i = segment.parse::<usize>().ok()?;
+    (i.to_string() == segment).then_some(i)
+}
+
+/// Pointer → cell for the whole document, kept compact: a million projects' cells must not
+/// cost a `String` pair each.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Locations {
+    sheets: Vec<String>,
+    /// By index in `document.projects`.
+    projects: Vec<ProjectCells>,
+    /// Pointers relative to `/settings/defaults` → cell.
+    defaults: Vec<(Cow<'static, str>, CellRef)>,
+}
+
+impl Locations {
+    fn name(&self, c: CellRef) -> String {
+        name_of(&self.sheets, c)
+    }
+
+    fn find(&self, pointer: &str) -> Option<CellRef> {
+        if let Some(rest) = pointer.strip_prefix("/settings/defaults/") {
+            let mut p = &pointer[pointer.len() - rest.len() - 1..];
+            loop {
+                if let Some((_, c)) = self.defaults.iter().rev().find(|(q, _)| q == p) {
+                    return Some(*c);
+                }
+                p = &p[..p.rfind('/')?];
+                if p.is_empty() {
+                    return None;
+                }
+            }
+        }
+        let rest = pointer.strip_prefix("/projects/")?;
+        let (index, within) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+        self.projects.get(canonical_index(index)?)?.find(within)
     }
 }
 
 impl ImportedWorkbook {
     /// Places a core error on the cell its pointer came from (sets `location`).
     pub fn place(&self, error: &mut greenlight_core::batch::InputError) {
-        error.location = self.locate(&error.pointer).map(str::to_owned);
+        error.location = self.locate(&error.pointer);
     }
 
     /// Places every error of an appraisal of [`ImportedWorkbook::document`] on its cell.
@@ -185,8 +277,8 @@ struct Draft {
     id: String,
     at: String,
     value: Map<String, Value>,
-    /// Pointers relative to the project → cell.
-    locations: BTreeMap<String, String>,
+    /// Where its values came from.
+    cells: ProjectCells,
     /// Whether a problem keeps the project out of the document.
     bad: bool,
 }
@@ -198,7 +290,9 @@ struct Import {
     duplicates: BTreeSet<String>,
     problems: Vec<Error>,
     defaults: Map<String, Value>,
-    default_locations: BTreeMap<String, String>,
+    default_locations: Vec<(Cow<'static, str>, CellRef)>,
+    /// Names of the sheets a [`CellRef`] points into.
+    sheets: Vec<String>,
     taxonomies: Option<Vec<String>>,
     /// Project forms with labels and no values.
     empty_forms: usize,
@@ -210,6 +304,26 @@ fn problem(code: &'static str, at: String, message: impl Into<String>) -> Error 
 }
 
 impl Import {
+    /// The compact position of a cell of `sheet`.
+    fn cell(&mut self, sheet: &Sheet, row: u32, col: u32) -> CellRef {
+        let index = match self.sheets.iter().position(|n| *n == sheet.name) {
+            Some(i) => i,
+            None => {
+                self.sheets.push(sheet.name.clone());
+                self.sheets.len() - 1
+            }
+        };
+        CellRef {
+            sheet: index as u32,
+            row,
+            col,
+        }
+    }
+
+    fn locations_name(&self, c: CellRef) -> String {
+        name_of(&self.sheets, c)
+    }
+
     fn fail(&mut self, project: Option<usize>, e: Error) {
         if let Some(i) = project {
             self.projects[i].bad = true;
@@ -315,12 +429,12 @@ impl Import {
             return;
         };
         for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
-            let id_at = sheet.at(row, id_col);
+            let id_at = || sheet.at(row, id_col);
             let id = match cells.iter().find(|c| c.col == id_col) {
                 None => {
                     self.problems.push(problem(
                         "missing_value",
-                        id_at,
+                        id_at(),
                         "a project row without a project id",
                     ));
                     continue;
@@ -329,12 +443,12 @@ impl Import {
                     Ok(t) if !t.is_empty() => t,
                     Ok(_) => continue,
                     Err(m) => {
-                        self.problems.push(problem("expected_text", id_at, m));
+                        self.problems.push(problem("expected_text", id_at(), m));
                         continue;
                     }
                 },
             };
-            let index = self.new_project(id, id_at);
+            let index = self.new_project(id, sheet, row, id_col);
             if Self::in_merged_data(sheet, header, row) {
                 self.projects[index].bad = true;
             }
@@ -345,21 +459,25 @@ impl Import {
                 if field.key == "id" {
                     continue;
                 }
-                let at = sheet.at(row, cell.col);
                 match convert(cell, field.kind, unit.as_deref()) {
                     Ok(None) => {}
                     Ok(Some(v)) => {
+                        let at = self.cell(sheet, row, cell.col);
                         let d = &mut self.projects[index];
                         set_pointer(&mut d.value, field.pointer, v);
-                        d.locations.insert(field.pointer.to_owned(), at);
+                        d.cells.fields.push((Cow::Borrowed(field.pointer), at));
                     }
-                    Err((code, m)) => self.fail(Some(index), problem(code, at, m)),
+                    Err((code, m)) => {
+                        self.fail(Some(index), problem(code, sheet.at(row, cell.col), m))
+                    }
                 }
             }
         }
     }
 
-    fn new_project(&mut self, id: String, at: String) -> usize {
+    fn new_project(&mut self, id: String, sheet: &Sheet, row: u32, col: u32) -> usize {
+        let at_ref = self.cell(sheet, row, col);
+        let at = sheet.at(row, col);
         if let Some(&first) = self.by_id.get(&id) {
             let first_at = self.projects[first].at.clone();
             self.projects[first].bad = true;
@@ -378,8 +496,7 @@ impl Import {
             ..Draft::default()
         };
         draft.value.insert("id".into(), Value::String(id.clone()));
-        draft.locations.insert(String::new(), at.clone());
-        draft.locations.insert("/id".into(), at);
+        draft.cells.id = Some(at_ref);
         if self.duplicates.contains(&id) {
             draft.bad = true;
         }
@@ -447,7 +564,7 @@ impl Import {
                 return;
             }
         };
-        let index = self.new_project(id, sheet.at(id_row, 1));
+        let index = self.new_project(id, sheet, id_row, 1);
         let mut table_header = None;
         for (row, cells) in sheet.rows() {
             let Some(first) = cells.first().filter(|c| c.col == 0) else {
@@ -473,15 +590,15 @@ impl Import {
                 CellValue::Text(t) => fields::strip_unit(t).1.map(str::to_owned),
                 _ => None,
             };
-            let at = sheet.at(row, 1);
             match convert(value_cell, field.kind, unit.as_deref()) {
                 Ok(None) => {}
                 Ok(Some(v)) => {
+                    let at = self.cell(sheet, row, 1);
                     let d = &mut self.projects[index];
                     set_pointer(&mut d.value, field.pointer, v);
-                    d.locations.insert(field.pointer.to_owned(), at);
+                    d.cells.fields.push((Cow::Borrowed(field.pointer), at));
                 }
-                Err((code, m)) => self.fail(Some(index), problem(code, at, m)),
+                Err((code, m)) => self.fail(Some(index), problem(code, sheet.at(row, 1), m)),
             }
         }
         if let Some(header) = table_header {
@@ -557,16 +674,16 @@ impl Import {
 
     /// The project a row names in its project id cell, or a problem naming the cell.
     fn project_of(&mut self, sheet: &Sheet, row: u32, col: u32, cells: &[Cell]) -> Option<usize> {
-        let at = sheet.at(row, col);
+        let at = || sheet.at(row, col);
         let id = match cells.iter().find(|c| c.col == col).map(text_of) {
             Some(Ok(t)) if !t.is_empty() => t,
             Some(Err(m)) => {
-                self.problems.push(problem("expected_text", at, m));
+                self.problems.push(problem("expected_text", at(), m));
                 return None;
             }
             _ => {
                 self.problems
-                    .push(problem("missing_value", at, "a row without a project id"));
+                    .push(problem("missing_value", at(), "a row without a project id"));
                 return None;
             }
         };
@@ -575,7 +692,7 @@ impl Import {
             None => {
                 self.problems.push(problem(
                     "unknown_project",
-                    at,
+                    at(),
                     format!(
                         "project {id:?} has no row in Projects: add it there or correct the id"
                     ),
@@ -634,14 +751,18 @@ impl Import {
                 else {
                     continue;
                 };
-                let at = sheet.at(row, col);
+                let at = || sheet.at(row, col);
                 match cell(key).map(|c| convert(c, field.kind, None)) {
                     None | Some(Ok(None)) => {
                         if key == "category" {
                             ok = false;
                             self.fail(
                                 Some(p),
-                                problem("missing_value", at, "a cash-flow line without a category"),
+                                problem(
+                                    "missing_value",
+                                    at(),
+                                    "a cash-flow line without a category",
+                                ),
                             );
                         }
                     }
@@ -661,7 +782,7 @@ impl Import {
                                     ok = false;
                                     self.fail(Some(p), problem(
                                         "unit_currency",
-                                        at,
+                                        at(),
                                         format!("unit {unit} is in {currency}, but the project's currency is {own}"),
                                     ));
                                 }
@@ -672,7 +793,7 @@ impl Import {
                     }
                     Some(Err((code, m))) => {
                         ok = false;
-                        self.fail(Some(p), problem(code, at, m));
+                        self.fail(Some(p), problem(code, at(), m));
                     }
                 }
             }
@@ -724,19 +845,20 @@ impl Import {
             }
             amounts.sort_by_key(|a| a.0);
             // Runs of consecutive years with equal amounts become one line over a range.
-            let mut runs: Vec<(i32, i32, Decimal, String)> = Vec::new();
+            let mut runs: Vec<(i32, i32, Decimal, u32)> = Vec::new();
             for (year, amount, col) in amounts {
                 match runs.last_mut() {
                     Some(last) if last.1 + 1 == year && last.2 == amount => last.1 = year,
-                    _ => runs.push((year, year, amount, sheet.at(row, col))),
+                    _ => runs.push((year, year, amount, col)),
                 }
             }
+            let sheet_ref = self.cell(sheet, row, 0);
             let d = &mut self.projects[p];
             let lines = d
                 .value
                 .entry("cash_flows")
                 .or_insert_with(|| Value::Array(Vec::new()));
-            for (first, last, amount, at) in runs {
+            for (first, last, amount, col) in runs {
                 let mut l = line.clone();
                 if first == last {
                     l.insert("year".into(), Value::from(first));
@@ -748,9 +870,8 @@ impl Import {
                     Value::String(amount.normalize().to_string()),
                 );
                 if let Value::Array(a) = lines {
-                    let pointer = format!("/cash_flows/{}", a.len());
-                    d.locations.insert(format!("{pointer}/amount"), at.clone());
-                    d.locations.insert(pointer, at);
+                    d.cells.lines.resize(a.len(), None);
+                    d.cells.lines.push(Some(CellRef { col, ..sheet_ref }));
                     a.push(Value::Object(l));
                 }
             }
@@ -799,13 +920,13 @@ impl Import {
             if Self::in_merged_data(sheet, header, row) {
                 self.projects[p].bad = true;
             }
-            let mut values: BTreeMap<&str, (Value, String)> = BTreeMap::new();
+            let mut values: BTreeMap<&str, (Value, CellRef)> = BTreeMap::new();
             let mut ok = true;
             for (col, field, unit) in &columns {
                 if field.key == "project_id" {
                     continue;
                 }
-                let at = sheet.at(row, *col);
+                let at = || sheet.at(row, *col);
                 let Some(c) = cells.iter().find(|x| x.col == *col) else {
                     if field.required {
                         ok = false;
@@ -813,7 +934,7 @@ impl Import {
                             Some(p),
                             problem(
                                 "missing_value",
-                                at,
+                                at(),
                                 format!("missing {}", field.en.to_lowercase()),
                             ),
                         );
@@ -822,12 +943,13 @@ impl Import {
                 };
                 match convert(c, field.kind, unit.as_deref()) {
                     Ok(Some(v)) => {
+                        let at = self.cell(sheet, row, *col);
                         values.insert(field.key, (v, at));
                     }
                     Ok(None) => {}
                     Err((code, m)) => {
                         ok = false;
-                        self.fail(Some(p), problem(code, at, m));
+                        self.fail(Some(p), problem(code, at(), m));
                     }
                 }
             }
@@ -859,9 +981,10 @@ impl Import {
                     }
                     q.insert("value".into(), value.clone());
                     let pointer = format!("/quantities/{}", escape(&name));
-                    d.locations
-                        .insert(format!("{pointer}/value"), value_at.clone());
-                    d.locations.insert(pointer.clone(), name_at.clone());
+                    d.cells
+                        .fields
+                        .push((Cow::Owned(format!("{pointer}/value")), *value_at));
+                    d.cells.fields.push((Cow::Owned(pointer.clone()), *name_at));
                     set_pointer(&mut d.value, &pointer, Value::Object(q));
                 }
                 SheetKind::Evidence => {
@@ -871,7 +994,9 @@ impl Import {
                         continue;
                     };
                     let pointer = format!("/evidence/{}", escape(key.as_str().unwrap_or_default()));
-                    d.locations.insert(pointer.clone(), value_at.clone());
+                    d.cells
+                        .fields
+                        .push((Cow::Owned(pointer.clone()), *value_at));
                     set_pointer(&mut d.value, &pointer, value.clone());
                 }
                 SheetKind::Details => {
@@ -889,12 +1014,14 @@ impl Import {
                         d.bad = true;
                         self.problems.push(problem(
                             "invalid_path",
-                            path_at.clone(),
+                            self.locations_name(*path_at),
                             "a path naming the id or nothing: give the id in Projects",
                         ));
                         continue;
                     }
-                    d.locations.insert(pointer.clone(), value_at.clone());
+                    d.cells
+                        .fields
+                        .push((Cow::Owned(pointer.clone()), *value_at));
                     set_pointer(&mut d.value, &pointer, value.clone());
                 }
                 _ => {}
@@ -954,7 +1081,9 @@ impl Import {
             match convert(value_cell, field.kind, unit.as_deref()) {
                 Ok(Some(v)) => {
                     set_pointer(&mut self.defaults, field.pointer, v);
-                    self.default_locations.insert(field.pointer.to_owned(), at);
+                    let at = self.cell(sheet, row, value_col);
+                    self.default_locations
+                        .push((Cow::Borrowed(field.pointer), at));
                 }
                 Ok(None) => {}
                 Err((code, m)) => self.problems.push(problem(code, at, m)),
@@ -964,21 +1093,19 @@ impl Import {
 
     fn finish(self, format: Format) -> ImportedWorkbook {
         let mut projects = Vec::new();
-        let mut locations = BTreeMap::new();
+        let mut locations = Locations {
+            sheets: self.sheets,
+            projects: Vec::new(),
+            defaults: self.default_locations,
+        };
         let mut rejected = Vec::new();
         for d in self.projects {
             if d.bad {
                 rejected.push(d.id);
                 continue;
             }
-            let prefix = format!("/projects/{}", projects.len());
-            for (pointer, at) in d.locations {
-                locations.insert(format!("{prefix}{pointer}"), at);
-            }
+            locations.projects.push(d.cells);
             projects.push(Value::Object(d.value));
-        }
-        for (pointer, at) in self.default_locations {
-            locations.insert(format!("/settings/defaults{pointer}"), at);
         }
         let mut settings = Map::new();
         if !self.defaults.is_empty() {
@@ -1169,6 +1296,9 @@ fn decimal_of(cell: &Cell, kind: Kind) -> Result<Option<Decimal>, Problem> {
 
 fn scale(d: Option<Decimal>, power: u32) -> Result<Option<Decimal>, Problem> {
     let Some(d) = d else { return Ok(None) };
+    if power == 0 {
+        return Ok(Some(d));
+    }
     let mut m = Decimal::ONE;
     for _ in 0..power {
         m *= Decimal::TEN;
@@ -1363,5 +1493,60 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
             CellValue::Date { .. } | CellValue::DateIso(_) => Ok(date_of(cell)?.map(Value::String)),
             _ => Err(("unexpected_value", format!("cannot use {}", found(cell)))),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(sheet: u32, row: u32, col: u32) -> CellRef {
+        CellRef { sheet, row, col }
+    }
+
+    /// Pointers are placed on their own cell, else on their nearest parent's, as the
+    /// spreadsheet user would look for them; the cell names are written out by hand.
+    #[test]
+    fn locate_walks_up_to_the_nearest_cell() {
+        let imported = ImportedWorkbook {
+            format: Format::Xlsx,
+            document: Value::Null,
+            locations: Locations {
+                sheets: vec!["Projects".into(), "CashFlows".into(), "Settings".into()],
+                projects: vec![ProjectCells {
+                    id: Some(at(0, 2, 0)),
+                    fields: vec![(Cow::Borrowed("/timeline/analysis_years"), at(0, 2, 5))],
+                    lines: vec![Some(at(1, 1, 4)), None, Some(at(1, 3, 7))],
+                }],
+                defaults: vec![(Cow::Borrowed("/finance/discount_rate"), at(2, 4, 1))],
+            },
+            problems: Vec::new(),
+            rejected: Vec::new(),
+        };
+        let cases = [
+            ("/projects/0/cash_flows/0/amount", Some("CashFlows!E2")),
+            ("/projects/0/cash_flows/0/category", Some("CashFlows!E2")),
+            ("/projects/0/cash_flows/2", Some("CashFlows!H4")),
+            ("/projects/0/cash_flows/1/amount", Some("Projects!A3")),
+            ("/projects/0/cash_flows/01/amount", Some("Projects!A3")),
+            ("/projects/0/timeline/analysis_years", Some("Projects!F3")),
+            ("/projects/0/timeline/start_year", Some("Projects!A3")),
+            ("/projects/0", Some("Projects!A3")),
+            ("/projects/0/id", Some("Projects!A3")),
+            ("/projects/1/id", None),
+            (
+                "/settings/defaults/finance/discount_rate",
+                Some("Settings!B5"),
+            ),
+            (
+                "/settings/defaults/finance/discount_rate/0",
+                Some("Settings!B5"),
+            ),
+            ("/settings/defaults/finance", None),
+            ("", None),
+        ];
+        for (pointer, expected) in cases {
+            assert_eq!(imported.locate(pointer).as_deref(), expected, "{pointer}");
+        }
     }
 }
