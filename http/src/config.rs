@@ -23,6 +23,12 @@ pub struct ServiceConfig {
     pub json_body_limit: usize,
     /// Largest workbook upload (the whole multipart body), in bytes.
     pub upload_body_limit: usize,
+    /// Most non-empty cells read from one uploaded workbook. Memory grows with the cells
+    /// read, not with the upload's size (a 10 MiB archive of repetitive XML can hold tens of
+    /// millions), so this, not the upload limit, bounds what one request can cost.
+    pub workbook_max_cells: u64,
+    /// Most bytes all entries of one uploaded workbook may inflate to.
+    pub workbook_max_inflated_bytes: u64,
     /// Time allowed for a whole request, from its first byte to the answer, in milliseconds.
     pub request_timeout_ms: u64,
     /// Requests handled at once; more are answered 429 at once rather than queued.
@@ -41,6 +47,10 @@ impl Default for ServiceConfig {
             api_key: None,
             json_body_limit: 2 * 1024 * 1024,
             upload_body_limit: 10 * 1024 * 1024,
+            // A full 10 MiB template portfolio (about 30 000 thirty-year projects) holds under
+            // 3 million cells and inflates to about 100 MiB.
+            workbook_max_cells: 4_000_000,
+            workbook_max_inflated_bytes: 256 * 1024 * 1024,
             request_timeout_ms: 30_000,
             max_concurrent_requests: 256,
             log: "info".into(),
@@ -50,11 +60,16 @@ impl Default for ServiceConfig {
 }
 
 /// The environment variables read, and the field each sets.
-pub const ENV_VARS: [(&str, &str); 8] = [
+pub const ENV_VARS: [(&str, &str); 10] = [
     ("GREENLIGHT_ADDR", "addr"),
     ("GREENLIGHT_API_KEY", "api_key"),
     ("GREENLIGHT_JSON_BODY_LIMIT", "json_body_limit"),
     ("GREENLIGHT_UPLOAD_BODY_LIMIT", "upload_body_limit"),
+    ("GREENLIGHT_WORKBOOK_MAX_CELLS", "workbook_max_cells"),
+    (
+        "GREENLIGHT_WORKBOOK_MAX_INFLATED_BYTES",
+        "workbook_max_inflated_bytes",
+    ),
     ("GREENLIGHT_REQUEST_TIMEOUT_MS", "request_timeout_ms"),
     (
         "GREENLIGHT_MAX_CONCURRENT_REQUESTS",
@@ -125,6 +140,10 @@ impl ServiceConfig {
                 }
                 "GREENLIGHT_JSON_BODY_LIMIT" => self.json_body_limit = parse(var, &value)?,
                 "GREENLIGHT_UPLOAD_BODY_LIMIT" => self.upload_body_limit = parse(var, &value)?,
+                "GREENLIGHT_WORKBOOK_MAX_CELLS" => self.workbook_max_cells = parse(var, &value)?,
+                "GREENLIGHT_WORKBOOK_MAX_INFLATED_BYTES" => {
+                    self.workbook_max_inflated_bytes = parse(var, &value)?
+                }
                 "GREENLIGHT_REQUEST_TIMEOUT_MS" => self.request_timeout_ms = parse(var, &value)?,
                 "GREENLIGHT_MAX_CONCURRENT_REQUESTS" => {
                     self.max_concurrent_requests = parse(var, &value)?
@@ -142,6 +161,11 @@ impl ServiceConfig {
         let positive = [
             ("json_body_limit", self.json_body_limit as u64),
             ("upload_body_limit", self.upload_body_limit as u64),
+            ("workbook_max_cells", self.workbook_max_cells),
+            (
+                "workbook_max_inflated_bytes",
+                self.workbook_max_inflated_bytes,
+            ),
             ("request_timeout_ms", self.request_timeout_ms),
             (
                 "max_concurrent_requests",
@@ -162,6 +186,23 @@ impl ServiceConfig {
             ));
         }
         Ok(())
+    }
+
+    /// The limits an uploaded workbook is read within: the workbook crate's defaults,
+    /// tightened to this service's upload size, cell count and inflated size.
+    pub fn workbook_limits(&self) -> greenlight_workbooks::WorkbookLimits {
+        let defaults = greenlight_workbooks::WorkbookLimits::default();
+        greenlight_workbooks::WorkbookLimits {
+            max_upload_bytes: defaults.max_upload_bytes.min(self.upload_body_limit as u64),
+            max_cells: defaults.max_cells.min(self.workbook_max_cells),
+            max_total_inflated_bytes: defaults
+                .max_total_inflated_bytes
+                .min(self.workbook_max_inflated_bytes),
+            max_entry_inflated_bytes: defaults
+                .max_entry_inflated_bytes
+                .min(self.workbook_max_inflated_bytes),
+            ..defaults
+        }
     }
 
     /// The request timeout as a duration.

@@ -16,9 +16,7 @@ use greenlight_core::batch::{EligibilityJudge, InputError, appraise_json};
 use greenlight_core::calc::{CalcRequest, CalcResult, FUNCTIONS, evaluate};
 use greenlight_core::registry::DataSet;
 use greenlight_workbooks::template::{Layout, write_template};
-use greenlight_workbooks::{
-    Lang, ReportOptions, WorkbookLimits, import_workbook, results_workbook,
-};
+use greenlight_workbooks::{Lang, ReportOptions, import_workbook, results_workbook};
 use serde_json::Value;
 
 use crate::AppState;
@@ -522,18 +520,19 @@ fn appraise_upload(
     options: &AppraisalOptions,
     judge: &dyn EligibilityJudge,
 ) -> Result<AppraisalReport, Error> {
-    let mut imported = import_workbook(&upload.file, &WorkbookLimits::default()).map_err(|e| {
-        let problem = WorkbookProblem::of(&e);
-        let error = Error::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            problem.code,
-            problem.message,
-        );
-        match problem.location {
-            Some(at) => error.at(at),
-            None => error.at("file"),
-        }
-    })?;
+    let mut imported =
+        import_workbook(&upload.file, &state.config.workbook_limits()).map_err(|e| {
+            let problem = WorkbookProblem::of(&e);
+            let error = Error::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                problem.code,
+                problem.message,
+            );
+            match problem.location {
+                Some(at) => error.at(at),
+                None => error.at("file"),
+            }
+        })?;
     let mut problems: Vec<WorkbookProblem> =
         imported.problems.iter().map(WorkbookProblem::of).collect();
     for id in &imported.rejected {

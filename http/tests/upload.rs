@@ -335,3 +335,33 @@ async fn an_upload_over_its_limit_is_413() {
     assert_eq!(json_of(&body)["error"]["code"], "body_too_large");
     assert_healthy(&app).await;
 }
+
+#[tokio::test]
+async fn a_workbook_over_the_service_cell_limit_is_422_and_costs_only_its_request() {
+    // The LED example's Projects sheet alone has a header row and a project row of more than
+    // ten cells, so a limit of ten stops the read.
+    let app = app_with(ServiceConfig {
+        workbook_max_cells: 10,
+        ..ServiceConfig::default()
+    });
+    let (status, _, body) = send(
+        &app,
+        upload(&[("file", Some("led.xlsx"), &led_workbook())], None),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        String::from_utf8_lossy(&body)
+    );
+    assert_eq!(json_of(&body)["error"]["code"], "too_many_cells");
+    assert_healthy(&app).await;
+    // The same workbook under the default limits is appraised.
+    let (status, _, _) = send(
+        &app_with(ServiceConfig::default()),
+        upload(&[("file", Some("led.xlsx"), &led_workbook())], None),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
