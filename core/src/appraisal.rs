@@ -9,7 +9,7 @@ use crate::discount::{
     DiscountRate, Timing, discount_factors, nominal_from_real, real_from_nominal,
 };
 use crate::economic::{EconomicView, economic_view};
-use crate::emissions::abatement::{CostBasis, EmissionsView, emissions_view};
+use crate::emissions::abatement::{CostBasis, EmissionsView, GridPathTables, emissions_view};
 use crate::error::{Error, Result};
 use crate::financing::{
     DebtSchedule, Dscr, EquityReturns, FundingGap, FundingGapInput, debt_schedule, dscr,
@@ -333,6 +333,8 @@ pub(crate) fn rate_or_preset(
 pub struct FactorTables {
     tables: Vec<(DiscountRate, Timing, u32, Vec<Decimal>)>,
     next: usize,
+    /// Grid-factor paths of the emissions view, shared the same way.
+    grid: GridPathTables,
 }
 
 impl FactorTables {
@@ -682,6 +684,7 @@ pub fn appraise_with(
                 &mut used,
                 &mut emission_steps,
                 options.trace,
+                &mut tables.grid,
             )?)
         }
     };
