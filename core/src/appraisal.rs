@@ -675,6 +675,7 @@ pub fn appraise_with(
                 net_cost: &net_cost,
                 factors: &factors,
                 annuity,
+                npv,
             };
             Some(emissions_view(
                 e,

@@ -401,6 +401,9 @@ pub(crate) struct CostBasis<'a> {
     pub factors: &'a [Decimal],
     /// `Σ DF` over the periods after the base date.
     pub annuity: Decimal,
+    /// The NPV of the net flows, `Σ net × DF` summed from the first year, whose negation is
+    /// the present value of `net_cost` (see `emissions_view`).
+    pub npv: Decimal,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -609,8 +612,14 @@ pub(crate) fn emissions_view(
         relative: sub(absolute, typical.baseline, "relative emissions")?,
     };
     let (net_cost, factors, annuity) = (cost.net_cost, cost.factors, cost.annuity);
-    // One present value of cost and of tonnes serves all three conventions.
-    let pv_cost = crate::metrics::present_value(net_cost, factors)?;
+    // One present value of cost and of tonnes serves all three conventions. The cost's is the
+    // NPV negated: each product and each rounded sum is symmetric in sign, so the digits and
+    // scale are the same (tested); only a zero could differ in its sign, so it is summed anew.
+    let pv_cost = if cost.npv.is_zero() {
+        crate::metrics::present_value(net_cost, factors)?
+    } else {
+        -cost.npv
+    };
     let pv_tonnes = crate::metrics::present_value(&tonnes, factors)?;
     let per_tonne = |basis, tonnes_co2e: Decimal, levelised| -> Result<CostPerTonne> {
         Ok(CostPerTonne {

@@ -3,7 +3,7 @@
 
 use greenlight_core::appraisal::{AppraisalOptions, FactorTables, appraise, appraise_with};
 use greenlight_core::batch::parse_project;
-use greenlight_core::metrics::mirr;
+use greenlight_core::metrics::{mirr, present_value};
 use greenlight_core::registry::Registry;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -186,6 +186,29 @@ proptest! {
             let shared = appraise_with(&input, &registry, &options, &mut tables)
                 .map(|a| serde_json::to_string(&a).unwrap());
             prop_assert_eq!(plain.ok(), shared.ok());
+        }
+    }
+
+    // The emissions view takes the present value of net cost as the NPV negated: a nonzero
+    // present value of negated flows is, digit for digit and scale for scale, the negated
+    // present value. Flows and factors of every scale; long series make the sums round.
+    #[test]
+    fn the_present_value_of_negated_flows_is_the_negated_present_value(
+        flows in prop::collection::vec((-10_000_000_000_000i64..10_000_000_000_000, 0u32..12), 1..60),
+        rate in (1i64..3_000, 0u32..6),
+    ) {
+        let values: Vec<Decimal> = flows.iter().map(|&(m, s)| Decimal::new(m, s)).collect();
+        let keep = Decimal::ONE / (Decimal::ONE + Decimal::new(rate.0, rate.1 + 3));
+        let mut factors = vec![Decimal::ONE];
+        for _ in 1..values.len() {
+            let last = *factors.last().unwrap();
+            factors.push(last * keep);
+        }
+        let negated: Vec<Decimal> = values.iter().map(|v| -*v).collect();
+        let pv = present_value(&values, &factors).unwrap();
+        let pv_of_negated = present_value(&negated, &factors).unwrap();
+        if !pv.is_zero() {
+            prop_assert_eq!((-pv).serialize(), pv_of_negated.serialize(), "{} {}", pv, pv_of_negated);
         }
     }
 
