@@ -328,7 +328,8 @@ pub(crate) fn rate_or_preset(
 ///
 /// A table is looked up by equality of everything [`discount_factors`] reads, so a cached
 /// table is the very vector a fresh call would build. At most [`FactorTables::CAPACITY`]
-/// tables are kept; the oldest gives way.
+/// tables are kept; the oldest gives way. The yearly factors of stated grid paths of the
+/// emissions view are kept here too, by the same rule.
 #[derive(Debug, Default)]
 pub struct FactorTables {
     tables: Vec<(DiscountRate, Timing, u32, Vec<Decimal>)>,
