@@ -9,7 +9,7 @@ use crate::discount::{
     DiscountRate, Timing, discount_factors, nominal_from_real, real_from_nominal,
 };
 use crate::economic::{EconomicView, economic_view};
-use crate::emissions::abatement::{CostBasis, EmissionsView, emissions_view};
+use crate::emissions::abatement::{CostBasis, EmissionsView, GridPathTables, emissions_view};
 use crate::error::{Error, Result};
 use crate::financing::{
     DebtSchedule, Dscr, EquityReturns, FundingGap, FundingGapInput, debt_schedule, dscr,
@@ -328,11 +328,14 @@ pub(crate) fn rate_or_preset(
 ///
 /// A table is looked up by equality of everything [`discount_factors`] reads, so a cached
 /// table is the very vector a fresh call would build. At most [`FactorTables::CAPACITY`]
-/// tables are kept; the oldest gives way.
+/// tables are kept; the oldest gives way. The yearly factors of stated grid paths of the
+/// emissions view are kept here too, by the same rule.
 #[derive(Debug, Default)]
 pub struct FactorTables {
     tables: Vec<(DiscountRate, Timing, u32, Vec<Decimal>)>,
     next: usize,
+    /// Grid-factor paths of the emissions view, shared the same way.
+    grid: GridPathTables,
 }
 
 impl FactorTables {
@@ -673,6 +676,7 @@ pub fn appraise_with(
                 net_cost: &net_cost,
                 factors: &factors,
                 annuity,
+                npv,
             };
             Some(emissions_view(
                 e,
@@ -682,6 +686,7 @@ pub fn appraise_with(
                 &mut used,
                 &mut emission_steps,
                 options.trace,
+                &mut tables.grid,
             )?)
         }
     };

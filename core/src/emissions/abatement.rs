@@ -25,7 +25,9 @@ use super::waste::{
     AnaerobicDigestionInput, CompostingInput, LandfillGasInput, RecyclingInput, WasteToEnergyInput,
     anaerobic_digestion, composting, landfill_gas_capture, recycling, waste_to_energy,
 };
-use super::{CalculatorOutput, Context, FuelFactor, FuelLookup, GasTonnes, Gwp, ImpactIndicator};
+use super::{
+    CalculatorOutput, Co2eSeries, Context, FuelFactor, FuelLookup, GasTonnes, Gwp, ImpactIndicator,
+};
 use crate::appraisal::Figure;
 use crate::error::{Error, Result};
 use crate::num::{add, div, sub};
@@ -253,6 +255,7 @@ fn path_years(
     period: &Period,
     registry: &Registry,
     used: &mut Vec<DataRef>,
+    grid_tables: &mut GridPathTables,
     at: &str,
 ) -> Result<(Vec<Decimal>, String)> {
     match path {
@@ -312,7 +315,9 @@ fn path_years(
             Ok((out, format!("{set}:{region}{extension}")))
         }
         other => Ok((
-            yearly(other, period.first_year, period.len()).map_err(|e| e.under(at))?,
+            grid_tables
+                .yearly(other, period.first_year, period.len())
+                .map_err(|e| e.under(at))?,
             "input".into(),
         )),
     }
@@ -328,6 +333,49 @@ impl FuelLookup for RecordingFuels<'_> {
     fn fuel(&self, fuel: &str) -> Result<FuelFactor> {
         self.asked.set(true);
         self.table.fuel(fuel)
+    }
+}
+
+/// Yearly grid factors of stated paths (constant, linear, compound, points) already expanded,
+/// shared by the projects of a portfolio: a compound path is a chain of full-precision
+/// products, and a portfolio has few distinct paths.
+///
+/// A path is looked up by its canonical JSON (every decimal with its digits and scale) and
+/// the first year and length of the period, which is everything [`yearly`] reads, so a cached
+/// vector is the very vector a fresh call would build. Published paths are not kept: they
+/// depend on the registry and record the data set they use. At most
+/// [`GridPathTables::CAPACITY`] paths are kept; the oldest gives way.
+#[derive(Debug, Default)]
+pub(crate) struct GridPathTables {
+    paths: Vec<(String, i32, usize, Vec<Decimal>)>,
+    next: usize,
+}
+
+impl GridPathTables {
+    /// How many distinct paths are kept.
+    pub(crate) const CAPACITY: usize = 16;
+
+    /// `yearly(path, first_year, years)`, expanded once per distinct key.
+    fn yearly(&mut self, path: &GridPath, first_year: i32, years: usize) -> Result<Vec<Decimal>> {
+        let Ok(key) = serde_json::to_string(path) else {
+            return yearly(path, first_year, years);
+        };
+        if let Some((.., v)) = self
+            .paths
+            .iter()
+            .find(|(k, f, n, _)| *f == first_year && *n == years && *k == key)
+        {
+            return Ok(v.clone());
+        }
+        let v = yearly(path, first_year, years)?;
+        let entry = (key, first_year, years, v.clone());
+        if self.paths.len() < Self::CAPACITY {
+            self.paths.push(entry);
+        } else {
+            self.paths[self.next] = entry;
+            self.next = (self.next + 1) % Self::CAPACITY;
+        }
+        Ok(v)
     }
 }
 
@@ -353,8 +401,12 @@ pub(crate) struct CostBasis<'a> {
     pub factors: &'a [Decimal],
     /// `Σ DF` over the periods after the base date.
     pub annuity: Decimal,
+    /// The NPV of the net flows, `Σ net × DF` summed from the first year, whose negation is
+    /// the present value of `net_cost` (see `emissions_view`).
+    pub npv: Decimal,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn emissions_view(
     input: &EmissionsInput,
     period: &Period,
@@ -363,6 +415,7 @@ pub(crate) fn emissions_view(
     used: &mut Vec<DataRef>,
     steps: &mut Vec<TraceStep>,
     trace: bool,
+    grid_tables: &mut GridPathTables,
 ) -> Result<EmissionsView> {
     let gwp_id = input.gwp_set.as_deref().unwrap_or(DEFAULT_GWP_SET);
     let gwp_set = registry.get_kind(gwp_id, Kind::GwpSet).map_err(|e| Error {
@@ -371,12 +424,24 @@ pub(crate) fn emissions_view(
     })?;
     let gwp = gwp_set.gwp()?;
     push_unique(used, gwp_set.data_ref());
-    let (grid, grid_source) = path_years(&input.grid, period, registry, used, "/emissions/grid")?;
+    let (grid, grid_source) = path_years(
+        &input.grid,
+        period,
+        registry,
+        used,
+        grid_tables,
+        "/emissions/grid",
+    )?;
     let (displaced, displaced_source) = match &input.grid_displaced {
         None => (grid.clone(), grid_source.clone()),
-        Some(DisplacedGrid::Path(p)) => {
-            path_years(p, period, registry, used, "/emissions/grid_displaced/path")?
-        }
+        Some(DisplacedGrid::Path(p)) => path_years(
+            p,
+            period,
+            registry,
+            used,
+            grid_tables,
+            "/emissions/grid_displaced/path",
+        )?,
         Some(DisplacedGrid::CombinedMargin {
             operating_margin,
             build_margin,
@@ -390,6 +455,7 @@ pub(crate) fn emissions_view(
                 period,
                 registry,
                 used,
+                grid_tables,
                 &format!("{at}/operating_margin"),
             )?;
             let (bm, bm_src) = path_years(
@@ -397,6 +463,7 @@ pub(crate) fn emissions_view(
                 period,
                 registry,
                 used,
+                grid_tables,
                 &format!("{at}/build_margin"),
             )?;
             let w = match weights {
@@ -501,8 +568,17 @@ pub(crate) fn emissions_view(
         leakage: Decimal::ZERO,
         abatement: Decimal::ZERO,
     };
+    let (mut be_co2e, mut pe_co2e, mut le_co2e) = (
+        Co2eSeries::new(&gwp),
+        Co2eSeries::new(&gwp),
+        Co2eSeries::new(&gwp),
+    );
     for y in 0..n {
-        let (b, p, l) = (be[y].co2e(&gwp)?, pe[y].co2e(&gwp)?, le[y].co2e(&gwp)?);
+        let (b, p, l) = (
+            be_co2e.co2e(&be[y])?,
+            pe_co2e.co2e(&pe[y])?,
+            le_co2e.co2e(&le[y])?,
+        );
         let er = sub(sub(b, p, "abatement")?, l, "abatement")?;
         totals.baseline = add(totals.baseline, b, "baseline")?;
         totals.project = add(totals.project, p, "project")?;
@@ -536,8 +612,14 @@ pub(crate) fn emissions_view(
         relative: sub(absolute, typical.baseline, "relative emissions")?,
     };
     let (net_cost, factors, annuity) = (cost.net_cost, cost.factors, cost.annuity);
-    // One present value of cost and of tonnes serves all three conventions.
-    let pv_cost = crate::metrics::present_value(net_cost, factors)?;
+    // One present value of cost and of tonnes serves all three conventions. The cost's is the
+    // NPV negated: each product and each rounded sum is symmetric in sign, so the digits and
+    // scale are the same (tested); only a zero could differ in its sign, so it is summed anew.
+    let pv_cost = if cost.npv.is_zero() {
+        crate::metrics::present_value(net_cost, factors)?
+    } else {
+        -cost.npv
+    };
     let pv_tonnes = crate::metrics::present_value(&tonnes, factors)?;
     let per_tonne = |basis, tonnes_co2e: Decimal, levelised| -> Result<CostPerTonne> {
         Ok(CostPerTonne {

@@ -192,7 +192,11 @@ pub(super) fn book_electricity(
     };
     let total = book_totalled(years, range, side, ctx.trace, |i| {
         let t = mul(mwh, grid[i], "electricity emissions")?;
-        Ok(GasTonnes::co2(div(t, gross, "T&D gross-up")?))
+        let t = match tdl {
+            None => divided_by_one(t),
+            Some(_) => div(t, gross, "T&D gross-up")?,
+        };
+        Ok(GasTonnes::co2(t))
     })?;
     if !ctx.trace {
         return Ok(TraceStep::untraced(id));
@@ -220,6 +224,12 @@ pub(super) fn book_electricity(
     Ok(step(
         id, title, formula, inputs, total.co2, "CO2", range, ctx,
     ))
+}
+
+/// `t ÷ 1` as `rust_decimal` gives it, without dividing: the dividend itself, or an unsigned
+/// zero of scale 0 for any zero (tested against the division).
+fn divided_by_one(t: Decimal) -> Decimal {
+    if t.is_zero() { Decimal::ZERO } else { t }
 }
 
 /// A step whose result is a sum over the active years, in tonnes of `gas`.
@@ -1427,13 +1437,48 @@ pub(super) mod fixtures {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use rust_decimal::Decimal;
     use rust_decimal_macros::dec;
 
     use super::fixtures::{FLAT, MARGIN, PATH, close, ctx};
     use super::*;
     use crate::error::ErrorCode;
+
+    /// Decimals of every scale and sign, zeros of several scales among them, from a fixed
+    /// linear congruential sequence.
+    pub(crate) fn assorted_decimals() -> Vec<Decimal> {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            x
+        };
+        let mut out = vec![
+            Decimal::ZERO,
+            -Decimal::ZERO,
+            Decimal::new(0, 7),
+            Decimal::new(-0, 28),
+        ];
+        for _ in 0..4_000 {
+            let hi = u128::from(next()) << 32 | u128::from(next() >> 32);
+            let mantissa = hi >> (next() % 96) as u32;
+            let scale = (next() % 29) as u32;
+            let m = i128::try_from(mantissa).unwrap_or(0);
+            let d = Decimal::from_i128_with_scale(m, scale);
+            out.push(if next() & 1 == 1 { -d } else { d });
+        }
+        out
+    }
+
+    #[test]
+    fn dividing_by_one_is_skipped_bit_for_bit() {
+        for t in assorted_decimals() {
+            let divided = t.checked_div(Decimal::ONE).expect("t ÷ 1 fits");
+            assert_eq!(divided_by_one(t).serialize(), divided.serialize(), "{t:?}");
+        }
+    }
 
     fn gas(fuel: &str, m3: Decimal) -> FuelUse {
         FuelUse {

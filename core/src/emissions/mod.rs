@@ -72,6 +72,50 @@ impl GasTonnes {
     }
 }
 
+/// [`GasTonnes::co2e`] over the years of one series, reusing a gas's CO2e product while that
+/// gas's tonnes are written exactly as in the year before (a fuel burnt at a steady rate gives
+/// the same CH4 and N2O every year). The product is a function of the operands' digits and
+/// scales only, so each result is the plain method's, bit for bit (tested).
+pub(crate) struct Co2eSeries<'a> {
+    gwp: &'a Gwp,
+    /// Per gas (fossil CH4, biogenic CH4, N2O): the last tonnes, as written, and their product.
+    last: [Option<([u8; 16], Decimal)>; 3],
+}
+
+impl<'a> Co2eSeries<'a> {
+    pub(crate) fn new(gwp: &'a Gwp) -> Self {
+        Co2eSeries {
+            gwp,
+            last: [None; 3],
+        }
+    }
+
+    /// The CO2e of `g`, as `g.co2e(gwp)` gives it.
+    pub(crate) fn co2e(&mut self, g: &GasTonnes) -> Result<Decimal> {
+        let mut t = g.co2;
+        for (slot, (m, f, what)) in self.last.iter_mut().zip([
+            (g.ch4_fossil, self.gwp.ch4_fossil, "CH4 CO2e"),
+            (g.ch4_biogenic, self.gwp.ch4_biogenic, "CH4 CO2e"),
+            (g.n2o, self.gwp.n2o, "N2O CO2e"),
+        ]) {
+            if m.is_zero() {
+                continue;
+            }
+            let written = m.serialize();
+            let product = match slot {
+                Some((w, p)) if *w == written => *p,
+                _ => {
+                    let p = mul(m, f, what)?;
+                    *slot = Some((written, p));
+                    p
+                }
+            };
+            t = add(t, product, "CO2e")?;
+        }
+        Ok(t)
+    }
+}
+
 /// `a + b`, skipping the decimal addition when either side is zero: most gases are zero in
 /// most years, and an addition that aligns scales is not free.
 fn sum(a: Decimal, b: Decimal, what: &str) -> Result<Decimal> {
@@ -177,6 +221,47 @@ pub struct Context<'a> {
     /// Whether the working is wanted: formatting it is a tenth of a portfolio appraisal, so
     /// calculators may skip it when it will be discarded.
     pub trace: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+
+    use super::energy::tests::assorted_decimals;
+    use super::{Co2eSeries, GasTonnes, Gwp};
+
+    // Series of yearly tonnes where each gas keeps its written value for a few years, changes
+    // scale without changing value (`5` then `5.0`), or is zero: the reused products must be
+    // exactly the plain method's.
+    #[test]
+    fn co2e_over_a_series_is_the_plain_co2e_bit_for_bit() {
+        let values: Vec<Decimal> = assorted_decimals()
+            .into_iter()
+            .filter(|d| d.abs() < Decimal::from(1_000_000_000_000i64))
+            .collect();
+        let gwp = Gwp {
+            id: "test".into(),
+            ch4_fossil: Decimal::new(297, 1),
+            ch4_biogenic: Decimal::from(28),
+            n2o: Decimal::from(265),
+        };
+        let mut series = Co2eSeries::new(&gwp);
+        let mut g = GasTonnes::default();
+        for (i, v) in values.iter().enumerate() {
+            match i % 7 {
+                0 => g.co2 = *v,
+                1 => g.ch4_fossil = *v,
+                2 => g.n2o = *v,
+                3 => g.ch4_biogenic = *v,
+                4 => g.ch4_fossil *= Decimal::new(10, 1),
+                5 => g.n2o = Decimal::ZERO,
+                _ => {}
+            }
+            let plain = g.co2e(&gwp).expect("plain CO2e");
+            let reused = series.co2e(&g).expect("series CO2e");
+            assert_eq!(reused.serialize(), plain.serialize(), "{g:?}");
+        }
+    }
 }
 
 pub mod abatement;

@@ -3,7 +3,7 @@
 
 use greenlight_core::appraisal::{AppraisalOptions, FactorTables, appraise, appraise_with};
 use greenlight_core::batch::parse_project;
-use greenlight_core::metrics::mirr;
+use greenlight_core::metrics::{mirr, present_value};
 use greenlight_core::registry::Registry;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -86,8 +86,90 @@ fn registry() -> Registry {
     Registry::embedded().expect("the embedded registry loads")
 }
 
+/// Grid paths written as a portfolio writes them, including equal numbers at different scales
+/// (`0.03`, `0.030`), which must not share an expanded path.
+const GRID_PATHS: [&str; 6] = [
+    r#"{"kind": "compound_decline", "base_year": 2026, "base_value": "0.5366", "rate": "0.03"}"#,
+    r#"{"kind": "compound_decline", "base_year": 2026, "base_value": "0.5366", "rate": "0.030"}"#,
+    r#"{"kind": "compound_decline", "base_year": 2020, "base_value": "0.58", "rate": "0.045"}"#,
+    r#"{"kind": "constant", "value": "0.5"}"#,
+    r#"{"kind": "constant", "value": "0.50"}"#,
+    r#"{"kind": "linear_to_target", "base_year": 2025, "base_value": "0.6", "target_year": 2050, "target_value": "0.1"}"#,
+];
+
+/// A building retrofit on one of [`GRID_PATHS`]: grid electricity and natural gas before and
+/// after, so the yearly tonnes carry CO2, CH4 and N2O.
+fn with_emissions(mut v: Value, grid: usize, mwh: i64, gas_gj: i64, keep_pct: i64) -> Value {
+    let start = v["timeline"]["start_year"].as_i64().unwrap();
+    let years = v["timeline"]["analysis_years"].as_i64().unwrap();
+    let keep = Decimal::new(keep_pct, 2);
+    let (mwh, gas) = (Decimal::from(mwh), Decimal::from(gas_gj));
+    let grid: Value = serde_json::from_str(GRID_PATHS[grid]).unwrap();
+    let calc = json!({"building_efficiency": {
+        "years": [start + 1, start + years],
+        "baseline": {"electricity_mwh": mwh.to_string(),
+                     "fuels": [{"fuel": "natural_gas", "energy_gj": gas.to_string()}]},
+        "project": {"electricity_mwh": (mwh * keep).round_dp(3).to_string(),
+                    "fuels": [{"fuel": "natural_gas", "energy_gj": (gas * keep).round_dp(3).to_string()}]},
+    }});
+    v["emissions"] = json!({"grid": grid, "calculators": [calc]});
+    v
+}
+
+/// Projects of one of two study lengths, so that projects on paths written alike share
+/// expanded years.
+#[allow(clippy::type_complexity)]
+fn any_project_with_emissions() -> impl Strategy<Value = Value> {
+    (
+        (
+            0..RATES.len(),
+            0..TIMINGS.len(),
+            0..FIRST_YEARS.len(),
+            any::<bool>(),
+        ),
+        (
+            100_000i64..10_000_000_000,
+            20i64..300,
+            -20i64..40,
+            prop::option::of(1i64..40),
+        ),
+        (0..GRID_PATHS.len(), 0i64..5_000, 0i64..500_000, 0i64..100),
+    )
+        .prop_map(|((r, t, f, long), (o, s, e, late), (g, m, gas, keep))| {
+            let years = if long { 30 } else { 10 };
+            with_emissions(
+                project(r, t, f, years, o, s, e, late, None),
+                g,
+                m,
+                gas,
+                keep,
+            )
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
+
+    // Shared grid paths give, project by project,
+    // the bytes of appraising each project alone; the portfolio mixes paths that are equal in
+    // value but written at different scales.
+    #[test]
+    fn shared_grid_paths_give_the_bytes_of_the_plain_appraisal(
+        portfolio in prop::collection::vec(any_project_with_emissions(), 1..12),
+        trace in any::<bool>(),
+    ) {
+        let registry = registry();
+        let options = AppraisalOptions { trace };
+        let mut tables = FactorTables::new();
+        for v in &portfolio {
+            let input = parse_project(v).expect("the generated project parses");
+            let plain = appraise(&input, &registry, &options).map(|a| serde_json::to_string(&a).unwrap());
+            let shared = appraise_with(&input, &registry, &options, &mut tables)
+                .map(|a| serde_json::to_string(&a).unwrap());
+            prop_assert!(plain.is_ok(), "{:?}", plain.err());
+            prop_assert_eq!(plain.ok(), shared.ok());
+        }
+    }
 
     // A portfolio appraised with one set of shared discount-factor tables gives, project by
     // project, the bytes of appraising each project alone.
@@ -104,6 +186,29 @@ proptest! {
             let shared = appraise_with(&input, &registry, &options, &mut tables)
                 .map(|a| serde_json::to_string(&a).unwrap());
             prop_assert_eq!(plain.ok(), shared.ok());
+        }
+    }
+
+    // The emissions view takes the present value of net cost as the NPV negated: a nonzero
+    // present value of negated flows is, digit for digit and scale for scale, the negated
+    // present value. Flows and factors of every scale; long series make the sums round.
+    #[test]
+    fn the_present_value_of_negated_flows_is_the_negated_present_value(
+        flows in prop::collection::vec((-10_000_000_000_000i64..10_000_000_000_000, 0u32..12), 1..60),
+        rate in (1i64..3_000, 0u32..6),
+    ) {
+        let values: Vec<Decimal> = flows.iter().map(|&(m, s)| Decimal::new(m, s)).collect();
+        let keep = Decimal::ONE / (Decimal::ONE + Decimal::new(rate.0, rate.1 + 3));
+        let mut factors = vec![Decimal::ONE];
+        for _ in 1..values.len() {
+            let last = *factors.last().unwrap();
+            factors.push(last * keep);
+        }
+        let negated: Vec<Decimal> = values.iter().map(|v| -*v).collect();
+        let pv = present_value(&values, &factors).unwrap();
+        let pv_of_negated = present_value(&negated, &factors).unwrap();
+        if !pv.is_zero() {
+            prop_assert_eq!((-pv).serialize(), pv_of_negated.serialize(), "{} {}", pv, pv_of_negated);
         }
     }
 
