@@ -20,7 +20,10 @@ use crate::api::{
 };
 use crate::error::Error;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, from_value, media_type, parse_json, read_body};
-use crate::routes::{XLSX, XlsxFile, blocking, body_errors, common_errors, unknown_item};
+use crate::routes::{
+    XLSX, XlsxFile, blocking, body_errors, common_errors, document_multipart_body, unknown_item,
+    unsupported_media_type,
+};
 
 /// The exercise routes, merged into the documented routes.
 pub(crate) fn routes() -> ApiRouter<AppState> {
@@ -188,14 +191,9 @@ impl FromRequest<AppState> for AnswerSheet {
                     .await
                     .map(AnswerSheet::Workbook)
             }
-            other => Err(Error::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                format!(
-                    "content type {} is not accepted here: send application/json answers or a \
-                     multipart/form-data answer workbook upload",
-                    other.unwrap_or("(none)")
-                ),
+            other => Err(unsupported_media_type(
+                other,
+                "application/json answers or a multipart/form-data answer workbook upload",
             )),
         }
     }
@@ -206,30 +204,21 @@ impl aide::OperationInput for AnswerSheet {
         ctx: &mut aide::generate::GenContext,
         operation: &mut aide::openapi::Operation,
     ) {
-        use aide::openapi::{MediaType, SchemaObject};
         ApiJson::<ExerciseCheckRequest>::operation_input(ctx, operation);
-        let upload = MediaType {
-            schema: Some(SchemaObject {
-                json_schema: schemars::json_schema!({
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "contentMediaType": XLSX,
-                            "description": "The filled-in answer workbook (xlsx), as downloaded from `GET /v1/exercises/{id}/workbook`."
-                        }
+        document_multipart_body(
+            operation,
+            schemars::json_schema!({
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "contentMediaType": XLSX,
+                        "description": "The filled-in answer workbook (xlsx), as downloaded from `GET /v1/exercises/{id}/workbook`."
                     }
-                }),
-                example: None,
-                external_docs: None,
+                }
             }),
-            ..Default::default()
-        };
-        if let Some(aide::openapi::ReferenceOr::Item(body)) = operation.request_body.as_mut() {
-            body.content
-                .insert("multipart/form-data".to_owned(), upload);
-        }
+        );
     }
 }
 

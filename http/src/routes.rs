@@ -301,14 +301,9 @@ impl FromRequest<AppState> for AppraisalBody {
                     .await
                     .map(AppraisalBody::Workbook)
             }
-            other => Err(Error::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                format!(
-                    "content type {} is not accepted here: send application/json or a \
-                     multipart/form-data workbook upload",
-                    other.unwrap_or("(none)")
-                ),
+            other => Err(unsupported_media_type(
+                other,
+                "application/json or a multipart/form-data workbook upload",
             )),
         }
     }
@@ -319,45 +314,69 @@ impl aide::OperationInput for AppraisalBody {
         ctx: &mut aide::generate::GenContext,
         operation: &mut aide::openapi::Operation,
     ) {
-        use aide::openapi::{MediaType, SchemaObject};
         ApiJson::<AppraisalRequest>::operation_input(ctx, operation);
-        let upload = MediaType {
-            schema: Some(SchemaObject {
-                json_schema: schemars::json_schema!({
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {
-                            "type": "string",
-                            "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            "description": "The filled-in project workbook (xlsx)."
-                        },
-                        "settings": {
-                            "type": "string",
-                            "contentMediaType": "application/json",
-                            "description": "Batch settings as JSON, as in the JSON request."
-                        },
-                        "lang": {
-                            "type": "string",
-                            "enum": ["en", "zh"],
-                            "description": "Language of the results workbook."
-                        }
+        document_multipart_body(
+            operation,
+            schemars::json_schema!({
+                "type": "object",
+                "required": ["file"],
+                "properties": {
+                    "file": {
+                        "type": "string",
+                        "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        "description": "The filled-in project workbook (xlsx)."
+                    },
+                    "settings": {
+                        "type": "string",
+                        "contentMediaType": "application/json",
+                        "description": "Batch settings as JSON, as in the JSON request."
+                    },
+                    "lang": {
+                        "type": "string",
+                        "enum": ["en", "zh"],
+                        "description": "Language of the results workbook."
                     }
-                }),
-                example: None,
-                external_docs: None,
+                }
             }),
-            ..Default::default()
-        };
-        if let Some(aide::openapi::ReferenceOr::Item(body)) = operation.request_body.as_mut() {
-            body.content
-                .insert("multipart/form-data".to_owned(), upload);
-        }
+        );
     }
 }
 
 /// The media type of xlsx files.
 pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// Documents a `multipart/form-data` body beside an operation's JSON body: aide describes a
+/// multipart body as an untyped array, so the form's fields are written out by hand.
+pub(crate) fn document_multipart_body(
+    operation: &mut aide::openapi::Operation,
+    form: schemars::Schema,
+) {
+    use aide::openapi::{MediaType, SchemaObject};
+    let upload = MediaType {
+        schema: Some(SchemaObject {
+            json_schema: form,
+            example: None,
+            external_docs: None,
+        }),
+        ..Default::default()
+    };
+    if let Some(aide::openapi::ReferenceOr::Item(body)) = operation.request_body.as_mut() {
+        body.content
+            .insert("multipart/form-data".to_owned(), upload);
+    }
+}
+
+/// 415 for a body that is neither JSON nor a multipart upload; `accepted` says what is.
+pub(crate) fn unsupported_media_type(content_type: Option<&str>, accepted: &str) -> Error {
+    Error::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!(
+            "content type {} is not accepted here: send {accepted}",
+            content_type.unwrap_or("(none)")
+        ),
+    )
+}
 
 /// The answer of `POST /v1/appraisals`: JSON, or the results workbook when the client's
 /// `Accept` asks for xlsx.
