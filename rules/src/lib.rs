@@ -25,7 +25,7 @@ use rhai::Engine;
 pub use crate::engine::EngineLimits;
 pub use crate::error::{RuleError, RuleErrorKind};
 use crate::pack::Pack;
-use crate::record::{FieldValue, Record};
+use crate::record::{FieldValue, Record, RecordView};
 use crate::verdict::{Disagreement, Eligibility, PackVerdict};
 
 mod embedded {
@@ -143,7 +143,9 @@ impl RuleSet {
         assessment_date: &str,
         only: Option<&str>,
     ) -> Eligibility {
-        let mut record = record.clone();
+        // The date and the earlier verdicts are laid over the caller's record rather than
+        // copied into a clone of it.
+        let mut record = RecordView::new(record);
         record.set(
             "assessment_date",
             FieldValue::Text(assessment_date.to_owned()),
