@@ -25,7 +25,7 @@ use rhai::Engine;
 pub use crate::engine::EngineLimits;
 pub use crate::error::{RuleError, RuleErrorKind};
 use crate::pack::Pack;
-use crate::record::{FieldValue, Record};
+use crate::record::{FieldValue, Record, RecordView};
 use crate::verdict::{Disagreement, Eligibility, PackVerdict};
 
 mod embedded {
@@ -143,7 +143,9 @@ impl RuleSet {
         assessment_date: &str,
         only: Option<&str>,
     ) -> Eligibility {
-        let mut record = record.clone();
+        // The date and the earlier verdicts are laid over the caller's record rather than
+        // copied into a clone of it.
+        let mut record = RecordView::new(record);
         record.set(
             "assessment_date",
             FieldValue::Text(assessment_date.to_owned()),
@@ -192,7 +194,7 @@ impl RuleSet {
             .iter()
             .filter(|p| only.is_none_or(|id| p.meta.id == id))
         {
-            for rule in &pack.rules {
+            for (index, rule) in pack.rules.iter().enumerate() {
                 for case in pack.cases.get(&rule.file).into_iter().flatten() {
                     report.run += 1;
                     let mut record = Record::default();
@@ -220,9 +222,8 @@ impl RuleSet {
                         report.failures.push(fail(m));
                         continue;
                     }
-                    let params = pack.params_at(&date);
                     let map = rhai::Dynamic::from_map(record.to_map()).into_shared();
-                    match pack.run(&self.engine, &self.limits, rule, &map, &params) {
+                    match pack.run(&self.engine, &self.limits, index, &map, &date) {
                         Ok((v, _, _, _)) if v.as_str() == case.expect => {}
                         Ok((v, en, _, _)) => {
                             report.failures.push(fail(format!("{} ({en})", v.as_str())))

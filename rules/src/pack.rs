@@ -10,14 +10,15 @@
 //! Unknown keys are refused everywhere and every problem names the file and line.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
-use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Scope};
+use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Map, OptimizationLevel, Scope};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
 use crate::engine::{DEADLINE_TOKEN, EngineLimits, within_deadline};
 use crate::error::{RuleError, RuleErrorKind};
-use crate::record::Record;
+use crate::record::{FieldValue, Record, RecordView};
 use crate::verdict::{ClauseVerdict, PackVerdict, UsedValue, Verdict};
 
 /// `pack.toml`.
@@ -154,10 +155,49 @@ pub struct Pack {
     pub origin: String,
     /// Parameter values parsed at load, in `parameters` order.
     parsed_params: Vec<Dynamic>,
-    /// The parameter map, shared by every evaluation, when no parameter is dated.
-    undated_params: Option<Dynamic>,
-    /// The parameter map of the last date asked for, when parameters are dated.
-    dated_cache: std::sync::Arc<std::sync::Mutex<Option<(String, Dynamic)>>>,
+    /// The parameters and rules of every evaluation when no parameter is dated.
+    undated_params: Option<Arc<ParamSet>>,
+    /// The parameter set of the last date asked for, when parameters are dated.
+    dated_cache: Arc<Mutex<Option<DatedSet>>>,
+    /// Every parameter set built so far, by which entries of `parameters` are in force: dates
+    /// with the same entries in force share one set of compiled rules.
+    param_sets: Arc<Mutex<Vec<KeyedSet>>>,
+}
+
+/// A parameter set with the assessment date it was last asked for.
+type DatedSet = (String, Arc<ParamSet>);
+
+/// A parameter set with which entries of `Pack::parameters` are in force in it.
+type KeyedSet = (Vec<bool>, Arc<ParamSet>);
+
+/// The parameters in force at some date and the pack's rules compiled against them.
+///
+/// Each rule is re-optimised with the parameters as constants, so a threshold read
+/// (`params.x`) is a literal in the tree instead of a map lookup on every run, and calls with
+/// constant arguments only (a verdict with a fixed reason) are made once here. Scripts still
+/// find `params` in scope at run time, with the same values, for whatever was not folded.
+#[derive(Debug)]
+pub(crate) struct ParamSet {
+    /// The parameters as a shared Rhai map.
+    pub(crate) map: Dynamic,
+    /// The rules' trees for these parameters, in `Pack::rules` order.
+    asts: Vec<AST>,
+}
+
+impl ParamSet {
+    fn new(engine: &Engine, rules: &[Rule], map: Map) -> ParamSet {
+        let mut scope = Scope::new();
+        scope.push("p", Map::new());
+        scope.push_constant("params", map.clone());
+        let asts = rules
+            .iter()
+            .map(|r| engine.optimize_ast(&scope, r.ast.clone(), OptimizationLevel::Full))
+            .collect();
+        ParamSet {
+            map: Dynamic::from_map(map).into_shared(),
+            asts,
+        }
+    }
 }
 
 fn toml_error(pack: &str, file: &str, text: &str, e: &toml::de::Error) -> RuleError {
@@ -437,7 +477,7 @@ impl Pack {
                 _ => Dynamic::UNIT,
             })
             .collect();
-        // Parameters without dates are the same at every assessment date: one shared map.
+        // Parameters without dates are the same at every assessment date: one shared set.
         let undated_params = parameters
             .iter()
             .all(|p| p.effective_from.is_none() && p.effective_until.is_none())
@@ -447,7 +487,7 @@ impl Pack {
                     .zip(&parsed_params)
                     .map(|(p, v)| (p.name.as_str().into(), v.clone()))
                     .collect();
-                Dynamic::from_map(map).into_shared()
+                Arc::new(ParamSet::new(engine, &rules, map))
             });
         Ok(Pack {
             meta,
@@ -459,6 +499,7 @@ impl Pack {
             parsed_params,
             undated_params,
             dated_cache: Default::default(),
+            param_sets: Default::default(),
         })
     }
 
@@ -502,31 +543,49 @@ impl Pack {
             .find(|p| p.name == name && Pack::in_force(p, date))
     }
 
-    /// The parameters in force at `date` as a shared Rhai map. Values are parsed once at
-    /// load; a pack without dated parameters reuses one map, and a dated pack keeps the map of
-    /// the last date asked for, since a portfolio is usually assessed at one date.
-    pub(crate) fn params_at(&self, date: &str) -> Dynamic {
+    /// The parameters in force at `date` with the rules compiled for them. Values are parsed
+    /// once at load; a pack without dated parameters has one set, and a dated pack builds a set
+    /// per distinct choice of entries in force, when first asked, and remembers the set of the
+    /// last date asked for, since a portfolio is usually assessed at one date.
+    pub(crate) fn params_at(&self, engine: &Engine, date: &str) -> Arc<ParamSet> {
         if let Some(undated) = &self.undated_params {
             return undated.clone();
         }
         if let Ok(cache) = self.dated_cache.lock()
-            && let Some((d, map)) = cache.as_ref()
+            && let Some((d, set)) = cache.as_ref()
             && d == date
         {
-            return map.clone();
+            return set.clone();
         }
-        let map: Map = self
+        let in_force: Vec<bool> = self
             .parameters
             .iter()
-            .zip(&self.parsed_params)
-            .filter(|(p, _)| Pack::in_force(p, date))
-            .map(|(p, v)| (p.name.as_str().into(), v.clone()))
+            .map(|p| Pack::in_force(p, date))
             .collect();
-        let shared = Dynamic::from_map(map).into_shared();
+        let known = self.param_sets.lock().ok().and_then(|sets| {
+            sets.iter()
+                .find(|(key, _)| *key == in_force)
+                .map(|(_, set)| set.clone())
+        });
+        let set = known.unwrap_or_else(|| {
+            let map: Map = self
+                .parameters
+                .iter()
+                .zip(&self.parsed_params)
+                .zip(&in_force)
+                .filter(|(_, used)| **used)
+                .map(|((p, v), _)| (p.name.as_str().into(), v.clone()))
+                .collect();
+            let set = Arc::new(ParamSet::new(engine, &self.rules, map));
+            if let Ok(mut sets) = self.param_sets.lock() {
+                sets.push((in_force, set.clone()));
+            }
+            set
+        });
         if let Ok(mut cache) = self.dated_cache.lock() {
-            *cache = Some((date.to_owned(), shared.clone()));
+            *cache = Some((date.to_owned(), set.clone()));
         }
-        shared
+        set
     }
 
     /// The rules that apply to an activity.
@@ -544,7 +603,7 @@ impl Pack {
         date: &str,
     ) -> PackVerdict {
         let map = Dynamic::from_map(record.to_map()).into_shared();
-        self.evaluate_shared(engine, limits, record, &map, date)
+        self.evaluate_shared(engine, limits, &RecordView::new(record), &map, date)
     }
 
     /// As [`Pack::evaluate`], with the record already converted to a shared Rhai map (so a
@@ -553,20 +612,23 @@ impl Pack {
         &self,
         engine: &Engine,
         limits: &EngineLimits,
-        record: &Record,
+        record: &RecordView<'_>,
         map: &Dynamic,
         date: &str,
     ) -> PackVerdict {
-        let activity = match record.fields.get("activity") {
-            Some(crate::record::FieldValue::Text(a)) => a.clone(),
+        let activity = match record.get("activity") {
+            Some(FieldValue::Text(a)) => a.clone(),
             _ => String::new(),
         };
-        let params = self.params_at(date);
-        let mut scope = rule_inputs(map, &params);
+        let params = self.params_at(engine, date);
+        let mut scope = rule_inputs(map, &params.map);
         let clauses: Vec<ClauseVerdict> = self
-            .rules_for(&activity)
-            .map(|rule| {
-                let result = self.run_in(engine, limits, rule, &mut scope);
+            .rules
+            .iter()
+            .zip(&params.asts)
+            .filter(|(rule, _)| applies(rule, &activity))
+            .map(|(rule, ast)| {
+                let result = self.run_in(engine, limits, rule, ast, &mut scope);
                 let inputs = rule
                     .header
                     .inputs
@@ -574,7 +636,6 @@ impl Pack {
                     .map(|name| UsedValue {
                         name: name.clone(),
                         value: record
-                            .fields
                             .get(name)
                             .map_or_else(|| "null".to_owned(), |v| v.display()),
                         unit: String::new(),
@@ -628,16 +689,24 @@ impl Pack {
         }
     }
 
-    /// Runs one rule: `(verdict, reason_en, reason_zh, missing)` or the error.
+    /// Runs the rule at `index` of `rules` with the parameters in force at `date`:
+    /// `(verdict, reason_en, reason_zh, missing)` or the error.
     pub(crate) fn run(
         &self,
         engine: &Engine,
         limits: &EngineLimits,
-        rule: &Rule,
+        index: usize,
         record: &Dynamic,
-        params: &Dynamic,
+        date: &str,
     ) -> Result<(Verdict, String, String, Vec<String>), RuleError> {
-        self.run_in(engine, limits, rule, &mut rule_inputs(record, params))
+        let params = self.params_at(engine, date);
+        self.run_in(
+            engine,
+            limits,
+            &self.rules[index],
+            &params.asts[index],
+            &mut rule_inputs(record, &params.map),
+        )
     }
 
     /// [`Pack::run`] in a scope made by [`rule_inputs`], left as it was found, so the rules
@@ -647,11 +716,11 @@ impl Pack {
         engine: &Engine,
         limits: &EngineLimits,
         rule: &Rule,
+        ast: &AST,
         scope: &mut Scope<'static>,
     ) -> Result<(Verdict, String, String, Vec<String>), RuleError> {
-        let out: Result<Dynamic, Box<EvalAltResult>> = within_deadline(limits.deadline, || {
-            engine.eval_ast_with_scope(scope, &rule.ast)
-        });
+        let out: Result<Dynamic, Box<EvalAltResult>> =
+            within_deadline(limits.deadline, || engine.eval_ast_with_scope(scope, ast));
         // Drop the rule's own variables: the next rule starts from `p` and `params` alone.
         scope.rewind(RULE_INPUTS);
         let err = |kind, position: Option<(usize, usize)>, message: String| RuleError {
@@ -861,5 +930,79 @@ impl Pack {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::FieldValue;
+    use crate::{EngineLimits, RuleSet, yaml_value};
+
+    /// Every case of every shipped rule gives the same verdict, reasons and missing fields
+    /// through the tree compiled with the parameters as constants as through the tree
+    /// compiled at load, at the case's date and at dates on either side of each parameter's
+    /// validity.
+    #[test]
+    fn parameter_folded_rules_answer_as_the_rules_compiled_at_load() {
+        let set = RuleSet::shipped(EngineLimits::standard()).expect("shipped packs load");
+        let mut compared = 0;
+        for pack in set.packs() {
+            let mut dates: Vec<String> = vec![pack.meta.effective_from.clone()];
+            for p in &pack.parameters {
+                dates.extend(p.effective_from.iter().cloned());
+                dates.extend(p.effective_until.iter().cloned());
+            }
+            dates.push("2099-12-31".to_owned());
+            for (index, rule) in pack.rules.iter().enumerate() {
+                for case in pack.cases.get(&rule.file).into_iter().flatten() {
+                    let mut record = Record::default();
+                    for (k, v) in &case.record {
+                        if let Ok(Some(value)) = yaml_value(v) {
+                            record.set(k, value);
+                        }
+                    }
+                    let mut case_dates = dates.clone();
+                    case_dates.extend(case.assessment_date.iter().cloned());
+                    for date in &case_dates {
+                        record.set("assessment_date", FieldValue::Text(date.clone()));
+                        let map = Dynamic::from_map(record.to_map()).into_shared();
+                        let params = pack.params_at(&set.engine, date);
+                        let folded = pack.run_in(
+                            &set.engine,
+                            &set.limits,
+                            rule,
+                            &params.asts[index],
+                            &mut rule_inputs(&map, &params.map),
+                        );
+                        let plain = pack.run_in(
+                            &set.engine,
+                            &set.limits,
+                            rule,
+                            &rule.ast,
+                            &mut rule_inputs(&map, &params.map),
+                        );
+                        match (folded, plain) {
+                            (Ok(a), Ok(b)) => {
+                                assert_eq!(a, b, "{} {} {date}", rule.file, case.name)
+                            }
+                            (Err(a), Err(b)) => assert_eq!(
+                                a.to_string(),
+                                b.to_string(),
+                                "{} {} {date}",
+                                rule.file,
+                                case.name
+                            ),
+                            (a, b) => {
+                                panic!("{} {} {date}: {a:?} against {b:?}", rule.file, case.name)
+                            }
+                        }
+                        compared += 1;
+                    }
+                }
+            }
+        }
+        // Five packs of several rules with a few cases each, each at several dates.
+        assert!(compared > 500, "only {compared} comparisons");
     }
 }

@@ -127,3 +127,47 @@ impl Record {
         r
     }
 }
+
+/// A record with fields laid over it (the assessment date, earlier packs' verdicts): what one
+/// evaluation reads, without copying the caller's record.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordView<'a> {
+    base: &'a Record,
+    /// Fields set over the base, newest last; an entry hides the base's field of its name
+    /// and any earlier entry of that name, as `Record::set` would replace them.
+    over: Vec<(String, FieldValue)>,
+}
+
+impl<'a> RecordView<'a> {
+    /// The record as it is.
+    pub(crate) fn new(base: &'a Record) -> Self {
+        RecordView {
+            base,
+            over: Vec::new(),
+        }
+    }
+
+    /// Sets a field over the record.
+    pub(crate) fn set(&mut self, name: &str, value: FieldValue) {
+        self.over.push((name.to_owned(), value));
+    }
+
+    /// A field's value, as set last.
+    pub(crate) fn get(&self, name: &str) -> Option<&FieldValue> {
+        self.over
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .or_else(|| self.base.fields.get(name))
+    }
+
+    /// The record with its fields set over it, as a Rhai map.
+    pub(crate) fn to_map(&self) -> Map {
+        let mut map = self.base.to_map();
+        for (name, value) in &self.over {
+            map.insert(name.as_str().into(), value.to_dynamic());
+        }
+        map
+    }
+}
