@@ -738,20 +738,29 @@ async fn requests_beyond_the_concurrency_limit_are_429() {
     .await;
     let rule_packs = b"GET /v1/rule-packs HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
     let outcome = tokio::task::spawn_blocking(move || {
-        // One request holds the only place while its body is awaited.
-        let mut holder = std::net::TcpStream::connect(addr).expect("connect");
-        holder
-            .write_all(b"POST /v1/appraisals HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
-            .expect("send");
-        // The holder reaches the limiter soon; until it does, others still pass.
+        // One request holds the only place while its body is awaited. A probe may take the
+        // place first and the holder itself be shed; then the holder tries again, after a
+        // pause with nothing else in flight.
         let mut shed = None;
-        for _ in 0..200 {
-            let answer = raw(addr, rule_packs);
-            if answer.starts_with("HTTP/1.1 429") {
-                shed = Some(answer);
+        let mut holder = None;
+        for _ in 0..10 {
+            let mut h = std::net::TcpStream::connect(addr).expect("connect");
+            h.write_all(b"POST /v1/appraisals HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                .expect("send");
+            std::thread::sleep(Duration::from_millis(50));
+            // The holder reaches the limiter soon; until it does, others still pass.
+            for _ in 0..50 {
+                let answer = raw(addr, rule_packs);
+                if answer.starts_with("HTTP/1.1 429") {
+                    shed = Some(answer);
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            holder = Some(h);
+            if shed.is_some() {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(20));
         }
         let health = raw_healthz(addr);
         drop(holder);
