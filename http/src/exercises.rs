@@ -19,10 +19,9 @@ use crate::api::{
     ApiLang, ExerciseCheckQuery, ExerciseCheckRequest, ExerciseWorkbookQuery, IdPath,
 };
 use crate::error::Error;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, from_value, media_type, parse_json, read_body};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, JsonOrForm, json_or_form};
 use crate::routes::{
     XLSX, XlsxFile, blocking, body_errors, common_errors, document_multipart_body, unknown_item,
-    unsupported_media_type,
 };
 
 /// The exercise routes, merged into the documented routes.
@@ -178,23 +177,17 @@ impl FromRequest<AppState> for AnswerSheet {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        match media_type(&parts.headers).as_deref() {
-            Some(m) if crate::extract::is_json(m) => {
-                let bytes = read_body(&parts.headers, body, state.config.json_body_limit).await?;
-                let value = parse_json(&bytes)?;
-                from_value(&value).map(AnswerSheet::Json)
-            }
-            Some("multipart/form-data") => {
-                let bytes = read_body(&parts.headers, body, state.config.upload_body_limit).await?;
-                read_answer_upload(parts, bytes, state)
-                    .await
-                    .map(AnswerSheet::Workbook)
-            }
-            other => Err(unsupported_media_type(
-                other,
-                "application/json answers or a multipart/form-data answer workbook upload",
-            )),
+        match json_or_form(
+            req,
+            state,
+            "application/json answers or a multipart/form-data answer workbook upload",
+        )
+        .await?
+        {
+            JsonOrForm::Json(request) => Ok(AnswerSheet::Json(request)),
+            JsonOrForm::Form(parts, bytes) => read_answer_upload(*parts, bytes, state)
+                .await
+                .map(AnswerSheet::Workbook),
         }
     }
 }

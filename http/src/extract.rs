@@ -37,6 +37,49 @@ pub(crate) fn media_type(headers: &HeaderMap) -> Option<String> {
     )
 }
 
+/// A request body that is either JSON or a multipart form, as the routes that take a JSON
+/// document or an uploaded workbook read it.
+pub(crate) enum JsonOrForm<T> {
+    /// A JSON body read within `json_body_limit` and read into `T`.
+    Json(T),
+    /// A `multipart/form-data` body read within `upload_body_limit`; its fields are the
+    /// caller's to read.
+    Form(Box<Parts>, Bytes),
+}
+
+/// Reads a JSON or multipart body; any other content type is 415, naming what `accepted`
+/// says the route takes.
+pub(crate) async fn json_or_form<T: DeserializeOwned>(
+    req: Request,
+    state: &AppState,
+    accepted: &str,
+) -> Result<JsonOrForm<T>, Error> {
+    let (parts, body) = req.into_parts();
+    match media_type(&parts.headers).as_deref() {
+        Some(m) if is_json(m) => {
+            let bytes = read_body(&parts.headers, body, state.config.json_body_limit).await?;
+            from_value(&parse_json(&bytes)?).map(JsonOrForm::Json)
+        }
+        Some("multipart/form-data") => {
+            let bytes = read_body(&parts.headers, body, state.config.upload_body_limit).await?;
+            Ok(JsonOrForm::Form(Box::new(parts), bytes))
+        }
+        other => Err(unsupported_media_type(other, accepted)),
+    }
+}
+
+/// 415 for a body that is neither JSON nor a multipart upload; `accepted` says what is.
+pub(crate) fn unsupported_media_type(content_type: Option<&str>, accepted: &str) -> Error {
+    Error::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!(
+            "content type {} is not accepted here: send {accepted}",
+            content_type.unwrap_or("(none)")
+        ),
+    )
+}
+
 /// Whether a media type is JSON (`application/json` or `application/*+json`).
 pub(crate) fn is_json(media: &str) -> bool {
     media == "application/json" || (media.starts_with("application/") && media.ends_with("+json"))

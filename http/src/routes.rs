@@ -26,7 +26,7 @@ use crate::api::{
     RulePackDetail, RulePackSummary, TemplateLayout, TemplateQuery, WorkbookProblem,
 };
 use crate::error::Error;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, from_value, media_type, parse_json, read_body};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, JsonOrForm, json_or_form, parse_json};
 
 /// The documented routes. A new route is added here with `api_route` (or in a module's own
 /// `ApiRouter` merged here, as the exercise routes are), so the OpenAPI document picks it up.
@@ -288,23 +288,17 @@ impl FromRequest<AppState> for AppraisalBody {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (parts, body) = req.into_parts();
-        match media_type(&parts.headers).as_deref() {
-            Some(m) if crate::extract::is_json(m) => {
-                let bytes = read_body(&parts.headers, body, state.config.json_body_limit).await?;
-                let value = parse_json(&bytes)?;
-                from_value(&value).map(AppraisalBody::Json)
-            }
-            Some("multipart/form-data") => {
-                let bytes = read_body(&parts.headers, body, state.config.upload_body_limit).await?;
-                read_upload(parts, bytes, state)
-                    .await
-                    .map(AppraisalBody::Workbook)
-            }
-            other => Err(unsupported_media_type(
-                other,
-                "application/json or a multipart/form-data workbook upload",
-            )),
+        match json_or_form(
+            req,
+            state,
+            "application/json or a multipart/form-data workbook upload",
+        )
+        .await?
+        {
+            JsonOrForm::Json(request) => Ok(AppraisalBody::Json(request)),
+            JsonOrForm::Form(parts, bytes) => read_upload(*parts, bytes, state)
+                .await
+                .map(AppraisalBody::Workbook),
         }
     }
 }
@@ -364,18 +358,6 @@ pub(crate) fn document_multipart_body(
         body.content
             .insert("multipart/form-data".to_owned(), upload);
     }
-}
-
-/// 415 for a body that is neither JSON nor a multipart upload; `accepted` says what is.
-pub(crate) fn unsupported_media_type(content_type: Option<&str>, accepted: &str) -> Error {
-    Error::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-        format!(
-            "content type {} is not accepted here: send {accepted}",
-            content_type.unwrap_or("(none)")
-        ),
-    )
 }
 
 /// The answer of `POST /v1/appraisals`: JSON, or the results workbook when the client's
