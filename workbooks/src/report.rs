@@ -232,6 +232,14 @@ impl Context<'_> {
         self.lang.pick(en, zh)
     }
 
+    /// Column headers in the workbook's language, from (English, Chinese) pairs.
+    fn labels(&self, pairs: &[(&str, &str)]) -> Vec<String> {
+        pairs
+            .iter()
+            .map(|(en, zh)| self.pick(en, zh).to_owned())
+            .collect()
+    }
+
     fn headers(&self, ws: &mut Worksheet, row: u32, headers: &[String]) -> Written {
         for (col, h) in headers.iter().enumerate() {
             ws.write_string_with_format(row, col as u16, h, &self.fmt.header)?;
@@ -348,7 +356,7 @@ impl Context<'_> {
             },
         )?;
         let taxonomies = self.taxonomies();
-        let mut headers: Vec<String> = [
+        let mut headers = self.labels(&[
             ("#", "序号"),
             ("Project id", "项目编号"),
             ("Name", "项目名称"),
@@ -371,10 +379,7 @@ impl Context<'_> {
                 "Cost per tonne, levelised (per tCO2e)",
                 "单位减排成本，平准化（每吨 CO2e）",
             ),
-        ]
-        .iter()
-        .map(|(en, zh)| self.pick(en, zh).to_owned())
-        .collect();
+        ]);
         for t in &taxonomies {
             headers.push(format!(
                 "{} {}",
@@ -477,7 +482,7 @@ impl Context<'_> {
 
     fn cash_flows(&self, ws: &mut Worksheet, sheet: &str) -> Written {
         let f = self.fmt;
-        let headers: Vec<String> = [
+        let headers: Vec<String> = self.labels(&[
             ("Year", "年份"),
             ("Period", "期"),
             ("Discount factor", "折现系数"),
@@ -495,10 +500,7 @@ impl Context<'_> {
             ("Discounted net cash flow", "折现净现金流"),
             ("Cumulative", "累计净现金流"),
             ("Cumulative discounted", "累计折现净现金流"),
-        ]
-        .iter()
-        .map(|(en, zh)| self.pick(en, zh).to_owned())
-        .collect();
+        ]);
         ws.set_column_range_width(0, 1, 8.0)?;
         ws.set_column_range_width(2, 16, 15.0)?;
         let appraised = self
@@ -619,17 +621,14 @@ impl Context<'_> {
 
     fn emissions(&self, ws: &mut Worksheet) -> Written {
         let f = self.fmt;
-        let headers: Vec<String> = [
+        let headers: Vec<String> = self.labels(&[
             ("Year", "年份"),
             ("Grid factor (tCO2/MWh)", "电网排放因子 (tCO2/MWh)"),
             ("Baseline (tCO2e)", "基准排放 (tCO2e)"),
             ("Project (tCO2e)", "项目排放 (tCO2e)"),
             ("Leakage (tCO2e)", "泄漏 (tCO2e)"),
             ("Abatement (tCO2e)", "减排量 (tCO2e)"),
-        ]
-        .iter()
-        .map(|(en, zh)| self.pick(en, zh).to_owned())
-        .collect();
+        ]);
         ws.set_column_width(0, 14.0)?;
         ws.set_column_range_width(1, 5, 18.0)?;
         ws.write_string_with_format(
@@ -832,7 +831,7 @@ impl Context<'_> {
 
     fn eligibility(&self, ws: &mut Worksheet) -> Written {
         let f = self.fmt;
-        let headers: Vec<String> = [
+        let headers: Vec<String> = self.labels(&[
             ("Project id", "项目编号"),
             ("Taxonomy", "分类标准"),
             ("Pack", "规则包"),
@@ -847,10 +846,7 @@ impl Context<'_> {
             ("Missing data", "缺少的数据"),
             ("Verification", "核实状态"),
             ("Rule error", "规则错误"),
-        ]
-        .iter()
-        .map(|(en, zh)| self.pick(en, zh).to_owned())
-        .collect();
+        ]);
         ws.write_string_with_format(
             0,
             0,
@@ -926,7 +922,7 @@ impl Context<'_> {
                 &f.bold,
             )?;
             row += 1;
-            let headers: Vec<String> = [
+            let headers: Vec<String> = self.labels(&[
                 ("Project id", "项目编号"),
                 ("Taxonomies", "分类标准"),
                 ("Verdicts", "结论"),
@@ -936,10 +932,7 @@ impl Context<'_> {
                 ("", ""),
                 ("", ""),
                 ("Explanation", "说明"),
-            ]
-            .iter()
-            .map(|(en, zh)| self.pick(en, zh).to_owned())
-            .collect();
+            ]);
             self.headers(ws, row, &headers)?;
             row += 1;
             for (id, d) in disagreements {
@@ -964,17 +957,14 @@ impl Context<'_> {
 
     fn working(&self, ws: &mut Worksheet) -> Written {
         let f = self.fmt;
-        let headers: Vec<String> = [
+        let headers: Vec<String> = self.labels(&[
             ("Step", "步骤"),
             ("What", "内容"),
             ("Formula / input", "公式 / 输入"),
             ("Value", "数值"),
             ("Unit", "单位"),
             ("Source / note", "来源 / 说明"),
-        ]
-        .iter()
-        .map(|(en, zh)| self.pick(en, zh).to_owned())
-        .collect();
+        ]);
         ws.set_column_width(0, 6.0)?;
         ws.set_column_width(1, 40.0)?;
         ws.set_column_width(2, 50.0)?;
@@ -1075,17 +1065,14 @@ impl Context<'_> {
             &f.bold,
         )?;
         row += 1;
-        let headers: Vec<String> = [
+        let headers: Vec<String> = self.labels(&[
             ("Data set", "数据集"),
             ("Version", "版本"),
             ("Origin", "来源"),
             ("Verified against source", "已与原始资料核对"),
             ("Projects using it", "使用项目数"),
             ("Overridden by", "被以下项目覆盖"),
-        ]
-        .iter()
-        .map(|(en, zh)| self.pick(en, zh).to_owned())
-        .collect();
+        ]);
         self.headers(ws, row, &headers)?;
         row += 1;
         let mut sets: BTreeMap<DataSetKey, DataSetUse> = BTreeMap::new();
@@ -1128,15 +1115,12 @@ impl Context<'_> {
         row += 1;
         ws.write_string_with_format(row, 0, self.pick("Rule packs", "规则包"), &f.bold)?;
         row += 1;
-        let headers: Vec<String> = [
+        let headers: Vec<String> = self.labels(&[
             ("Pack", "规则包"),
             ("Version", "版本"),
             ("Taxonomy", "分类标准"),
             ("Content hash", "内容哈希"),
-        ]
-        .iter()
-        .map(|(en, zh)| self.pick(en, zh).to_owned())
-        .collect();
+        ]);
         self.headers(ws, row, &headers)?;
         row += 1;
         let packs: BTreeSet<(&str, &str, &str, &str)> = self
@@ -1165,17 +1149,14 @@ impl Context<'_> {
         row += 1;
         ws.write_string_with_format(row, 0, self.pick("Inputs", "输入"), &f.bold)?;
         row += 1;
-        let headers: Vec<String> = [
+        let headers = self.labels(&[
             ("#", "序号"),
             ("Project id", "项目编号"),
             (
                 "Input hash (SHA-256 of the canonical project JSON)",
                 "输入哈希（项目规范 JSON 的 SHA-256）",
             ),
-        ]
-        .iter()
-        .map(|(en, zh)| self.pick(en, zh).to_owned())
-        .collect();
+        ]);
         self.headers(ws, row, &headers)?;
         row += 1;
         for r in &self.output.results {
