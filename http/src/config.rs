@@ -29,8 +29,11 @@ pub struct ServiceConfig {
     pub workbook_max_cells: u64,
     /// Most bytes all entries of one uploaded workbook may inflate to.
     pub workbook_max_inflated_bytes: u64,
-    /// Time allowed for a whole request, from its first byte to the answer, in milliseconds.
+    /// Time allowed for a whole request, from its headers to the answer, in milliseconds.
     pub request_timeout_ms: u64,
+    /// Time a client has to send a request's headers, in milliseconds; a connection that
+    /// has not sent them whole by then is closed, so slow senders cannot hold connections.
+    pub header_read_timeout_ms: u64,
     /// Requests handled at once; more are answered 429 at once rather than queued.
     pub max_concurrent_requests: usize,
     /// Log filter (`tracing` directives), e.g. `info` or `greenlight_http=debug`.
@@ -52,6 +55,7 @@ impl Default for ServiceConfig {
             workbook_max_cells: 4_000_000,
             workbook_max_inflated_bytes: 256 * 1024 * 1024,
             request_timeout_ms: 30_000,
+            header_read_timeout_ms: 10_000,
             max_concurrent_requests: 256,
             log: "info".into(),
             bench_echo: false,
@@ -60,7 +64,7 @@ impl Default for ServiceConfig {
 }
 
 /// The environment variables read, and the field each sets.
-pub const ENV_VARS: [(&str, &str); 10] = [
+pub const ENV_VARS: [(&str, &str); 11] = [
     ("GREENLIGHT_ADDR", "addr"),
     ("GREENLIGHT_API_KEY", "api_key"),
     ("GREENLIGHT_JSON_BODY_LIMIT", "json_body_limit"),
@@ -71,6 +75,10 @@ pub const ENV_VARS: [(&str, &str); 10] = [
         "workbook_max_inflated_bytes",
     ),
     ("GREENLIGHT_REQUEST_TIMEOUT_MS", "request_timeout_ms"),
+    (
+        "GREENLIGHT_HEADER_READ_TIMEOUT_MS",
+        "header_read_timeout_ms",
+    ),
     (
         "GREENLIGHT_MAX_CONCURRENT_REQUESTS",
         "max_concurrent_requests",
@@ -145,6 +153,9 @@ impl ServiceConfig {
                     self.workbook_max_inflated_bytes = parse(var, &value)?
                 }
                 "GREENLIGHT_REQUEST_TIMEOUT_MS" => self.request_timeout_ms = parse(var, &value)?,
+                "GREENLIGHT_HEADER_READ_TIMEOUT_MS" => {
+                    self.header_read_timeout_ms = parse(var, &value)?
+                }
                 "GREENLIGHT_MAX_CONCURRENT_REQUESTS" => {
                     self.max_concurrent_requests = parse(var, &value)?
                 }
@@ -167,6 +178,7 @@ impl ServiceConfig {
                 self.workbook_max_inflated_bytes,
             ),
             ("request_timeout_ms", self.request_timeout_ms),
+            ("header_read_timeout_ms", self.header_read_timeout_ms),
             (
                 "max_concurrent_requests",
                 self.max_concurrent_requests as u64,
@@ -208,6 +220,11 @@ impl ServiceConfig {
     /// The request timeout as a duration.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    /// The header-read timeout as a duration.
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.header_read_timeout_ms)
     }
 }
 

@@ -184,10 +184,7 @@ pub async fn serve(config: ServiceConfig, registry: Registry, rules: RuleSet) ->
             format!("no local address: {e}"),
         )
     })?;
-    // Answers are written whole, so waiting to coalesce small writes only adds latency.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
+    let header_read_timeout = config.header_read_timeout();
     let app = router(AppState::new(config, registry, rules));
     {
         let mut out = std::io::stdout().lock();
@@ -195,18 +192,82 @@ pub async fn serve(config: ServiceConfig, registry: Registry, rules: RuleSet) ->
         let _ = out.flush();
     }
     tracing::info!(%addr, "listening");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| {
-            Error::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "serve_failed",
-                format!("the server stopped: {e}"),
-            )
-        })?;
+    serve_connections(listener, app, header_read_timeout, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves `app` on every connection `listener` accepts until `shutdown` resolves, then stops
+/// accepting, lets each connection finish the request it is answering and returns once all
+/// are closed.
+///
+/// This is axum's own connection loop plus what it does not expose: a client must send a
+/// request's headers within `header_read_timeout` or its connection is closed, so a client
+/// that trickles its headers (or opens connections and sends nothing) holds no connection
+/// for long. Once the headers are in, the request timeout of the router takes over.
+pub async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_read_timeout: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    // Dropped when shutdown begins: each connection then sees its sender closed.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    // Held by each connection; when all are dropped every connection has ended.
+    let (ended_tx, ended_rx) = tokio::sync::watch::channel(());
+    let mut stop_rx = Some(stop_rx);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin; the
+                    // connections already open are unaffected.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Answers are written whole, so waiting to coalesce small writes only adds latency.
+        let _ = tcp.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let stop_tx = stop_tx.clone();
+        let ended_rx = ended_rx.clone();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            let connection = builder.serve_connection(TokioIo::new(tcp), service);
+            let mut connection = std::pin::pin!(connection);
+            let mut stopping = false;
+            loop {
+                tokio::select! {
+                    result = connection.as_mut() => {
+                        if let Err(e) = result {
+                            tracing::debug!(error = %e, "connection ended");
+                        }
+                        break;
+                    }
+                    () = stop_tx.closed(), if !stopping => {
+                        stopping = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(ended_rx);
+        });
+    }
+    drop(stop_rx.take());
+    drop(listener);
+    drop(ended_rx);
+    ended_tx.closed().await;
 }
 
 /// Resolves on SIGINT (Ctrl-C) or, on Unix, SIGTERM.

@@ -730,6 +730,42 @@ async fn a_slow_client_is_answered_408_and_the_server_stays_up() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_slow_to_send_its_headers_is_disconnected_and_the_server_stays_up() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("bound");
+    tokio::spawn(greenlight_http::serve_connections(
+        listener,
+        app_with(ServiceConfig::default()),
+        Duration::from_millis(300),
+        std::future::pending(),
+    ));
+    let (answer, closed) = tokio::task::spawn_blocking(move || {
+        // Half a request head, then nothing: without a header-read timeout the server would
+        // wait for the rest for ever and the read below would stop only at its own timeout.
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("read timeout");
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+            .expect("send");
+        let mut answer = Vec::new();
+        let closed = stream.read_to_end(&mut answer).is_ok();
+        (String::from_utf8_lossy(&answer).into_owned(), closed)
+    })
+    .await
+    .expect("client thread");
+    assert!(closed, "the server did not close the connection: {answer}");
+    assert!(!answer.contains("200 OK"), "{answer}");
+    let health = tokio::task::spawn_blocking(move || raw_healthz(addr))
+        .await
+        .expect("client thread");
+    assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_beyond_the_concurrency_limit_are_429() {
     let addr = listen(app_with(ServiceConfig {
         max_concurrent_requests: 1,

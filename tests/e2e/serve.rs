@@ -82,6 +82,7 @@ async fn healthy(client: &reqwest::Client, base: &str) {
 fn serves_an_appraisal_over_loopback_and_stops_on_sigterm() {
     let mut service = start(&[
         ("GREENLIGHT_REQUEST_TIMEOUT_MS", "2000"),
+        ("GREENLIGHT_HEADER_READ_TIMEOUT_MS", "500"),
         ("GREENLIGHT_LOG", "info"),
     ]);
     let addr = service.addr;
@@ -180,6 +181,20 @@ fn serves_an_appraisal_over_loopback_and_stops_on_sigterm() {
         b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
     );
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
+
+    // A client that sends half a request head and then nothing is disconnected.
+    // (Without the header-read timeout the read below would end only at its own timeout.)
+    let mut half_head = TcpStream::connect(addr).expect("connect");
+    half_head
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("read timeout");
+    half_head
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n")
+        .expect("send");
+    let mut unanswered = Vec::new();
+    let closed = half_head.read_to_end(&mut unanswered);
+    assert!(closed.is_ok(), "still open: {closed:?}");
+    assert!(unanswered.is_empty(), "{unanswered:?}");
 
     // A request in flight when SIGTERM arrives is still answered. The connection is first
     // used once, so it is surely accepted before the signal.
