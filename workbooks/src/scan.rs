@@ -1,0 +1,552 @@
+//! A quick pass over one xlsx sheet's XML that reads only what the streamed import must know
+//! before it reads the sheet for real: the merged regions (written after the cells, at the
+//! end of the sheet) and, for every row, the text of one key column (the project id), so the
+//! import knows the last row of each project and can appraise a project as soon as its rows
+//! are read.
+//!
+//! The pass inflates the sheet once through `Read::take` under the workbook limits and looks
+//! at tags only: `<row r>`, `<c r t s>`, `<v>`, `<f>`, `<is><t>`, `<mergeCell ref>`. It never
+//! guesses: a key cell it cannot read exactly as the cell reader does (a formula, a styled
+//! number that may be a date, a boolean, an error, an escaped character) makes the key
+//! column [`Keys::Inexact`], and the import then keeps every project until the sheet ends.
+
+use std::collections::HashMap;
+use std::io::{Cursor, Read};
+
+use crate::Error;
+use crate::limits::WorkbookLimits;
+use crate::safety::Region;
+
+/// What the pass found.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct SheetScan {
+    /// Merged regions, zero-based and inclusive.
+    pub merged: Vec<Region>,
+    /// The key column's text in each row after the header.
+    pub keys: Keys,
+}
+
+/// The rows of each key, when every key cell could be read exactly.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) enum Keys {
+    /// No key was asked for, or the sheet has no header naming it.
+    #[default]
+    None,
+    /// The last zero-based row naming each key.
+    Exact(HashMap<String, u32>),
+    /// Some key cell could not be read exactly.
+    Inexact,
+}
+
+/// A cell as the pass sees it: text (shared or inline, unescaped) or a plain number.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ScanValue {
+    /// A string cell.
+    Text(String),
+    /// A number cell without a style, as the file writes it.
+    Number(f64),
+    /// Anything the pass does not read exactly.
+    Other,
+}
+
+/// Finds the key column from the header: called with each of the first 20 non-empty rows
+/// (column, value) until it names the key column.
+pub(crate) type HeaderRule<'a> = &'a dyn Fn(&[(u32, ScanValue)]) -> Option<u32>;
+
+/// The zip path of each sheet, by name, and the shared strings (`None` where a string holds
+/// something the pass does not unescape exactly).
+pub(crate) struct Archive<'b> {
+    zip: zip::ZipArchive<Cursor<&'b [u8]>>,
+    sheets: Vec<(String, String)>,
+    shared: Option<Vec<Option<String>>>,
+    limits: WorkbookLimits,
+}
+
+impl<'b> Archive<'b> {
+    /// Opens an xlsx archive already passed by `check_archive`; `None` when its layout is not
+    /// the usual one (the import then does without the pass).
+    pub(crate) fn open(bytes: &'b [u8], limits: &WorkbookLimits) -> Option<Archive<'b>> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+        let workbook = read_entry(&mut zip, "xl/workbook.xml", limits.max_entry_inflated_bytes)?;
+        let rels = read_entry(
+            &mut zip,
+            "xl/_rels/workbook.xml.rels",
+            limits.max_entry_inflated_bytes,
+        )?;
+        let mut targets = HashMap::new();
+        for tag in tags(&rels, b"Relationship") {
+            let id = attribute(tag, b"Id")?;
+            let target = attribute(tag, b"Target")?;
+            targets.insert(id, target);
+        }
+        let mut sheets = Vec::new();
+        for tag in tags(&workbook, b"sheet") {
+            let name = attribute(tag, b"name")?;
+            let id = attribute(tag, b"r:id")?;
+            let target = targets.get(&id)?;
+            let path = match target.strip_prefix('/') {
+                Some(absolute) => absolute.to_owned(),
+                None => format!("xl/{target}"),
+            };
+            sheets.push((name, path));
+        }
+        let shared = match read_entry(
+            &mut zip,
+            "xl/sharedStrings.xml",
+            limits.max_shared_strings_bytes,
+        ) {
+            Some(xml) => Some(shared_strings(&xml)),
+            None if zip.index_for_name("xl/sharedStrings.xml").is_none() => Some(Vec::new()),
+            None => None,
+        };
+        Some(Archive {
+            zip,
+            sheets,
+            shared,
+            limits: limits.clone(),
+        })
+    }
+
+    /// Scans the sheet named `name`; `None` when it cannot (the import does without).
+    pub(crate) fn scan(
+        &mut self,
+        name: &str,
+        header: Option<HeaderRule<'_>>,
+    ) -> Result<Option<SheetScan>, Error> {
+        let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
+            return Ok(None);
+        };
+        let Ok(entry) = self.zip.by_name(path) else {
+            return Ok(None);
+        };
+        let cap = self.limits.max_entry_inflated_bytes;
+        let mut reader = entry.take(cap.saturating_add(1));
+        let mut scanner = Scanner {
+            shared: self.shared.as_deref(),
+            header,
+            key_col: None,
+            rows_seen: 0,
+            row: 0,
+            col: None,
+            row_cells: Vec::new(),
+            row_of_cells: None,
+            keys: HashMap::new(),
+            exact: true,
+            merged: Vec::new(),
+        };
+        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 18);
+        let mut chunk = vec![0u8; 1 << 17];
+        let mut inflated: u64 = 0;
+        loop {
+            let n = reader
+                .read(&mut chunk)
+                .map_err(|e| Error::new("corrupt_archive", format!("the file is damaged: {e}")))?;
+            inflated += n as u64;
+            if inflated > cap {
+                return Err(Error::new(
+                    "entry_too_large",
+                    format!("the entry inflates to more than {cap} bytes"),
+                )
+                .at(path.clone()));
+            }
+            if n == 0 {
+                break;
+            }
+            buffer.extend_from_slice(&chunk[..n]);
+            let used = scanner.feed(&buffer, false);
+            buffer.drain(..used);
+        }
+        scanner.feed(&buffer, true);
+        scanner.end_row();
+        let keys = match (scanner.key_col, scanner.exact) {
+            (None, true) => Keys::None,
+            (_, false) => Keys::Inexact,
+            (Some(_), true) => Keys::Exact(scanner.keys),
+        };
+        Ok(Some(SheetScan {
+            merged: scanner.merged,
+            keys,
+        }))
+    }
+}
+
+fn read_entry(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str, cap: u64) -> Option<Vec<u8>> {
+    let entry = zip.by_name(name).ok()?;
+    let mut out = Vec::new();
+    entry.take(cap).read_to_end(&mut out).ok()?;
+    Some(out)
+}
+
+/// The opening tags named `name` in `xml` (attributes text up to `>`).
+fn tags<'x>(xml: &'x [u8], name: &'x [u8]) -> impl Iterator<Item = &'x [u8]> + 'x {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let start = at + xml.get(at..)?.iter().position(|&b| b == b'<')?;
+            let end = start + xml[start..].iter().position(|&b| b == b'>')?;
+            at = end + 1;
+            let tag = &xml[start + 1..end];
+            if tag.starts_with(name)
+                && tag
+                    .get(name.len())
+                    .is_some_and(|b| b.is_ascii_whitespace() || *b == b'/')
+            {
+                return Some(tag);
+            }
+        }
+    })
+}
+
+/// An attribute's unescaped value inside a tag's text.
+fn attribute(tag: &[u8], name: &[u8]) -> Option<String> {
+    let raw = attribute_raw(tag, name)?;
+    unescape(raw)
+}
+
+fn attribute_raw<'t>(tag: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
+    let mut i = 0;
+    while i + name.len() < tag.len() {
+        let rest = &tag[i..];
+        let before_ok = i > 0 && tag[i - 1].is_ascii_whitespace();
+        if before_ok && rest.starts_with(name) {
+            let mut j = name.len();
+            while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
+                j += 1;
+            }
+            if rest.get(j) == Some(&b'=') {
+                j += 1;
+                while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
+                    j += 1;
+                }
+                let quote = *rest.get(j)?;
+                if quote != b'"' && quote != b'\'' {
+                    return None;
+                }
+                let value = &rest[j + 1..];
+                let end = value.iter().position(|&b| b == quote)?;
+                return Some(&value[..end]);
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// XML text with its five named entities and character references replaced; `None` for an
+/// unknown entity or for the `_xHHHH_` escapes spreadsheet programs write for control
+/// characters, which the pass leaves to the cell reader.
+fn unescape(raw: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(raw).ok()?;
+    if text.contains("_x") {
+        return None;
+    }
+    if !text.contains('&') {
+        return Some(text.to_owned());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let end = rest[at..].find(';')? + at;
+        let entity = &rest[at + 1..end];
+        let c = match entity {
+            "lt" => '<',
+            "gt" => '>',
+            "amp" => '&',
+            "quot" => '"',
+            "apos" => '\'',
+            _ => {
+                let code = if let Some(hex) = entity.strip_prefix("#x") {
+                    u32::from_str_radix(hex, 16).ok()?
+                } else {
+                    entity.strip_prefix('#')?.parse().ok()?
+                };
+                char::from_u32(code)?
+            }
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The text of an `<si>` or `<is>` element: its `<t>` runs, phonetic runs (`<rPh>`) left out.
+fn string_item(xml: &[u8]) -> Option<String> {
+    let mut out = String::new();
+    let mut at = 0;
+    while let Some(p) = xml[at..].iter().position(|&b| b == b'<') {
+        let start = at + p;
+        let end = start + xml[start..].iter().position(|&b| b == b'>')?;
+        let tag = &xml[start + 1..end];
+        at = end + 1;
+        if tag.starts_with(b"rPh") && !tag.ends_with(b"/") {
+            let close = find(&xml[at..], b"</rPh>")?;
+            at += close + 6;
+        } else if (tag == b"t" || tag.starts_with(b"t ")) && !tag.ends_with(b"/") {
+            let close = find(&xml[at..], b"</t>")?;
+            out.push_str(&unescape(&xml[at..at + close])?);
+            at += close + 4;
+        }
+    }
+    Some(out)
+}
+
+fn shared_strings(xml: &[u8]) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(p) = find(&xml[at..], b"<si") {
+        let start = at + p;
+        let Some(gt) = xml[start..].iter().position(|&b| b == b'>') else {
+            break;
+        };
+        if xml[start + gt - 1] == b'/' {
+            out.push(Some(String::new()));
+            at = start + gt + 1;
+            continue;
+        }
+        let body = start + gt + 1;
+        let Some(close) = find(&xml[body..], b"</si>") else {
+            break;
+        };
+        out.push(string_item(&xml[body..body + close]));
+        at = body + close + 5;
+    }
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle[0];
+    let mut at = 0;
+    while let Some(p) = haystack.get(at..)?.iter().position(|&b| b == first) {
+        let i = at + p;
+        if haystack[i..].starts_with(needle) {
+            return Some(i);
+        }
+        at = i + 1;
+    }
+    None
+}
+
+/// `B17` → (16, 1), zero-based.
+pub(crate) fn parse_ref(r: &[u8]) -> Option<(u32, u32)> {
+    let letters = r.iter().take_while(|b| b.is_ascii_uppercase()).count();
+    let mut col: u32 = 0;
+    for &b in &r[..letters] {
+        col = col.checked_mul(26)?.checked_add(u32::from(b - b'A') + 1)?;
+    }
+    let row: u32 = std::str::from_utf8(&r[letters..]).ok()?.parse().ok()?;
+    Some((row.checked_sub(1)?, col.checked_sub(1)?))
+}
+
+struct Scanner<'s> {
+    shared: Option<&'s [Option<String>]>,
+    header: Option<HeaderRule<'s>>,
+    key_col: Option<u32>,
+    rows_seen: u32,
+    /// The current row, zero-based.
+    row: u32,
+    /// The last cell's column in the row, for cells without `r`.
+    col: Option<u32>,
+    row_cells: Vec<(u32, ScanValue)>,
+    row_of_cells: Option<u32>,
+    keys: HashMap<String, u32>,
+    exact: bool,
+    merged: Vec<Region>,
+}
+
+impl Scanner<'_> {
+    /// Reads the complete elements at the front of `xml`; returns how many bytes it used.
+    fn feed(&mut self, xml: &[u8], last: bool) -> usize {
+        let mut at = 0;
+        loop {
+            let Some(p) = xml[at..].iter().position(|&b| b == b'<') else {
+                return xml.len();
+            };
+            let start = at + p;
+            let Some(gt) = xml[start..].iter().position(|&b| b == b'>') else {
+                return if last { xml.len() } else { start };
+            };
+            let end = start + gt;
+            let tag = &xml[start + 1..end];
+            let name_len = tag
+                .iter()
+                .position(|b| b.is_ascii_whitespace() || *b == b'/')
+                .unwrap_or(tag.len());
+            match &tag[..name_len] {
+                b"row" => {
+                    self.end_row();
+                    self.row = match attribute_raw(tag, b"r").and_then(|r| {
+                        std::str::from_utf8(r)
+                            .ok()?
+                            .parse::<u32>()
+                            .ok()?
+                            .checked_sub(1)
+                    }) {
+                        Some(r) => r,
+                        None if self.rows_seen == 0 && self.row_of_cells.is_none() => 0,
+                        None => self.row + 1,
+                    };
+                    self.col = None;
+                    at = end + 1;
+                }
+                b"c" => {
+                    let self_closing = tag.ends_with(b"/");
+                    let (row, col) = match attribute_raw(tag, b"r").and_then(parse_ref) {
+                        Some(rc) => rc,
+                        None => (self.row, self.col.map_or(0, |c| c + 1)),
+                    };
+                    self.col = Some(col);
+                    if self_closing {
+                        at = end + 1;
+                        continue;
+                    }
+                    let body = end + 1;
+                    let Some(close) = find(&xml[body..], b"</c>") else {
+                        return if last { xml.len() } else { start };
+                    };
+                    self.cell(tag, row, col, &xml[body..body + close]);
+                    at = body + close + 4;
+                }
+                b"mergeCell" => {
+                    if let Some((a, b)) = attribute_raw(tag, b"ref").and_then(|r| {
+                        let text = std::str::from_utf8(r).ok()?;
+                        let (a, b) = text.split_once(':').unwrap_or((text, text));
+                        Some((parse_ref(a.as_bytes())?, parse_ref(b.as_bytes())?))
+                    }) {
+                        self.merged.push(Region { start: a, end: b });
+                    }
+                    at = end + 1;
+                }
+                _ => at = end + 1,
+            }
+        }
+    }
+
+    fn cell(&mut self, tag: &[u8], row: u32, col: u32, body: &[u8]) {
+        let wanted = match self.key_col {
+            None => self.rows_seen < 20,
+            Some(k) => k == col,
+        };
+        if !wanted {
+            return;
+        }
+        let value = self.value(tag, body);
+        let Some(value) = value else { return };
+        if self.row_of_cells.is_some_and(|r| r != row) {
+            self.end_row();
+        }
+        self.row_of_cells = Some(row);
+        self.row_cells.push((col, value));
+    }
+
+    /// The cell's value; `None` for an empty cell (no value and no formula).
+    fn value(&self, tag: &[u8], body: &[u8]) -> Option<ScanValue> {
+        let kind = attribute_raw(tag, b"t").unwrap_or(b"n");
+        let formula = find(body, b"<f").is_some();
+        let v = find(body, b"<v>").and_then(|s| {
+            let rest = &body[s + 3..];
+            find(rest, b"</v>").map(|e| &rest[..e])
+        });
+        Some(match kind {
+            b"s" => {
+                let index: usize = std::str::from_utf8(v?).ok()?.trim().parse().ok()?;
+                match self.shared.and_then(|s| s.get(index)) {
+                    Some(Some(text)) if !formula => ScanValue::Text(text.clone()),
+                    _ => ScanValue::Other,
+                }
+            }
+            b"inlineStr" => match find(body, b"<is>") {
+                Some(s) if !formula => {
+                    let rest = &body[s + 4..];
+                    match find(rest, b"</is>").and_then(|e| string_item(&rest[..e])) {
+                        Some(text) => ScanValue::Text(text),
+                        None => ScanValue::Other,
+                    }
+                }
+                _ if v.is_none() && !formula => return None,
+                _ => ScanValue::Other,
+            },
+            b"n" => {
+                let Some(v) = v else {
+                    return formula.then_some(ScanValue::Other);
+                };
+                let styled = attribute_raw(tag, b"s").is_some_and(|s| s != b"0");
+                match std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|t| t.parse::<f64>().ok())
+                {
+                    Some(n) if !formula && !styled => ScanValue::Number(n),
+                    _ => ScanValue::Other,
+                }
+            }
+            _ => {
+                if v.is_none() && !formula {
+                    return None;
+                }
+                ScanValue::Other
+            }
+        })
+    }
+
+    fn end_row(&mut self) {
+        let Some(row) = self.row_of_cells.take() else {
+            return;
+        };
+        let cells = std::mem::take(&mut self.row_cells);
+        match self.key_col {
+            None => {
+                if let Some(header) = self.header
+                    && self.rows_seen < 20
+                {
+                    self.key_col = header(&cells);
+                }
+                self.rows_seen += 1;
+            }
+            Some(_) => {
+                self.rows_seen += 1;
+                match cells.first().map(|c| &c.1) {
+                    None => {}
+                    Some(ScanValue::Text(t)) => {
+                        let t = t.trim();
+                        if !t.is_empty() {
+                            self.keys.insert(t.to_owned(), row);
+                        }
+                    }
+                    Some(ScanValue::Number(n)) => match crate::import::decimal_from_f64(*n) {
+                        Some(d) => {
+                            self.keys.insert(d.normalize().to_string(), row);
+                        }
+                        None => self.exact = false,
+                    },
+                    Some(ScanValue::Other) => self.exact = false,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_and_entities() {
+        assert_eq!(parse_ref(b"A1"), Some((0, 0)));
+        assert_eq!(parse_ref(b"D17"), Some((16, 3)));
+        assert_eq!(parse_ref(b"AA3"), Some((2, 26)));
+        assert_eq!(parse_ref(b"A0"), None);
+        assert_eq!(
+            unescape(b"a &amp; b &#233;&#x4E2D;").as_deref(),
+            Some("a & b é中")
+        );
+        assert_eq!(unescape(b"a_x000D_b"), None);
+        assert_eq!(
+            string_item(
+                b"<r><t>ab</t></r><r><t xml:space=\"preserve\"> c</t></r><rPh><t>x</t></rPh>"
+            )
+            .as_deref(),
+            Some("ab c")
+        );
+    }
+}
