@@ -91,9 +91,13 @@ pub(crate) fn run(
     };
     // A workbook is recognised by its content, whatever the file is called.
     let (result, problems) = if greenlight_workbooks::safety::is_workbook(&bytes) {
-        match crate::workbook::appraise_workbook(&bytes, registry, &options, rules, &mut |o| {
-            sink.outcome(o)
-        })? {
+        match crate::workbook::appraise_workbook(
+            &bytes,
+            registry,
+            &options,
+            Some(rules),
+            &mut |o| sink.outcome(o),
+        )? {
             Ok(run) => (run.result, run.problems),
             Err(e) => {
                 eprintln!("greenlight appraise: {}: {e}", cmd.file.display());

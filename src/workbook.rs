@@ -10,7 +10,7 @@ use std::io::IsTerminal;
 use std::sync::mpsc;
 
 use greenlight_core::appraisal::AppraisalOptions;
-use greenlight_core::batch::{BatchAppraiser, InputError, ProjectOutcome};
+use greenlight_core::batch::{BatchAppraiser, EligibilityJudge, InputError, ProjectOutcome};
 use greenlight_core::emissions::cost::MacCurve;
 use greenlight_core::registry::Registry;
 use greenlight_workbooks::import::{
@@ -62,7 +62,7 @@ pub(crate) fn appraise_workbook(
     bytes: &[u8],
     registry: &Registry,
     options: &AppraisalOptions,
-    rules: &greenlight_rules::RuleSet,
+    judge: Option<&dyn EligibilityJudge>,
     on_outcome: &mut dyn FnMut(ProjectOutcome) -> anyhow::Result<()>,
 ) -> anyhow::Result<Result<WorkbookRun, Error>> {
     let bar = (bytes.len() >= PROGRESS_FROM_BYTES && std::io::stderr().is_terminal()).then(|| {
@@ -83,7 +83,7 @@ pub(crate) fn appraise_workbook(
             let mut sink = ChannelSink(tx);
             import_workbook_streamed(bytes, &WorkbookLimits::default(), &mut progress, &mut sink)
         });
-        let appraised = appraise_events(rx, registry, options, rules, on_outcome);
+        let appraised = appraise_events(rx, registry, options, judge, on_outcome);
         let imported = reader
             .join()
             .unwrap_or_else(|_| Err(Error::new("internal", "the workbook reader stopped")));
@@ -112,18 +112,19 @@ fn appraise_events(
     rx: mpsc::Receiver<Event>,
     registry: &Registry,
     options: &AppraisalOptions,
-    rules: &greenlight_rules::RuleSet,
+    judge: Option<&dyn EligibilityJudge>,
     on_outcome: &mut dyn FnMut(ProjectOutcome) -> anyhow::Result<()>,
 ) -> anyhow::Result<Result<Option<MacCurve>, InputError>> {
     let mut batch: Option<Result<BatchAppraiser<'_>, InputError>> = None;
     for event in rx {
         match event {
             Event::Settings(settings, locator) => {
-                let b = BatchAppraiser::new(Some(&settings), registry, options, Some(rules))
-                    .map_err(|mut e| {
+                let b = BatchAppraiser::new(Some(&settings), registry, options, judge).map_err(
+                    |mut e| {
                         e.location = locator.locate(&e.pointer);
                         e
-                    });
+                    },
+                );
                 batch = Some(b);
             }
             Event::Project(project) => {

@@ -355,7 +355,7 @@ pub fn import_workbook_streamed(
                 for (kind, name) in streamed {
                     let rule = |cells: &[(u32, crate::scan::ScanValue)]| key_column(kind, cells);
                     let scan = match &mut archive {
-                        Some(a) => a.scan(&name, (kind == SheetKind::CashFlows).then_some(&rule)),
+                        Some(a) => a.scan(&name, Some(&rule)),
                         None => Ok(None),
                     };
                     if scans_tx.send((kind, scan)).is_err() {
@@ -414,6 +414,57 @@ impl Import {
             self.stage(Stage::Settings);
             self.settings_rows(&sheet);
         }
+        // Every sheet naming projects read side by side, when the quick passes allow it.
+        let mut cached: Vec<(SheetKind, Option<SheetScan>)> = Vec::new();
+        let portfolio_names: Vec<String> =
+            SheetKind::ALL.iter().filter_map(|k| sheet_of(*k)).collect();
+        let only_portfolio = names
+            .iter()
+            .all(|n| portfolio_names.contains(n) || is_help_sheet(n));
+        if let (true, true, Some(projects)) = (
+            matches!(book.format(), Format::Xlsx | Format::Xlsm),
+            only_portfolio,
+            sheet_of(SheetKind::Projects),
+        ) {
+            for kind in [
+                SheetKind::Projects,
+                SheetKind::Quantities,
+                SheetKind::Evidence,
+                SheetKind::Details,
+                SheetKind::CashFlows,
+            ] {
+                if sheet_of(kind).is_some() {
+                    cached.push((kind, scan_of(kind)?));
+                }
+            }
+            let exact = |scan: &Option<SheetScan>, kind: SheetKind| match scan {
+                Some(SheetScan {
+                    keys: Keys::Exact(k),
+                    ..
+                }) => kind != SheetKind::Projects || !k.is_empty(),
+                Some(SheetScan {
+                    keys: Keys::None, ..
+                }) => kind != SheetKind::Projects,
+                _ => false,
+            };
+            if cached.iter().all(|(kind, scan)| exact(scan, *kind)) {
+                let streams = cached
+                    .into_iter()
+                    .filter_map(|(kind, scan)| Some((kind, sheet_of(kind)?, scan?)))
+                    .collect();
+                let _ = projects;
+                sink.settings(self.settings_value(), self.settings_locator());
+                self.read_side_by_side(book, streams, progress, sink)?;
+                self.hand_on(sink, |_| true);
+                return Ok(self.summary(book.format()));
+            }
+        }
+        let mut scan_of = |kind: SheetKind| -> Result<Option<SheetScan>, Error> {
+            match cached.iter().position(|(k, _)| *k == kind) {
+                Some(i) => Ok(cached.swap_remove(i).1),
+                None => scan_of(kind),
+            }
+        };
         if let Some(name) = sheet_of(SheetKind::Projects) {
             self.stage(Stage::Projects);
             let merged = match scan_of(SheetKind::Projects)? {
@@ -436,8 +487,6 @@ impl Import {
             )?;
             any_cell |= cells;
         }
-        let portfolio_names: Vec<String> =
-            SheetKind::ALL.iter().filter_map(|k| sheet_of(*k)).collect();
         // Project forms: any other sheet whose first column names the project id.
         self.stage(Stage::Forms);
         for name in names {
@@ -512,6 +561,7 @@ impl Import {
                 Some(SheetScan {
                     merged,
                     keys: Keys::Exact(last),
+                    ..
                 }) => (merged, Some(last)),
                 Some(scan) => (scan.merged, None),
                 None => (book.merged_regions(&name)?, None),
@@ -541,6 +591,286 @@ impl Import {
         Ok(self.summary(book.format()))
     }
 }
+/// Rows are passed between threads in batches of this many, so a reader and the import
+/// do not wake each other for every row.
+const ROWS_PER_BATCH: usize = 256;
+
+/// Batches read ahead of their use at most, per sheet read side by side.
+const BATCHES_AHEAD: usize = 4;
+
+/// One sheet read on its own thread, row by row, for [`Import::read_side_by_side`].
+struct RowStream {
+    kind: SheetKind,
+    stage: Stage,
+    rx: std::sync::mpsc::Receiver<Result<Vec<Vec<Cell>>, Error>>,
+    /// Rows received, not yet read.
+    received: std::collections::VecDeque<Vec<Cell>>,
+    /// The sheet's name and merged regions, and its rows until the header is found.
+    head: Sheet,
+    header: Option<Option<Header>>,
+    rows: u64,
+    /// Rows read, not yet used: each waits for its project's row in Projects.
+    queue: std::collections::VecDeque<Vec<Cell>>,
+    /// The last row of each project, from the quick pass.
+    last: std::collections::HashMap<String, u32>,
+    /// The last row read.
+    through: Option<u32>,
+    ended: bool,
+}
+
+impl RowStream {
+    /// Reads one row: the header rows as [`Import::stream_sheet`] does, then each row after
+    /// the header is used at once (Projects) or queued.
+    fn pull(&mut self, import: &mut Import, progress: &mut dyn FnMut(u64)) -> Result<(), Error> {
+        if self.received.is_empty() {
+            match self.rx.recv() {
+                Ok(Ok(batch)) => self.received.extend(batch),
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    self.ended = true;
+                    return Ok(());
+                }
+            }
+        }
+        let Some(cells) = self.received.pop_front() else {
+            return Ok(());
+        };
+        self.rows += 1;
+        if self.rows.is_multiple_of(4096) {
+            progress(4096);
+        }
+        let Some(row) = cells.first().map(|c| c.row) else {
+            return Ok(());
+        };
+        self.through = Some(row);
+        import.stage(self.stage);
+        if self.header.is_none() {
+            self.head.cells.extend_from_slice(&cells);
+            let key = fields::fields_of(self.kind).next();
+            let is_header = cells.iter().any(|c| {
+                matches!(&c.value, CellValue::Text(t) if fields::match_header(self.kind, t) == key)
+            });
+            if is_header || self.rows >= 20 {
+                let h = import.header(self.kind, &self.head);
+                if let Some(h) = &h {
+                    let early: Vec<Cell> = self
+                        .head
+                        .cells
+                        .iter()
+                        .filter(|c| c.row > h.0)
+                        .cloned()
+                        .collect();
+                    for r in early.chunk_by(|a, b| a.row == b.row) {
+                        self.queue.push_back(r.to_vec());
+                    }
+                }
+                self.header = Some(h);
+            }
+        } else if let Some(Some(h)) = &self.header
+            && row > h.0
+        {
+            self.queue.push_back(cells);
+        }
+        if self.kind == SheetKind::Projects {
+            self.drain(import, true);
+        }
+        Ok(())
+    }
+
+    /// The end of the sheet: a sheet of fewer than 20 rows without a header is reported.
+    fn finish_header(&mut self, import: &mut Import) {
+        if self.header.is_none() {
+            import.stage(self.stage);
+            let h = import.header(self.kind, &self.head);
+            if let Some(h) = &h {
+                let early: Vec<Cell> = self
+                    .head
+                    .cells
+                    .iter()
+                    .filter(|c| c.row > h.0)
+                    .cloned()
+                    .collect();
+                for r in early.chunk_by(|a, b| a.row == b.row) {
+                    self.queue.push_back(r.to_vec());
+                }
+            }
+            self.header = Some(h);
+        }
+    }
+
+    /// Uses the queued rows in order while their project has been read (`all`: every one).
+    fn drain(&mut self, import: &mut Import, all: bool) {
+        let Some(Some(header)) = &self.header else {
+            return;
+        };
+        while let Some(cells) = self.queue.front() {
+            if !all && !import.can_use(self.kind, header, cells) {
+                return;
+            }
+            let Some(cells) = self.queue.pop_front() else {
+                return;
+            };
+            let row = cells[0].row;
+            import.stage(self.stage);
+            match self.kind {
+                SheetKind::Projects => import.projects_row(&self.head, header, row, &cells),
+                SheetKind::CashFlows => import.cash_flow_row(&self.head, header, row, &cells, None),
+                kind => import.keyed_row(kind, &self.head, header, row, &cells),
+            }
+        }
+    }
+
+    /// Whether every row of project `id` has been used.
+    fn done_with(&self, id: &str) -> bool {
+        let Some(last) = self.last.get(id) else {
+            return true;
+        };
+        self.through.is_some_and(|t| t >= *last)
+            && self.queue.front().is_none_or(|c| c[0].row > *last)
+    }
+}
+
+impl Import {
+    /// Whether a queued row can be used now: its project has been read from Projects, or it
+    /// names no project that will be.
+    fn can_use(&self, kind: SheetKind, header: &Header, cells: &[Cell]) -> bool {
+        let key = if kind == SheetKind::Projects {
+            "id"
+        } else {
+            "project_id"
+        };
+        let Some(col) = header.1.iter().find(|(_, f, _)| f.key == key).map(|c| c.0) else {
+            return true;
+        };
+        match cells.iter().find(|c| c.col == col).map(text_of) {
+            Some(Ok(t)) if !t.is_empty() => {
+                self.by_id.contains_key(&t) || !self.all_ids.contains_key(&t)
+            }
+            _ => true,
+        }
+    }
+
+    /// Reads Projects and every sheet naming projects side by side, each on its own thread,
+    /// handing each project on once all its rows are read. The quick passes gave every
+    /// sheet's last row per project, and every id of Projects.
+    fn read_side_by_side(
+        &mut self,
+        book: &SafeWorkbook,
+        sheets: Vec<(SheetKind, String, SheetScan)>,
+        progress: &mut dyn FnMut(u64),
+        sink: &mut dyn ImportSink,
+    ) -> Result<(), Error> {
+        std::thread::scope(|scope| {
+            let mut streams = Vec::new();
+            let mut projects = None;
+            for (kind, name, scan) in sheets {
+                let mut reader = book.reopen()?;
+                let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+                let thread_name = name.clone();
+                scope.spawn(move || {
+                    let cancelled =
+                        || Error::new("cancelled", "the reading stopped: the import ended");
+                    let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
+                    let read = reader.for_each_row(&thread_name, |cells| {
+                        batch.push(cells.to_vec());
+                        if batch.len() == ROWS_PER_BATCH {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(ROWS_PER_BATCH));
+                            tx.send(Ok(full)).map_err(|_| cancelled())?;
+                        }
+                        Ok(())
+                    });
+                    let sent = match read {
+                        Ok(()) => tx.send(Ok(batch)),
+                        Err(e) => tx.send(Ok(batch)).and_then(|()| tx.send(Err(e))),
+                    };
+                    drop(sent);
+                });
+                let last = match scan.keys {
+                    Keys::Exact(last) => last,
+                    _ => Default::default(),
+                };
+                let stage = match kind {
+                    SheetKind::Projects => Stage::Projects,
+                    SheetKind::CashFlows => Stage::CashFlows,
+                    SheetKind::Quantities => Stage::Quantities,
+                    SheetKind::Evidence => Stage::Evidence,
+                    _ => Stage::Details,
+                };
+                let stream = RowStream {
+                    kind,
+                    stage,
+                    rx,
+                    received: Default::default(),
+                    head: Sheet {
+                        name,
+                        cells: Vec::new(),
+                        merged: scan.merged,
+                    },
+                    header: None,
+                    rows: 0,
+                    queue: Default::default(),
+                    last: Default::default(),
+                    through: None,
+                    ended: false,
+                };
+                if kind == SheetKind::Projects {
+                    self.all_ids = last;
+                    self.repeated_ids = scan.repeated;
+                    projects = Some(stream);
+                } else {
+                    streams.push(RowStream { last, ..stream });
+                }
+            }
+            let Some(mut projects) = projects else {
+                return Ok(());
+            };
+            loop {
+                'hand_on: while let Some(d) = self.projects.get(self.next) {
+                    let id = d.id.clone();
+                    for s in &mut streams {
+                        let last = s.last.get(&id).copied();
+                        loop {
+                            s.drain(self, false);
+                            if s.ended || s.done_with(&id) {
+                                break;
+                            }
+                            if s.through.is_some_and(|t| last.is_some_and(|l| t >= l)) {
+                                // Its rows are read, but one waits for a project not read yet.
+                                break;
+                            }
+                            s.pull(self, progress)?;
+                        }
+                        if !s.done_with(&id) {
+                            break 'hand_on;
+                        }
+                    }
+                    self.hand_on_next(sink);
+                }
+                if projects.ended {
+                    break;
+                }
+                projects.pull(self, progress)?;
+                for s in &mut streams {
+                    s.drain(self, false);
+                }
+            }
+            projects.finish_header(self);
+            projects.drain(self, true);
+            // Projects is read: the rows left are used in order, whatever project they name.
+            for s in &mut streams {
+                while !s.ended {
+                    s.pull(self, progress)?;
+                }
+                s.finish_header(self);
+                s.drain(self, true);
+            }
+            progress(0);
+            Ok(())
+        })
+    }
+}
+
 fn is_help_sheet(name: &str) -> bool {
     let n = name.trim();
     n.eq_ignore_ascii_case("help") || n == "帮助" || n.eq_ignore_ascii_case("lists")
@@ -581,17 +911,21 @@ struct Import {
     projects: Vec<Draft>,
     by_id: BTreeMap<String, usize>,
     duplicates: BTreeSet<String>,
-    problems: Vec<Error>,
+    problems: Problems,
     defaults: Map<String, Value>,
     default_locations: Vec<(Cow<'static, str>, CellRef)>,
     /// Names of the sheets a [`CellRef`] points into: the workbook's, in order.
     sheets: Arc<[String]>,
-    /// Where each sheet's problems begin in `problems`.
-    stages: Vec<(Stage, usize)>,
     /// The next project to hand on, by index in `projects`.
     next: usize,
     /// How many projects have been handed on.
     handed: usize,
+    /// Ids the quick pass over Projects found on more than one row: such a project is left
+    /// out before its repeat is read.
+    repeated_ids: std::collections::HashSet<String>,
+    /// Every id of the Projects sheet, from the quick pass (when sheets are read side by
+    /// side): a row naming one not read yet waits for it.
+    all_ids: std::collections::HashMap<String, u32>,
     rejected: Vec<String>,
     taxonomies: Option<Vec<String>>,
     /// Project forms with labels and no values.
@@ -620,23 +954,30 @@ impl Import {
 
     /// Problems from here on belong to `stage`.
     fn stage(&mut self, stage: Stage) {
-        self.stages.push((stage, self.problems.len()));
+        self.problems.stage = stage;
     }
 
     /// Hands on, in order, every project from the next one while `complete` says its rows
     /// are all read; a project with a problem is named instead.
     fn hand_on(&mut self, sink: &mut dyn ImportSink, complete: impl Fn(&str) -> bool) {
-        while let Some(d) = self.projects.get_mut(self.next) {
+        while let Some(d) = self.projects.get(self.next) {
             if !complete(&d.id) {
                 return;
             }
+            self.hand_on_next(sink);
+        }
+    }
+
+    /// Hands on the next project, or names it when a problem keeps it out.
+    fn hand_on_next(&mut self, sink: &mut dyn ImportSink) {
+        if let Some(d) = self.projects.get_mut(self.next) {
             self.next += 1;
             d.done = true;
             if d.bad {
                 self.rejected.push(d.id.clone());
                 d.value = Map::new();
                 d.late = Vec::new();
-                continue;
+                return;
             }
             let mut value = std::mem::take(&mut d.value);
             for (pointer, v) in std::mem::take(&mut d.late) {
@@ -899,7 +1240,7 @@ impl Import {
         };
         draft.value.insert("id".into(), Value::String(id.clone()));
         draft.cells.id = Some(at_ref);
-        if self.duplicates.contains(&id) {
+        if self.duplicates.contains(&id) || self.repeated_ids.contains(&id) {
             draft.bad = true;
         }
         self.projects.push(draft);
@@ -1469,27 +1810,32 @@ impl Import {
 
     /// The problems in sheet order, and the projects left out.
     fn summary(&mut self, format: Format) -> ImportSummary {
-        let mut problems = std::mem::take(&mut self.problems);
-        let mut stages = std::mem::take(&mut self.stages);
-        stages.push((Stage::Projects, problems.len()));
-        let mut segments: Vec<(Stage, Vec<Error>)> = Vec::new();
-        for pair in stages.windows(2).rev() {
-            let (stage, start) = pair[0];
-            let end = pair[1].1.max(start);
-            segments.push((stage, problems.drain(start..end).collect()));
-        }
-        segments.reverse();
-        // Problems before the first stage mark (none today) stay first.
-        let mut ordered = problems;
-        segments.sort_by_key(|s| s.0);
-        for (_, p) in segments {
-            ordered.extend(p);
-        }
+        let mut problems = std::mem::take(&mut self.problems.list);
+        // Stable: within a sheet, problems stay in the order they were found (row order).
+        problems.sort_by_key(|(stage, _)| *stage);
         ImportSummary {
             format,
-            problems: ordered,
+            problems: problems.into_iter().map(|(_, e)| e).collect(),
             rejected: std::mem::take(&mut self.rejected),
         }
+    }
+}
+
+/// Problems, each with the sheet (stage) it was found in, so they can be listed in sheet
+/// order whatever order the sheets are read in.
+#[derive(Debug, Default)]
+struct Problems {
+    list: Vec<(Stage, Error)>,
+    stage: Stage,
+}
+
+impl Problems {
+    fn push(&mut self, e: Error) {
+        self.list.push((self.stage, e));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty()
     }
 }
 

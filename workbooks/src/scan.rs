@@ -24,6 +24,8 @@ pub(crate) struct SheetScan {
     pub merged: Vec<Region>,
     /// The key column's text in each row after the header.
     pub keys: Keys,
+    /// Keys named by more than one row.
+    pub repeated: std::collections::HashSet<String>,
 }
 
 /// The rows of each key, when every key cell could be read exactly.
@@ -131,6 +133,7 @@ impl<'b> Archive<'b> {
             row_cells: Vec::new(),
             row_of_cells: None,
             keys: HashMap::new(),
+            repeated: Default::default(),
             exact: true,
             merged: Vec::new(),
         };
@@ -166,6 +169,7 @@ impl<'b> Archive<'b> {
         Ok(Some(SheetScan {
             merged: scanner.merged,
             keys,
+            repeated: scanner.repeated,
         }))
     }
 }
@@ -351,6 +355,7 @@ struct Scanner<'s> {
     row_cells: Vec<(u32, ScanValue)>,
     row_of_cells: Option<u32>,
     keys: HashMap<String, u32>,
+    repeated: std::collections::HashSet<String>,
     exact: bool,
     merged: Vec<Region>,
 }
@@ -489,6 +494,13 @@ impl Scanner<'_> {
         })
     }
 
+    fn key(&mut self, key: String, row: u32) {
+        if self.keys.contains_key(&key) {
+            self.repeated.insert(key.clone());
+        }
+        self.keys.insert(key, row);
+    }
+
     fn end_row(&mut self) {
         let Some(row) = self.row_of_cells.take() else {
             return;
@@ -510,13 +522,11 @@ impl Scanner<'_> {
                     Some(ScanValue::Text(t)) => {
                         let t = t.trim();
                         if !t.is_empty() {
-                            self.keys.insert(t.to_owned(), row);
+                            self.key(t.to_owned(), row);
                         }
                     }
                     Some(ScanValue::Number(n)) => match crate::import::decimal_from_f64(*n) {
-                        Some(d) => {
-                            self.keys.insert(d.normalize().to_string(), row);
-                        }
+                        Some(d) => self.key(d.normalize().to_string(), row),
                         None => self.exact = false,
                     },
                     Some(ScanValue::Other) => self.exact = false,
