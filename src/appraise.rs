@@ -272,7 +272,7 @@ fn write_json_outcome(out: &mut dyn Write, first: bool, o: &ProjectOutcome) -> i
     } else {
         b",\n    "
     })?;
-    write_pretty_indented(out, o, 4)
+    write_pretty_indented(out, o, 2)
 }
 
 /// The end of the streamed JSON document, after `written` outcomes.
@@ -284,31 +284,98 @@ fn write_json_end(out: &mut dyn Write, written: usize, mac: Option<&MacCurve>) -
     }
     if let Some(mac) = mac {
         out.write_all(b",\n  \"mac_curve\": ")?;
-        write_pretty_indented(out, mac, 2)?;
+        write_pretty_indented(out, mac, 1)?;
     }
     out.write_all(b"\n}\n")
 }
 
-/// `value` as `serde_json::to_writer_pretty` writes it, every line after the first indented
-/// by `indent` more spaces, as it reads nested in a pretty document. JSON strings escape
-/// their line breaks, so every line break in the text is between tokens.
+/// `value` as `serde_json::to_writer_pretty` writes it when nested `level` deep in a
+/// pretty document (two spaces a level), written straight to `out`.
 fn write_pretty_indented(
     out: &mut dyn Write,
     value: &impl serde::Serialize,
-    indent: usize,
+    level: usize,
 ) -> io::Result<()> {
-    let text = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
-    let pad = &b"        "[..indent];
-    let mut lines = text.split(|b| *b == b'\n');
-    if let Some(first) = lines.next() {
-        out.write_all(first)?;
+    let mut serializer = serde_json::Serializer::with_formatter(
+        out,
+        NestedPretty {
+            level,
+            has_value: false,
+        },
+    );
+    value.serialize(&mut serializer).map_err(io::Error::other)
+}
+
+/// serde_json's `PrettyFormatter` (two spaces) starting `level` levels deep.
+struct NestedPretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl NestedPretty {
+    fn newline_indent(&self, out: &mut (impl Write + ?Sized), comma: bool) -> io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        out.write_all(if comma { b",\n" } else { b"\n" })?;
+        let mut n = self.level * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            out.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
     }
-    for line in lines {
-        out.write_all(b"\n")?;
-        out.write_all(pad)?;
-        out.write_all(line)?;
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(b"[")
     }
-    Ok(())
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline_indent(out, false)?;
+        }
+        out.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.newline_indent(out, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline_indent(out, false)?;
+        }
+        out.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.newline_indent(out, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 fn write_outcome_table(

@@ -378,7 +378,15 @@ pub fn import_workbook_streamed(
                 }
             }
         };
-        import.read(&mut book, &sheet_of, &names, progress, sink, &mut scan_of)
+        import.read(
+            bytes,
+            &mut book,
+            &sheet_of,
+            &names,
+            progress,
+            sink,
+            &mut scan_of,
+        )
     })
 }
 
@@ -394,8 +402,10 @@ fn key_column(kind: SheetKind, cells: &[(u32, crate::scan::ScanValue)]) -> Optio
 
 impl Import {
     /// The whole import, in the order documented at [`import_workbook_streamed`].
+    #[allow(clippy::too_many_arguments)]
     fn read(
         &mut self,
+        bytes: &[u8],
         book: &mut SafeWorkbook,
         sheet_of: &dyn Fn(SheetKind) -> Option<String>,
         names: &[String],
@@ -454,7 +464,7 @@ impl Import {
                     .collect();
                 let _ = projects;
                 sink.settings(self.settings_value(), self.settings_locator());
-                self.read_side_by_side(book, streams, progress, sink)?;
+                self.read_side_by_side(bytes, book, streams, progress, sink)?;
                 self.hand_on(sink, |_| true);
                 return Ok(self.summary(book.format()));
             }
@@ -597,6 +607,14 @@ const ROWS_PER_BATCH: usize = 256;
 
 /// Batches read ahead of their use at most, per sheet read side by side.
 const BATCHES_AHEAD: usize = 4;
+
+/// Who reads a sheet.
+enum SheetReader<'b> {
+    /// Our reader of plain sheets (see `scan`).
+    Own(crate::scan::Archive<'b>),
+    /// The calamine reader.
+    Calamine(Box<SafeWorkbook>),
+}
 
 /// One sheet read on its own thread, row by row, for [`Import::read_side_by_side`].
 struct RowStream {
@@ -755,6 +773,7 @@ impl Import {
     /// sheet's last row per project, and every id of Projects.
     fn read_side_by_side(
         &mut self,
+        bytes: &[u8],
         book: &SafeWorkbook,
         sheets: Vec<(SheetKind, String, SheetScan)>,
         progress: &mut dyn FnMut(u64),
@@ -764,14 +783,23 @@ impl Import {
             let mut streams = Vec::new();
             let mut projects = None;
             for (kind, name, scan) in sheets {
-                let mut reader = book.reopen()?;
+                // A plain sheet is read by our own reader, any other by calamine.
+                let mut reader = if scan.plain {
+                    crate::scan::Archive::open(bytes, book.limits()).map(SheetReader::Own)
+                } else {
+                    None
+                };
+                if reader.is_none() {
+                    reader = Some(SheetReader::Calamine(Box::new(book.reopen()?)));
+                }
+                let counter = book.cells_counter();
                 let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
                 let thread_name = name.clone();
                 scope.spawn(move || {
                     let cancelled =
                         || Error::new("cancelled", "the reading stopped: the import ended");
                     let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
-                    let read = reader.for_each_row(&thread_name, |cells| {
+                    let mut each_row = |cells: &[Cell]| {
                         batch.push(cells.to_vec());
                         if batch.len() == ROWS_PER_BATCH {
                             let full =
@@ -779,7 +807,16 @@ impl Import {
                             tx.send(Ok(full)).map_err(|_| cancelled())?;
                         }
                         Ok(())
-                    });
+                    };
+                    let read = match reader {
+                        Some(SheetReader::Own(mut archive)) => {
+                            archive.read_rows(&thread_name, &counter, &mut each_row)
+                        }
+                        Some(SheetReader::Calamine(mut book)) => {
+                            book.for_each_row(&thread_name, &mut each_row)
+                        }
+                        None => Ok(()),
+                    };
                     let sent = match read {
                         Ok(()) => tx.send(Ok(batch)),
                         Err(e) => tx.send(Ok(batch)).and_then(|()| tx.send(Err(e))),

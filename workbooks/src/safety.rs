@@ -286,7 +286,7 @@ impl Bounds<'_> {
     }
 }
 
-fn out_of_bounds(sheet: &str, row: u32, col: u32, limits: &WorkbookLimits) -> Error {
+pub(crate) fn out_of_bounds(sheet: &str, row: u32, col: u32, limits: &WorkbookLimits) -> Error {
     Error::new(
         "cell_out_of_bounds",
         format!(
@@ -297,7 +297,7 @@ fn out_of_bounds(sheet: &str, row: u32, col: u32, limits: &WorkbookLimits) -> Er
     .at(format!("{sheet}!{}", cell_name(row, col)))
 }
 
-fn too_many_cells(limits: &WorkbookLimits) -> Error {
+pub(crate) fn too_many_cells(limits: &WorkbookLimits) -> Error {
     Error::new(
         "too_many_cells",
         format!(
@@ -795,6 +795,16 @@ impl SafeWorkbook {
             bytes,
             cells_read,
         })
+    }
+
+    /// The limits it is read within.
+    pub(crate) fn limits(&self) -> &WorkbookLimits {
+        &self.limits
+    }
+
+    /// The count of cells read from this workbook, shared by every reader opened on it.
+    pub(crate) fn cells_counter(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.cells_read.clone()
     }
 
     /// The detected format.

@@ -15,7 +15,7 @@ use std::io::{Cursor, Read};
 
 use crate::Error;
 use crate::limits::WorkbookLimits;
-use crate::safety::Region;
+use crate::safety::{CellValue, Region};
 
 /// What the pass found.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -26,6 +26,10 @@ pub(crate) struct SheetScan {
     pub keys: Keys,
     /// Keys named by more than one row.
     pub repeated: std::collections::HashSet<String>,
+    /// Whether every cell is one [`Archive::read_rows`] reads exactly as the calamine
+    /// reader does (shared or inline text, plain numbers, no formula), so the sheet can be
+    /// read by it.
+    pub plain: bool,
 }
 
 /// The rows of each key, when every key cell could be read exactly.
@@ -61,6 +65,9 @@ pub(crate) struct Archive<'b> {
     zip: zip::ZipArchive<Cursor<&'b [u8]>>,
     sheets: Vec<(String, String)>,
     shared: Option<Vec<Option<String>>>,
+    /// By cell style index: whether a number in that style is a plain number to the calamine
+    /// reader (not a date, time or duration).
+    plain_styles: Vec<bool>,
     limits: WorkbookLimits,
 }
 
@@ -101,10 +108,14 @@ impl<'b> Archive<'b> {
             None if zip.index_for_name("xl/sharedStrings.xml").is_none() => Some(Vec::new()),
             None => None,
         };
+        let plain_styles = read_entry(&mut zip, "xl/styles.xml", limits.max_entry_inflated_bytes)
+            .map(|xml| plain_styles(&xml))
+            .unwrap_or_default();
         Some(Archive {
             zip,
             sheets,
             shared,
+            plain_styles,
             limits: limits.clone(),
         })
     }
@@ -124,6 +135,8 @@ impl<'b> Archive<'b> {
         let cap = self.limits.max_entry_inflated_bytes;
         let mut reader = entry.take(cap.saturating_add(1));
         let mut scanner = Scanner {
+            plain_styles: &self.plain_styles,
+            plain: true,
             shared: self.shared.as_deref(),
             header,
             key_col: None,
@@ -170,6 +183,7 @@ impl<'b> Archive<'b> {
             merged: scanner.merged,
             keys,
             repeated: scanner.repeated,
+            plain: scanner.plain && self.shared.is_some(),
         }))
     }
 }
@@ -275,8 +289,14 @@ fn unescape(raw: &[u8]) -> Option<String> {
     Some(out)
 }
 
-/// The text of an `<si>` or `<is>` element: its `<t>` runs, phonetic runs (`<rPh>`) left out.
+/// The text of an `<si>` or `<is>` element: its `<t>` runs, phonetic runs (`<rPh>`) left out,
+/// each run trimmed of ASCII white space unless it says `xml:space="preserve"` (as the cell
+/// reader does); `None` for character data sections and carriage returns, which XML
+/// readers normalise.
 fn string_item(xml: &[u8]) -> Option<String> {
+    if find(xml, b"<![CDATA[").is_some() || xml.contains(&b'\r') {
+        return None;
+    }
     let mut out = String::new();
     let mut at = 0;
     while let Some(p) = xml[at..].iter().position(|&b| b == b'<') {
@@ -289,7 +309,12 @@ fn string_item(xml: &[u8]) -> Option<String> {
             at += close + 6;
         } else if (tag == b"t" || tag.starts_with(b"t ")) && !tag.ends_with(b"/") {
             let close = find(&xml[at..], b"</t>")?;
-            out.push_str(&unescape(&xml[at..at + close])?);
+            let text = unescape(&xml[at..at + close])?;
+            if attribute_raw(tag, b"xml:space") == Some(b"preserve") {
+                out.push_str(&text);
+            } else {
+                out.push_str(text.trim_matches([' ', '\t', '\r', '\n']));
+            }
             at += close + 4;
         }
     }
@@ -305,7 +330,7 @@ fn shared_strings(xml: &[u8]) -> Vec<Option<String>> {
             break;
         };
         if xml[start + gt - 1] == b'/' {
-            out.push(Some(String::new()));
+            out.push(None);
             at = start + gt + 1;
             continue;
         }
@@ -313,7 +338,8 @@ fn shared_strings(xml: &[u8]) -> Vec<Option<String>> {
         let Some(close) = find(&xml[body..], b"</si>") else {
             break;
         };
-        out.push(string_item(&xml[body..body + close]));
+        let item = &xml[body..body + close];
+        out.push(find(item, b"<t").and_then(|_| string_item(item)));
         at = body + close + 5;
     }
     out
@@ -344,6 +370,9 @@ pub(crate) fn parse_ref(r: &[u8]) -> Option<(u32, u32)> {
 }
 
 struct Scanner<'s> {
+    plain_styles: &'s [bool],
+    /// Whether every cell so far is plain (see [`SheetScan::plain`]).
+    plain: bool,
     shared: Option<&'s [Option<String>]>,
     header: Option<HeaderRule<'s>>,
     key_col: Option<u32>,
@@ -429,6 +458,9 @@ impl Scanner<'_> {
     }
 
     fn cell(&mut self, tag: &[u8], row: u32, col: u32, body: &[u8]) {
+        if self.plain && plain_cell(tag, body, self.shared, self.plain_styles).is_err() {
+            self.plain = false;
+        }
         let wanted = match self.key_col {
             None => self.rows_seen < 20,
             Some(k) => k == col,
@@ -536,6 +568,311 @@ impl Scanner<'_> {
     }
 }
 
+/// The value the calamine reader gives a plain cell (shared or inline text, a boolean, a
+/// number in a plain number format, no formula) (`Ok(None)`: an empty cell it skips), or
+/// `Err` when the cell is not plain.
+fn plain_cell(
+    tag: &[u8],
+    body: &[u8],
+    shared: Option<&[Option<String>]>,
+    plain_styles: &[bool],
+) -> Result<Option<CellValue>, ()> {
+    if find(body, b"<f").is_some() {
+        return Err(());
+    }
+    let v = match find(body, b"<v>") {
+        Some(s) => {
+            let rest = &body[s + 3..];
+            Some(&rest[..find(rest, b"</v>").ok_or(())?])
+        }
+        None if find(body, b"<v").is_some() => return Err(()),
+        None => None,
+    };
+    match attribute_raw(tag, b"t") {
+        Some(b"s") => {
+            let Some(v) = v else { return Ok(None) };
+            let index: usize = std::str::from_utf8(v)
+                .map_err(|_| ())?
+                .parse()
+                .map_err(|_| ())?;
+            match shared.and_then(|s| s.get(index)) {
+                Some(Some(text)) => Ok(Some(CellValue::Text(text.clone()))),
+                _ => Err(()),
+            }
+        }
+        Some(b"inlineStr") => {
+            let start = find(body, b"<is>").ok_or(())?;
+            let rest = &body[start + 4..];
+            let end = find(rest, b"</is>").ok_or(())?;
+            if find(&rest[..end], b"<t").is_none() {
+                return Err(());
+            }
+            string_item(&rest[..end])
+                .map(|t| Some(CellValue::Text(t)))
+                .ok_or(())
+        }
+        Some(b"b") => {
+            let Some(v) = v else { return Ok(None) };
+            match v {
+                b"1" => Ok(Some(CellValue::Bool(true))),
+                b"0" => Ok(Some(CellValue::Bool(false))),
+                _ => Err(()),
+            }
+        }
+        None | Some(b"n") => {
+            let Some(v) = v else { return Ok(None) };
+            if let Some(style) = attribute_raw(tag, b"s") {
+                let index: usize = std::str::from_utf8(style)
+                    .map_err(|_| ())?
+                    .parse()
+                    .map_err(|_| ())?;
+                if !plain_styles.get(index).copied().unwrap_or(false) {
+                    return Err(());
+                }
+            }
+            let text = std::str::from_utf8(v).map_err(|_| ())?;
+            if text.is_empty()
+                || !text
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
+            {
+                return Err(());
+            }
+            text.parse::<f64>()
+                .map(|n| Some(CellValue::Number(n)))
+                .map_err(|_| ())
+        }
+        _ => Err(()),
+    }
+}
+
+/// By cell style (`cellXfs` index): whether its number format is a plain number format to
+/// the calamine reader (built-in formats other than dates and times; custom formats by
+/// [`custom_format_is_plain`]).
+fn plain_styles(xml: &[u8]) -> Vec<bool> {
+    let mut custom: HashMap<String, bool> = HashMap::new();
+    for tag in tags(xml, b"numFmt") {
+        let (Some(id), Some(code)) = (attribute(tag, b"numFmtId"), attribute(tag, b"formatCode"))
+        else {
+            continue;
+        };
+        custom.insert(id, custom_format_is_plain(&code));
+    }
+    let Some(start) = find(xml, b"<cellXfs") else {
+        return Vec::new();
+    };
+    let end = find(&xml[start..], b"</cellXfs>").map_or(xml.len(), |e| start + e);
+    tags(&xml[start..end], b"xf")
+        .map(|tag| {
+            let id = attribute(tag, b"numFmtId").unwrap_or_else(|| "0".into());
+            match custom.get(&id) {
+                Some(plain) => *plain,
+                None => matches!(id.parse::<u16>(), Ok(0..=13 | 37..=44 | 48 | 49)),
+            }
+        })
+        .collect()
+}
+
+/// Whether the calamine reader takes a number in this custom format as a plain number: the
+/// same scan of the format's first section as its `detect_custom_number_format` (date and
+/// time letters outside quotes, escapes and brackets; `AM/PM`; `[h]`-style durations).
+fn custom_format_is_plain(format: &str) -> bool {
+    let mut escaped = false;
+    let mut quoted = false;
+    let mut brackets = 0u8;
+    let mut prev = ' ';
+    let mut hms = false;
+    let mut ap = false;
+    for c in format.chars() {
+        match (c, escaped, quoted, ap, brackets) {
+            (_, true, ..) => escaped = false,
+            ('_' | '\\' | '*', ..) => escaped = true,
+            ('"', _, true, _, _) => quoted = false,
+            (_, _, true, _, _) => (),
+            ('"', ..) => quoted = true,
+            (';', ..) => return true,
+            ('[', ..) => brackets += 1,
+            (']', .., 1) if hms => return false,
+            (']', ..) => brackets = brackets.saturating_sub(1),
+            ('a' | 'A', _, _, false, 0) => ap = true,
+            ('p' | 'm' | '/' | 'P' | 'M', _, _, true, 0) => return false,
+            ('d' | 'm' | 'h' | 'y' | 's' | 'D' | 'M' | 'H' | 'Y' | 'S', _, _, false, 0) => {
+                return false;
+            }
+            _ => {
+                if !(hms && c.eq_ignore_ascii_case(&prev)) {
+                    hms = prev == '[' && matches!(c, 'm' | 'h' | 's' | 'M' | 'H' | 'S');
+                }
+            }
+        }
+        prev = c;
+    }
+    true
+}
+
+impl Archive<'_> {
+    /// Reads a plain sheet (one whose [`SheetScan::plain`] is true) row by row, as
+    /// `SafeWorkbook::for_each_row` does with the calamine reader: each call gets one row's
+    /// non-empty cells in column order; the first cell beyond the row or column cap, or past
+    /// the count of cells the workbook may have (`cells_read`, shared with the other
+    /// readers), stops the read with its error. Inflates through `Read::take` under the
+    /// entry cap.
+    pub(crate) fn read_rows(
+        &mut self,
+        name: &str,
+        cells_read: &std::sync::atomic::AtomicU64,
+        mut f: impl FnMut(&[crate::safety::Cell]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
+            return Err(Error::new(
+                "missing_sheet",
+                format!("no sheet named {name:?}"),
+            ));
+        };
+        let path = path.clone();
+        let entry = self
+            .zip
+            .by_name(&path)
+            .map_err(|e| Error::new("corrupt_archive", format!("the file is damaged: {e}")))?;
+        let cap = self.limits.max_entry_inflated_bytes;
+        let mut reader = entry.take(cap.saturating_add(1));
+        let limits = self.limits.clone();
+        let shared = self.shared.as_deref();
+        let styles = &self.plain_styles;
+        let mut state = RowReader {
+            row: 0,
+            col: None,
+            rows_started: false,
+            cells: Vec::new(),
+        };
+        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 18);
+        let mut chunk = vec![0u8; 1 << 17];
+        let mut inflated: u64 = 0;
+        let mut last = false;
+        loop {
+            if !last {
+                let n = reader.read(&mut chunk).map_err(|e| {
+                    Error::new("corrupt_archive", format!("the file is damaged: {e}"))
+                })?;
+                inflated += n as u64;
+                if inflated > cap {
+                    return Err(Error::new(
+                        "entry_too_large",
+                        format!("the entry inflates to more than {cap} bytes"),
+                    )
+                    .at(path));
+                }
+                if n == 0 {
+                    last = true;
+                }
+                buffer.extend_from_slice(&chunk[..n]);
+            }
+            let mut at = 0;
+            loop {
+                let Some(p) = buffer[at..].iter().position(|&b| b == b'<') else {
+                    at = buffer.len();
+                    break;
+                };
+                let start = at + p;
+                let Some(gt) = buffer[start..].iter().position(|&b| b == b'>') else {
+                    at = start;
+                    break;
+                };
+                let end = start + gt;
+                let tag = &buffer[start + 1..end];
+                let name_len = tag
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace() || *b == b'/')
+                    .unwrap_or(tag.len());
+                match &tag[..name_len] {
+                    b"row" => {
+                        let r = attribute_raw(tag, b"r").and_then(|r| {
+                            std::str::from_utf8(r)
+                                .ok()?
+                                .parse::<u32>()
+                                .ok()?
+                                .checked_sub(1)
+                        });
+                        state.row = match r {
+                            Some(r) => r,
+                            None if !state.rows_started => 0,
+                            None => state.row + 1,
+                        };
+                        state.rows_started = true;
+                        state.col = None;
+                        at = end + 1;
+                    }
+                    b"c" => {
+                        let (row, col) = match attribute_raw(tag, b"r").and_then(parse_ref) {
+                            Some(rc) => rc,
+                            None => (state.row, state.col.map_or(0, |c| c + 1)),
+                        };
+                        state.col = Some(col);
+                        let (body, next) = if tag.ends_with(b"/") {
+                            (&buffer[end..end], end + 1)
+                        } else {
+                            let body = end + 1;
+                            match find(&buffer[body..], b"</c>") {
+                                Some(close) => (&buffer[body..body + close], body + close + 4),
+                                None if last => {
+                                    return Err(Error::new(
+                                        "corrupt_workbook",
+                                        "the workbook could not be read: a cell is not closed",
+                                    )
+                                    .at(name.to_owned()));
+                                }
+                                None => {
+                                    at = start;
+                                    break;
+                                }
+                            }
+                        };
+                        let value = plain_cell(tag, body, shared, styles).map_err(|()| {
+                            Error::new("corrupt_workbook", "the workbook changed while it was read")
+                        })?;
+                        at = next;
+                        let Some(value) = value else { continue };
+                        if row >= limits.max_rows || col >= limits.max_columns {
+                            return Err(crate::safety::out_of_bounds(name, row, col, &limits));
+                        }
+                        let read =
+                            cells_read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        if read > limits.max_cells {
+                            return Err(crate::safety::too_many_cells(&limits));
+                        }
+                        if state.cells.first().is_some_and(|c| c.row != row) {
+                            f(&state.cells)?;
+                            state.cells.clear();
+                        }
+                        state.cells.push(crate::safety::Cell {
+                            row,
+                            col,
+                            value,
+                            formula: None,
+                        });
+                    }
+                    _ => at = end + 1,
+                }
+            }
+            buffer.drain(..at);
+            if last {
+                break;
+            }
+        }
+        if !state.cells.is_empty() {
+            f(&state.cells)?;
+        }
+        Ok(())
+    }
+}
+
+struct RowReader {
+    row: u32,
+    col: Option<u32>,
+    rows_started: bool,
+    cells: Vec<crate::safety::Cell>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -558,5 +895,106 @@ mod tests {
             .as_deref(),
             Some("ab c")
         );
+    }
+
+    /// Every sheet both readers can read is read the same by both (each row's cells, values
+    /// and positions): the shipped templates, examples and answer workbooks, and workbooks
+    /// written from the example portfolios in both layouts and languages (inline strings)
+    /// and by rust_xlsxwriter's default writer (shared strings, a date, a formula, styles).
+    #[test]
+    fn the_own_reader_reads_plain_sheets_as_calamine_does() {
+        use crate::safety::{Cell, SafeWorkbook};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        for dir in ["templates", "examples"] {
+            for entry in std::fs::read_dir(root.join(dir)).expect("the folder is there") {
+                let path = entry.expect("an entry").path();
+                if path.extension().is_some_and(|e| e == "xlsx") {
+                    files.push((
+                        path.display().to_string(),
+                        std::fs::read(&path).expect("read"),
+                    ));
+                }
+            }
+        }
+        for entry in std::fs::read_dir(root.join("exercises")).expect("the folder is there") {
+            let path = entry.expect("an entry").path().join("answers.xlsx");
+            if path.exists() {
+                files.push((
+                    path.display().to_string(),
+                    std::fs::read(&path).expect("read"),
+                ));
+            }
+        }
+        for json in [
+            "city-pipeline.json",
+            "city-pipeline-eu.json",
+            "led-street-lighting.json",
+        ] {
+            let text = std::fs::read_to_string(root.join("examples").join(json)).expect("read");
+            let document: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            for lang in [crate::Lang::En, crate::Lang::Zh] {
+                for layout in [
+                    crate::template::Layout::Portfolio,
+                    crate::template::Layout::Form,
+                ] {
+                    // The form layout refuses projects it cannot hold; those are skipped.
+                    if let Ok(bytes) = crate::template::write_filled(&document, lang, layout) {
+                        files.push((format!("{json} {lang:?} {layout:?}"), bytes));
+                    }
+                }
+            }
+        }
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
+        let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
+        sheet.write_string(0, 0, "Project id").expect("written");
+        sheet
+            .write_string(1, 0, "  spaced & <odd> \u{4e2d}  ")
+            .expect("written");
+        sheet
+            .write_number_with_format(1, 1, -3152754.13, &money)
+            .expect("written");
+        sheet.write_number(1, 2, 0.1).expect("written");
+        sheet.write_number(2, 3, 1e-7).expect("written");
+        sheet.write_boolean(3, 0, true).expect("written");
+        sheet
+            .write_number_with_format(4, 0, 46000.0, &date)
+            .expect("written");
+        sheet.write_formula(5, 0, "=1+1").expect("written");
+        files.push(("written".into(), book.save_to_buffer().expect("saved")));
+
+        let limits = WorkbookLimits::default();
+        let (mut compared, mut plain_cells) = (0, 0);
+        for (file, bytes) in &files {
+            let mut book = SafeWorkbook::open(bytes, &limits).expect("the workbook opens");
+            let mut archive = Archive::open(bytes, &limits).expect("the archive opens");
+            for name in book.sheet_names().to_vec() {
+                let scan = archive.scan(&name, None).expect("scanned").expect("found");
+                let mut theirs: Vec<Vec<Cell>> = Vec::new();
+                book.for_each_row(&name, |cells| {
+                    theirs.push(cells.to_vec());
+                    Ok(())
+                })
+                .expect("calamine reads it");
+                if !scan.plain {
+                    continue;
+                }
+                let mut ours: Vec<Vec<Cell>> = Vec::new();
+                archive
+                    .read_rows(&name, &Default::default(), |cells| {
+                        ours.push(cells.to_vec());
+                        Ok(())
+                    })
+                    .expect("our reader reads it");
+                assert_eq!(ours, theirs, "{file}: {name}");
+                compared += 1;
+                plain_cells += ours.iter().map(Vec::len).sum::<usize>();
+            }
+        }
+        // The test must not pass by comparing nothing: most sheets are plain.
+        assert!(compared >= 100, "{compared} sheets compared");
+        assert!(plain_cells >= 10_000, "{plain_cells} cells compared");
     }
 }
