@@ -406,6 +406,38 @@ fn run_xlsx(
         import_secs + appraise_secs
     )?;
     drop(output);
+    // The largest sheet read alone by each reader (our reader's time includes its quick
+    // pass, which decides that the sheet is plain).
+    for own in [false, true] {
+        let limits = greenlight_workbooks::WorkbookLimits::default();
+        // Opening checks the whole archive (every entry inflated once): not timed.
+        let mut book = greenlight_workbooks::SafeWorkbook::open(&bytes, &limits)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let started = Instant::now();
+        let cpu = cpu_seconds();
+        let mut cells = 0u64;
+        let count = |row: &[greenlight_workbooks::safety::Cell]| {
+            cells += row.len() as u64;
+            Ok(())
+        };
+        let read = if own {
+            greenlight_workbooks::safety::read_plain_sheet(&bytes, &limits, "CashFlows", count)
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+        } else {
+            book.for_each_row("CashFlows", count)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            true
+        };
+        let cpu = cpu_seconds().zip(cpu).map(|(after, before)| after - before);
+        writeln!(
+            out,
+            "read CashFlows with {}: {:.3} s wall, {} CPU, {cells} cells{}",
+            if own { "our reader" } else { "calamine" },
+            started.elapsed().as_secs_f64(),
+            cpu.map_or_else(|| String::from("n/a"), |c| format!("{c:.3} s")),
+            if read { "" } else { " (not plain: not read)" }
+        )?;
+    }
     // The streamed path of `greenlight appraise`: one thread reads, this one appraises each
     // project as soon as its rows are read; nothing is kept but the count.
     reset_peak();
