@@ -464,7 +464,11 @@ impl Import {
                     .collect();
                 let _ = projects;
                 sink.settings(self.settings_value(), self.settings_locator());
-                self.read_side_by_side(bytes, book, streams, progress, sink)?;
+                let mut counted = |rows: u64| {
+                    rows_read += rows;
+                    progress(rows_read);
+                };
+                self.read_side_by_side(bytes, book, streams, &mut counted, sink)?;
                 self.hand_on(sink, |_| true);
                 return Ok(self.summary(book.format()));
             }
@@ -902,7 +906,6 @@ impl Import {
                 s.finish_header(self);
                 s.drain(self, true);
             }
-            progress(0);
             Ok(())
         })
     }

@@ -33,7 +33,7 @@ use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsx};
 
 use crate::Error;
 use crate::limits::WorkbookLimits;
-pub use crate::scan::read_plain_sheet;
+pub use crate::scan::{read_plain_sheet, sheet_is_plain};
 
 /// A workbook format, detected from the file's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

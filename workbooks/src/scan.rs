@@ -887,6 +887,14 @@ pub fn read_plain_sheet(
     Ok(true)
 }
 
+/// The quick pass alone over a sheet of an xlsx file: whether it is plain. For benchmarks.
+pub fn sheet_is_plain(bytes: &[u8], limits: &WorkbookLimits, name: &str) -> Result<bool, Error> {
+    let Some(mut archive) = Archive::open(bytes, limits) else {
+        return Ok(false);
+    };
+    Ok(archive.scan(name, None)?.is_some_and(|scan| scan.plain))
+}
+
 struct RowReader {
     row: u32,
     col: Option<u32>,
