@@ -306,13 +306,15 @@ pub struct ImportSummary {
 /// Reads a workbook as [`import_workbook`] does, handing each project to `sink` as soon as
 /// its rows are read, so neither the document nor the sheets are ever held whole.
 ///
-/// The sheets naming projects by id are read in this order: Settings, Projects, project
-/// forms, Quantities, Evidence, Details (kept per project, in compact form), then CashFlows,
-/// the largest, streamed. A quick pass over an xlsx CashFlows sheet (see `scan`) tells the
-/// last row of every project, so a project is handed on after its last cash-flow row and
-/// every project before it; a sheet the pass cannot read exactly, and xls and ods files, are
-/// handed on at the end. Values from Quantities, Evidence and Details are laid over the cash
-/// flows, and problems are listed in the order Projects, forms, Settings, CashFlows,
+/// Settings are read first. Then, for an xlsx of the portfolio layout whose quick passes
+/// (see `scan`) read every project id exactly, Projects, Quantities, Evidence, Details and
+/// CashFlows are read side by side, one thread each, and a project is handed on once its
+/// last row in every sheet is read, in the order of Projects. Otherwise (project forms, a
+/// pass that cannot read a key cell exactly, xls and ods) Projects, the forms, Quantities,
+/// Evidence and Details are read first and kept per project, and CashFlows is streamed;
+/// projects are then handed on after their last cash-flow row when the pass gave it, else
+/// at the end. Either way values from Quantities, Evidence and Details are laid over the
+/// cash flows, and problems are listed in the order Projects, forms, Settings, CashFlows,
 /// Quantities, Evidence, Details, as a whole-document import gives them.
 pub fn import_workbook_streamed(
     bytes: &[u8],
@@ -431,11 +433,10 @@ impl Import {
         let only_portfolio = names
             .iter()
             .all(|n| portfolio_names.contains(n) || is_help_sheet(n));
-        if let (true, true, Some(projects)) = (
-            matches!(book.format(), Format::Xlsx | Format::Xlsm),
-            only_portfolio,
-            sheet_of(SheetKind::Projects),
-        ) {
+        if matches!(book.format(), Format::Xlsx | Format::Xlsm)
+            && only_portfolio
+            && sheet_of(SheetKind::Projects).is_some()
+        {
             for kind in [
                 SheetKind::Projects,
                 SheetKind::Quantities,
@@ -462,7 +463,6 @@ impl Import {
                     .into_iter()
                     .filter_map(|(kind, scan)| Some((kind, sheet_of(kind)?, scan?)))
                     .collect();
-                let _ = projects;
                 sink.settings(self.settings_value(), self.settings_locator());
                 let mut counted = |rows: u64| {
                     rows_read += rows;
