@@ -46,7 +46,9 @@ pub(crate) struct BenchCommand {
     #[arg(long)]
     emissions: bool,
     /// Write the portfolio into the workbook template, then time (and measure the peak
-    /// memory of) writing, importing and appraising it, one thread.
+    /// memory of) writing, importing and appraising it on one thread; then the CashFlows
+    /// sheet read alone by each reader, and the streamed path of `greenlight appraise`
+    /// (reading on one thread, appraising on another).
     #[arg(long)]
     xlsx: bool,
     /// With `--xlsx`: also save the generated workbook here, to time and measure
