@@ -786,10 +786,19 @@ impl Import {
         std::thread::scope(|scope| {
             let mut streams = Vec::new();
             let mut projects = None;
+            // Opened once, so the readers share the shared strings.
+            let archive = sheets
+                .iter()
+                .any(|s| s.2.plain)
+                .then(|| crate::scan::Archive::open(bytes, book.limits()))
+                .flatten();
             for (kind, name, scan) in sheets {
                 // A plain sheet is read by our own reader, any other by calamine.
                 let mut reader = if scan.plain {
-                    crate::scan::Archive::open(bytes, book.limits()).map(SheetReader::Own)
+                    archive
+                        .as_ref()
+                        .and_then(|a| a.reopen())
+                        .map(SheetReader::Own)
                 } else {
                     None
                 };

@@ -62,9 +62,11 @@ pub(crate) type HeaderRule<'a> = &'a dyn Fn(&[(u32, ScanValue)]) -> Option<u32>;
 /// The zip path of each sheet, by name, and the shared strings (`None` where a string holds
 /// something the pass does not unescape exactly).
 pub(crate) struct Archive<'b> {
+    bytes: &'b [u8],
     zip: zip::ZipArchive<Cursor<&'b [u8]>>,
     sheets: Vec<(String, String)>,
-    shared: Option<Vec<Option<String>>>,
+    /// Shared by every reader opened with [`Archive::reopen`].
+    shared: Option<std::sync::Arc<Vec<Option<String>>>>,
     /// By cell style index: whether a number in that style is a plain number to the calamine
     /// reader (not a date, time or duration).
     plain_styles: Vec<bool>,
@@ -104,19 +106,34 @@ impl<'b> Archive<'b> {
             "xl/sharedStrings.xml",
             limits.max_shared_strings_bytes,
         ) {
-            Some(xml) => Some(shared_strings(&xml)),
-            None if zip.index_for_name("xl/sharedStrings.xml").is_none() => Some(Vec::new()),
+            Some(xml) => Some(std::sync::Arc::new(shared_strings(&xml))),
+            None if zip.index_for_name("xl/sharedStrings.xml").is_none() => {
+                Some(std::sync::Arc::new(Vec::new()))
+            }
             None => None,
         };
         let plain_styles = read_entry(&mut zip, "xl/styles.xml", limits.max_entry_inflated_bytes)
             .map(|xml| plain_styles(&xml))
             .unwrap_or_default();
         Some(Archive {
+            bytes,
             zip,
             sheets,
             shared,
             plain_styles,
             limits: limits.clone(),
+        })
+    }
+
+    /// Another reader of the same archive, sharing its shared strings, for another thread.
+    pub(crate) fn reopen(&self) -> Option<Archive<'b>> {
+        Some(Archive {
+            bytes: self.bytes,
+            zip: zip::ZipArchive::new(Cursor::new(self.bytes)).ok()?,
+            sheets: self.sheets.clone(),
+            shared: self.shared.clone(),
+            plain_styles: self.plain_styles.clone(),
+            limits: self.limits.clone(),
         })
     }
 
@@ -135,9 +152,12 @@ impl<'b> Archive<'b> {
         let cap = self.limits.max_entry_inflated_bytes;
         let mut reader = entry.take(cap.saturating_add(1));
         let mut scanner = Scanner {
+            max_rows: self.limits.max_rows,
+            max_columns: self.limits.max_columns,
+            beyond: false,
             plain_styles: &self.plain_styles,
             plain: true,
-            shared: self.shared.as_deref(),
+            shared: self.shared.as_deref().map(Vec::as_slice),
             header,
             key_col: None,
             rows_seen: 0,
@@ -370,6 +390,11 @@ pub(crate) fn parse_ref(r: &[u8]) -> Option<(u32, u32)> {
 }
 
 struct Scanner<'s> {
+    max_rows: u32,
+    max_columns: u32,
+    /// A cell beyond the row or column cap was met: nothing more is kept (the reader will
+    /// reject the sheet), so a hostile sheet cannot grow the pass's maps.
+    beyond: bool,
     plain_styles: &'s [bool],
     /// Whether every cell so far is plain (see [`SheetScan::plain`]).
     plain: bool,
@@ -460,6 +485,13 @@ impl Scanner<'_> {
     fn cell(&mut self, tag: &[u8], row: u32, col: u32, body: &[u8]) {
         if self.plain && plain_cell(tag, body, self.shared, self.plain_styles).is_err() {
             self.plain = false;
+        }
+        if row >= self.max_rows || col >= self.max_columns {
+            self.beyond = true;
+            self.exact = false;
+        }
+        if self.beyond {
+            return;
         }
         let wanted = match self.key_col {
             None => self.rows_seen < 20,
@@ -737,7 +769,7 @@ impl Archive<'_> {
         let cap = self.limits.max_entry_inflated_bytes;
         let mut reader = entry.take(cap.saturating_add(1));
         let limits = self.limits.clone();
-        let shared = self.shared.as_deref();
+        let shared = self.shared.as_deref().map(Vec::as_slice);
         let styles = &self.plain_styles;
         let mut state = RowReader {
             row: 0,
@@ -1025,5 +1057,87 @@ mod tests {
         // The test must not pass by comparing nothing: most sheets are plain.
         assert!(compared >= 100, "{compared} sheets compared");
         assert!(plain_cells >= 10_000, "{plain_cells} cells compared");
+    }
+
+    /// Our reader keeps the limits the calamine path keeps: the first cell beyond the row or
+    /// column cap stops it with its cell name, the cell cap counts the cells of every reader
+    /// of the workbook, and an entry inflating past its cap stops it with the entry's name.
+    #[test]
+    fn the_own_reader_keeps_the_limits() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for row in 0..12u32 {
+            sheet.write_number(row, 0, f64::from(row)).expect("written");
+            sheet.write_string(row, 1, "text").expect("written");
+        }
+        let bytes = book.save_to_buffer().expect("saved");
+        let read = |limits: WorkbookLimits, already: u64| {
+            let mut archive = Archive::open(&bytes, &limits).expect("opens");
+            assert!(
+                archive
+                    .scan("Sheet1", None)
+                    .expect("scans")
+                    .expect("found")
+                    .plain
+            );
+            let counter = std::sync::atomic::AtomicU64::new(already);
+            archive.read_rows("Sheet1", &counter, |_| Ok(()))
+        };
+        assert!(read(WorkbookLimits::default(), 0).is_ok());
+        let rows = WorkbookLimits {
+            max_rows: 10,
+            ..WorkbookLimits::default()
+        };
+        // The pass keeps nothing past the caps, so a hostile sheet cannot grow its maps.
+        let first_column = |_: &[(u32, ScanValue)]| Some(0);
+        let mut archive = Archive::open(&bytes, &rows).expect("opens");
+        let scan = archive.scan("Sheet1", Some(&first_column)).expect("scans");
+        assert_eq!(scan.expect("found").keys, Keys::Inexact);
+        let mut archive = Archive::open(&bytes, &WorkbookLimits::default()).expect("opens");
+        let scan = archive.scan("Sheet1", Some(&first_column)).expect("scans");
+        let Some(SheetScan {
+            keys: Keys::Exact(last),
+            ..
+        }) = scan
+        else {
+            panic!("the keys are read");
+        };
+        // Row 1 is the header; rows 2 to 12 hold the numbers 1 to 11 as keys.
+        assert_eq!(last.len(), 11);
+        assert_eq!(last.get("11"), Some(&11));
+        let e = read(rows, 0).expect_err("row 11 is beyond the cap");
+        assert_eq!(
+            (e.code, e.location.as_str()),
+            ("cell_out_of_bounds", "Sheet1!A11")
+        );
+        let columns = WorkbookLimits {
+            max_columns: 1,
+            ..WorkbookLimits::default()
+        };
+        let e = read(columns, 0).expect_err("column B is beyond the cap");
+        assert_eq!(
+            (e.code, e.location.as_str()),
+            ("cell_out_of_bounds", "Sheet1!B1")
+        );
+        let cells = WorkbookLimits {
+            max_cells: 30,
+            ..WorkbookLimits::default()
+        };
+        // 24 cells here after 10 read by another reader of the same workbook.
+        let e = read(cells, 10).expect_err("34 cells are beyond the cap");
+        assert_eq!(e.code, "too_many_cells");
+        let inflated = WorkbookLimits {
+            max_entry_inflated_bytes: 200,
+            ..WorkbookLimits::default()
+        };
+        let mut archive = Archive::open(&bytes, &WorkbookLimits::default()).expect("opens");
+        archive.limits = inflated;
+        let e = archive
+            .read_rows("Sheet1", &Default::default(), |_| Ok(()))
+            .expect_err("the sheet inflates past 200 bytes");
+        assert_eq!(
+            (e.code, e.location.as_str()),
+            ("entry_too_large", "xl/worksheets/sheet1.xml")
+        );
     }
 }
