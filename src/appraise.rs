@@ -10,9 +10,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure, FinancingView};
-use greenlight_core::batch::appraise_json_text;
+use greenlight_core::batch::{AppraisalOutput, InputError, ProjectOutcome, appraise_json_text};
 use greenlight_core::economic::EconomicView;
 use greenlight_core::emissions::abatement::EmissionsView;
+use greenlight_core::emissions::cost::MacCurve;
 use greenlight_core::registry::Registry;
 use greenlight_core::roots::RootFlag;
 use rust_decimal::Decimal;
@@ -69,10 +70,35 @@ pub(crate) fn run(
         std::fs::read(&cmd.file).with_context(|| format!("cannot read {}", cmd.file.display()))?
     };
     let options = AppraisalOptions { trace: cmd.explain };
+    let to_stdout = cmd.output.as_deref().is_none_or(|p| p.as_os_str() == "-");
+    if cmd.format == Format::Xlsx && to_stdout && io::stdout().is_terminal() {
+        // A malformed command line, as clap reports it (exit code 2).
+        clap::Error::raw(
+            clap::error::ErrorKind::ArgumentConflict,
+            "an xlsx workbook is binary: write it to a file with -o FILE, not to a terminal\n",
+        )
+        .exit();
+    }
+    let mut sink = OutputSink {
+        format: cmd.format,
+        lang,
+        explain: cmd.explain,
+        output: cmd.output.as_deref(),
+        out: None,
+        written: 0,
+        collected: Vec::new(),
+        errors: Vec::new(),
+    };
     // A workbook is recognised by its content, whatever the file is called.
     let (result, problems) = if greenlight_workbooks::safety::is_workbook(&bytes) {
-        match crate::workbook::appraise_workbook(&bytes, registry, &options, rules) {
-            Ok(r) => r,
+        match crate::workbook::appraise_workbook(
+            &bytes,
+            registry,
+            &options,
+            Some(rules),
+            &mut |o| sink.outcome(o),
+        )? {
+            Ok(run) => (run.result, run.problems),
             Err(e) => {
                 eprintln!("greenlight appraise: {}: {e}", cmd.file.display());
                 return Ok(Outcome::Rejected);
@@ -85,16 +111,21 @@ pub(crate) fn run(
                 cmd.file.display()
             )
         })?;
-        (
-            appraise_json_text(&text, registry, &options, Some(rules)),
-            Vec::new(),
-        )
+        match appraise_json_text(&text, registry, &options, Some(rules)) {
+            Ok(output) => {
+                for o in output.results {
+                    sink.outcome(o)?;
+                }
+                (Ok(output.mac_curve), Vec::new())
+            }
+            Err(e) => (Err(e), Vec::new()),
+        }
     };
     for p in &problems {
         eprintln!("greenlight appraise: {}: {p}", cmd.file.display());
     }
-    let output = match result {
-        Ok(output) => output,
+    let mac_curve = match result {
+        Ok(mac_curve) => mac_curve,
         Err(e) => {
             let at = e.location.as_deref().unwrap_or(e.pointer.as_str());
             eprintln!(
@@ -110,90 +141,27 @@ pub(crate) fn run(
             return Ok(Outcome::Rejected);
         }
     };
-    let to_stdout = cmd.output.as_deref().is_none_or(|p| p.as_os_str() == "-");
-    if cmd.format == Format::Xlsx && to_stdout && io::stdout().is_terminal() {
-        // A malformed command line, as clap reports it (exit code 2).
-        clap::Error::raw(
-            clap::error::ErrorKind::ArgumentConflict,
-            "an xlsx workbook is binary: write it to a file with -o FILE, not to a terminal\n",
-        )
-        .exit();
-    }
-    let mut out: Box<dyn Write> = match &cmd.output {
-        Some(path) if !to_stdout => Box::new(io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        _ => Box::new(io::stdout().lock()),
-    };
-    match cmd.format {
-        Format::Xlsx => {
-            let options = greenlight_workbooks::ReportOptions {
-                lang: match lang {
-                    Lang::En => greenlight_workbooks::Lang::En,
-                    Lang::Zh => greenlight_workbooks::Lang::Zh,
-                },
-                title: None,
-                source_name: cmd
-                    .file
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned()),
-            };
-            let bytes = greenlight_workbooks::results_workbook(&output, &options)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            out.write_all(&bytes)
-                .with_context(|| format!("cannot write {}", output_name(cmd.output.as_deref())))?;
-        }
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &output)?;
-            writeln!(out)?;
-        }
-        Format::Table => {
-            for r in &output.results {
-                match &r.appraisal {
-                    Some(a) => {
-                        write_table(&mut out, a, lang)?;
-                        if let Some(e) = &r.eligibility {
-                            write_eligibility(&mut out, e, cmd.explain, lang)?;
-                        }
-                        if cmd.explain {
-                            write_explain(&mut out, a, lang)?;
-                        }
-                    }
-                    None => {
-                        writeln!(
-                            out,
-                            "#{} {}: {}",
-                            r.index,
-                            r.id.as_deref().unwrap_or("?"),
-                            lang.pick("not appraised", "未评估")
-                        )?;
-                    }
-                }
-            }
-        }
-    }
-    out.flush()
-        .with_context(|| format!("cannot write {}", output_name(cmd.output.as_deref())))?;
-    drop(out);
+    let source_name = cmd
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let errors = sink.finish(mac_curve, source_name)?;
     let mut rejected = !problems.is_empty();
-    for r in &output.results {
-        for e in &r.errors {
-            rejected = true;
-            match &e.location {
-                Some(at) => eprintln!(
-                    "greenlight appraise: {}: {at}: {} ({})",
-                    cmd.file.display(),
-                    e.message,
-                    e.pointer
-                ),
-                None => eprintln!(
-                    "greenlight appraise: {}: {}: {}",
-                    cmd.file.display(),
-                    e.pointer,
-                    e.message
-                ),
-            }
+    for e in &errors {
+        rejected = true;
+        match &e.location {
+            Some(at) => eprintln!(
+                "greenlight appraise: {}: {at}: {} ({})",
+                cmd.file.display(),
+                e.message,
+                e.pointer
+            ),
+            None => eprintln!(
+                "greenlight appraise: {}: {}: {}",
+                cmd.file.display(),
+                e.pointer,
+                e.message
+            ),
         }
     }
     Ok(if rejected {
@@ -201,6 +169,242 @@ pub(crate) fn run(
     } else {
         Outcome::Success
     })
+}
+
+/// Writes outcomes as they come: the table and JSON are written project by project (JSON
+/// with the bytes `serde_json::to_writer_pretty` gives for the whole output), the results
+/// workbook, whose Summary and MAC curve sheets need every project, at the end. The output
+/// is created with the first outcome, so a batch-level error leaves no file behind.
+struct OutputSink<'a> {
+    format: Format,
+    lang: Lang,
+    explain: bool,
+    output: Option<&'a std::path::Path>,
+    out: Option<Box<dyn Write>>,
+    written: usize,
+    /// Outcomes kept for the results workbook only.
+    collected: Vec<ProjectOutcome>,
+    /// Every outcome's errors, reported after the output.
+    errors: Vec<InputError>,
+}
+
+impl OutputSink<'_> {
+    fn out(&mut self) -> anyhow::Result<&mut Box<dyn Write>> {
+        if self.out.is_none() {
+            let to_stdout = self.output.is_none_or(|p| p.as_os_str() == "-");
+            let out: Box<dyn Write> = match self.output {
+                Some(path) if !to_stdout => Box::new(io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                )),
+                _ => Box::new(io::BufWriter::new(io::stdout().lock())),
+            };
+            self.out = Some(out);
+        }
+        Ok(self.out.as_mut().expect("created above"))
+    }
+
+    fn outcome(&mut self, o: ProjectOutcome) -> anyhow::Result<()> {
+        self.errors.extend(o.errors.iter().cloned());
+        let (lang, explain) = (self.lang, self.explain);
+        let first = self.written == 0;
+        self.written += 1;
+        match self.format {
+            Format::Xlsx => self.collected.push(o),
+            Format::Json => {
+                write_json_outcome(self.out()?, first, &o)?;
+            }
+            Format::Table => {
+                let out = self.out()?;
+                write_outcome_table(out, &o, lang, explain)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the output; gives every outcome's errors.
+    fn finish(
+        mut self,
+        mac_curve: Option<MacCurve>,
+        source_name: Option<String>,
+    ) -> anyhow::Result<Vec<InputError>> {
+        let name = output_name(self.output);
+        match self.format {
+            Format::Xlsx => {
+                let options = greenlight_workbooks::ReportOptions {
+                    lang: match self.lang {
+                        Lang::En => greenlight_workbooks::Lang::En,
+                        Lang::Zh => greenlight_workbooks::Lang::Zh,
+                    },
+                    title: None,
+                    source_name,
+                };
+                let output = AppraisalOutput {
+                    results: std::mem::take(&mut self.collected),
+                    mac_curve,
+                };
+                let bytes = greenlight_workbooks::results_workbook(&output, &options)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                self.out()?
+                    .write_all(&bytes)
+                    .with_context(|| format!("cannot write {name}"))?;
+            }
+            Format::Json => {
+                let written = self.written;
+                write_json_end(self.out()?, written, mac_curve.as_ref())?;
+            }
+            Format::Table => {
+                self.out()?;
+            }
+        }
+        let mut out = self.out.take().expect("created above");
+        out.flush()
+            .with_context(|| format!("cannot write {name}"))?;
+        drop(out);
+        Ok(self.errors)
+    }
+}
+
+/// One outcome of the streamed JSON document (`first`: the document begins here).
+fn write_json_outcome(out: &mut dyn Write, first: bool, o: &ProjectOutcome) -> io::Result<()> {
+    out.write_all(if first {
+        b"{\n  \"results\": [\n    "
+    } else {
+        b",\n    "
+    })?;
+    write_pretty_indented(out, o, 2)
+}
+
+/// The end of the streamed JSON document, after `written` outcomes.
+fn write_json_end(out: &mut dyn Write, written: usize, mac: Option<&MacCurve>) -> io::Result<()> {
+    if written == 0 {
+        out.write_all(b"{\n  \"results\": []")?;
+    } else {
+        out.write_all(b"\n  ]")?;
+    }
+    if let Some(mac) = mac {
+        out.write_all(b",\n  \"mac_curve\": ")?;
+        write_pretty_indented(out, mac, 1)?;
+    }
+    out.write_all(b"\n}\n")
+}
+
+/// `value` as `serde_json::to_writer_pretty` writes it when nested `level` deep in a
+/// pretty document (two spaces a level), written straight to `out`.
+fn write_pretty_indented(
+    out: &mut dyn Write,
+    value: &impl serde::Serialize,
+    level: usize,
+) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(
+        out,
+        NestedPretty {
+            level,
+            has_value: false,
+        },
+    );
+    value.serialize(&mut serializer).map_err(io::Error::other)
+}
+
+/// serde_json's `PrettyFormatter` (two spaces) starting `level` levels deep.
+struct NestedPretty {
+    level: usize,
+    has_value: bool,
+}
+
+impl NestedPretty {
+    fn newline_indent(&self, out: &mut (impl Write + ?Sized), comma: bool) -> io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        out.write_all(if comma { b",\n" } else { b"\n" })?;
+        let mut n = self.level * 2;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            out.write_all(&SPACES[..k])?;
+            n -= k;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for NestedPretty {
+    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline_indent(out, false)?;
+        }
+        out.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.newline_indent(out, !first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        out.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline_indent(out, false)?;
+        }
+        out.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
+        self.newline_indent(out, !first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
+        out.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+fn write_outcome_table(
+    out: &mut dyn Write,
+    r: &ProjectOutcome,
+    lang: Lang,
+    explain: bool,
+) -> io::Result<()> {
+    match &r.appraisal {
+        Some(a) => {
+            write_table(out, a, lang)?;
+            if let Some(e) = &r.eligibility {
+                write_eligibility(out, e, explain, lang)?;
+            }
+            if explain {
+                write_explain(out, a, lang)?;
+            }
+        }
+        None => {
+            writeln!(
+                out,
+                "#{} {}: {}",
+                r.index,
+                r.id.as_deref().unwrap_or("?"),
+                lang.pick("not appraised", "未评估")
+            )?;
+        }
+    }
+    Ok(())
 }
 
 fn output_name(path: Option<&std::path::Path>) -> String {
@@ -222,7 +426,7 @@ fn figure_percent(f: &Figure<Decimal>, lang: Lang) -> String {
     }
 }
 
-pub(crate) fn write_table(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+pub(crate) fn write_table(out: &mut dyn Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
     let p = &a.project;
     let c = &a.conventions;
     let cur = p.currency.as_str();
@@ -494,7 +698,7 @@ fn unit_of(name: &str) -> String {
     }
 }
 
-pub(crate) fn write_explain(out: &mut impl Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
+pub(crate) fn write_explain(out: &mut dyn Write, a: &Appraisal, lang: Lang) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
@@ -690,5 +894,47 @@ fn verdict_text(v: greenlight_core::eligibility::Verdict, lang: Lang) -> &'stati
         Verdict::NotEligible => lang.pick("not eligible", "不合格"),
         Verdict::InsufficientData => lang.pick("insufficient data", "数据不足"),
         Verdict::NeedsReview => lang.pick("needs review", "需人工审核"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streamed JSON document against serde_json's own pretty printing of the whole
+    /// output (the bytes `greenlight appraise --format json` gave before streaming), on the
+    /// shipped city pipeline (seven projects, a MAC curve, eligibility) and on an empty batch.
+    #[test]
+    fn streamed_json_has_the_bytes_of_the_whole_document() {
+        let registry = Registry::embedded().expect("the embedded registry loads");
+        let rules =
+            greenlight_rules::RuleSet::shipped(greenlight_rules::engine::EngineLimits::standard())
+                .expect("the shipped packs load");
+        let text = include_str!("../workbooks/examples/city-pipeline.json");
+        for text in [text, "[]", r#"{"projects": [{"id": "bad"}]}"#] {
+            let output = appraise_json_text(
+                text,
+                &registry,
+                &AppraisalOptions { trace: false },
+                Some(&rules),
+            )
+            .expect("the batch is read");
+            let mut expected = serde_json::to_vec_pretty(&output).expect("serialises");
+            expected.push(b'\n');
+            let mut streamed = Vec::new();
+            for (i, o) in output.results.iter().enumerate() {
+                write_json_outcome(&mut streamed, i == 0, o).expect("writes");
+            }
+            write_json_end(
+                &mut streamed,
+                output.results.len(),
+                output.mac_curve.as_ref(),
+            )
+            .expect("writes");
+            assert_eq!(
+                String::from_utf8(streamed).expect("UTF-8"),
+                String::from_utf8(expected).expect("UTF-8")
+            );
+        }
     }
 }

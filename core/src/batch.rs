@@ -169,74 +169,156 @@ pub fn appraise_json(
         }
         other => (vec![other], None),
     };
-    let defaults = Value::Object(settings.defaults);
-    // Projects of a batch usually share a few discount rates: one factor table per rate.
-    let mut tables = FactorTables::new();
+    let mut batch = BatchAppraiser::with_settings(settings, registry, options, judge);
     let results: Vec<ProjectOutcome> = items
         .into_iter()
         .enumerate()
         .map(|(index, item)| {
             let prefix = base.map_or_else(String::new, |b| format!("{b}/{index}"));
-            let item = match (&defaults, item) {
-                (Value::Object(d), item @ Value::Object(_)) if !d.is_empty() => {
-                    merge_under(&defaults, item)
-                }
-                (_, item) => item,
-            };
-            let mut outcome =
-                appraise_value(index, &item, &prefix, registry, options, judge, &mut tables);
-            if let (Some(keep), Some(e)) = (&settings.taxonomies, &mut outcome.eligibility) {
-                keep_taxonomies(e, keep);
-            }
-            outcome
+            batch.appraise(item, &prefix)
         })
         .collect();
-    let mac_curve = mac_of(&results)?;
+    let mac_curve = batch.finish()?;
     Ok(AppraisalOutput { results, mac_curve })
 }
 
-/// The MAC curve of the appraised projects with emissions, or none when no project has any.
-fn mac_of(results: &[ProjectOutcome]) -> Result<Option<MacCurve>, InputError> {
-    let mut seen = std::collections::BTreeSet::new();
-    let rows: Vec<MacRow> = results
-        .iter()
-        .filter_map(|r| {
-            let a = r.appraisal.as_ref()?;
-            let e = a.emissions.as_ref()?;
-            // A project that does not abate has no cost per tonne and no place on the curve;
-            // its own result says why.
-            let Figure::Value(c) = &e.cost_per_tonne else {
-                return None;
-            };
-            // Ids should be unique in a batch, but a repeated id must not cost the others
-            // their curve: later repeats are labelled by their position.
-            let id = &a.project.id;
-            let project_id = if seen.insert(id.clone()) {
-                id.clone()
-            } else {
-                format!("{id} (#{})", r.index)
-            };
-            Some(MacRow {
-                project_id,
-                cost_per_t: c.cost_per_t,
-                tonnes_co2e: e.lifetime.abatement,
-            })
-        })
-        .collect();
-    if rows.is_empty() {
-        return Ok(None);
+/// Appraises the projects of a batch one at a time, as they arrive, keeping only what the
+/// portfolio's MAC curve needs (a few figures per abating project): the streaming form of
+/// [`appraise_json`], which is built on it, so both give the same outcomes.
+///
+/// Each project is given as JSON with the pointer prefix its errors are to carry
+/// (`/projects/7`); outcomes are numbered in the order the projects are given.
+pub struct BatchAppraiser<'a> {
+    settings: BatchSettings,
+    defaults: Value,
+    registry: &'a Registry,
+    options: &'a AppraisalOptions,
+    judge: Option<&'a dyn EligibilityJudge>,
+    /// Projects of a batch usually share a few discount rates: one factor table per rate.
+    tables: FactorTables,
+    mac: MacRows,
+    next_index: usize,
+}
+
+impl<'a> BatchAppraiser<'a> {
+    /// A batch with the settings of `{"settings": ...}` (`None`: no settings). Settings that
+    /// cannot be read are an error of the whole batch, with a pointer under `/settings`.
+    pub fn new(
+        settings: Option<&Value>,
+        registry: &'a Registry,
+        options: &'a AppraisalOptions,
+        judge: Option<&'a dyn EligibilityJudge>,
+    ) -> Result<Self, InputError> {
+        let settings = match settings {
+            Some(s) => parse_settings(s)?,
+            None => BatchSettings::default(),
+        };
+        Ok(Self::with_settings(settings, registry, options, judge))
     }
-    mac_curve(&MacInput {
-        tonnes_basis: TonnesBasis::Lifetime,
-        rows,
-    })
-    .map(Some)
-    .map_err(|e| InputError {
-        code: e.code.as_str().into(),
-        pointer: e.pointer,
-        message: e.message,
-        location: None,
-    })
+
+    fn with_settings(
+        settings: BatchSettings,
+        registry: &'a Registry,
+        options: &'a AppraisalOptions,
+        judge: Option<&'a dyn EligibilityJudge>,
+    ) -> Self {
+        let defaults = Value::Object(settings.defaults.clone());
+        BatchAppraiser {
+            settings,
+            defaults,
+            registry,
+            options,
+            judge,
+            tables: FactorTables::new(),
+            mac: MacRows::default(),
+            next_index: 0,
+        }
+    }
+
+    /// Appraises the next project: the settings' defaults merged under it, then parsed,
+    /// appraised and judged. Its errors carry `prefix` before their pointer.
+    pub fn appraise(&mut self, item: Value, prefix: &str) -> ProjectOutcome {
+        let index = self.next_index;
+        self.next_index += 1;
+        let item = match (&self.defaults, item) {
+            (Value::Object(d), item @ Value::Object(_)) if !d.is_empty() => {
+                merge_under(&self.defaults, item)
+            }
+            (_, item) => item,
+        };
+        let mut outcome = appraise_value(
+            index,
+            &item,
+            prefix,
+            self.registry,
+            self.options,
+            self.judge,
+            &mut self.tables,
+        );
+        if let (Some(keep), Some(e)) = (&self.settings.taxonomies, &mut outcome.eligibility) {
+            keep_taxonomies(e, keep);
+        }
+        self.mac.add(&outcome);
+        outcome
+    }
+
+    /// The MAC curve of the projects appraised so far, or none when none abates.
+    pub fn finish(self) -> Result<Option<MacCurve>, InputError> {
+        self.mac.curve()
+    }
+}
+
+/// The MAC curve's rows, gathered project by project.
+#[derive(Default)]
+struct MacRows {
+    seen: std::collections::BTreeSet<String>,
+    rows: Vec<MacRow>,
+}
+
+impl MacRows {
+    fn add(&mut self, r: &ProjectOutcome) {
+        let Some(a) = r.appraisal.as_ref() else {
+            return;
+        };
+        let Some(e) = a.emissions.as_ref() else {
+            return;
+        };
+        // A project that does not abate has no cost per tonne and no place on the curve;
+        // its own result says why.
+        let Figure::Value(c) = &e.cost_per_tonne else {
+            return;
+        };
+        // Ids should be unique in a batch, but a repeated id must not cost the others
+        // their curve: later repeats are labelled by their position.
+        let id = &a.project.id;
+        let project_id = if self.seen.insert(id.clone()) {
+            id.clone()
+        } else {
+            format!("{id} (#{})", r.index)
+        };
+        self.rows.push(MacRow {
+            project_id,
+            cost_per_t: c.cost_per_t,
+            tonnes_co2e: e.lifetime.abatement,
+        });
+    }
+
+    fn curve(self) -> Result<Option<MacCurve>, InputError> {
+        if self.rows.is_empty() {
+            return Ok(None);
+        }
+        mac_curve(&MacInput {
+            tonnes_basis: TonnesBasis::Lifetime,
+            rows: self.rows,
+        })
+        .map(Some)
+        .map_err(|e| InputError {
+            code: e.code.as_str().into(),
+            pointer: e.pointer,
+            message: e.message,
+            location: None,
+        })
+    }
 }
 
 fn parse_settings(value: &Value) -> Result<BatchSettings, InputError> {

@@ -18,6 +18,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -25,7 +26,8 @@ use serde_json::{Map, Value};
 use crate::Error;
 use crate::fields::{self, Field, Kind, SheetKind};
 use crate::limits::WorkbookLimits;
-use crate::safety::{Cell, CellValue, Format, SafeWorkbook, Sheet, cell_name};
+use crate::safety::{Cell, CellValue, Format, Region, SafeWorkbook, Sheet, cell_name};
+use crate::scan::{Keys, SheetScan};
 
 /// A workbook read into the batch JSON, with where every value came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -179,9 +181,153 @@ pub fn import_workbook_with_progress(
     limits: &WorkbookLimits,
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportedWorkbook, Error> {
+    let mut collect = Collect::default();
+    let summary = import_workbook_streamed(bytes, limits, progress, &mut collect)?;
+    let mut settings = collect.settings;
+    let mut document = Map::new();
+    document.insert(
+        "settings".into(),
+        std::mem::replace(&mut settings, Value::Null),
+    );
+    document.insert("projects".into(), Value::Array(collect.projects));
+    Ok(ImportedWorkbook {
+        format: summary.format,
+        document: Value::Object(document),
+        locations: Locations {
+            sheets: collect.sheets.map(|s| s.to_vec()).unwrap_or_default(),
+            projects: collect.cells,
+            defaults: collect.defaults,
+        },
+        problems: summary.problems,
+        rejected: summary.rejected,
+    })
+}
+
+/// Gathers the streamed projects into one document, for [`import_workbook`].
+#[derive(Default)]
+struct Collect {
+    settings: Value,
+    defaults: Vec<(Cow<'static, str>, CellRef)>,
+    sheets: Option<Arc<[String]>>,
+    projects: Vec<Value>,
+    cells: Vec<ProjectCells>,
+}
+
+impl ImportSink for Collect {
+    fn settings(&mut self, settings: Value, locator: SettingsLocator) {
+        self.settings = settings;
+        self.sheets = Some(locator.sheets);
+        self.defaults = locator.defaults;
+    }
+
+    fn project(&mut self, project: ImportedProject) {
+        self.projects.push(project.value);
+        self.cells.push(project.locator.cells);
+    }
+}
+
+/// Receives a workbook's batch as it is read: the settings once, then each project without
+/// problems as soon as its last row has been read, in sheet order.
+pub trait ImportSink {
+    /// The batch settings (`{"defaults": {...}, "taxonomies": [...]}`), before any project.
+    fn settings(&mut self, settings: Value, locator: SettingsLocator);
+    /// The next project without problems.
+    fn project(&mut self, project: ImportedProject);
+}
+
+/// One project of the batch, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedProject {
+    /// Its position among the projects without problems, from 0.
+    pub index: usize,
+    /// The project as batch JSON (before the settings' defaults are merged under it).
+    pub value: Value,
+    /// Where its values came from.
+    pub locator: ProjectLocator,
+}
+
+/// The cells one project's values came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectLocator {
+    sheets: Arc<[String]>,
+    cells: ProjectCells,
+}
+
+impl ProjectLocator {
+    /// The cell of a pointer relative to the project (`/cash_flows/2/amount`), or of its
+    /// nearest parent with one (the project's id cell at worst).
+    pub fn locate(&self, pointer: &str) -> Option<String> {
+        self.cells.find(pointer).map(|c| name_of(&self.sheets, c))
+    }
+
+    /// Places each error of the project's outcome on its cell; the errors' pointers start
+    /// with `prefix` (`/projects/7`).
+    pub fn place_all(&self, prefix: &str, outcome: &mut greenlight_core::batch::ProjectOutcome) {
+        for e in &mut outcome.errors {
+            e.location = e
+                .pointer
+                .strip_prefix(prefix)
+                .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+                .and_then(|rest| self.locate(rest));
+        }
+    }
+}
+
+/// The cells the settings' defaults came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingsLocator {
+    sheets: Arc<[String]>,
+    defaults: Vec<(Cow<'static, str>, CellRef)>,
+}
+
+impl SettingsLocator {
+    /// The cell of a pointer into the document under `/settings/defaults`.
+    pub fn locate(&self, pointer: &str) -> Option<String> {
+        let locations = Locations {
+            sheets: Vec::new(),
+            projects: Vec::new(),
+            defaults: self.defaults.clone(),
+        };
+        locations.find(pointer).map(|c| name_of(&self.sheets, c))
+    }
+}
+
+/// What an import found besides its projects.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportSummary {
+    /// The detected format.
+    pub format: Format,
+    /// Every problem found, each with its sheet and cell, in sheet order.
+    pub problems: Vec<Error>,
+    /// Ids of the projects left out because of a problem, in sheet order.
+    pub rejected: Vec<String>,
+}
+
+/// Reads a workbook as [`import_workbook`] does, handing each project to `sink` as soon as
+/// its rows are read, so neither the document nor the sheets are ever held whole.
+///
+/// Settings are read first. Then, for an xlsx of the portfolio layout whose quick passes
+/// (see `scan`) read every project id exactly, Projects, Quantities, Evidence, Details and
+/// CashFlows are read side by side, one thread each, and a project is handed on once its
+/// last row in every sheet is read, in the order of Projects. Otherwise (project forms, a
+/// pass that cannot read a key cell exactly, xls and ods) Projects, the forms, Quantities,
+/// Evidence and Details are read first and kept per project, and CashFlows is streamed;
+/// projects are then handed on after their last cash-flow row when the pass gave it, else
+/// at the end. Either way values from Quantities, Evidence and Details are laid over the
+/// cash flows, and problems are listed in the order Projects, forms, Settings, CashFlows,
+/// Quantities, Evidence, Details, as a whole-document import gives them.
+pub fn import_workbook_streamed(
+    bytes: &[u8],
+    limits: &WorkbookLimits,
+    progress: &mut dyn FnMut(u64),
+    sink: &mut dyn ImportSink,
+) -> Result<ImportSummary, Error> {
     let mut book = SafeWorkbook::open(bytes, limits)?;
-    let mut import = Import::default();
     let names: Vec<String> = book.sheet_names().to_vec();
+    let mut import = Import {
+        sheets: names.iter().cloned().collect(),
+        ..Import::default()
+    };
     let sheet_of = |kind: SheetKind| -> Option<String> {
         let (en, zh) = kind.names();
         names
@@ -189,81 +335,589 @@ pub fn import_workbook_with_progress(
             .find(|n| n.trim().eq_ignore_ascii_case(en) || n.trim() == zh)
             .cloned()
     };
-    let mut rows_read = 0u64;
-    let read = |book: &mut SafeWorkbook,
-                name: &str,
-                rows_read: &mut u64,
-                progress: &mut dyn FnMut(u64)| {
-        let sheet = book.read_sheet(name)?;
-        *rows_read += sheet.rows().count() as u64;
-        progress(*rows_read);
-        Ok::<Sheet, Error>(sheet)
-    };
-    let mut any_cell = false;
-    if let Some(name) = sheet_of(SheetKind::Projects) {
-        let sheet = read(&mut book, &name, &mut rows_read, progress)?;
-        any_cell |= !sheet.cells.is_empty();
-        import.projects_sheet(&sheet);
-    }
-    let portfolio_names: Vec<String> = SheetKind::ALL.iter().filter_map(|k| sheet_of(*k)).collect();
-    // Project forms: any other sheet whose first column names the project id.
-    for name in &names {
-        if portfolio_names.contains(name) || is_help_sheet(name) {
-            continue;
-        }
-        let sheet = read(&mut book, name, &mut rows_read, progress)?;
-        any_cell |= !sheet.cells.is_empty();
-        import.form_sheet(&sheet);
-    }
-    if import.projects.is_empty() && import.problems.is_empty() {
-        if !any_cell && sheet_of(SheetKind::Projects).is_none() && names.len() <= 1 {
-            return Err(Error::new(
-                "empty_workbook",
-                "the workbook has no cells: fill the template's Projects sheet",
-            ));
-        }
-        if sheet_of(SheetKind::Projects).is_none() && import.empty_forms > 0 {
-            return Err(Error::new(
-                "empty_workbook",
-                "the project form is empty: fill the project id and its fields",
-            ));
-        }
-        if sheet_of(SheetKind::Projects).is_none() {
-            return Err(Error::new(
-                "missing_sheet",
-                "no Projects (项目) sheet and no project form: use the template's sheets",
-            )
-            .at("Projects"));
-        }
-        if !any_cell {
-            return Err(Error::new(
-                "empty_workbook",
-                "the Projects sheet is empty: fill one row per project",
-            )
-            .at(sheet_of(SheetKind::Projects).unwrap_or_default()));
-        }
-    }
-    // Settings first: a cash-flow unit is checked against the portfolio's currency.
-    for kind in [
-        SheetKind::Settings,
-        SheetKind::CashFlows,
-        SheetKind::Quantities,
-        SheetKind::Evidence,
-        SheetKind::Details,
-    ] {
-        let Some(name) = sheet_of(kind) else { continue };
-        if kind == SheetKind::CashFlows {
-            // The largest sheet is streamed row by row, never held whole.
-            import.stream_cash_flows(&mut book, &name, &mut |rows| {
-                rows_read += rows;
-                progress(rows_read);
-            })?;
+    let is_xlsx = matches!(book.format(), Format::Xlsx | Format::Xlsm);
+    std::thread::scope(|scope| {
+        // The quick passes run beside the reading of the other sheets: merged regions of the
+        // streamed sheets, and the last row of each project in CashFlows.
+        let (scans_tx, scans_rx) = std::sync::mpsc::channel();
+        let streamed: Vec<(SheetKind, String)> = [
+            SheetKind::Projects,
+            SheetKind::Quantities,
+            SheetKind::Evidence,
+            SheetKind::Details,
+            SheetKind::CashFlows,
+        ]
+        .into_iter()
+        .filter_map(|k| sheet_of(k).map(|n| (k, n)))
+        .collect();
+        if is_xlsx {
+            let streamed = streamed.clone();
+            scope.spawn(move || {
+                let mut archive = crate::scan::Archive::open(bytes, limits);
+                for (kind, name) in streamed {
+                    let rule = |cells: &[(u32, crate::scan::ScanValue)]| key_column(kind, cells);
+                    let scan = match &mut archive {
+                        Some(a) => a.scan(&name, Some(&rule)),
+                        None => Ok(None),
+                    };
+                    if scans_tx.send((kind, scan)).is_err() {
+                        return;
+                    }
+                }
+            });
         } else {
-            let sheet = read(&mut book, &name, &mut rows_read, progress)?;
-            import.long_sheet(kind, &sheet);
+            drop(scans_tx);
+        }
+        let mut scans: Vec<(SheetKind, Result<Option<SheetScan>, Error>)> = Vec::new();
+        let mut scan_of = |kind: SheetKind| -> Result<Option<SheetScan>, Error> {
+            loop {
+                if let Some(i) = scans.iter().position(|(k, _)| *k == kind) {
+                    return scans.swap_remove(i).1;
+                }
+                match scans_rx.recv() {
+                    Ok(s) => scans.push(s),
+                    Err(_) => return Ok(None),
+                }
+            }
+        };
+        import.read(
+            bytes,
+            &mut book,
+            &sheet_of,
+            &names,
+            progress,
+            sink,
+            &mut scan_of,
+        )
+    })
+}
+
+/// The key column of a CashFlows sheet as the import finds it: the first column naming the
+/// project id in the first row that names it.
+fn key_column(kind: SheetKind, cells: &[(u32, crate::scan::ScanValue)]) -> Option<u32> {
+    let key = fields::fields_of(kind).next()?;
+    cells.iter().find_map(|(col, v)| match v {
+        crate::scan::ScanValue::Text(t) if fields::match_header(kind, t) == Some(key) => Some(*col),
+        _ => None,
+    })
+}
+
+impl Import {
+    /// The whole import, in the order documented at [`import_workbook_streamed`].
+    #[allow(clippy::too_many_arguments)]
+    fn read(
+        &mut self,
+        bytes: &[u8],
+        book: &mut SafeWorkbook,
+        sheet_of: &dyn Fn(SheetKind) -> Option<String>,
+        names: &[String],
+        progress: &mut dyn FnMut(u64),
+        sink: &mut dyn ImportSink,
+        scan_of: &mut dyn FnMut(SheetKind) -> Result<Option<SheetScan>, Error>,
+    ) -> Result<ImportSummary, Error> {
+        let mut rows_read = 0u64;
+        let mut any_cell = false;
+        // Settings first: a cash-flow unit is checked against the portfolio's currency.
+        let settings_name = sheet_of(SheetKind::Settings);
+        if let Some(name) = &settings_name {
+            let sheet = book.read_sheet(name)?;
+            rows_read += sheet.rows().count() as u64;
+            progress(rows_read);
+            self.stage(Stage::Settings);
+            self.settings_rows(&sheet);
+        }
+        // Every sheet naming projects read side by side, when the quick passes allow it.
+        let mut cached: Vec<(SheetKind, Option<SheetScan>)> = Vec::new();
+        let portfolio_names: Vec<String> =
+            SheetKind::ALL.iter().filter_map(|k| sheet_of(*k)).collect();
+        let only_portfolio = names
+            .iter()
+            .all(|n| portfolio_names.contains(n) || is_help_sheet(n));
+        if matches!(book.format(), Format::Xlsx | Format::Xlsm)
+            && only_portfolio
+            && sheet_of(SheetKind::Projects).is_some()
+        {
+            for kind in [
+                SheetKind::Projects,
+                SheetKind::Quantities,
+                SheetKind::Evidence,
+                SheetKind::Details,
+                SheetKind::CashFlows,
+            ] {
+                if sheet_of(kind).is_some() {
+                    cached.push((kind, scan_of(kind)?));
+                }
+            }
+            let exact = |scan: &Option<SheetScan>, kind: SheetKind| match scan {
+                Some(SheetScan {
+                    keys: Keys::Exact(k),
+                    ..
+                }) => kind != SheetKind::Projects || !k.is_empty(),
+                Some(SheetScan {
+                    keys: Keys::None, ..
+                }) => kind != SheetKind::Projects,
+                _ => false,
+            };
+            if cached.iter().all(|(kind, scan)| exact(scan, *kind)) {
+                let streams = cached
+                    .into_iter()
+                    .filter_map(|(kind, scan)| Some((kind, sheet_of(kind)?, scan?)))
+                    .collect();
+                sink.settings(self.settings_value(), self.settings_locator());
+                let mut counted = |rows: u64| {
+                    rows_read += rows;
+                    progress(rows_read);
+                };
+                self.read_side_by_side(bytes, book, streams, &mut counted, sink)?;
+                self.hand_on(sink, |_| true);
+                return Ok(self.summary(book.format()));
+            }
+        }
+        let mut scan_of = |kind: SheetKind| -> Result<Option<SheetScan>, Error> {
+            match cached.iter().position(|(k, _)| *k == kind) {
+                Some(i) => Ok(cached.swap_remove(i).1),
+                None => scan_of(kind),
+            }
+        };
+        if let Some(name) = sheet_of(SheetKind::Projects) {
+            self.stage(Stage::Projects);
+            let merged = match scan_of(SheetKind::Projects)? {
+                Some(scan) => scan.merged,
+                None => book.merged_regions(&name)?,
+            };
+            let cells = self.stream_sheet(
+                book,
+                &name,
+                SheetKind::Projects,
+                merged,
+                &mut |rows| {
+                    rows_read += rows;
+                    progress(rows_read);
+                },
+                &mut |import, sheet, header, row, cells| {
+                    import.projects_row(sheet, header, row, cells);
+                },
+                &mut |_, _| {},
+            )?;
+            any_cell |= cells;
+        }
+        // Project forms: any other sheet whose first column names the project id.
+        self.stage(Stage::Forms);
+        for name in names {
+            if portfolio_names.contains(name) || is_help_sheet(name) {
+                continue;
+            }
+            let sheet = book.read_sheet(name)?;
+            rows_read += sheet.rows().count() as u64;
+            progress(rows_read);
+            any_cell |= !sheet.cells.is_empty();
+            self.form_sheet(&sheet);
+        }
+        if self.projects.is_empty() && self.problems.is_empty() {
+            let projects_sheet = sheet_of(SheetKind::Projects);
+            if !any_cell && projects_sheet.is_none() && names.len() <= 1 {
+                return Err(Error::new(
+                    "empty_workbook",
+                    "the workbook has no cells: fill the template's Projects sheet",
+                ));
+            }
+            if projects_sheet.is_none() && self.empty_forms > 0 {
+                return Err(Error::new(
+                    "empty_workbook",
+                    "the project form is empty: fill the project id and its fields",
+                ));
+            }
+            if projects_sheet.is_none() {
+                return Err(Error::new(
+                    "missing_sheet",
+                    "no Projects (项目) sheet and no project form: use the template's sheets",
+                )
+                .at("Projects"));
+            }
+            if !any_cell {
+                return Err(Error::new(
+                    "empty_workbook",
+                    "the Projects sheet is empty: fill one row per project",
+                )
+                .at(projects_sheet.unwrap_or_default()));
+            }
+        }
+        for (kind, stage) in [
+            (SheetKind::Quantities, Stage::Quantities),
+            (SheetKind::Evidence, Stage::Evidence),
+            (SheetKind::Details, Stage::Details),
+        ] {
+            let Some(name) = sheet_of(kind) else { continue };
+            self.stage(stage);
+            let merged = match scan_of(kind)? {
+                Some(scan) => scan.merged,
+                None => book.merged_regions(&name)?,
+            };
+            self.stream_sheet(
+                book,
+                &name,
+                kind,
+                merged,
+                &mut |rows| {
+                    rows_read += rows;
+                    progress(rows_read);
+                },
+                &mut |import, sheet, header, row, cells| {
+                    import.keyed_row(kind, sheet, header, row, cells);
+                },
+                &mut |_, _| {},
+            )?;
+        }
+        sink.settings(self.settings_value(), self.settings_locator());
+        if let Some(name) = sheet_of(SheetKind::CashFlows) {
+            self.stage(Stage::CashFlows);
+            let (merged, last_rows) = match scan_of(SheetKind::CashFlows)? {
+                Some(SheetScan {
+                    merged,
+                    keys: Keys::Exact(last),
+                    ..
+                }) => (merged, Some(last)),
+                Some(scan) => (scan.merged, None),
+                None => (book.merged_regions(&name)?, None),
+            };
+            // The largest sheet is streamed row by row, never held whole; each project goes
+            // on once the pass has shown its last row read.
+            self.stream_sheet(
+                book,
+                &name,
+                SheetKind::CashFlows,
+                merged,
+                &mut |rows| {
+                    rows_read += rows;
+                    progress(rows_read);
+                },
+                &mut |import, sheet, header, row, cells| {
+                    import.cash_flow_row(sheet, header, row, cells, None);
+                },
+                &mut |import, row| {
+                    if let Some(last) = &last_rows {
+                        import.hand_on(sink, |id| last.get(id).is_none_or(|r| *r <= row));
+                    }
+                },
+            )?;
+        }
+        self.hand_on(sink, |_| true);
+        Ok(self.summary(book.format()))
+    }
+}
+/// Rows are passed between threads in batches of this many, so a reader and the import
+/// do not wake each other for every row.
+const ROWS_PER_BATCH: usize = 256;
+
+/// Batches read ahead of their use at most, per sheet read side by side.
+const BATCHES_AHEAD: usize = 4;
+
+/// Who reads a sheet.
+enum SheetReader<'b> {
+    /// Our reader of plain sheets (see `scan`).
+    Own(crate::scan::Archive<'b>),
+    /// The calamine reader.
+    Calamine(Box<SafeWorkbook>),
+}
+
+/// One sheet read on its own thread, row by row, for [`Import::read_side_by_side`].
+struct RowStream {
+    kind: SheetKind,
+    stage: Stage,
+    rx: std::sync::mpsc::Receiver<Result<Vec<Vec<Cell>>, Error>>,
+    /// Rows received, not yet read.
+    received: std::collections::VecDeque<Vec<Cell>>,
+    /// The sheet's name and merged regions, and its rows until the header is found.
+    head: Sheet,
+    header: Option<Option<Header>>,
+    rows: u64,
+    /// Rows read, not yet used: each waits for its project's row in Projects.
+    queue: std::collections::VecDeque<Vec<Cell>>,
+    /// The last row of each project, from the quick pass.
+    last: std::collections::HashMap<String, u32>,
+    /// The last row read.
+    through: Option<u32>,
+    ended: bool,
+}
+
+impl RowStream {
+    /// Reads one row: the header rows as [`Import::stream_sheet`] does, then each row after
+    /// the header is used at once (Projects) or queued.
+    fn pull(&mut self, import: &mut Import, progress: &mut dyn FnMut(u64)) -> Result<(), Error> {
+        if self.received.is_empty() {
+            match self.rx.recv() {
+                Ok(Ok(batch)) => self.received.extend(batch),
+                Ok(Err(e)) => return Err(e),
+                Err(_) => {
+                    self.ended = true;
+                    return Ok(());
+                }
+            }
+        }
+        let Some(cells) = self.received.pop_front() else {
+            return Ok(());
+        };
+        self.rows += 1;
+        if self.rows.is_multiple_of(4096) {
+            progress(4096);
+        }
+        let Some(row) = cells.first().map(|c| c.row) else {
+            return Ok(());
+        };
+        self.through = Some(row);
+        import.stage(self.stage);
+        if self.header.is_none() {
+            self.head.cells.extend_from_slice(&cells);
+            let key = fields::fields_of(self.kind).next();
+            let is_header = cells.iter().any(|c| {
+                matches!(&c.value, CellValue::Text(t) if fields::match_header(self.kind, t) == key)
+            });
+            if is_header || self.rows >= 20 {
+                let h = import.header(self.kind, &self.head);
+                if let Some(h) = &h {
+                    let early: Vec<Cell> = self
+                        .head
+                        .cells
+                        .iter()
+                        .filter(|c| c.row > h.0)
+                        .cloned()
+                        .collect();
+                    for r in early.chunk_by(|a, b| a.row == b.row) {
+                        self.queue.push_back(r.to_vec());
+                    }
+                }
+                self.header = Some(h);
+            }
+        } else if let Some(Some(h)) = &self.header
+            && row > h.0
+        {
+            self.queue.push_back(cells);
+        }
+        if self.kind == SheetKind::Projects {
+            self.drain(import, true);
+        }
+        Ok(())
+    }
+
+    /// The end of the sheet: a sheet of fewer than 20 rows without a header is reported.
+    fn finish_header(&mut self, import: &mut Import) {
+        if self.header.is_none() {
+            import.stage(self.stage);
+            let h = import.header(self.kind, &self.head);
+            if let Some(h) = &h {
+                let early: Vec<Cell> = self
+                    .head
+                    .cells
+                    .iter()
+                    .filter(|c| c.row > h.0)
+                    .cloned()
+                    .collect();
+                for r in early.chunk_by(|a, b| a.row == b.row) {
+                    self.queue.push_back(r.to_vec());
+                }
+            }
+            self.header = Some(h);
         }
     }
-    Ok(import.finish(book.format()))
+
+    /// Uses the queued rows in order while their project has been read (`all`: every one).
+    fn drain(&mut self, import: &mut Import, all: bool) {
+        let Some(Some(header)) = &self.header else {
+            return;
+        };
+        while let Some(cells) = self.queue.front() {
+            if !all && !import.can_use(self.kind, header, cells) {
+                return;
+            }
+            let Some(cells) = self.queue.pop_front() else {
+                return;
+            };
+            let row = cells[0].row;
+            import.stage(self.stage);
+            match self.kind {
+                SheetKind::Projects => import.projects_row(&self.head, header, row, &cells),
+                SheetKind::CashFlows => import.cash_flow_row(&self.head, header, row, &cells, None),
+                kind => import.keyed_row(kind, &self.head, header, row, &cells),
+            }
+        }
+    }
+
+    /// Whether every row of project `id` has been used.
+    fn done_with(&self, id: &str) -> bool {
+        let Some(last) = self.last.get(id) else {
+            return true;
+        };
+        self.through.is_some_and(|t| t >= *last)
+            && self.queue.front().is_none_or(|c| c[0].row > *last)
+    }
+}
+
+impl Import {
+    /// Whether a queued row can be used now: its project has been read from Projects, or it
+    /// names no project that will be.
+    fn can_use(&self, kind: SheetKind, header: &Header, cells: &[Cell]) -> bool {
+        let key = if kind == SheetKind::Projects {
+            "id"
+        } else {
+            "project_id"
+        };
+        let Some(col) = header.1.iter().find(|(_, f, _)| f.key == key).map(|c| c.0) else {
+            return true;
+        };
+        match cells.iter().find(|c| c.col == col).map(text_of) {
+            Some(Ok(t)) if !t.is_empty() => {
+                self.by_id.contains_key(&t) || !self.all_ids.contains_key(&t)
+            }
+            _ => true,
+        }
+    }
+
+    /// Reads Projects and every sheet naming projects side by side, each on its own thread,
+    /// handing each project on once all its rows are read. The quick passes gave every
+    /// sheet's last row per project, and every id of Projects.
+    fn read_side_by_side(
+        &mut self,
+        bytes: &[u8],
+        book: &SafeWorkbook,
+        sheets: Vec<(SheetKind, String, SheetScan)>,
+        progress: &mut dyn FnMut(u64),
+        sink: &mut dyn ImportSink,
+    ) -> Result<(), Error> {
+        std::thread::scope(|scope| {
+            let mut streams = Vec::new();
+            let mut projects = None;
+            // Opened once, so the readers share the shared strings.
+            let archive = sheets
+                .iter()
+                .any(|s| s.2.plain)
+                .then(|| crate::scan::Archive::open(bytes, book.limits()))
+                .flatten();
+            for (kind, name, scan) in sheets {
+                // A plain sheet is read by our own reader, any other by calamine.
+                let mut reader = if scan.plain {
+                    archive
+                        .as_ref()
+                        .and_then(|a| a.reopen())
+                        .map(SheetReader::Own)
+                } else {
+                    None
+                };
+                if reader.is_none() {
+                    reader = Some(SheetReader::Calamine(Box::new(book.reopen()?)));
+                }
+                let counter = book.cells_counter();
+                let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+                let thread_name = name.clone();
+                scope.spawn(move || {
+                    let cancelled =
+                        || Error::new("cancelled", "the reading stopped: the import ended");
+                    let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
+                    let mut each_row = |cells: &[Cell]| {
+                        batch.push(cells.to_vec());
+                        if batch.len() == ROWS_PER_BATCH {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(ROWS_PER_BATCH));
+                            tx.send(Ok(full)).map_err(|_| cancelled())?;
+                        }
+                        Ok(())
+                    };
+                    let read = match reader {
+                        Some(SheetReader::Own(mut archive)) => {
+                            archive.read_rows(&thread_name, &counter, &mut each_row)
+                        }
+                        Some(SheetReader::Calamine(mut book)) => {
+                            book.for_each_row(&thread_name, &mut each_row)
+                        }
+                        None => Ok(()),
+                    };
+                    let sent = match read {
+                        Ok(()) => tx.send(Ok(batch)),
+                        Err(e) => tx.send(Ok(batch)).and_then(|()| tx.send(Err(e))),
+                    };
+                    drop(sent);
+                });
+                let last = match scan.keys {
+                    Keys::Exact(last) => last,
+                    _ => Default::default(),
+                };
+                let stage = match kind {
+                    SheetKind::Projects => Stage::Projects,
+                    SheetKind::CashFlows => Stage::CashFlows,
+                    SheetKind::Quantities => Stage::Quantities,
+                    SheetKind::Evidence => Stage::Evidence,
+                    _ => Stage::Details,
+                };
+                let stream = RowStream {
+                    kind,
+                    stage,
+                    rx,
+                    received: Default::default(),
+                    head: Sheet {
+                        name,
+                        cells: Vec::new(),
+                        merged: scan.merged,
+                    },
+                    header: None,
+                    rows: 0,
+                    queue: Default::default(),
+                    last: Default::default(),
+                    through: None,
+                    ended: false,
+                };
+                if kind == SheetKind::Projects {
+                    self.all_ids = last;
+                    self.repeated_ids = scan.repeated;
+                    projects = Some(stream);
+                } else {
+                    streams.push(RowStream { last, ..stream });
+                }
+            }
+            let Some(mut projects) = projects else {
+                return Ok(());
+            };
+            loop {
+                'hand_on: while let Some(d) = self.projects.get(self.next) {
+                    let id = d.id.clone();
+                    for s in &mut streams {
+                        let last = s.last.get(&id).copied();
+                        loop {
+                            s.drain(self, false);
+                            if s.ended || s.done_with(&id) {
+                                break;
+                            }
+                            if s.through.is_some_and(|t| last.is_some_and(|l| t >= l)) {
+                                // Its rows are read, but one waits for a project not read yet.
+                                break;
+                            }
+                            s.pull(self, progress)?;
+                        }
+                        if !s.done_with(&id) {
+                            break 'hand_on;
+                        }
+                    }
+                    self.hand_on_next(sink);
+                }
+                if projects.ended {
+                    break;
+                }
+                projects.pull(self, progress)?;
+                for s in &mut streams {
+                    s.drain(self, false);
+                }
+            }
+            projects.finish_header(self);
+            projects.drain(self, true);
+            // Projects is read: the rows left are used in order, whatever project they name.
+            for s in &mut streams {
+                while !s.ended {
+                    s.pull(self, progress)?;
+                }
+                s.finish_header(self);
+                s.drain(self, true);
+            }
+            Ok(())
+        })
+    }
 }
 
 fn is_help_sheet(name: &str) -> bool {
@@ -281,6 +935,24 @@ struct Draft {
     cells: ProjectCells,
     /// Whether a problem keeps the project out of the document.
     bad: bool,
+    /// Values from Quantities, Evidence and Details (pointer, value), laid over the cash
+    /// flows when the project is handed on.
+    late: Vec<(String, Value)>,
+    /// Whether it has been handed on (or left out).
+    done: bool,
+}
+
+/// The sheets in the order their problems are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+enum Stage {
+    #[default]
+    Projects,
+    Forms,
+    Settings,
+    CashFlows,
+    Quantities,
+    Evidence,
+    Details,
 }
 
 #[derive(Debug, Default)]
@@ -288,11 +960,22 @@ struct Import {
     projects: Vec<Draft>,
     by_id: BTreeMap<String, usize>,
     duplicates: BTreeSet<String>,
-    problems: Vec<Error>,
+    problems: Problems,
     defaults: Map<String, Value>,
     default_locations: Vec<(Cow<'static, str>, CellRef)>,
-    /// Names of the sheets a [`CellRef`] points into.
-    sheets: Vec<String>,
+    /// Names of the sheets a [`CellRef`] points into: the workbook's, in order.
+    sheets: Arc<[String]>,
+    /// The next project to hand on, by index in `projects`.
+    next: usize,
+    /// How many projects have been handed on.
+    handed: usize,
+    /// Ids the quick pass over Projects found on more than one row: such a project is left
+    /// out before its repeat is read.
+    repeated_ids: std::collections::HashSet<String>,
+    /// Every id of the Projects sheet, from the quick pass (when sheets are read side by
+    /// side): a row naming one not read yet waits for it.
+    all_ids: std::collections::HashMap<String, u32>,
+    rejected: Vec<String>,
     taxonomies: Option<Vec<String>>,
     /// Project forms with labels and no values.
     empty_forms: usize,
@@ -306,18 +989,127 @@ fn problem(code: &'static str, at: String, message: impl Into<String>) -> Error 
 impl Import {
     /// The compact position of a cell of `sheet`.
     fn cell(&mut self, sheet: &Sheet, row: u32, col: u32) -> CellRef {
-        let index = match self.sheets.iter().position(|n| *n == sheet.name) {
-            Some(i) => i,
-            None => {
-                self.sheets.push(sheet.name.clone());
-                self.sheets.len() - 1
-            }
-        };
+        let index = self
+            .sheets
+            .iter()
+            .position(|n| *n == sheet.name)
+            .unwrap_or(usize::MAX);
         CellRef {
             sheet: index as u32,
             row,
             col,
         }
+    }
+
+    /// Problems from here on belong to `stage`.
+    fn stage(&mut self, stage: Stage) {
+        self.problems.stage = stage;
+    }
+
+    /// Hands on, in order, every project from the next one while `complete` says its rows
+    /// are all read; a project with a problem is named instead.
+    fn hand_on(&mut self, sink: &mut dyn ImportSink, complete: impl Fn(&str) -> bool) {
+        while let Some(d) = self.projects.get(self.next) {
+            if !complete(&d.id) {
+                return;
+            }
+            self.hand_on_next(sink);
+        }
+    }
+
+    /// Hands on the next project, or names it when a problem keeps it out.
+    fn hand_on_next(&mut self, sink: &mut dyn ImportSink) {
+        if let Some(d) = self.projects.get_mut(self.next) {
+            self.next += 1;
+            d.done = true;
+            if d.bad {
+                self.rejected.push(d.id.clone());
+                d.value = Map::new();
+                d.late = Vec::new();
+                return;
+            }
+            let mut value = std::mem::take(&mut d.value);
+            for (pointer, v) in std::mem::take(&mut d.late) {
+                set_pointer(&mut value, &pointer, v);
+            }
+            let cells = std::mem::take(&mut d.cells);
+            let index = self.handed;
+            self.handed += 1;
+            sink.project(ImportedProject {
+                index,
+                value: Value::Object(value),
+                locator: ProjectLocator {
+                    sheets: self.sheets.clone(),
+                    cells,
+                },
+            });
+        }
+    }
+
+    /// Streams a sheet row by row: rows are kept only until the header row is found, then
+    /// each row after it goes to `on_row`, and every row (header or not) to `after_row`.
+    /// Returns whether the sheet has any cell.
+    #[allow(clippy::too_many_arguments)]
+    fn stream_sheet(
+        &mut self,
+        book: &mut SafeWorkbook,
+        name: &str,
+        kind: SheetKind,
+        merged: Vec<Region>,
+        progress: &mut dyn FnMut(u64),
+        on_row: &mut RowHandler<'_>,
+        after_row: &mut dyn FnMut(&mut Self, u32),
+    ) -> Result<bool, Error> {
+        let mut head = Sheet {
+            name: name.to_owned(),
+            cells: Vec::new(),
+            merged,
+        };
+        let key = fields::fields_of(kind).next();
+        let mut found: Option<Option<Header>> = None;
+        let mut rows = 0u64;
+        book.for_each_row(name, |cells| {
+            rows += 1;
+            if rows.is_multiple_of(4096) {
+                progress(4096);
+            }
+            let row = cells[0].row;
+            if found.is_none() {
+                head.cells.extend_from_slice(cells);
+                let is_header = cells.iter().any(|c| {
+                    matches!(&c.value, CellValue::Text(t) if fields::match_header(kind, t) == key)
+                });
+                if is_header || rows >= 20 {
+                    let h = self.header(kind, &head);
+                    if let Some(h) = &h {
+                        // Rows read before the header was known, below it.
+                        let early: Vec<Cell> =
+                            head.cells.iter().filter(|c| c.row > h.0).cloned().collect();
+                        for r in early.chunk_by(|a, b| a.row == b.row) {
+                            on_row(self, &head, h, r[0].row, r);
+                        }
+                    }
+                    found = Some(h);
+                }
+            } else if let Some(Some(h)) = &found
+                && row > h.0
+            {
+                on_row(self, &head, h, row, cells);
+            }
+            after_row(self, row);
+            Ok(())
+        })?;
+        progress(rows % 4096);
+        if found.is_none() {
+            // Fewer than 20 rows and no header among them.
+            if let Some(h) = self.header(kind, &head) {
+                let early: Vec<Cell> = head.cells.iter().filter(|c| c.row > h.0).cloned().collect();
+                for r in early.chunk_by(|a, b| a.row == b.row) {
+                    on_row(self, &head, &h, r[0].row, r);
+                }
+            }
+        }
+        Ok(rows > 0)
     }
 
     fn locations_name(&self, c: CellRef) -> String {
@@ -421,14 +1213,14 @@ impl Import {
             .any(|r| r.end.0 > header && r.start.0 <= row && row <= r.end.0)
     }
 
-    fn projects_sheet(&mut self, sheet: &Sheet) {
-        let Some((header, columns, _)) = self.header(SheetKind::Projects, sheet) else {
-            return;
-        };
+    /// One row of the Projects sheet (`sheet` gives the name and merged regions).
+    fn projects_row(&mut self, sheet: &Sheet, found: &Header, row: u32, cells: &[Cell]) {
+        let (header, columns, _) = found;
+        let header = *header;
         let Some(id_col) = columns.iter().find(|(_, f, _)| f.key == "id").map(|c| c.0) else {
             return;
         };
-        for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
+        {
             let id_at = || sheet.at(row, id_col);
             let id = match cells.iter().find(|c| c.col == id_col) {
                 None => {
@@ -437,14 +1229,14 @@ impl Import {
                         id_at(),
                         "a project row without a project id",
                     ));
-                    continue;
+                    return;
                 }
                 Some(c) => match text_of(c) {
                     Ok(t) if !t.is_empty() => t,
-                    Ok(_) => continue,
+                    Ok(_) => return,
                     Err(m) => {
                         self.problems.push(problem("expected_text", id_at(), m));
-                        continue;
+                        return;
                     }
                 },
             };
@@ -497,7 +1289,7 @@ impl Import {
         };
         draft.value.insert("id".into(), Value::String(id.clone()));
         draft.cells.id = Some(at_ref);
-        if self.duplicates.contains(&id) {
+        if self.duplicates.contains(&id) || self.repeated_ids.contains(&id) {
             draft.bad = true;
         }
         self.projects.push(draft);
@@ -614,61 +1406,6 @@ impl Import {
                 merged: sheet.merged.clone(),
             };
             self.cash_flow_rows(&table, Some(index));
-        }
-    }
-
-    /// The CashFlows sheet, streamed: rows are kept only until the header row is found.
-    fn stream_cash_flows(
-        &mut self,
-        book: &mut SafeWorkbook,
-        name: &str,
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<(), Error> {
-        let kind = SheetKind::CashFlows;
-        let mut head = Sheet {
-            name: name.to_owned(),
-            cells: Vec::new(),
-            merged: book.merged_regions(name)?,
-        };
-        let key = fields::fields_of(kind).next();
-        let mut found: Option<Option<Header>> = None;
-        let mut rows = 0u64;
-        book.for_each_row(name, |cells| {
-            rows += 1;
-            if rows.is_multiple_of(4096) {
-                progress(4096);
-            }
-            let row = cells[0].row;
-            match &found {
-                None => {
-                    head.cells.extend_from_slice(cells);
-                    let is_header = cells.iter().any(|c| {
-                        matches!(&c.value, CellValue::Text(t) if fields::match_header(kind, t) == key)
-                    });
-                    if is_header || rows >= 20 {
-                        found = Some(self.header(kind, &head));
-                    }
-                }
-                Some(Some(h)) if row > h.0 => {
-                    self.cash_flow_row(&head, h, row, cells, None);
-                }
-                Some(_) => {}
-            }
-            Ok(())
-        })?;
-        progress(rows % 4096);
-        if found.is_none() {
-            // Fewer than 20 rows and no header among them.
-            self.header(kind, &head);
-        }
-        Ok(())
-    }
-
-    fn long_sheet(&mut self, kind: SheetKind, sheet: &Sheet) {
-        match kind {
-            SheetKind::CashFlows => self.cash_flow_rows(sheet, None),
-            SheetKind::Settings => self.settings_rows(sheet),
-            _ => self.keyed_rows(kind, sheet),
         }
     }
 
@@ -905,24 +1642,30 @@ impl Import {
     }
 
     /// Quantities, Evidence and Details: one row per project and key.
-    fn keyed_rows(&mut self, kind: SheetKind, sheet: &Sheet) {
-        let Some((header, columns, _)) = self.header(kind, sheet) else {
-            return;
-        };
+    fn keyed_row(
+        &mut self,
+        kind: SheetKind,
+        sheet: &Sheet,
+        found: &Header,
+        row: u32,
+        cells: &[Cell],
+    ) {
+        let (header, columns, _) = found;
+        let header = *header;
         let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
         let Some(id_col) = col_of("project_id") else {
             return;
         };
-        for (row, cells) in sheet.rows().filter(|(r, _)| *r > header) {
+        {
             let Some(p) = self.project_of(sheet, row, id_col, cells) else {
-                continue;
+                return;
             };
             if Self::in_merged_data(sheet, header, row) {
                 self.projects[p].bad = true;
             }
             let mut values: BTreeMap<&str, (Value, CellRef)> = BTreeMap::new();
             let mut ok = true;
-            for (col, field, unit) in &columns {
+            for (col, field, unit) in columns {
                 if field.key == "project_id" {
                     continue;
                 }
@@ -954,7 +1697,7 @@ impl Import {
                 }
             }
             if !ok {
-                continue;
+                return;
             }
             let d = &mut self.projects[p];
             match kind {
@@ -964,7 +1707,7 @@ impl Import {
                         values.get("first_year"),
                         values.get("value"),
                     ) else {
-                        continue;
+                        return;
                     };
                     let name = name.as_str().unwrap_or_default().to_owned();
                     let mut q = Map::new();
@@ -985,25 +1728,25 @@ impl Import {
                         .fields
                         .push((Cow::Owned(format!("{pointer}/value")), *value_at));
                     d.cells.fields.push((Cow::Owned(pointer.clone()), *name_at));
-                    set_pointer(&mut d.value, &pointer, Value::Object(q));
+                    d.late.push((pointer, Value::Object(q)));
                 }
                 SheetKind::Evidence => {
                     let (Some((key, _)), Some((value, value_at))) =
                         (values.get("key"), values.get("value"))
                     else {
-                        continue;
+                        return;
                     };
                     let pointer = format!("/evidence/{}", escape(key.as_str().unwrap_or_default()));
                     d.cells
                         .fields
                         .push((Cow::Owned(pointer.clone()), *value_at));
-                    set_pointer(&mut d.value, &pointer, value.clone());
+                    d.late.push((pointer, value.clone()));
                 }
                 SheetKind::Details => {
                     let (Some((path, path_at)), Some((value, value_at))) =
                         (values.get("path"), values.get("value"))
                     else {
-                        continue;
+                        return;
                     };
                     let path = path.as_str().unwrap_or_default();
                     let pointer: String = path
@@ -1017,12 +1760,12 @@ impl Import {
                             self.locations_name(*path_at),
                             "a path naming the id or nothing: give the id in Projects",
                         ));
-                        continue;
+                        return;
                     }
                     d.cells
                         .fields
                         .push((Cow::Owned(pointer.clone()), *value_at));
-                    set_pointer(&mut d.value, &pointer, value.clone());
+                    d.late.push((pointer, value.clone()));
                 }
                 _ => {}
             }
@@ -1091,42 +1834,57 @@ impl Import {
         }
     }
 
-    fn finish(self, format: Format) -> ImportedWorkbook {
-        let mut projects = Vec::new();
-        let mut locations = Locations {
-            sheets: self.sheets,
-            projects: Vec::new(),
-            defaults: self.default_locations,
-        };
-        let mut rejected = Vec::new();
-        for d in self.projects {
-            if d.bad {
-                rejected.push(d.id);
-                continue;
-            }
-            locations.projects.push(d.cells);
-            projects.push(Value::Object(d.value));
-        }
+    /// `{"defaults": {...}, "taxonomies": [...]}` from the Settings sheet.
+    fn settings_value(&mut self) -> Value {
         let mut settings = Map::new();
         if !self.defaults.is_empty() {
-            settings.insert("defaults".into(), Value::Object(self.defaults));
+            // Kept: a cash-flow unit is checked against the portfolio's currency.
+            settings.insert("defaults".into(), Value::Object(self.defaults.clone()));
         }
-        if let Some(t) = self.taxonomies {
+        if let Some(t) = self.taxonomies.take() {
             settings.insert(
                 "taxonomies".into(),
                 Value::Array(t.into_iter().map(Value::String).collect()),
             );
         }
-        let mut document = Map::new();
-        document.insert("settings".into(), Value::Object(settings));
-        document.insert("projects".into(), Value::Array(projects));
-        ImportedWorkbook {
-            format,
-            document: Value::Object(document),
-            locations,
-            problems: self.problems,
-            rejected,
+        Value::Object(settings)
+    }
+
+    fn settings_locator(&self) -> SettingsLocator {
+        SettingsLocator {
+            sheets: self.sheets.clone(),
+            defaults: self.default_locations.clone(),
         }
+    }
+
+    /// The problems in sheet order, and the projects left out.
+    fn summary(&mut self, format: Format) -> ImportSummary {
+        let mut problems = std::mem::take(&mut self.problems.list);
+        // Stable: within a sheet, problems stay in the order they were found (row order).
+        problems.sort_by_key(|(stage, _)| *stage);
+        ImportSummary {
+            format,
+            problems: problems.into_iter().map(|(_, e)| e).collect(),
+            rejected: std::mem::take(&mut self.rejected),
+        }
+    }
+}
+
+/// Problems, each with the sheet (stage) it was found in, so they can be listed in sheet
+/// order whatever order the sheets are read in.
+#[derive(Debug, Default)]
+struct Problems {
+    list: Vec<(Stage, Error)>,
+    stage: Stage,
+}
+
+impl Problems {
+    fn push(&mut self, e: Error) {
+        self.list.push((self.stage, e));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.list.is_empty()
     }
 }
 
@@ -1179,6 +1937,10 @@ fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
 }
 
 type Problem = (&'static str, String);
+
+/// What a streamed sheet does with each row after its header: (import, sheet name and
+/// merged regions, header, row, cells).
+type RowHandler<'h> = dyn FnMut(&mut Import, &Sheet, &Header, u32, &[Cell]) + 'h;
 
 /// A sheet's header row, its columns (with the unit a header gives) and its year columns
 /// (with the money unit their header gives, e.g. `2026 (万元)`).
@@ -1240,10 +2002,44 @@ fn text_of(cell: &Cell) -> Result<String, String> {
 /// round-trip text (`{}` formatting never uses an exponent), or `None` beyond the 28 digits
 /// a `Decimal` holds.
 pub fn decimal_from_f64(x: f64) -> Option<Decimal> {
+    decimal_from_f64_digits(x).or_else(|| decimal_from_f64_text(x))
+}
+
+/// The plain path of [`decimal_from_f64`]: the shortest round-trip text, parsed.
+fn decimal_from_f64_text(x: f64) -> Option<Decimal> {
     if !x.is_finite() {
         return None;
     }
     Decimal::from_str(&format!("{x}")).ok()
+}
+
+/// The fast path of [`decimal_from_f64`], for a nonzero double whose shortest round-trip
+/// text has at most 15 significant digits and no exponent (amounts as spreadsheets hold
+/// them): the fewest decimals `s` whose `m = round(x·10ˢ)` reads back as `x`.
+///
+/// Why it gives the plain path's digits and scale: below 10¹⁵, `x·10ˢ` is formed within
+/// 0.2 of its exact value, so `m` is the only candidate at scale `s`; `m / 10ˢ` in `f64` is
+/// the correctly rounded quotient of two exact numbers, which is what reading the text
+/// `m·10⁻ˢ` gives, so the test is exact; and decimals of at most 15 digits lie more than two
+/// units in the last place apart, so at most one of them reads back as `x`, and the first
+/// scale that does is the shortest text's. `None` sends anything else to the plain path.
+fn decimal_from_f64_digits(x: f64) -> Option<Decimal> {
+    const LIMIT: f64 = 1e15;
+    if !x.is_finite() || x == 0.0 || x.abs() >= LIMIT {
+        return None;
+    }
+    let mut p = 1.0f64;
+    for s in 0..=15u32 {
+        let m = (x * p).round();
+        if m.abs() >= LIMIT {
+            return None;
+        }
+        if m / p == x {
+            return Some(Decimal::new(m as i64, s));
+        }
+        p *= 10.0;
+    }
+    None
 }
 
 /// A number typed as text, read exactly: `,`, `_` and spaces ignored, a trailing `%`
@@ -1499,6 +2295,61 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast path against the plain path, digits and scale, on amounts as spreadsheets
+    /// hold them (cents, rates, integers, tiny and large magnitudes) and on random bit
+    /// patterns; and it must take most amounts, or it saves nothing.
+    #[test]
+    fn doubles_read_by_their_digits_as_by_their_shortest_text() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut taken = 0;
+        let mut samples: Vec<f64> = vec![
+            0.1,
+            0.2,
+            0.3,
+            0.1 + 0.2,
+            1e-7,
+            2.5,
+            -2.5,
+            100.0,
+            1e14,
+            999_999_999_999_999.0,
+            1e15,
+            123_456_789.012_345,
+            0.000_012_3,
+            -0.0,
+            5e-324,
+            f64::MAX,
+        ];
+        for _ in 0..200_000 {
+            let r = next();
+            let cents = (r % 10_000_000_000) as i64 - 5_000_000_000;
+            samples.push(cents as f64 / 100.0);
+            samples.push((r % 100_000) as f64 / 10_000.0);
+            samples.push(f64::from_bits(next()));
+            samples.push((next() % 1_000_000) as f64 * 10f64.powi((r % 30) as i32 - 15));
+        }
+        for x in samples {
+            let plain = decimal_from_f64_text(x);
+            if let Some(fast) = decimal_from_f64_digits(x) {
+                taken += 1;
+                let plain = plain.expect("the plain path reads it");
+                assert_eq!(
+                    (fast.mantissa(), fast.scale()),
+                    (plain.mantissa(), plain.scale()),
+                    "{x:e}"
+                );
+            }
+            assert_eq!(decimal_from_f64(x), plain, "{x:e}");
+        }
+        assert!(taken > 400_000, "{taken}");
+    }
 
     fn at(sheet: u32, row: u32, col: u32) -> CellRef {
         CellRef { sheet, row, col }

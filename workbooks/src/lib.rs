@@ -10,10 +10,14 @@ pub mod import;
 pub mod limits;
 pub mod report;
 pub mod safety;
+mod scan;
 pub mod template;
 
 pub use error::Error;
-pub use import::{ImportedWorkbook, import_workbook};
+pub use import::{
+    ImportSink, ImportSummary, ImportedProject, ImportedWorkbook, ProjectLocator, SettingsLocator,
+    import_workbook, import_workbook_streamed,
+};
 pub use limits::WorkbookLimits;
 pub use report::{ReportOptions, results_workbook};
 pub use safety::{Format, SafeWorkbook, check_archive};

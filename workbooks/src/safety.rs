@@ -33,6 +33,7 @@ use calamine::{Data, DataRef, Ods, Reader, Xls, Xlsx};
 
 use crate::Error;
 use crate::limits::WorkbookLimits;
+pub use crate::scan::{read_plain_sheet, sheet_is_plain};
 
 /// A workbook format, detected from the file's content.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -286,7 +287,7 @@ impl Bounds<'_> {
     }
 }
 
-fn out_of_bounds(sheet: &str, row: u32, col: u32, limits: &WorkbookLimits) -> Error {
+pub(crate) fn out_of_bounds(sheet: &str, row: u32, col: u32, limits: &WorkbookLimits) -> Error {
     Error::new(
         "cell_out_of_bounds",
         format!(
@@ -297,7 +298,7 @@ fn out_of_bounds(sheet: &str, row: u32, col: u32, limits: &WorkbookLimits) -> Er
     .at(format!("{sheet}!{}", cell_name(row, col)))
 }
 
-fn too_many_cells(limits: &WorkbookLimits) -> Error {
+pub(crate) fn too_many_cells(limits: &WorkbookLimits) -> Error {
     Error::new(
         "too_many_cells",
         format!(
@@ -706,10 +707,13 @@ pub fn cell_name(row: u32, col: u32) -> String {
     )
 }
 
+/// The file's bytes, shared by every reader opened on them.
+type Bytes = std::sync::Arc<[u8]>;
+
 enum Inner {
-    Xlsx(Box<Xlsx<Cursor<Vec<u8>>>>),
-    Xls(Box<Xls<Cursor<Vec<u8>>>>),
-    Ods(Box<Ods<Cursor<Vec<u8>>>>),
+    Xlsx(Box<Xlsx<Cursor<Bytes>>>),
+    Xls(Box<Xls<Cursor<Bytes>>>),
+    Ods(Box<Ods<Cursor<Bytes>>>),
 }
 
 /// A workbook opened after [`check_archive`] passed, read within its limits.
@@ -718,7 +722,10 @@ pub struct SafeWorkbook {
     limits: WorkbookLimits,
     names: Vec<String>,
     inner: Inner,
-    cells_read: u64,
+    bytes: Bytes,
+    /// Cells read from the workbook, shared by every reader opened on it with
+    /// [`SafeWorkbook::reopen`], so the cell cap holds for the workbook as a whole.
+    cells_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl std::fmt::Debug for SafeWorkbook {
@@ -745,7 +752,27 @@ impl SafeWorkbook {
     /// Checks `bytes` with [`check_archive`] and opens the workbook.
     pub fn open(bytes: &[u8], limits: &WorkbookLimits) -> Result<SafeWorkbook, Error> {
         let format = check_archive(bytes, limits)?;
-        let cursor = Cursor::new(bytes.to_vec());
+        Self::open_checked(bytes.into(), limits, format, Default::default())
+    }
+
+    /// Another reader of the same workbook, to read a second sheet at the same time (on
+    /// another thread); it shares the bytes and the count of cells read.
+    pub fn reopen(&self) -> Result<SafeWorkbook, Error> {
+        Self::open_checked(
+            self.bytes.clone(),
+            &self.limits,
+            self.format,
+            self.cells_read.clone(),
+        )
+    }
+
+    fn open_checked(
+        bytes: Bytes,
+        limits: &WorkbookLimits,
+        format: Format,
+        cells_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) -> Result<SafeWorkbook, Error> {
+        let cursor = Cursor::new(bytes.clone());
         let inner = match format {
             Format::Xlsx | Format::Xlsm => {
                 Inner::Xlsx(Box::new(Xlsx::new(cursor).map_err(reader_error)?))
@@ -766,8 +793,19 @@ impl SafeWorkbook {
             limits: limits.clone(),
             names,
             inner,
-            cells_read: 0,
+            bytes,
+            cells_read,
         })
+    }
+
+    /// The limits it is read within.
+    pub(crate) fn limits(&self) -> &WorkbookLimits {
+        &self.limits
+    }
+
+    /// The count of cells read from this workbook, shared by every reader opened on it.
+    pub(crate) fn cells_counter(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.cells_read.clone()
     }
 
     /// The detected format.
@@ -830,13 +868,13 @@ impl SafeWorkbook {
         }
         let limits = self.limits.clone();
         let mut row: Vec<Cell> = Vec::new();
-        let mut cells_read = self.cells_read;
+        let cells_read = self.cells_read.clone();
         let mut push = |cell: Cell, row: &mut Vec<Cell>| -> Result<(), Error> {
             if cell.row >= limits.max_rows || cell.col >= limits.max_columns {
                 return Err(out_of_bounds(name, cell.row, cell.col, &limits));
             }
-            cells_read += 1;
-            if cells_read > limits.max_cells {
+            let read = cells_read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if read > limits.max_cells {
                 return Err(too_many_cells(&limits));
             }
             if row.first().is_some_and(|c| c.row != cell.row) {
@@ -883,7 +921,6 @@ impl SafeWorkbook {
         if !row.is_empty() {
             f(&row)?;
         }
-        self.cells_read = cells_read;
         Ok(())
     }
 }
