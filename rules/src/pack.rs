@@ -182,10 +182,20 @@ pub(crate) struct ParamSet {
     pub(crate) map: Dynamic,
     /// The rules' trees for these parameters, in `Pack::rules` order.
     asts: Vec<AST>,
+    /// The thresholds each rule names, as its clause output shows them, in `Pack::rules`
+    /// order; `None` for a name no entry in force gives (its text names the date).
+    thresholds: Vec<Vec<Option<UsedValue>>>,
 }
 
 impl ParamSet {
-    fn new(engine: &Engine, rules: &[Rule], map: Map) -> ParamSet {
+    /// The set of the entries of `parameters` marked in `in_force`, whose values are `map`.
+    fn new(
+        engine: &Engine,
+        rules: &[Rule],
+        parameters: &[Parameter],
+        in_force: &[bool],
+        map: Map,
+    ) -> ParamSet {
         let mut scope = Scope::new();
         scope.push("p", Map::new());
         scope.push_constant("params", map.clone());
@@ -193,10 +203,44 @@ impl ParamSet {
             .iter()
             .map(|r| engine.optimize_ast(&scope, r.ast.clone(), OptimizationLevel::Full))
             .collect();
+        // The first entry of a name in force, as `Pack::parameter_at` finds it at a date.
+        let entry = |name: &str| {
+            parameters
+                .iter()
+                .zip(in_force)
+                .find(|(p, used)| **used && p.name == name)
+                .map(|(p, _)| p)
+        };
+        let thresholds = rules
+            .iter()
+            .map(|rule| {
+                rule.header
+                    .parameters
+                    .iter()
+                    .map(|name| entry(name).map(|p| threshold(name, p)))
+                    .collect()
+            })
+            .collect();
         ParamSet {
             map: Dynamic::from_map(map).into_shared(),
             asts,
+            thresholds,
         }
+    }
+}
+
+/// A parameter entry as a clause's output shows it.
+fn threshold(name: &str, p: &Parameter) -> UsedValue {
+    UsedValue {
+        name: name.to_owned(),
+        value: p
+            .value
+            .clone()
+            .or_else(|| p.text.clone())
+            .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
+            .unwrap_or_default(),
+        unit: p.unit.clone(),
+        clause: p.clause.clone(),
     }
 }
 
@@ -307,7 +351,8 @@ const RULE_INPUTS: usize = 2;
 /// one record and one parameter map serve every rule of the pack without copying; as
 /// constants, no rule can change what the next one reads.
 fn rule_inputs(record: &Dynamic, params: &Dynamic) -> Scope<'static> {
-    let mut scope = Scope::new();
+    // Room for a rule's own variables, so the scope is not regrown while the rules run.
+    let mut scope = Scope::with_capacity(32);
     scope.push_constant_dynamic("p", record.clone());
     scope.push_constant_dynamic("params", params.clone());
     scope
@@ -487,7 +532,8 @@ impl Pack {
                     .zip(&parsed_params)
                     .map(|(p, v)| (p.name.as_str().into(), v.clone()))
                     .collect();
-                Arc::new(ParamSet::new(engine, &rules, map))
+                let in_force = vec![true; parameters.len()];
+                Arc::new(ParamSet::new(engine, &rules, &parameters, &in_force, map))
             });
         Ok(Pack {
             meta,
@@ -504,28 +550,27 @@ impl Pack {
     }
 
     /// The thresholds a rule names, as in force at `date`, for its clause output.
+    #[cfg(test)]
     fn thresholds_at(&self, rule: &Rule, date: &str) -> Vec<UsedValue> {
         rule.header
             .parameters
             .iter()
             .map(|name| match self.parameter_at(name, date) {
-                Some(p) => UsedValue {
-                    name: name.clone(),
-                    value: p
-                        .value
-                        .clone()
-                        .or_else(|| p.text.clone())
-                        .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
-                        .unwrap_or_default(),
-                    unit: p.unit.clone(),
-                    clause: p.clause.clone(),
-                },
-                None => UsedValue {
-                    name: name.clone(),
-                    value: format!("not in force on {date}"),
-                    unit: String::new(),
-                    clause: String::new(),
-                },
+                Some(p) => threshold(name, p),
+                None => not_in_force(name, date),
+            })
+            .collect()
+    }
+
+    /// The thresholds of the rule at `index` of `rules` from its parameter set, as
+    /// `thresholds_at` gives them at `date`.
+    fn thresholds_in(params: &ParamSet, index: usize, rule: &Rule, date: &str) -> Vec<UsedValue> {
+        params.thresholds[index]
+            .iter()
+            .zip(&rule.header.parameters)
+            .map(|(t, name)| match t {
+                Some(t) => t.clone(),
+                None => not_in_force(name, date),
             })
             .collect()
     }
@@ -537,6 +582,7 @@ impl Pack {
     }
 
     /// The entry of parameter `name` in force at `date`.
+    #[cfg(test)]
     fn parameter_at(&self, name: &str, date: &str) -> Option<&Parameter> {
         self.parameters
             .iter()
@@ -576,7 +622,13 @@ impl Pack {
                 .filter(|(_, used)| **used)
                 .map(|((p, v), _)| (p.name.as_str().into(), v.clone()))
                 .collect();
-            let set = Arc::new(ParamSet::new(engine, &self.rules, map));
+            let set = Arc::new(ParamSet::new(
+                engine,
+                &self.rules,
+                &self.parameters,
+                &in_force,
+                map,
+            ));
             if let Ok(mut sets) = self.param_sets.lock() {
                 sets.push((in_force, set.clone()));
             }
@@ -626,8 +678,9 @@ impl Pack {
             .rules
             .iter()
             .zip(&params.asts)
-            .filter(|(rule, _)| applies(rule, &activity))
-            .map(|(rule, ast)| {
+            .enumerate()
+            .filter(|(_, (rule, _))| applies(rule, &activity))
+            .map(|(index, (rule, ast))| {
                 let result = self.run_in(engine, limits, rule, ast, &mut scope);
                 let inputs = rule
                     .header
@@ -642,7 +695,7 @@ impl Pack {
                         clause: String::new(),
                     })
                     .collect();
-                let thresholds = self.thresholds_at(rule, date);
+                let thresholds = Pack::thresholds_in(&params, index, rule, date);
                 let h = &rule.header;
                 match result {
                     Ok((verdict, reason_en, reason_zh, missing)) => ClauseVerdict {
@@ -787,6 +840,16 @@ impl Pack {
             .map(|a| a.iter().map(|d| d.to_string()).collect())
             .unwrap_or_default();
         Ok((verdict, text("reason_en"), text("reason_zh"), missing))
+    }
+}
+
+/// A threshold no entry in force gives at `date`.
+fn not_in_force(name: &str, date: &str) -> UsedValue {
+    UsedValue {
+        name: name.to_owned(),
+        value: format!("not in force on {date}"),
+        unit: String::new(),
+        clause: String::new(),
     }
 }
 
@@ -942,7 +1005,8 @@ mod tests {
     /// Every case of every shipped rule gives the same verdict, reasons and missing fields
     /// through the tree compiled with the parameters as constants as through the tree
     /// compiled at load, at the case's date and at dates on either side of each parameter's
-    /// validity.
+    /// validity; and the thresholds kept with the parameter set are those looked up at the
+    /// date.
     #[test]
     fn parameter_folded_rules_answer_as_the_rules_compiled_at_load() {
         let set = RuleSet::shipped(EngineLimits::standard()).expect("shipped packs load");
@@ -968,6 +1032,12 @@ mod tests {
                         record.set("assessment_date", FieldValue::Text(date.clone()));
                         let map = Dynamic::from_map(record.to_map()).into_shared();
                         let params = pack.params_at(&set.engine, date);
+                        assert_eq!(
+                            Pack::thresholds_in(&params, index, rule, date),
+                            pack.thresholds_at(rule, date),
+                            "thresholds of {} at {date}",
+                            rule.file
+                        );
                         let folded = pack.run_in(
                             &set.engine,
                             &set.limits,
