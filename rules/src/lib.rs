@@ -170,7 +170,7 @@ impl RuleSet {
         for pack in order {
             let v =
                 pack.evaluate_shared(&self.engine, &self.limits, &record, &map, assessment_date);
-            let field = format!("verdict_{}", v.taxonomy);
+            let field = pack::concat(&["verdict_", &v.taxonomy]);
             let value = FieldValue::Text(v.verdict.as_str().to_owned());
             if let Some(mut m) = map.write_lock::<rhai::Map>() {
                 m.insert(field.as_str().into(), value.to_dynamic());

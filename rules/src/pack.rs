@@ -834,10 +834,19 @@ impl Pack {
                 None => Verdict::parse(&v.to_string()),
             })
             .ok_or_else(not_a_verdict)?;
+        // Names that are strings are copied as they are; anything else is shown as the script
+        // would print it.
         let missing = map
             .get("missing")
-            .and_then(|m| m.clone().try_cast::<rhai::Array>())
-            .map(|a| a.iter().map(|d| d.to_string()).collect())
+            .and_then(|m| m.read_lock::<rhai::Array>())
+            .map(|a| {
+                a.iter()
+                    .map(|d| match d.read_lock::<ImmutableString>() {
+                        Some(s) => s.as_str().to_owned(),
+                        None => d.to_string(),
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         Ok((verdict, text("reason_en"), text("reason_zh"), missing))
     }
@@ -877,17 +886,27 @@ fn combine(
         if let Some(c) = worst(v) {
             return (
                 v,
-                format!("{}: {}", c.rule, c.reason_en),
-                format!("{}：{}", c.rule, c.reason_zh),
+                concat(&[&c.rule, ": ", &c.reason_en]),
+                concat(&[&c.rule, "：", &c.reason_zh]),
             );
         }
     }
     let ids: Vec<&str> = clauses.iter().map(|c| c.rule.as_str()).collect();
     (
         Verdict::Eligible,
-        format!("every applicable clause is met: {}", ids.join(", ")),
-        format!("所有适用条款均满足：{}", ids.join("、")),
+        concat(&["every applicable clause is met: ", &ids.join(", ")]),
+        concat(&["所有适用条款均满足：", &ids.join("、")]),
     )
+}
+
+/// The pieces one after the other, in a string allocated once at its length (what `format!`
+/// gives for plain text, without growing the string piece by piece).
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
+    text
 }
 
 /// SHA-256 over file paths and contents, in path order (the core crate's hasher).

@@ -2,6 +2,7 @@
 //! appraisal computed, as typed values; `null` (absent) drives `insufficient_data`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use greenlight_core::appraisal::{Appraisal, Figure};
 use greenlight_core::project::{EvidenceValue, ProjectInput};
@@ -35,7 +36,12 @@ impl FieldValue {
     pub fn display(&self) -> String {
         match self {
             FieldValue::Bool(b) => b.to_string(),
-            FieldValue::Number(d) => d.normalize().to_string(),
+            FieldValue::Number(d) => {
+                // Room for any decimal's text, so formatting never regrows the string.
+                let mut text = String::with_capacity(32);
+                let _ = write!(text, "{}", d.normalize());
+                text
+            }
             FieldValue::Text(s) => s.clone(),
         }
     }
