@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use greenlight_core::appraisal::{Appraisal, Figure};
 use greenlight_core::project::{EvidenceValue, ProjectInput};
-use rhai::{Dynamic, Map};
+use rhai::{Dynamic, ImmutableString, Map};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -28,7 +28,8 @@ impl FieldValue {
         match self {
             FieldValue::Bool(b) => Dynamic::from_bool(*b),
             FieldValue::Number(d) => Dynamic::from_decimal(*d),
-            FieldValue::Text(s) => Dynamic::from(s.clone()),
+            // Straight into the script's string type, without an intermediate copy.
+            FieldValue::Text(s) => Dynamic::from(ImmutableString::from(s.as_str())),
         }
     }
 
