@@ -7,13 +7,18 @@
 //! limit is set explicitly; a wall-clock deadline exists only as a safety net and hitting it is
 //! an error, never a verdict.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicMapPackage, BasicStringPackage, LogicPackage,
     MoreStringPackage, Package,
 };
-use rhai::{Dynamic, Engine, FuncRegistration, ImmutableString, Map, Module, NativeCallContext};
+use rhai::{
+    AST, Caches, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map, Module,
+    NativeCallContext, Scope,
+};
 
 /// Limits of the rule engine; every field is set by the caller (no hidden default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,7 +232,49 @@ fn register_verdicts(engine: &mut Engine) {
         });
 }
 
+/// Source of the ids that tie a thread's function-resolution cache to one engine.
+static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A new id for an engine whose rules may share this thread's function-resolution cache.
+pub(crate) fn engine_id() -> u64 {
+    NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Evaluates a rule's tree in `scope`, as `Engine::eval_ast_with_scope` does.
+///
+/// With the engine's id, and for a tree that defines no functions of its own, the function
+/// resolution cache is kept on this thread from one rule to the next instead of being built
+/// anew for every rule: what a call resolves to then depends only on the engine's functions,
+/// which never change after `build`. Each rule still starts with its own operation count.
+pub(crate) fn eval_rule(
+    engine: &Engine,
+    engine_id: Option<u64>,
+    scope: &mut Scope<'static>,
+    ast: &AST,
+) -> Result<Dynamic, Box<EvalAltResult>> {
+    let Some(id) = engine_id.filter(|_| !ast.has_functions()) else {
+        return engine.eval_ast_with_scope(scope, ast);
+    };
+    RESOLUTION.with(|cell| {
+        let Ok(mut kept) = cell.try_borrow_mut() else {
+            return engine.eval_ast_with_scope(scope, ast);
+        };
+        let (owner, caches) = &mut *kept;
+        if *owner != id {
+            *owner = id;
+            *caches = Caches::new();
+        }
+        let mut global = engine.new_global_runtime_state();
+        // The statement-level entry point of `eval_ast_with_scope`, with the caches passed in.
+        #[allow(deprecated)]
+        engine.eval_statements_raw(&mut global, caches, scope, ast.statements())
+    })
+}
+
 thread_local! {
+    /// The function-resolution cache of the last engine that evaluated a rule on this
+    /// thread, with that engine's id.
+    static RESOLUTION: RefCell<(u64, Caches)> = const { RefCell::new((0, Caches::new())) };
     /// When the evaluation running on this thread must stop; the engine is shared between
     /// threads, so the deadline lives with the thread, not the engine.
     static DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };

@@ -16,7 +16,7 @@ use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Optimizati
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::engine::{DEADLINE_TOKEN, EngineLimits, within_deadline};
+use crate::engine::{DEADLINE_TOKEN, EngineLimits, eval_rule, within_deadline};
 use crate::error::{RuleError, RuleErrorKind};
 use crate::record::{FieldValue, Record, RecordView};
 use crate::verdict::{ClauseVerdict, PackVerdict, UsedValue, Verdict};
@@ -655,14 +655,16 @@ impl Pack {
         date: &str,
     ) -> PackVerdict {
         let map = Dynamic::from_map(record.to_map()).into_shared();
-        self.evaluate_shared(engine, limits, &RecordView::new(record), &map, date)
+        self.evaluate_shared(engine, None, limits, &RecordView::new(record), &map, date)
     }
 
     /// As [`Pack::evaluate`], with the record already converted to a shared Rhai map (so a
-    /// set of packs converts it once).
+    /// set of packs converts it once), and with the engine's id when its rules may keep the
+    /// thread's function-resolution cache (see [`crate::engine::eval_rule`]).
     pub(crate) fn evaluate_shared(
         &self,
         engine: &Engine,
+        engine_id: Option<u64>,
         limits: &EngineLimits,
         record: &RecordView<'_>,
         map: &Dynamic,
@@ -681,7 +683,7 @@ impl Pack {
             .enumerate()
             .filter(|(_, (rule, _))| applies(rule, &activity))
             .map(|(index, (rule, ast))| {
-                let result = self.run_in(engine, limits, rule, ast, &mut scope);
+                let result = self.run_in(engine, engine_id, limits, rule, ast, &mut scope);
                 let inputs = rule
                     .header
                     .inputs
@@ -755,6 +757,7 @@ impl Pack {
         let params = self.params_at(engine, date);
         self.run_in(
             engine,
+            None,
             limits,
             &self.rules[index],
             &params.asts[index],
@@ -764,16 +767,18 @@ impl Pack {
 
     /// [`Pack::run`] in a scope made by [`rule_inputs`], left as it was found, so the rules
     /// of a pack share one scope.
+    #[allow(clippy::too_many_arguments)]
     fn run_in(
         &self,
         engine: &Engine,
+        engine_id: Option<u64>,
         limits: &EngineLimits,
         rule: &Rule,
         ast: &AST,
         scope: &mut Scope<'static>,
     ) -> Result<(Verdict, String, String, Vec<String>), RuleError> {
         let out: Result<Dynamic, Box<EvalAltResult>> =
-            within_deadline(limits.deadline, || engine.eval_ast_with_scope(scope, ast));
+            within_deadline(limits.deadline, || eval_rule(engine, engine_id, scope, ast));
         // Drop the rule's own variables: the next rule starts from `p` and `params` alone.
         scope.rewind(RULE_INPUTS);
         let err = |kind, position: Option<(usize, usize)>, message: String| RuleError {
@@ -1057,8 +1062,11 @@ mod tests {
                             "thresholds of {} at {date}",
                             rule.file
                         );
+                        // The folded tree through the thread's kept resolution cache, the
+                        // load-time tree through a fresh one, as `eval_ast_with_scope` does.
                         let folded = pack.run_in(
                             &set.engine,
+                            Some(set.engine_id),
                             &set.limits,
                             rule,
                             &params.asts[index],
@@ -1066,6 +1074,7 @@ mod tests {
                         );
                         let plain = pack.run_in(
                             &set.engine,
+                            None,
                             &set.limits,
                             rule,
                             &rule.ast,
