@@ -2,6 +2,6 @@
 //! sandbox, and the loader's errors.
 
 mod cases;
-mod helpers;
 mod reference;
+mod rule_functions;
 mod sandbox;
