@@ -7,13 +7,18 @@
 //! limit is set explicitly; a wall-clock deadline exists only as a safety net and hitting it is
 //! an error, never a verdict.
 
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rhai::packages::{
     ArithmeticPackage, BasicArrayPackage, BasicMapPackage, BasicStringPackage, LogicPackage,
     MoreStringPackage, Package,
 };
-use rhai::{Dynamic, Engine, ImmutableString, Map, Module, NativeCallContext};
+use rhai::{
+    AST, Caches, Dynamic, Engine, EvalAltResult, FuncRegistration, ImmutableString, Map, Module,
+    NativeCallContext, Scope,
+};
 
 /// Limits of the rule engine; every field is set by the caller (no hidden default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,33 +122,57 @@ fn register_verdicts(engine: &mut Engine) {
         |en: ImmutableString, zh: ImmutableString| verdict("needs_review", en, zh),
     );
     engine.register_fn("insufficient_data", |missing: rhai::Array| {
-        let names: Vec<String> = missing.iter().map(|d| d.to_string()).collect();
-        let mut m = verdict(
-            "insufficient_data",
-            format!("missing: {}", names.join(", ")).into(),
-            format!("缺少数据：{}", names.join("、")).into(),
-        );
+        // The two reasons list the names as the script would print them, joined; a name that
+        // is a string is copied as it is instead of going through formatting.
+        let mut en = String::from("missing: ");
+        let mut zh = String::from("缺少数据：");
+        for (i, name) in missing.iter().enumerate() {
+            if i > 0 {
+                en.push_str(", ");
+                zh.push('、');
+            }
+            match name.read_lock::<ImmutableString>() {
+                Some(text) => {
+                    en.push_str(text.as_str());
+                    zh.push_str(text.as_str());
+                }
+                None => {
+                    let text = name.to_string();
+                    en.push_str(&text);
+                    zh.push_str(&text);
+                }
+            }
+        }
+        let mut m = verdict("insufficient_data", en.into(), zh.into());
         m.insert("missing".into(), Dynamic::from_array(missing));
         m
     });
-    // `missing(p, ["a", "b"])`: the listed fields that are absent (unit) in the record.
-    engine.register_fn(
-        "missing",
-        |record: Map, fields: rhai::Array| -> rhai::Array {
-            fields
-                .into_iter()
-                .filter(|f| {
-                    let key = f.to_string();
-                    record.get(key.as_str()).is_none_or(|v| v.is_unit())
-                })
-                .collect()
-        },
-    );
+    // `p.missing(["a", "b"])` (or `missing(p, ["a", "b"])`): the listed fields that are absent
+    // (unit) in the record. Pure, so it may be called on the constant record; called as a
+    // method it reads the record in place, where a function call would first copy it.
+    FuncRegistration::new("missing")
+        .with_purity(true)
+        .register_into_engine(
+            engine,
+            |record: &mut Map, fields: rhai::Array| -> rhai::Array {
+                fields
+                    .into_iter()
+                    .filter(|f| {
+                        let absent = |key: &str| record.get(key).is_none_or(|v| v.is_unit());
+                        match f.read_lock::<ImmutableString>() {
+                            Some(key) => absent(key.as_str()),
+                            None => absent(&f.to_string()),
+                        }
+                    })
+                    .collect()
+            },
+        );
     // `list.contains(text)` as the array package defines it (an element equals the value by
     // `==`), with the common case — an element that is itself a string — compared directly
     // instead of through a call of `==` per element.
-    engine.register_fn(
-        "contains",
+    // Pure, as the array package's own: it may be called on a constant list.
+    FuncRegistration::new("contains").with_purity(true).register_into_engine(
+        engine,
         |ctx: NativeCallContext,
          array: &mut rhai::Array,
          value: ImmutableString|
@@ -174,13 +203,78 @@ fn register_verdicts(engine: &mut Engine) {
             Ok(false)
         },
     );
-    // `has(p, "a")`: the field is present and not unit.
-    engine.register_fn("has", |record: Map, field: &str| {
-        record.get(field).is_some_and(|v| !v.is_unit())
-    });
+    // `join(list, separator)`: the elements one after the other with the separator between,
+    // each as a script would append it to a string (text as it is). Called with a fixed list
+    // (a parameter), it is evaluated once when the rule is compiled. The engine checks the
+    // result against the string size limit, as for every function.
+    engine.register_fn(
+        "join",
+        |list: rhai::Array, separator: ImmutableString| -> ImmutableString {
+            let mut joined = String::new();
+            for (i, item) in list.iter().enumerate() {
+                if i > 0 {
+                    joined.push_str(&separator);
+                }
+                match item.read_lock::<ImmutableString>() {
+                    Some(text) => joined.push_str(&text),
+                    None => joined.push_str(&item.to_string()),
+                }
+            }
+            joined.into()
+        },
+    );
+    // `has(p, "a")`: the field is present and not unit (the shipped rules write `p.a != ()`,
+    // which reads the record in place). Pure, like `missing`.
+    FuncRegistration::new("has")
+        .with_purity(true)
+        .register_into_engine(engine, |record: &mut Map, field: &str| {
+            record.get(field).is_some_and(|v| !v.is_unit())
+        });
+}
+
+/// Source of the ids that tie a thread's function-resolution cache to one engine.
+static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A new id for an engine whose rules may share this thread's function-resolution cache.
+pub(crate) fn engine_id() -> u64 {
+    NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+/// Evaluates a rule's tree in `scope`, as `Engine::eval_ast_with_scope` does.
+///
+/// With the engine's id, and for a tree that defines no functions of its own, the function
+/// resolution cache is kept on this thread from one rule to the next instead of being built
+/// anew for every rule: what a call resolves to then depends only on the engine's functions,
+/// which never change after `build`. Each rule still starts with its own operation count.
+pub(crate) fn eval_rule(
+    engine: &Engine,
+    engine_id: Option<u64>,
+    scope: &mut Scope<'static>,
+    ast: &AST,
+) -> Result<Dynamic, Box<EvalAltResult>> {
+    let Some(id) = engine_id.filter(|_| !ast.has_functions()) else {
+        return engine.eval_ast_with_scope(scope, ast);
+    };
+    RESOLUTION.with(|cell| {
+        let Ok(mut kept) = cell.try_borrow_mut() else {
+            return engine.eval_ast_with_scope(scope, ast);
+        };
+        let (owner, caches) = &mut *kept;
+        if *owner != id {
+            *owner = id;
+            *caches = Caches::new();
+        }
+        let mut global = engine.new_global_runtime_state();
+        // The statement-level entry point of `eval_ast_with_scope`, with the caches passed in.
+        #[allow(deprecated)]
+        engine.eval_statements_raw(&mut global, caches, scope, ast.statements())
+    })
 }
 
 thread_local! {
+    /// The function-resolution cache of the last engine that evaluated a rule on this
+    /// thread, with that engine's id.
+    static RESOLUTION: RefCell<(u64, Caches)> = const { RefCell::new((0, Caches::new())) };
     /// When the evaluation running on this thread must stop; the engine is shared between
     /// threads, so the deadline lives with the thread, not the engine.
     static DEADLINE: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };

@@ -35,6 +35,8 @@ mod embedded {
 /// Compiled packs and the engine that runs them; `Send + Sync`, built once and shared.
 pub struct RuleSet {
     engine: Engine,
+    /// Ties the function-resolution cache a thread keeps between rules to this engine.
+    engine_id: u64,
     limits: EngineLimits,
     packs: Vec<Pack>,
 }
@@ -68,6 +70,7 @@ impl RuleSet {
     pub fn empty(limits: EngineLimits) -> Self {
         RuleSet {
             engine: engine::build(&limits),
+            engine_id: engine::engine_id(),
             limits,
             packs: Vec::new(),
         }
@@ -168,9 +171,15 @@ impl RuleSet {
         let mut taxonomies: Vec<PackVerdict> = Vec::with_capacity(order.len());
         let mut map = rhai::Dynamic::from_map(record.to_map()).into_shared();
         for pack in order {
-            let v =
-                pack.evaluate_shared(&self.engine, &self.limits, &record, &map, assessment_date);
-            let field = format!("verdict_{}", v.taxonomy);
+            let v = pack.evaluate_shared(
+                &self.engine,
+                Some(self.engine_id),
+                &self.limits,
+                &record,
+                &map,
+                assessment_date,
+            );
+            let field = pack::concat(&["verdict_", &v.taxonomy]);
             let value = FieldValue::Text(v.verdict.as_str().to_owned());
             if let Some(mut m) = map.write_lock::<rhai::Map>() {
                 m.insert(field.as_str().into(), value.to_dynamic());

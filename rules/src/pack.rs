@@ -16,7 +16,7 @@ use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Map, Optimizati
 use rust_decimal::Decimal;
 use serde::Deserialize;
 
-use crate::engine::{DEADLINE_TOKEN, EngineLimits, within_deadline};
+use crate::engine::{DEADLINE_TOKEN, EngineLimits, eval_rule, within_deadline};
 use crate::error::{RuleError, RuleErrorKind};
 use crate::record::{FieldValue, Record, RecordView};
 use crate::verdict::{ClauseVerdict, PackVerdict, UsedValue, Verdict};
@@ -182,10 +182,20 @@ pub(crate) struct ParamSet {
     pub(crate) map: Dynamic,
     /// The rules' trees for these parameters, in `Pack::rules` order.
     asts: Vec<AST>,
+    /// The thresholds each rule names, as its clause output shows them, in `Pack::rules`
+    /// order; `None` for a name no entry in force gives (its text names the date).
+    thresholds: Vec<Vec<Option<UsedValue>>>,
 }
 
 impl ParamSet {
-    fn new(engine: &Engine, rules: &[Rule], map: Map) -> ParamSet {
+    /// The set of the entries of `parameters` marked in `in_force`, whose values are `map`.
+    fn new(
+        engine: &Engine,
+        rules: &[Rule],
+        parameters: &[Parameter],
+        in_force: &[bool],
+        map: Map,
+    ) -> ParamSet {
         let mut scope = Scope::new();
         scope.push("p", Map::new());
         scope.push_constant("params", map.clone());
@@ -193,10 +203,44 @@ impl ParamSet {
             .iter()
             .map(|r| engine.optimize_ast(&scope, r.ast.clone(), OptimizationLevel::Full))
             .collect();
+        // The first entry of a name in force, as `Pack::parameter_at` finds it at a date.
+        let entry = |name: &str| {
+            parameters
+                .iter()
+                .zip(in_force)
+                .find(|(p, used)| **used && p.name == name)
+                .map(|(p, _)| p)
+        };
+        let thresholds = rules
+            .iter()
+            .map(|rule| {
+                rule.header
+                    .parameters
+                    .iter()
+                    .map(|name| entry(name).map(|p| threshold(name, p)))
+                    .collect()
+            })
+            .collect();
         ParamSet {
             map: Dynamic::from_map(map).into_shared(),
             asts,
+            thresholds,
         }
+    }
+}
+
+/// A parameter entry as a clause's output shows it.
+fn threshold(name: &str, p: &Parameter) -> UsedValue {
+    UsedValue {
+        name: name.to_owned(),
+        value: p
+            .value
+            .clone()
+            .or_else(|| p.text.clone())
+            .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
+            .unwrap_or_default(),
+        unit: p.unit.clone(),
+        clause: p.clause.clone(),
     }
 }
 
@@ -307,7 +351,8 @@ const RULE_INPUTS: usize = 2;
 /// one record and one parameter map serve every rule of the pack without copying; as
 /// constants, no rule can change what the next one reads.
 fn rule_inputs(record: &Dynamic, params: &Dynamic) -> Scope<'static> {
-    let mut scope = Scope::new();
+    // Room for a rule's own variables, so the scope is not regrown while the rules run.
+    let mut scope = Scope::with_capacity(32);
     scope.push_constant_dynamic("p", record.clone());
     scope.push_constant_dynamic("params", params.clone());
     scope
@@ -487,7 +532,8 @@ impl Pack {
                     .zip(&parsed_params)
                     .map(|(p, v)| (p.name.as_str().into(), v.clone()))
                     .collect();
-                Arc::new(ParamSet::new(engine, &rules, map))
+                let in_force = vec![true; parameters.len()];
+                Arc::new(ParamSet::new(engine, &rules, &parameters, &in_force, map))
             });
         Ok(Pack {
             meta,
@@ -504,28 +550,27 @@ impl Pack {
     }
 
     /// The thresholds a rule names, as in force at `date`, for its clause output.
+    #[cfg(test)]
     fn thresholds_at(&self, rule: &Rule, date: &str) -> Vec<UsedValue> {
         rule.header
             .parameters
             .iter()
             .map(|name| match self.parameter_at(name, date) {
-                Some(p) => UsedValue {
-                    name: name.clone(),
-                    value: p
-                        .value
-                        .clone()
-                        .or_else(|| p.text.clone())
-                        .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
-                        .unwrap_or_default(),
-                    unit: p.unit.clone(),
-                    clause: p.clause.clone(),
-                },
-                None => UsedValue {
-                    name: name.clone(),
-                    value: format!("not in force on {date}"),
-                    unit: String::new(),
-                    clause: String::new(),
-                },
+                Some(p) => threshold(name, p),
+                None => not_in_force(name, date),
+            })
+            .collect()
+    }
+
+    /// The thresholds of the rule at `index` of `rules` from its parameter set, as
+    /// `thresholds_at` gives them at `date`.
+    fn thresholds_in(params: &ParamSet, index: usize, rule: &Rule, date: &str) -> Vec<UsedValue> {
+        params.thresholds[index]
+            .iter()
+            .zip(&rule.header.parameters)
+            .map(|(t, name)| match t {
+                Some(t) => t.clone(),
+                None => not_in_force(name, date),
             })
             .collect()
     }
@@ -537,6 +582,7 @@ impl Pack {
     }
 
     /// The entry of parameter `name` in force at `date`.
+    #[cfg(test)]
     fn parameter_at(&self, name: &str, date: &str) -> Option<&Parameter> {
         self.parameters
             .iter()
@@ -576,7 +622,13 @@ impl Pack {
                 .filter(|(_, used)| **used)
                 .map(|((p, v), _)| (p.name.as_str().into(), v.clone()))
                 .collect();
-            let set = Arc::new(ParamSet::new(engine, &self.rules, map));
+            let set = Arc::new(ParamSet::new(
+                engine,
+                &self.rules,
+                &self.parameters,
+                &in_force,
+                map,
+            ));
             if let Ok(mut sets) = self.param_sets.lock() {
                 sets.push((in_force, set.clone()));
             }
@@ -603,14 +655,16 @@ impl Pack {
         date: &str,
     ) -> PackVerdict {
         let map = Dynamic::from_map(record.to_map()).into_shared();
-        self.evaluate_shared(engine, limits, &RecordView::new(record), &map, date)
+        self.evaluate_shared(engine, None, limits, &RecordView::new(record), &map, date)
     }
 
     /// As [`Pack::evaluate`], with the record already converted to a shared Rhai map (so a
-    /// set of packs converts it once).
+    /// set of packs converts it once), and with the engine's id when its rules may keep the
+    /// thread's function-resolution cache (see [`crate::engine::eval_rule`]).
     pub(crate) fn evaluate_shared(
         &self,
         engine: &Engine,
+        engine_id: Option<u64>,
         limits: &EngineLimits,
         record: &RecordView<'_>,
         map: &Dynamic,
@@ -626,9 +680,10 @@ impl Pack {
             .rules
             .iter()
             .zip(&params.asts)
-            .filter(|(rule, _)| applies(rule, &activity))
-            .map(|(rule, ast)| {
-                let result = self.run_in(engine, limits, rule, ast, &mut scope);
+            .enumerate()
+            .filter(|(_, (rule, _))| applies(rule, &activity))
+            .map(|(index, (rule, ast))| {
+                let result = self.run_in(engine, engine_id, limits, rule, ast, &mut scope);
                 let inputs = rule
                     .header
                     .inputs
@@ -642,7 +697,7 @@ impl Pack {
                         clause: String::new(),
                     })
                     .collect();
-                let thresholds = self.thresholds_at(rule, date);
+                let thresholds = Pack::thresholds_in(&params, index, rule, date);
                 let h = &rule.header;
                 match result {
                     Ok((verdict, reason_en, reason_zh, missing)) => ClauseVerdict {
@@ -702,6 +757,7 @@ impl Pack {
         let params = self.params_at(engine, date);
         self.run_in(
             engine,
+            None,
             limits,
             &self.rules[index],
             &params.asts[index],
@@ -711,16 +767,18 @@ impl Pack {
 
     /// [`Pack::run`] in a scope made by [`rule_inputs`], left as it was found, so the rules
     /// of a pack share one scope.
+    #[allow(clippy::too_many_arguments)]
     fn run_in(
         &self,
         engine: &Engine,
+        engine_id: Option<u64>,
         limits: &EngineLimits,
         rule: &Rule,
         ast: &AST,
         scope: &mut Scope<'static>,
     ) -> Result<(Verdict, String, String, Vec<String>), RuleError> {
         let out: Result<Dynamic, Box<EvalAltResult>> =
-            within_deadline(limits.deadline, || engine.eval_ast_with_scope(scope, ast));
+            within_deadline(limits.deadline, || eval_rule(engine, engine_id, scope, ast));
         // Drop the rule's own variables: the next rule starts from `p` and `params` alone.
         scope.rewind(RULE_INPUTS);
         let err = |kind, position: Option<(usize, usize)>, message: String| RuleError {
@@ -781,12 +839,31 @@ impl Pack {
                 None => Verdict::parse(&v.to_string()),
             })
             .ok_or_else(not_a_verdict)?;
+        // Names that are strings are copied as they are; anything else is shown as the script
+        // would print it.
         let missing = map
             .get("missing")
-            .and_then(|m| m.clone().try_cast::<rhai::Array>())
-            .map(|a| a.iter().map(|d| d.to_string()).collect())
+            .and_then(|m| m.read_lock::<rhai::Array>())
+            .map(|a| {
+                a.iter()
+                    .map(|d| match d.read_lock::<ImmutableString>() {
+                        Some(s) => s.as_str().to_owned(),
+                        None => d.to_string(),
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         Ok((verdict, text("reason_en"), text("reason_zh"), missing))
+    }
+}
+
+/// A threshold no entry in force gives at `date`.
+fn not_in_force(name: &str, date: &str) -> UsedValue {
+    UsedValue {
+        name: name.to_owned(),
+        value: format!("not in force on {date}"),
+        unit: String::new(),
+        clause: String::new(),
     }
 }
 
@@ -814,17 +891,27 @@ fn combine(
         if let Some(c) = worst(v) {
             return (
                 v,
-                format!("{}: {}", c.rule, c.reason_en),
-                format!("{}：{}", c.rule, c.reason_zh),
+                concat(&[&c.rule, ": ", &c.reason_en]),
+                concat(&[&c.rule, "：", &c.reason_zh]),
             );
         }
     }
     let ids: Vec<&str> = clauses.iter().map(|c| c.rule.as_str()).collect();
     (
         Verdict::Eligible,
-        format!("every applicable clause is met: {}", ids.join(", ")),
-        format!("所有适用条款均满足：{}", ids.join("、")),
+        concat(&["every applicable clause is met: ", &ids.join(", ")]),
+        concat(&["所有适用条款均满足：", &ids.join("、")]),
     )
+}
+
+/// The pieces one after the other, in a string allocated once at its length (what `format!`
+/// gives for plain text, without growing the string piece by piece).
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
+    text
 }
 
 /// SHA-256 over file paths and contents, in path order (the core crate's hasher).
@@ -942,7 +1029,8 @@ mod tests {
     /// Every case of every shipped rule gives the same verdict, reasons and missing fields
     /// through the tree compiled with the parameters as constants as through the tree
     /// compiled at load, at the case's date and at dates on either side of each parameter's
-    /// validity.
+    /// validity; and the thresholds kept with the parameter set are those looked up at the
+    /// date.
     #[test]
     fn parameter_folded_rules_answer_as_the_rules_compiled_at_load() {
         let set = RuleSet::shipped(EngineLimits::standard()).expect("shipped packs load");
@@ -968,8 +1056,17 @@ mod tests {
                         record.set("assessment_date", FieldValue::Text(date.clone()));
                         let map = Dynamic::from_map(record.to_map()).into_shared();
                         let params = pack.params_at(&set.engine, date);
+                        assert_eq!(
+                            Pack::thresholds_in(&params, index, rule, date),
+                            pack.thresholds_at(rule, date),
+                            "thresholds of {} at {date}",
+                            rule.file
+                        );
+                        // The folded tree through the thread's kept resolution cache, the
+                        // load-time tree through a fresh one, as `eval_ast_with_scope` does.
                         let folded = pack.run_in(
                             &set.engine,
+                            Some(set.engine_id),
                             &set.limits,
                             rule,
                             &params.asts[index],
@@ -977,6 +1074,7 @@ mod tests {
                         );
                         let plain = pack.run_in(
                             &set.engine,
+                            None,
                             &set.limits,
                             rule,
                             &rule.ast,

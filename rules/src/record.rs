@@ -2,10 +2,11 @@
 //! appraisal computed, as typed values; `null` (absent) drives `insufficient_data`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use greenlight_core::appraisal::{Appraisal, Figure};
 use greenlight_core::project::{EvidenceValue, ProjectInput};
-use rhai::{Dynamic, Map};
+use rhai::{Dynamic, ImmutableString, Map};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -27,7 +28,8 @@ impl FieldValue {
         match self {
             FieldValue::Bool(b) => Dynamic::from_bool(*b),
             FieldValue::Number(d) => Dynamic::from_decimal(*d),
-            FieldValue::Text(s) => Dynamic::from(s.clone()),
+            // Straight into the script's string type, without an intermediate copy.
+            FieldValue::Text(s) => Dynamic::from(ImmutableString::from(s.as_str())),
         }
     }
 
@@ -35,7 +37,12 @@ impl FieldValue {
     pub fn display(&self) -> String {
         match self {
             FieldValue::Bool(b) => b.to_string(),
-            FieldValue::Number(d) => d.normalize().to_string(),
+            FieldValue::Number(d) => {
+                // Room for any decimal's text, so formatting never regrows the string.
+                let mut text = String::with_capacity(32);
+                let _ = write!(text, "{}", d.normalize());
+                text
+            }
             FieldValue::Text(s) => s.clone(),
         }
     }

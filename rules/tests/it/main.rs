@@ -3,4 +3,5 @@
 
 mod cases;
 mod reference;
+mod rule_functions;
 mod sandbox;
