@@ -85,6 +85,7 @@ pub(crate) fn run(
         explain: cmd.explain,
         output: cmd.output.as_deref(),
         out: None,
+        partial: None,
         written: 0,
         collected: Vec::new(),
         errors: Vec::new(),
@@ -175,12 +176,19 @@ pub(crate) fn run(
 /// with the bytes `serde_json::to_writer_pretty` gives for the whole output), the results
 /// workbook, whose Summary and MAC curve sheets need every project, at the end. The output
 /// is created with the first outcome, so a batch-level error leaves no file behind.
+///
+/// A file named with `-o` is written under a temporary name beside it and renamed when the
+/// output is complete, so a run that stops midway (a workbook found unreadable partway
+/// through) never leaves a file that looks like a finished result; the partial file is
+/// removed. On standard output, what was written stays written; the exit code tells.
 struct OutputSink<'a> {
     format: Format,
     lang: Lang,
     explain: bool,
     output: Option<&'a std::path::Path>,
     out: Option<Box<dyn Write>>,
+    /// The temporary file being written for `output`, until it is renamed.
+    partial: Option<std::path::PathBuf>,
     written: usize,
     /// Outcomes kept for the results workbook only.
     collected: Vec<ProjectOutcome>,
@@ -193,10 +201,22 @@ impl OutputSink<'_> {
         if self.out.is_none() {
             let to_stdout = self.output.is_none_or(|p| p.as_os_str() == "-");
             let out: Box<dyn Write> = match self.output {
-                Some(path) if !to_stdout => Box::new(io::BufWriter::new(
-                    std::fs::File::create(path)
-                        .with_context(|| format!("cannot write {}", path.display()))?,
-                )),
+                // A device or pipe (`-o /dev/null`) is written as it is.
+                Some(path) if !to_stdout && std::fs::metadata(path).is_ok_and(|m| !m.is_file()) => {
+                    Box::new(io::BufWriter::new(
+                        std::fs::OpenOptions::new()
+                            .write(true)
+                            .open(path)
+                            .with_context(|| format!("cannot write {}", path.display()))?,
+                    ))
+                }
+                Some(path) if !to_stdout => {
+                    let partial = partial_path(path);
+                    let file = std::fs::File::create(&partial)
+                        .with_context(|| format!("cannot write {}", partial.display()))?;
+                    self.partial = Some(partial);
+                    Box::new(io::BufWriter::new(file))
+                }
                 _ => Box::new(io::BufWriter::new(io::stdout().lock())),
             };
             self.out = Some(out);
@@ -261,8 +281,33 @@ impl OutputSink<'_> {
         out.flush()
             .with_context(|| format!("cannot write {name}"))?;
         drop(out);
-        Ok(self.errors)
+        if let (Some(partial), Some(path)) = (self.partial.take(), self.output) {
+            std::fs::rename(&partial, path).with_context(|| {
+                format!("cannot move {} to {}", partial.display(), path.display())
+            })?;
+        }
+        Ok(std::mem::take(&mut self.errors))
     }
+}
+
+impl Drop for OutputSink<'_> {
+    /// A run that ended before `finish` leaves no partial file behind.
+    fn drop(&mut self) {
+        drop(self.out.take());
+        if let Some(partial) = self.partial.take() {
+            let _ = std::fs::remove_file(partial);
+        }
+    }
+}
+
+/// The temporary name `path` is written under: hidden, beside it (so the rename stays on
+/// one file system), and naming the process so two runs do not share it.
+fn partial_path(path: &std::path::Path) -> std::path::PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".to_owned());
+    path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
 }
 
 /// One outcome of the streamed JSON document (`first`: the document begins here).
@@ -936,5 +981,60 @@ mod tests {
                 String::from_utf8(expected).expect("UTF-8")
             );
         }
+    }
+
+    fn sink(path: &std::path::Path) -> OutputSink<'_> {
+        OutputSink {
+            format: Format::Json,
+            lang: Lang::En,
+            explain: false,
+            output: Some(path),
+            out: None,
+            partial: None,
+            written: 0,
+            collected: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Files in `dir`, by name.
+    fn names(dir: &std::path::Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// A run that stops after some outcomes were written (as when a workbook turns out
+    /// unreadable partway through) leaves neither the output file nor its partial file; a
+    /// finished run leaves the output alone, complete.
+    #[test]
+    fn an_output_file_appears_only_when_complete() {
+        let registry = Registry::embedded().expect("the embedded registry loads");
+        let text = include_str!("../workbooks/examples/led-street-lighting.json");
+        let output = appraise_json_text(text, &registry, &AppraisalOptions { trace: false }, None)
+            .expect("the example is read");
+        let dir =
+            std::env::temp_dir().join(format!("greenlight-output-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("results.json");
+
+        let mut stopped = sink(&path);
+        stopped.outcome(output.results[0].clone()).expect("writes");
+        assert_eq!(names(&dir).len(), 1, "the partial file while writing");
+        assert!(!path.exists());
+        drop(stopped);
+        assert!(names(&dir).is_empty(), "left behind: {:?}", names(&dir));
+
+        let mut finished = sink(&path);
+        finished.outcome(output.results[0].clone()).expect("writes");
+        finished.finish(None, None).expect("finishes");
+        assert_eq!(names(&dir), vec!["results.json".to_owned()]);
+        let written: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("JSON");
+        assert_eq!(written["results"][0]["id"], "cn-dz-led-01");
+        std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }
