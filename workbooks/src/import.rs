@@ -673,20 +673,7 @@ impl RowStream {
                 matches!(&c.value, CellValue::Text(t) if fields::match_header(self.kind, t) == key)
             });
             if is_header || self.rows >= 20 {
-                let h = import.header(self.kind, &self.head);
-                if let Some(h) = &h {
-                    let early: Vec<Cell> = self
-                        .head
-                        .cells
-                        .iter()
-                        .filter(|c| c.row > h.0)
-                        .cloned()
-                        .collect();
-                    for r in early.chunk_by(|a, b| a.row == b.row) {
-                        self.queue.push_back(r.to_vec());
-                    }
-                }
-                self.header = Some(h);
+                self.settle_header(import);
             }
         } else if let Some(Some(h)) = &self.header
             && row > h.0
@@ -703,21 +690,26 @@ impl RowStream {
     fn finish_header(&mut self, import: &mut Import) {
         if self.header.is_none() {
             import.stage(self.stage);
-            let h = import.header(self.kind, &self.head);
-            if let Some(h) = &h {
-                let early: Vec<Cell> = self
-                    .head
-                    .cells
-                    .iter()
-                    .filter(|c| c.row > h.0)
-                    .cloned()
-                    .collect();
-                for r in early.chunk_by(|a, b| a.row == b.row) {
-                    self.queue.push_back(r.to_vec());
-                }
-            }
-            self.header = Some(h);
+            self.settle_header(import);
         }
+    }
+
+    /// Finds the header among the rows read so far and queues the data rows read with it.
+    fn settle_header(&mut self, import: &mut Import) {
+        let h = import.header(self.kind, &self.head);
+        if let Some(h) = &h {
+            let early: Vec<Cell> = self
+                .head
+                .cells
+                .iter()
+                .filter(|c| c.row > h.0)
+                .cloned()
+                .collect();
+            for r in early.chunk_by(|a, b| a.row == b.row) {
+                self.queue.push_back(r.to_vec());
+            }
+        }
+        self.header = Some(h);
     }
 
     /// Uses the queued rows in order while their project has been read (`all`: every one).
