@@ -62,6 +62,9 @@ const U_MAX: f64 = 20.723_265_837_046_41; // ln(1 + 1e9)
 /// Grid step of the scan in `u = ln(1+r)` near zero; it widens in proportion to `|u|` beyond
 /// `|u| = 5`. Extremum detection inside each cell catches pairs of roots closer than a step.
 const SCAN_STEP: f64 = 0.05;
+/// Bisection steps of [`Series::extremum`] after which it tries to prove that the extremum
+/// cannot touch zero (each try costs about two evaluations; 80 steps cost 80).
+const CLEARANCE_CHECKS: [u32; 2] = [10, 20];
 /// Grid points evaluated together by [`Series::eval_grid`].
 const LANES: usize = 4;
 
@@ -375,14 +378,22 @@ impl<'a> Series<'a> {
 
     /// Where `g'` vanishes in `[lo, hi]`, given that it differs in sign at the ends: 80
     /// bisections, or fewer when the midpoint can no longer move.
-    fn extremum(&self, mut lo: f64, mut hi: f64) -> f64 {
+    ///
+    /// `None` when the bracket, part way, is proved to hold only points where the scan would
+    /// find `g` on the side of `f_lo` and farther from zero than its touch tolerance (see
+    /// [`Series::clear_of_zero`]): wherever the bisection would have ended, the scan would
+    /// then have kept nothing, so the remaining steps are skipped.
+    fn extremum(&self, mut lo: f64, mut hi: f64, f_lo: f64) -> Option<f64> {
         let d_lo = self.slope(lo);
-        for _ in 0..80 {
+        for step in 0..80 {
+            if CLEARANCE_CHECKS.contains(&step) && self.clear_of_zero(lo, hi, f_lo) {
+                return None;
+            }
             let mid = 0.5 * (lo + hi);
             if mid == lo || mid == hi {
                 // `lo` and `hi` are neighbours (or equal): every later step keeps or
                 // collapses the bracket onto `mid`, so 80 steps would end at `mid` too.
-                return mid;
+                return Some(mid);
             }
             if (self.slope(mid) < 0.0) == (d_lo < 0.0) {
                 lo = mid;
@@ -390,7 +401,81 @@ impl<'a> Series<'a> {
                 hi = mid;
             }
         }
-        0.5 * (lo + hi)
+        Some(0.5 * (lo + hi))
+    }
+
+    /// Whether, at every `u` in `[lo, hi]` (less `u = 0` when `hi = 0`: bisection never
+    /// reaches it), the `f64` value `eval(u).0` is certain to have the sign of `f_lo` and a
+    /// magnitude above `1e-9 · gross(u)` (the scan's touch test), so an extremum located
+    /// anywhere there yields no candidate. Whole series only, on one side of `u = 0`; `false`
+    /// whenever the bound does not decide.
+    ///
+    /// The proof: with `x = e^(−u)` (or `e^u` below zero, the scaling of `eval`), the series
+    /// is `P(x) − N(x)`, where `P` and `N` gather the positive and the negative amounts; both
+    /// are polynomials with non-negative coefficients, so they grow with `x`. `eval` computes
+    /// the value at an `x̂` within one unit in the last place of the true exponential, so
+    /// `x̂ ∈ [x_lo, x_hi]`, the exponentials of the ends widened by 2⁻⁵⁰; and Horner's rule in
+    /// floating point errs by at most `γ = 2n·2⁻⁵³/(1 − 2n·2⁻⁵³)` times `P(x̂) + N(x̂)`
+    /// (Higham, Accuracy and Stability of Numerical Algorithms, §5.1). Hence the computed value
+    /// is at least `P(x_lo)(1−γ) − N(x_hi)(1+γ)` (for a positive `f_lo`; mirrored for a
+    /// negative one), while `gross(u)`, the same sum of magnitudes formed term by term, is at
+    /// most `(P + N)(x_hi)` times `1 + 10⁻⁹` (each term's exponent `t·u` is below 10⁴ in size,
+    /// so its rounding moves the term by under 10⁻¹¹). `P` and `N` are themselves computed by
+    /// Horner's rule on non-negative terms, so each is within the factor `1 ± γ` of its value;
+    /// the test below uses twice the tolerance and those factors on the safe side.
+    fn clear_of_zero(&self, lo: f64, hi: f64, f_lo: f64) -> bool {
+        if !self.whole
+            || !f_lo.is_finite()
+            || f_lo == 0.0
+            || lo.partial_cmp(&hi).is_none_or(|o| o.is_gt())
+        {
+            return false;
+        }
+        let n = self.a.len() as f64;
+        let gamma = {
+            let nu = 2.0 * n * f64::EPSILON / 2.0;
+            nu / (1.0 - nu)
+        };
+        if gamma >= 1e-6 {
+            return false;
+        }
+        let (widen_down, widen_up) = (1.0 - 2f64.powi(-50), 1.0 + 2f64.powi(-50));
+        let (x_lo, x_hi, ascending) = if lo >= 0.0 {
+            ((-hi).exp() * widen_down, (-lo).exp() * widen_up, false)
+        } else if lo < 0.0 && hi <= 0.0 {
+            // With `hi = 0` (a cell ending at the grid's zero) every midpoint is still below
+            // zero, half the sum of a negative and a non-positive end, so `eval` scales it
+            // as below zero.
+            (lo.exp() * widen_down, hi.exp() * widen_up, true)
+        } else {
+            return false;
+        };
+        // Horner's rule in the order `eval` uses, on the positive and the negative parts.
+        let parts = |x: f64| {
+            let (mut p, mut q) = (0.0f64, 0.0f64);
+            let mut step = |a: f64| {
+                p = p * x + a.max(0.0);
+                q = q * x + (-a).max(0.0);
+            };
+            if ascending {
+                self.a.iter().for_each(|&a| step(a));
+            } else {
+                self.a.iter().rev().for_each(|&a| step(a));
+            }
+            (p, q)
+        };
+        let ((p_lo, n_lo), (p_hi, n_hi)) = (parts(x_lo), parts(x_hi));
+        // Bounds on the true sums from the computed ones (within the factor 1 ± γ).
+        let (down, up) = (1.0 / (1.0 + gamma), 1.0 / (1.0 - gamma));
+        let (near, far) = if f_lo > 0.0 {
+            (p_lo * down, n_hi * up)
+        } else {
+            (n_lo * down, p_hi * up)
+        };
+        let total_hi = (p_hi + n_hi) * up * (1.0 + 1e-12);
+        let least = near * (1.0 - gamma) - far * (1.0 + gamma) - gamma * total_hi;
+        let tolerance = 2e-9 * total_hi;
+        least.is_finite() && tolerance.is_finite() && least > tolerance
     }
 
     /// Candidate roots by scanning `[lo, hi]` (see the module documentation).
@@ -418,7 +503,10 @@ impl<'a> Series<'a> {
             if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
                 out.push(self.solve_bracketed(a, b, None));
             } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
-                let m = self.extremum(a, b);
+                let Some(m) = self.extremum(a, b, fa) else {
+                    // Proved to stay on the side of `fa`, well clear of zero: no candidate.
+                    continue;
+                };
                 let fm = self.eval(m).0;
                 if (fm < 0.0) != (fa < 0.0) {
                     out.push(self.solve_bracketed(a, m, None));
@@ -598,6 +686,7 @@ mod tests {
     use rust_decimal::Decimal;
 
     use super::Series;
+    use crate::roots::{RootFlag, rate_roots};
 
     /// Whole series of 2 to 60 amounts with cents, zeros among them, either sign.
     fn any_amounts() -> impl Strategy<Value = Vec<Decimal>> {
@@ -648,10 +737,34 @@ mod tests {
         }
 
         #[test]
-        fn the_extremum_stops_where_80_bisections_end(amounts in any_amounts(), a in -8.0f64..8.0, width in 1e-12f64..1.0) {
+        fn the_extremum_is_where_80_bisections_end_or_proved_clear(amounts in any_amounts(), a in -8.0f64..8.0, width in 1e-12f64..1.0) {
             let series = Series::new(&amounts, None);
-            let b = a + width;
-            prop_assert_eq!(series.extremum(a, b).to_bits(), extremum_in_80_steps(&series, a, b).to_bits());
+            let b = if a < 0.0 { (a + width).min(0.0) } else { a + width };
+            let f_a = series.eval(a).0;
+            let reference = extremum_in_80_steps(&series, a, b);
+            match series.extremum(a, b, f_a) {
+                Some(m) => prop_assert_eq!(m.to_bits(), reference.to_bits()),
+                None => {
+                    // The scan would have kept nothing from the reference extremum.
+                    let f_m = series.eval(reference).0;
+                    prop_assert!((f_m < 0.0) == (f_a < 0.0), "sign at {}: {} against {}", reference, f_m, f_a);
+                    prop_assert!(f_m.abs() > 1e-9 * series.gross(reference));
+                }
+            }
+        }
+
+        #[test]
+        fn a_bracket_proved_clear_holds_no_small_value(amounts in any_amounts(), a in -8.0f64..8.0, width in 1e-9f64..0.05) {
+            let series = Series::new(&amounts, None);
+            let b = if a < 0.0 { (a + width).min(-1e-300) } else { a + width };
+            let f_a = series.eval(a).0;
+            if series.clear_of_zero(a, b, f_a) {
+                for k in 0..=64 {
+                    let u = a + (b - a) * f64::from(k) / 64.0;
+                    let f_u = series.eval(u).0;
+                    prop_assert!((f_u < 0.0) == (f_a < 0.0) && f_u.abs() > 1e-9 * series.gross(u), "at {}: {} against {}", u, f_u, f_a);
+                }
+            }
         }
     }
 
@@ -673,5 +786,20 @@ mod tests {
             });
             assert_eq!(series.slope(*u).to_bits(), fp.to_bits());
         }
+    }
+
+    /// A pair of roots 0.2 % apart: the extremum between them touches zero closely, so the
+    /// bound must not decide and the bisection runs to the end (both roots are found).
+    #[test]
+    fn close_roots_keep_the_full_bisection() {
+        // (1+r)² roots at r = 10 % and 10.2 %: −(1.1)(1.102), 1.1 + 1.102, −1 (scaled by 10⁶).
+        let amounts = [
+            Decimal::new(-1_000_000, 0),
+            Decimal::new(2_202_000, 0),
+            Decimal::new(-1_212_200, 0),
+        ];
+        let set = rate_roots(&amounts, None, Decimal::new(1, 1)).unwrap();
+        assert_eq!(set.flag, RootFlag::Multiple);
+        assert_eq!(set.roots, vec![Decimal::new(1, 1), Decimal::new(102, 3)]);
     }
 }
