@@ -619,6 +619,84 @@ impl<'a> Series<'a> {
         Some((f, gross))
     }
 
+    /// `f(r)` in decimal and whether it passes the residual test
+    /// `|f(r)| ≤ 10⁻¹² · Σ|aᵢ|(1+r)^(−tᵢ)`; `None` on overflow. The answer of
+    /// [`Series::eval_decimal`], bit for bit.
+    ///
+    /// For a yearly series the sum of magnitudes is first bounded in `f64` (see
+    /// [`Series::gross_bounds`]); when `|f|` lies clearly below or above the tolerance of
+    /// every sum within the bounds, only `f` is formed in decimal (half the decimal
+    /// additions). Otherwise, and for dated series, the decimal sum decides.
+    fn residual(&self, r: Decimal) -> Option<(Decimal, bool)> {
+        if self.times.is_none()
+            && let Some((gross_lo, gross_hi)) = self.gross_bounds(r)
+        {
+            let growth = Decimal::ONE.checked_add(r)?;
+            if growth <= Decimal::ZERO {
+                return None;
+            }
+            // The same operations as `eval_decimal`, less the sum of magnitudes.
+            let v = Decimal::ONE.checked_div(growth)?;
+            let (mut df, mut f) = (Decimal::ONE, Decimal::ZERO);
+            for a in self.amounts {
+                if !a.is_zero() {
+                    f = checked_add(f, checked_mul(*a, df)?)?;
+                }
+                df = checked_mul(df, v)?;
+            }
+            // `|f|` in `f64` is within 3 units in the last place; the decimal tolerance is
+            // the product `10⁻¹² · gross` rounded to 28 places.
+            let magnitude = to_f64(f.abs());
+            if magnitude * (1.0 + 1e-15) + 1e-27 < 1e-12 * gross_lo * (1.0 - 1e-12) {
+                return Some((f, true));
+            }
+            if magnitude * (1.0 - 1e-15) - 1e-27 > 1e-12 * gross_hi * (1.0 + 1e-12) {
+                return Some((f, false));
+            }
+        }
+        let (f, gross) = self.eval_decimal(r)?;
+        Some((f, f.abs() <= RELATIVE_RESIDUAL * gross))
+    }
+
+    /// Bounds `(lo, hi)` on the decimal `Σ|aᵢ|(1+r)^(−i)` that [`Series::eval_decimal`] forms
+    /// for a yearly series, with `hi` below 10²⁸ (so that sum cannot overflow); `None` when
+    /// the bound is too loose to be of use.
+    ///
+    /// The `f64` sum `G = Σ|âᵢ|·v̂ⁱ`, with `v̂ = 1/(1 + r̂)` and `âᵢ`, `r̂` the `f64` views of the
+    /// decimals (each within 3 units in the last place, `u = 2⁻⁵³`), differs from the exact
+    /// `G* = Σ|aᵢ|(1+r)^(−i)` by a relative error below `ε = 2(n+2)·u·(3κ+6)`, where
+    /// `κ = |r|/(1+r)` and `n` is the number of amounts: `1 + r̂` carries a relative error of
+    /// at most `3uκ + u`, its reciprocal one more `u`, each of the `n` powers one more, each
+    /// product and each addition of positive terms one more; the factor 2 covers the
+    /// second-order terms while `ε ≤ 1/4`. The decimal sum differs from `G*` by far less:
+    /// each of its 28-place roundings moves a term by under `10⁻²⁷` of itself or `10⁻²⁸` of
+    /// `Σ|aᵢ|`, so the slack `10⁻²⁰·(Σ|aᵢ| + 1)` covers those and any `f64` underflow.
+    fn gross_bounds(&self, r: Decimal) -> Option<(f64, f64)> {
+        let rate = to_f64(r);
+        let growth = 1.0 + rate;
+        if !(growth > 0.0 && growth.is_finite()) {
+            return None;
+        }
+        let kappa = rate.abs() / growth;
+        let n = self.amounts.len() as f64;
+        let eps = 2.0 * (n + 2.0) * (f64::EPSILON / 2.0) * (3.0 * kappa + 6.0);
+        if eps > 0.25 {
+            return None;
+        }
+        let v = 1.0 / growth;
+        let (mut gross, mut total, mut power) = (0.0f64, 0.0f64, 1.0f64);
+        for a in self.amounts {
+            let m = to_f64(*a).abs();
+            gross += m * power;
+            total += m;
+            power *= v;
+        }
+        let slack = (total + 1.0) * 1e-20;
+        let lo = gross * (1.0 - eps) - slack;
+        let hi = gross * (1.0 + 2.0 * eps) + slack;
+        (hi.is_finite() && hi < 1e28).then_some((lo, hi))
+    }
+
     /// `f'(r) = Σ −tᵢ aᵢ (1+r)^(−tᵢ−1)` in `f64`: Newton needs the slope only to a few
     /// digits, while the value it divides is decimal; a relative slope error ε turns a step
     /// from an error δ into one of about ε·δ.
@@ -637,8 +715,7 @@ impl<'a> Series<'a> {
 
     /// Whether `r` passes the residual test.
     fn is_zero_at(&self, r: Decimal) -> bool {
-        self.eval_decimal(r)
-            .is_some_and(|(f, gross)| f.abs() <= RELATIVE_RESIDUAL * gross)
+        self.residual(r).is_some_and(|(_, confirmed)| confirmed)
     }
 
     /// The decimal root near `u`, polished by Newton steps and kept only if its residual is
@@ -654,8 +731,7 @@ impl<'a> Series<'a> {
         }
         let mut r = start;
         for _ in 0..12 {
-            let (f, gross) = self.eval_decimal(r)?;
-            let confirmed = f.abs() <= RELATIVE_RESIDUAL * gross;
+            let (f, confirmed) = self.residual(r)?;
             let Some(fp) = from_f64(self.slope_f64(to_f64(r))).filter(|d| !d.is_zero()) else {
                 return confirmed.then_some(r);
             };
@@ -675,8 +751,8 @@ impl<'a> Series<'a> {
                 break;
             }
         }
-        let (f, gross) = self.eval_decimal(r)?;
-        (f.abs() <= RELATIVE_RESIDUAL * gross).then_some(r)
+        let (_, confirmed) = self.residual(r)?;
+        confirmed.then_some(r)
     }
 }
 
@@ -785,6 +861,30 @@ mod tests {
                 (ef.to_bits(), efp.to_bits())
             });
             assert_eq!(series.slope(*u).to_bits(), fp.to_bits());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        #[test]
+        fn the_residual_test_is_the_decimal_sums(amounts in any_amounts(), rates in prop::collection::vec(-0.999f64..20.0, 4), nudge in -30i32..30) {
+            let series = Series::new(&amounts, None);
+            let set = rate_roots(&amounts, None, Decimal::new(1, 1)).unwrap();
+            let mut points: Vec<Decimal> = rates.iter().filter_map(|r| Decimal::from_f64_retain(*r)).collect();
+            for root in &set.roots {
+                // The reported root, and points a little off it on either side of the tolerance.
+                points.push(*root);
+                for k in [-20, -14, -12, -10, -8] {
+                    let off = Decimal::new(i64::from(nudge), 0) * Decimal::from_i128_with_scale(1, (-k) as u32);
+                    points.push(*root + off);
+                }
+            }
+            for r in points {
+                let reference = series.eval_decimal(r).map(|(f, gross)| (f, f.abs() <= super::RELATIVE_RESIDUAL * gross));
+                let fast = series.residual(r);
+                prop_assert_eq!(fast.map(|(f, c)| (f.serialize(), c)), reference.map(|(f, c)| (f.serialize(), c)), "at r = {}", r);
+            }
         }
     }
 
