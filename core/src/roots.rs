@@ -68,6 +68,12 @@ const CLEARANCE_CHECKS: [u32; 2] = [10, 20];
 /// Grid points evaluated together by [`Series::eval_grid`].
 const LANES: usize = 4;
 
+/// A chunk of at most [`LANES`] points as a full set of lanes, the last point repeated in
+/// the lanes left over (their results are dropped).
+fn lanes_of(chunk: &[f64]) -> [f64; LANES] {
+    std::array::from_fn(|lane| chunk[lane.min(chunk.len() - 1)])
+}
+
 /// Decimal places to which roots are reported.
 pub const ROOT_DECIMALS: u32 = 20;
 const RELATIVE_RESIDUAL: Decimal = Decimal::from_parts(1, 0, 0, false, 12);
@@ -537,34 +543,30 @@ impl<'a> Series<'a> {
         let (negative, rest) = grid.split_at(split);
         let last = self.t.last().copied().unwrap_or(0.0);
         for chunk in negative.chunks(LANES) {
-            let mut y = [0.0; LANES];
-            for (lane, &u) in chunk.iter().enumerate() {
-                y[lane] = u.exp();
-            }
+            let y = lanes_of(chunk).map(f64::exp);
             let (mut f, mut fp) = ([0.0; LANES], [0.0; LANES]);
-            for i in 0..self.a.len() {
-                let (a, w) = (self.a[i], (last - self.t[i]) * self.a[i]);
+            for (&t, &a) in self.t.iter().zip(&self.a) {
+                let w = (last - t) * a;
                 for lane in 0..LANES {
                     f[lane] = f[lane] * y[lane] + a;
                     fp[lane] = fp[lane] * y[lane] + w;
                 }
             }
-            values.extend((0..chunk.len()).map(|lane| (f[lane], fp[lane])));
+            let out: [(f64, f64); LANES] = std::array::from_fn(|lane| (f[lane], fp[lane]));
+            values.extend_from_slice(&out[..chunk.len()]);
         }
         for chunk in rest.chunks(LANES) {
-            let mut x = [0.0; LANES];
-            for (lane, &u) in chunk.iter().enumerate() {
-                x[lane] = (-u).exp();
-            }
+            let x = lanes_of(chunk).map(|u| (-u).exp());
             let (mut f, mut fp) = ([0.0; LANES], [0.0; LANES]);
-            for i in (0..self.a.len()).rev() {
-                let (a, w) = (self.a[i], self.t[i] * self.a[i]);
+            for (&t, &a) in self.t.iter().zip(&self.a).rev() {
+                let w = t * a;
                 for lane in 0..LANES {
                     f[lane] = f[lane] * x[lane] + a;
                     fp[lane] = fp[lane] * x[lane] - w;
                 }
             }
-            values.extend((0..chunk.len()).map(|lane| (f[lane], fp[lane])));
+            let out: [(f64, f64); LANES] = std::array::from_fn(|lane| (f[lane], fp[lane]));
+            values.extend_from_slice(&out[..chunk.len()]);
         }
         values
     }
