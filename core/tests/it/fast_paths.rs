@@ -3,7 +3,7 @@
 
 use greenlight_core::appraisal::{AppraisalOptions, FactorTables, appraise, appraise_with};
 use greenlight_core::batch::parse_project;
-use greenlight_core::metrics::{mirr, present_value};
+use greenlight_core::metrics::{PaybackBasis, mirr, payback_of, present_value};
 use greenlight_core::registry::Registry;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -210,6 +210,28 @@ proptest! {
         if !pv.is_zero() {
             prop_assert_eq!((-pv).serialize(), pv_of_negated.serialize(), "{} {}", pv, pv_of_negated);
         }
+    }
+
+    // The paybacks read from the yearly table's running sums are, field for field, those of
+    // `payback_of` summing the yearly net (and discounted net) flows itself.
+    #[test]
+    fn paybacks_from_the_yearly_table_are_the_plain_paybacks(v in any_project()) {
+        let input = parse_project(&v).expect("the generated project parses");
+        let Ok(a) = appraise(&input, &registry(), &AppraisalOptions { trace: false }) else {
+            return Ok(());
+        };
+        let net: Vec<Decimal> = a.years.iter().map(|y| y.net).collect();
+        let discounted: Vec<Decimal> = a.years.iter().map(|y| y.discounted_net).collect();
+        let simple = payback_of(&net, PaybackBasis::Simple).unwrap();
+        let discounted = payback_of(&discounted, PaybackBasis::Discounted).unwrap();
+        prop_assert_eq!(
+            serde_json::to_string(&a.financial.payback).unwrap(),
+            serde_json::to_string(&simple).unwrap()
+        );
+        prop_assert_eq!(
+            serde_json::to_string(&a.financial.discounted_payback).unwrap(),
+            serde_json::to_string(&discounted).unwrap()
+        );
     }
 
     // MIRR taken from the discount factors (constant rate, end of year, finance rate = discount
