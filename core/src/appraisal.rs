@@ -335,11 +335,14 @@ pub(crate) fn rate_or_preset(
 /// emissions view are kept here too, by the same rule.
 #[derive(Debug, Default)]
 pub struct FactorTables {
-    tables: Vec<(DiscountRate, Timing, u32, Vec<Decimal>, Option<Decimal>)>,
+    tables: Vec<FactorTable>,
     next: usize,
     /// Grid-factor paths of the emissions view, shared the same way.
     grid: GridPathTables,
 }
+
+/// One shared table: its key (rate, timing, periods), the factors and their annuity factor.
+type FactorTable = (DiscountRate, Timing, u32, Vec<Decimal>, Option<Decimal>);
 
 impl FactorTables {
     /// How many distinct tables are kept.
