@@ -535,7 +535,12 @@ impl YearlyFlows {
         let mut net = vec![Decimal::ZERO; n];
         for series in &self.by_category {
             for (acc, v) in net.iter_mut().zip(series) {
-                *acc = add(*acc, *v, "net flow")?;
+                // Adding a zero to a nonzero sum gives the sum unchanged (`checked_add`
+                // returns it as it is), so most categories of most years cost no addition.
+                // A zero sum takes the added zero's scale and sign, so it is still added.
+                if !v.is_zero() || acc.is_zero() {
+                    *acc = add(*acc, *v, "net flow")?;
+                }
             }
         }
         Ok(net)

@@ -234,6 +234,39 @@ proptest! {
         );
     }
 
+    // The yearly net flow, which skips zeros added to a nonzero sum, is digit for digit and
+    // scale for scale the sum of every category in order; zeros written at several scales
+    // (`0`, `0.00`, `-0.0`) meet empty and nonempty sums.
+    #[test]
+    fn the_net_flow_is_the_sum_of_every_category(
+        cells in prop::collection::vec(prop_oneof![
+            3 => Just((0i64, 0u32)),
+            1 => (Just(0i64), 0u32..6),
+            2 => (-1_000_000_000_000i64..1_000_000_000_000, 0u32..28),
+        ], 10 * 6),
+        negative_zero in any::<bool>(),
+    ) {
+        let value = |(m, s): (i64, u32)| {
+            let mut d = Decimal::new(m, s);
+            if m == 0 && negative_zero {
+                d.set_sign_negative(true);
+            }
+            d
+        };
+        let flows = greenlight_core::project::YearlyFlows {
+            by_category: std::array::from_fn(|c| (0..6).map(|i| value(cells[c * 6 + i])).collect()),
+        };
+        let net = flows.net().unwrap();
+        for (i, got) in net.iter().enumerate() {
+            let plain = flows
+                .by_category
+                .iter()
+                .try_fold(Decimal::ZERO, |acc, series| acc.checked_add(series[i]))
+                .unwrap();
+            prop_assert_eq!(got.serialize(), plain.serialize(), "year {}: {} against {}", i, got, plain);
+        }
+    }
+
     // MIRR taken from the discount factors (constant rate, end of year, finance rate = discount
     // rate) is, digit for digit and scale for scale, the plain `mirr` of the yearly net flows.
     #[test]
