@@ -21,7 +21,8 @@ use crate::metrics::{
 };
 use crate::num::{add, div, mul, sub};
 use crate::project::{
-    Basis, Category, FirstYear, Period, ProjectInput, Sector, YearlyFlows, expand, expand_quantity,
+    Basis, Category, EscalationTables, FirstYear, Period, ProjectInput, Sector, YearlyFlows,
+    expand_quantity, expand_with,
 };
 use crate::provenance::{Provenance, input_hash};
 use crate::registry::{DataRef, Kind, Registry};
@@ -339,6 +340,8 @@ pub struct FactorTables {
     next: usize,
     /// Grid-factor paths of the emissions view, shared the same way.
     grid: GridPathTables,
+    /// Escalation chains of cash-flow lines, shared the same way.
+    escalation: EscalationTables,
 }
 
 /// One shared table: its key (rate, timing, periods), the factors and their annuity factor.
@@ -535,12 +538,13 @@ pub fn appraise_with(
     let off = period.offset as usize;
     // factors[i] discounts calendar-year index i.
     let factors: Vec<Decimal> = disc.factors[off..].to_vec();
-    let flows = expand(
+    let flows = expand_with(
         &input.cash_flows,
         &input.assets,
         &period,
         input.price_base_year,
         "",
+        &mut tables.escalation,
     )?;
     let net = flows.net()?;
 
@@ -631,12 +635,13 @@ pub fn appraise_with(
     let comparison = match &input.base_case {
         None => None,
         Some(base) => {
-            let base_flows = expand(
+            let base_flows = expand_with(
                 &base.cash_flows,
                 &base.assets,
                 &period,
                 input.price_base_year,
                 "/base_case",
+                &mut tables.escalation,
             )?;
             let base_parts = LccParts::of(&CategoryPv::of(&base_flows, &factors)?);
             let base_total = base_parts.total()?;
