@@ -122,3 +122,12 @@ fn appraise_example_project(b: Bencher, trace: bool) {
     let options = greenlight_core::appraisal::AppraisalOptions { trace };
     b.bench(|| greenlight_core::appraisal::appraise(black_box(&project), &registry, &options));
 }
+
+/// The input hash of the example (its canonical JSON through SHA-256), in wall time: under
+/// callgrind SHA-256 runs in software, while the processor may have SHA instructions, which
+/// the `sha2` crate detects and uses at run time.
+#[divan::bench]
+fn input_hash_of_example_project(b: Bencher) {
+    let (project, _) = example();
+    b.bench(|| greenlight_core::provenance::input_hash(black_box(&project)));
+}

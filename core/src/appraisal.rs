@@ -16,12 +16,13 @@ use crate::financing::{
     equity_flows as equity_cash_flows, funding_gap,
 };
 use crate::metrics::{
-    BenefitCost, Finding, Payback, PaybackBasis, airr, benefit_cost, irr, mirr_with, payback,
-    payback_of, present_value, sir,
+    BenefitCost, Finding, Payback, PaybackBasis, airr, benefit_cost, irr, mirr_with,
+    payback_with_cumulative, present_value, sir,
 };
 use crate::num::{add, div, mul, sub};
 use crate::project::{
-    Basis, Category, FirstYear, Period, ProjectInput, Sector, YearlyFlows, expand, expand_quantity,
+    Basis, Category, EscalationTables, FirstYear, Period, ProjectInput, Sector, YearlyFlows,
+    expand_quantity, expand_with,
 };
 use crate::provenance::{Provenance, input_hash};
 use crate::registry::{DataRef, Kind, Registry};
@@ -272,6 +273,9 @@ struct Discounting {
     stated: Option<Decimal>,
     stated_basis: Basis,
     factors: Vec<Decimal>,
+    /// [`annuity_factor`] of `factors`, formed once per table; `None` if it overflows (the
+    /// appraisal then forms it again, to fail at the same step with the same error).
+    annuity: Option<Decimal>,
 }
 
 /// A discount rate given directly or by a registry preset: exactly one of the two.
@@ -332,11 +336,16 @@ pub(crate) fn rate_or_preset(
 /// emissions view are kept here too, by the same rule.
 #[derive(Debug, Default)]
 pub struct FactorTables {
-    tables: Vec<(DiscountRate, Timing, u32, Vec<Decimal>)>,
+    tables: Vec<FactorTable>,
     next: usize,
     /// Grid-factor paths of the emissions view, shared the same way.
     grid: GridPathTables,
+    /// Escalation chains of cash-flow lines, shared the same way.
+    escalation: EscalationTables,
 }
+
+/// One shared table: its key (rate, timing, periods), the factors and their annuity factor.
+type FactorTable = (DiscountRate, Timing, u32, Vec<Decimal>, Option<Decimal>);
 
 impl FactorTables {
     /// How many distinct tables are kept.
@@ -354,15 +363,26 @@ impl FactorTables {
         timing: Timing,
         periods: u32,
     ) -> Result<&[Decimal]> {
+        Ok(self.factors_and_annuity(rate, timing, periods)?.0)
+    }
+
+    /// [`FactorTables::factors`] and their [`annuity_factor`] (`None` on overflow).
+    fn factors_and_annuity(
+        &mut self,
+        rate: &DiscountRate,
+        timing: Timing,
+        periods: u32,
+    ) -> Result<(&[Decimal], Option<Decimal>)> {
         let found = self
             .tables
             .iter()
-            .position(|(r, t, n, _)| *t == timing && *n == periods && identical(r, rate));
+            .position(|(r, t, n, _, _)| *t == timing && *n == periods && identical(r, rate));
         let slot = match found {
             Some(i) => i,
             None => {
                 let table = discount_factors(rate, timing, periods)?;
-                let entry = (rate.clone(), timing, periods, table);
+                let annuity = annuity_factor(&table).ok();
+                let entry = (rate.clone(), timing, periods, table, annuity);
                 if self.tables.len() < Self::CAPACITY {
                     self.tables.push(entry);
                     self.tables.len() - 1
@@ -374,7 +394,8 @@ impl FactorTables {
                 }
             }
         };
-        Ok(&self.tables[slot].3)
+        let (_, _, _, table, annuity) = &self.tables[slot];
+        Ok((table, *annuity))
     }
 }
 
@@ -441,16 +462,16 @@ fn resolve_discounting(
             (rate, None, id)
         }
     };
-    let factors = tables
-        .factors(&rate, input.timeline.timing, period.periods())
-        .map_err(|e| e.under("/finance"))?
-        .to_vec();
+    let (factors, annuity) = tables
+        .factors_and_annuity(&rate, input.timeline.timing, period.periods())
+        .map_err(|e| e.under("/finance"))?;
     Ok(Discounting {
+        factors: factors.to_vec(),
+        annuity,
         rate,
         source,
         stated,
         stated_basis,
-        factors,
     })
 }
 
@@ -517,23 +538,29 @@ pub fn appraise_with(
     let off = period.offset as usize;
     // factors[i] discounts calendar-year index i.
     let factors: Vec<Decimal> = disc.factors[off..].to_vec();
-    let flows = expand(
+    let flows = expand_with(
         &input.cash_flows,
         &input.assets,
         &period,
         input.price_base_year,
         "",
+        &mut tables.escalation,
     )?;
     let net = flows.net()?;
 
     let mut years = Vec::with_capacity(period.len());
     let (mut cumulative, mut cumulative_discounted) = (Decimal::ZERO, Decimal::ZERO);
     let mut discounted = Vec::with_capacity(period.len());
+    // The running sums, kept for the paybacks (the same sums `payback_of` would form).
+    let mut running = Vec::with_capacity(period.len());
+    let mut running_discounted = Vec::with_capacity(period.len());
     for (i, &n) in net.iter().enumerate() {
         let dn = mul(n, factors[i], "discounted net flow")?;
         discounted.push(dn);
         cumulative = add(cumulative, n, "cumulative flow")?;
         cumulative_discounted = add(cumulative_discounted, dn, "cumulative discounted flow")?;
+        running.push(cumulative);
+        running_discounted.push(cumulative_discounted);
         let at = |c: Category| flows.of(c)[i];
         years.push(YearRow {
             year: period.first_year + i as i32,
@@ -581,13 +608,17 @@ pub fn appraise_with(
         mirr_with(&mirr_series, finance_rate, finance_factors, reinvest_rate)
             .map_err(|e| e.under("/finance"))?
             .into();
-    let simple = payback(&net, None)?;
-    let discounted_pb = payback_of(&discounted, PaybackBasis::Discounted)?;
+    let simple = payback_with_cumulative(&net, &running, PaybackBasis::Simple)?;
+    let discounted_pb =
+        payback_with_cumulative(&discounted, &running_discounted, PaybackBasis::Discounted)?;
 
     let category_pv = CategoryPv::of(&flows, &factors)?;
     let (pv_in, pv_out) = category_pv.in_out()?;
     let bc: Figure<BenefitCost> = benefit_cost(pv_in, pv_out)?.into();
-    let annuity = annuity_factor(&disc.factors)?;
+    let annuity = match disc.annuity {
+        Some(annuity) => annuity,
+        None => annuity_factor(&disc.factors)?,
+    };
     let eanpv = if annuity.is_zero() {
         Decimal::ZERO
     } else {
@@ -604,12 +635,13 @@ pub fn appraise_with(
     let comparison = match &input.base_case {
         None => None,
         Some(base) => {
-            let base_flows = expand(
+            let base_flows = expand_with(
                 &base.cash_flows,
                 &base.assets,
                 &period,
                 input.price_base_year,
                 "/base_case",
+                &mut tables.escalation,
             )?;
             let base_parts = LccParts::of(&CategoryPv::of(&base_flows, &factors)?);
             let base_total = base_parts.total()?;

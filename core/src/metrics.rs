@@ -268,6 +268,30 @@ pub fn payback(values: &[Decimal], factors: Option<&[Decimal]>) -> Result<Paybac
 
 /// Payback of flows that are already on the stated basis (discounted when `basis` says so).
 pub fn payback_of(flows: &[Decimal], basis: PaybackBasis) -> Result<Payback> {
+    payback_by(flows, basis, |_, previous, flow| {
+        add(previous, flow, "cumulative flow")
+    })
+}
+
+/// [`payback_of`] given the running sums of the flows, `cumulative[t] = Σ flows[..=t]` formed
+/// by [`add`] from zero as `payback_of` forms them: the yearly table of an appraisal has them
+/// already, so they are not summed a second time.
+pub(crate) fn payback_with_cumulative(
+    flows: &[Decimal],
+    cumulative: &[Decimal],
+    basis: PaybackBasis,
+) -> Result<Payback> {
+    debug_assert_eq!(flows.len(), cumulative.len());
+    payback_by(flows, basis, |t, _, _| Ok(cumulative[t]))
+}
+
+/// The payback of `flows`, with `running(t, cumulative before t, flow t)` giving the
+/// cumulative flow through year `t`.
+fn payback_by(
+    flows: &[Decimal],
+    basis: PaybackBasis,
+    mut running: impl FnMut(usize, Decimal, Decimal) -> Result<Decimal>,
+) -> Result<Payback> {
     check_values(flows, 1)?;
     let mut cumulative = Decimal::ZERO;
     let mut found: Option<(u32, Decimal)> = None;
@@ -275,7 +299,7 @@ pub fn payback_of(flows: &[Decimal], basis: PaybackBasis) -> Result<Payback> {
     let mut ever_negative = false;
     for (t, &flow) in flows.iter().enumerate() {
         let previous = cumulative;
-        cumulative = add(cumulative, flow, "cumulative flow")?;
+        cumulative = running(t, cumulative, flow)?;
         if cumulative.is_sign_negative() && !cumulative.is_zero() {
             ever_negative = true;
             if found.is_some() {

@@ -74,6 +74,10 @@ fn times_power_of_ten(m: u128, k: u32) -> (u128, u128) {
     if k == 0 {
         return (0, m);
     }
+    if m >> 64 == 0 && k < 20 {
+        // Both factors fit 64 bits: one multiplication.
+        return (0, u128::from(m as u64) * u128::from(POW10_U64[k as usize]));
+    }
     let p = 10u128.pow(k);
     let (a0, a1) = (m as u64 as u128, m >> 64);
     let (p0, p1) = (p as u64 as u128, p >> 64);
@@ -81,6 +85,17 @@ fn times_power_of_ten(m: u128, k: u32) -> (u128, u128) {
     let (lo, carry) = (a0 * p0).overflowing_add(cross << 64);
     (a1 * p1 + (cross >> 64) + u128::from(carry), lo)
 }
+
+/// `10^k` for `k` from 0 to 19, the powers of ten that fit 64 bits.
+const POW10_U64: [u64; 20] = {
+    let mut table = [1u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        table[k] = table[k - 1] * 10;
+        k += 1;
+    }
+    table
+};
 
 /// Index of the highest non-zero 32-bit word of `hi · 2¹²⁸ + lo`.
 fn top_word(hi: u128, lo: u128) -> u32 {
@@ -257,7 +272,7 @@ fn divide_rounding(hi: u128, lo: u128, digits: u32) -> (Division, bool) {
     while left > 0 {
         let step = left.min(19);
         left -= step;
-        let divisor = 10u64.pow(step);
+        let divisor = POW10_U64[step as usize];
         d.sticky |= d.remainder != 0;
         let (q, r) = div_wide(high, d.quotient, divisor);
         high = q.0;

@@ -535,7 +535,12 @@ impl YearlyFlows {
         let mut net = vec![Decimal::ZERO; n];
         for series in &self.by_category {
             for (acc, v) in net.iter_mut().zip(series) {
-                *acc = add(*acc, *v, "net flow")?;
+                // Adding a zero to a nonzero sum gives the sum unchanged (`checked_add`
+                // returns it as it is), so most categories of most years cost no addition.
+                // A zero sum takes the added zero's scale and sign, so it is still added.
+                if !v.is_zero() || acc.is_zero() {
+                    *acc = add(*acc, *v, "net flow")?;
+                }
             }
         }
         Ok(net)
@@ -600,11 +605,31 @@ pub(crate) fn expand(
     price_base_year: i32,
     pointer: &str,
 ) -> Result<YearlyFlows> {
+    expand_with(
+        lines,
+        assets,
+        period,
+        price_base_year,
+        pointer,
+        &mut EscalationTables::default(),
+    )
+}
+
+/// [`expand`] with the escalation chains of earlier projects at hand (see
+/// [`EscalationTables`]).
+pub(crate) fn expand_with(
+    lines: &[CashFlowLine],
+    assets: &[Asset],
+    period: &Period,
+    price_base_year: i32,
+    pointer: &str,
+    escalation: &mut EscalationTables,
+) -> Result<YearlyFlows> {
     let mut flows = YearlyFlows::zeros(period.len());
     // Pointers are built only on error: formatting them for every line was a measurable share
     // of a whole appraisal.
     for (i, line) in lines.iter().enumerate() {
-        expand_line(line, period, price_base_year, &mut flows)
+        expand_line(line, period, price_base_year, &mut flows, escalation)
             .map_err(|e| e.under(&format!("{pointer}/cash_flows/{i}")))?;
     }
     for (i, asset) in assets.iter().enumerate() {
@@ -626,11 +651,72 @@ fn growth_of(escalation: Option<Decimal>) -> Result<Decimal> {
     }
 }
 
+/// Escalation chains already formed, shared by the lines of a portfolio with the same
+/// escalation, first exponent and number of years: `(1+e)^k` by powers, then one product by
+/// `1+e` per later year, exactly as [`expand_line`] forms them (a portfolio has few distinct
+/// escalation rates).
+///
+/// A chain is looked up by the bytes of `1+e` (digits and scale), the first exponent and the
+/// length, so a cached chain is the very sequence a fresh one would be. A chain that
+/// overflows keeps the factors formed before the failure, and the line fails at the same
+/// step with the same error. At most [`EscalationTables::CAPACITY`] chains are kept; the
+/// oldest gives way.
+#[derive(Debug, Default)]
+pub(crate) struct EscalationTables {
+    chains: Vec<EscalationChain>,
+    next: usize,
+}
+
+/// `(bytes of 1+e, first exponent, years, factors)`: the factors of the years and the one
+/// after the last (formed, and so able to overflow, as the plain loop forms it).
+type EscalationChain = ([u8; 16], i64, usize, Vec<Decimal>);
+
+impl EscalationTables {
+    /// How many distinct chains are kept.
+    pub(crate) const CAPACITY: usize = 64;
+
+    /// The chain of `growth` from exponent `first` over `years` years: `years + 1` factors,
+    /// or fewer when forming the next one overflowed.
+    fn chain(&mut self, growth: Decimal, first: i64, years: usize) -> &[Decimal] {
+        let key = growth.serialize();
+        let found = self
+            .chains
+            .iter()
+            .position(|(g, f, n, _)| *g == key && *f == first && *n == years);
+        let slot = match found {
+            Some(i) => i,
+            None => {
+                let mut factors = Vec::with_capacity(years + 1);
+                let mut factor = powi(growth, first, "escalation factor").ok();
+                while let Some(f) = factor {
+                    factors.push(f);
+                    if factors.len() > years {
+                        break;
+                    }
+                    factor = mul(f, growth, "escalation factor").ok();
+                }
+                let entry = (key, first, years, factors);
+                if self.chains.len() < Self::CAPACITY {
+                    self.chains.push(entry);
+                    self.chains.len() - 1
+                } else {
+                    let i = self.next;
+                    self.chains[i] = entry;
+                    self.next = (i + 1) % Self::CAPACITY;
+                    i
+                }
+            }
+        };
+        &self.chains[slot].3
+    }
+}
+
 fn expand_line(
     line: &CashFlowLine,
     period: &Period,
     price_base_year: i32,
     flows: &mut YearlyFlows,
+    escalation: &mut EscalationTables,
 ) -> Result<()> {
     let sign = line.category.sign();
     if (sign < 0 && line.amount > Decimal::ZERO) || (sign > 0 && line.amount < Decimal::ZERO) {
@@ -649,6 +735,28 @@ fn expand_line(
     }
     let years = line_years(line.year, line.years, period, "")?;
     let growth = growth_of(line.escalation)?;
+    if growth != Decimal::ONE {
+        // The chain below, formed once per distinct escalation, start and length.
+        let first = i64::from(*years.start() - price_base_year);
+        let count = years.clone().count();
+        let factors = escalation.chain(growth, first, count);
+        for (k, y) in years.enumerate() {
+            // A missing factor is one whose forming overflowed; the plain loop fails there.
+            let factor = *factors
+                .get(k)
+                .ok_or_else(|| Error::overflow("escalation factor"))?;
+            let idx = period.index(y).expect("checked by line_years");
+            flows.add_at(
+                line.category,
+                idx,
+                mul(line.amount, factor, "escalated amount")?,
+            )?;
+            if factors.len() <= k + 1 {
+                return Err(Error::overflow("escalation factor"));
+            }
+        }
+        return Ok(());
+    }
     // The factor for the first year by powers, then one multiplication per later year.
     let mut factor = powi(
         growth,
@@ -762,4 +870,124 @@ pub(crate) fn expand_quantity(
         series[period.index(y).expect("checked by line_years")] = line.value;
     }
     Ok(series)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::{
+        CashFlowLine, Category, EscalationTables, Period, YearlyFlows, expand_line, growth_of,
+        line_years,
+    };
+    use crate::error::Result;
+    use crate::num::{mul, powi};
+
+    /// The plain expansion of a line, one product per year, that the shared chains stand for.
+    fn expand_line_plain(
+        line: &CashFlowLine,
+        period: &Period,
+        price_base_year: i32,
+        flows: &mut YearlyFlows,
+    ) -> Result<()> {
+        let years = line_years(line.year, line.years, period, "")?;
+        let growth = growth_of(line.escalation)?;
+        let mut factor = powi(
+            growth,
+            i64::from(*years.start() - price_base_year),
+            "escalation factor",
+        )?;
+        for y in years {
+            let idx = period.index(y).expect("checked by line_years");
+            flows.add_at(
+                line.category,
+                idx,
+                mul(line.amount, factor, "escalated amount")?,
+            )?;
+            if growth != Decimal::ONE {
+                factor = mul(factor, growth, "escalation factor")?;
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        // Lines expanded through shared chains give the flows (and the errors) of the plain
+        // loop, digit for digit and scale for scale; several lines share one table, and some
+        // escalations overflow within, or just after, their years.
+        #[test]
+        fn shared_escalation_chains_give_the_plain_expansion(
+            lines in prop::collection::vec(
+                (
+                    0usize..3,
+                    0i32..12,
+                    0i32..40,
+                    1i64..1_000_000_000_000,
+                    prop_oneof![
+                        4 => (-300i64..900, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s)),
+                        1 => (1i64..30).prop_map(|k| Decimal::new(10i64.pow((k % 12) as u32), 0)),
+                    ],
+                ),
+                1..6,
+            ),
+            base_offset in -5i32..5,
+        ) {
+            let period = Period { first_year: 2020, last_year: 2070, offset: 0 };
+            let base = 2020 + base_offset;
+            let mut tables = EscalationTables::default();
+            for (category, from, span, cents, escalation) in lines {
+                let category = [Category::Savings, Category::Revenue, Category::Other][category];
+                let first = 2020 + from;
+                let line = CashFlowLine {
+                    category,
+                    label: None,
+                    year: None,
+                    years: Some([first, (first + span).min(period.last_year)]),
+                    amount: Decimal::new(cents, 2),
+                    escalation: Some(escalation),
+                };
+                let (mut shared, mut plain) = (YearlyFlows::zeros(period.len()), YearlyFlows::zeros(period.len()));
+                let a = expand_line(&line, &period, base, &mut shared, &mut tables);
+                let b = expand_line_plain(&line, &period, base, &mut plain);
+                prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
+                for (x, y) in shared.by_category.iter().zip(&plain.by_category) {
+                    let x: Vec<_> = x.iter().map(|d| d.serialize()).collect();
+                    let y: Vec<_> = y.iter().map(|d| d.serialize()).collect();
+                    prop_assert_eq!(x, y);
+                }
+            }
+        }
+    }
+
+    /// A chain whose factor after the last year overflows (10²⁹ from 10⁰ over 29 years): the
+    /// plain loop forms it and fails, and so must the shared chain, also when reused.
+    #[test]
+    fn an_overflow_just_after_the_last_year_fails_as_the_plain_loop_does() {
+        let period = Period {
+            first_year: 2020,
+            last_year: 2070,
+            offset: 0,
+        };
+        let line = CashFlowLine {
+            category: Category::Savings,
+            label: None,
+            year: None,
+            years: Some([2020, 2048]),
+            amount: Decimal::new(1, 2),
+            escalation: Some(Decimal::from(9)),
+        };
+        let mut tables = EscalationTables::default();
+        let mut plain = YearlyFlows::zeros(period.len());
+        let expected = format!("{:?}", expand_line_plain(&line, &period, 2020, &mut plain));
+        assert!(expected.contains("escalation factor"), "{expected}");
+        for _ in 0..2 {
+            let mut shared = YearlyFlows::zeros(period.len());
+            let got = expand_line(&line, &period, 2020, &mut shared, &mut tables);
+            assert_eq!(format!("{got:?}"), expected);
+            assert_eq!(shared, plain);
+        }
+    }
 }

@@ -18,6 +18,13 @@
 //!    if `|f(r)| ≤ 10⁻¹² · Σ|aᵢ|(1+r)^(−tᵢ)`; `f64` never decides a reported digit. Roots
 //!    are reported to 20 decimal places.
 //!
+//! Two shortcuts give the very answer of the plain search and are used only when a proven
+//! `f64` error bound decides: an extremum's bisection stops once its bracket is shown to stay
+//! clear of zero, where the scan would keep nothing (`Series::clear_of_zero`); and the
+//! decimal sum of magnitudes of the residual test is formed only when an `f64` bound on it
+//! does not decide the test (`Series::gross_bounds`). Neither changes a candidate or a
+//! digit; unit tests compare both with the plain computation.
+//!
 //! The selected root is the unique one or, among several, the one nearest the caller's
 //! guess (10 % by default), lower one first on a tie; decisions should rest on NPV, and the
 //! full set is always returned.
@@ -62,6 +69,17 @@ const U_MAX: f64 = 20.723_265_837_046_41; // ln(1 + 1e9)
 /// Grid step of the scan in `u = ln(1+r)` near zero; it widens in proportion to `|u|` beyond
 /// `|u| = 5`. Extremum detection inside each cell catches pairs of roots closer than a step.
 const SCAN_STEP: f64 = 0.05;
+/// Bisection steps of [`Series::extremum`] after which it tries to prove that the extremum
+/// cannot touch zero (each try costs about two evaluations; 80 steps cost 80).
+const CLEARANCE_CHECKS: [u32; 2] = [10, 20];
+/// Grid points evaluated together by [`Series::eval_grid`].
+const LANES: usize = 4;
+
+/// A chunk of at most [`LANES`] points as a full set of lanes, the last point repeated in
+/// the lanes left over (their results are dropped).
+fn lanes_of(chunk: &[f64]) -> [f64; LANES] {
+    std::array::from_fn(|lane| chunk[lane.min(chunk.len() - 1)])
+}
 
 /// Decimal places to which roots are reported.
 pub const ROOT_DECIMALS: u32 = 20;
@@ -341,18 +359,136 @@ impl<'a> Series<'a> {
         u
     }
 
-    /// Where `g'` vanishes in `[lo, hi]`, given that it differs in sign at the ends.
-    fn extremum(&self, mut lo: f64, mut hi: f64) -> f64 {
-        let d_lo = self.eval(lo).1;
-        for _ in 0..80 {
+    /// `g'(u)` alone, by the very operations of [`Series::eval`], so it is the same `f64`.
+    fn slope(&self, u: f64) -> f64 {
+        let mut fp = 0.0;
+        let last = self.t.last().copied().unwrap_or(0.0);
+        if self.whole {
+            if u >= 0.0 {
+                let x = (-u).exp();
+                for i in (0..self.a.len()).rev() {
+                    fp = fp * x - self.t[i] * self.a[i];
+                }
+            } else {
+                let y = u.exp();
+                for i in 0..self.a.len() {
+                    fp = fp * y + (last - self.t[i]) * self.a[i];
+                }
+            }
+        } else if u >= 0.0 {
+            for (ti, ai) in self.t.iter().zip(&self.a) {
+                let e = (-ti * u).exp();
+                fp -= ti * ai * e;
+            }
+        } else {
+            for (ti, ai) in self.t.iter().zip(&self.a) {
+                let e = ((last - ti) * u).exp();
+                fp += (last - ti) * ai * e;
+            }
+        }
+        fp
+    }
+
+    /// Where `g'` vanishes in `[lo, hi]`, given that it differs in sign at the ends: 80
+    /// bisections, or fewer when the midpoint can no longer move.
+    ///
+    /// `None` when the bracket, part way, is proved to hold only points where the scan would
+    /// find `g` on the side of `f_lo` and farther from zero than its touch tolerance (see
+    /// [`Series::clear_of_zero`]): wherever the bisection would have ended, the scan would
+    /// then have kept nothing, so the remaining steps are skipped.
+    fn extremum(&self, mut lo: f64, mut hi: f64, f_lo: f64) -> Option<f64> {
+        let d_lo = self.slope(lo);
+        for step in 0..80 {
+            if CLEARANCE_CHECKS.contains(&step) && self.clear_of_zero(lo, hi, f_lo) {
+                return None;
+            }
             let mid = 0.5 * (lo + hi);
-            if (self.eval(mid).1 < 0.0) == (d_lo < 0.0) {
+            if mid == lo || mid == hi {
+                // `lo` and `hi` are neighbours (or equal): every later step keeps or
+                // collapses the bracket onto `mid`, so 80 steps would end at `mid` too.
+                return Some(mid);
+            }
+            if (self.slope(mid) < 0.0) == (d_lo < 0.0) {
                 lo = mid;
             } else {
                 hi = mid;
             }
         }
-        0.5 * (lo + hi)
+        Some(0.5 * (lo + hi))
+    }
+
+    /// Whether, at every `u` in `[lo, hi]` (less `u = 0` when `hi = 0`: bisection never
+    /// reaches it), the `f64` value `eval(u).0` is certain to have the sign of `f_lo` and a
+    /// magnitude above `1e-9 · gross(u)` (the scan's touch test), so an extremum located
+    /// anywhere there yields no candidate. Whole series only, on one side of `u = 0`; `false`
+    /// whenever the bound does not decide.
+    ///
+    /// The proof: with `x = e^(−u)` (or `e^u` below zero, the scaling of `eval`), the series
+    /// is `P(x) − N(x)`, where `P` and `N` gather the positive and the negative amounts; both
+    /// are polynomials with non-negative coefficients, so they grow with `x`. `eval` computes
+    /// the value at an `x̂` within one unit in the last place of the true exponential, so
+    /// `x̂ ∈ [x_lo, x_hi]`, the exponentials of the ends widened by 2⁻⁵⁰; and Horner's rule in
+    /// floating point errs by at most `γ = 2n·2⁻⁵³/(1 − 2n·2⁻⁵³)` times `P(x̂) + N(x̂)`
+    /// (Higham, Accuracy and Stability of Numerical Algorithms, §5.1). Hence the computed value
+    /// is at least `P(x_lo)(1−γ) − N(x_hi)(1+γ)` (for a positive `f_lo`; mirrored for a
+    /// negative one), while `gross(u)`, the same sum of magnitudes formed term by term, is at
+    /// most `(P + N)(x_hi)` times `1 + 10⁻⁹` (each term's exponent `t·u` is below 10⁴ in size,
+    /// so its rounding moves the term by under 10⁻¹¹). `P` and `N` are themselves computed by
+    /// Horner's rule on non-negative terms, so each is within the factor `1 ± γ` of its value;
+    /// the test below uses twice the tolerance and those factors on the safe side.
+    fn clear_of_zero(&self, lo: f64, hi: f64, f_lo: f64) -> bool {
+        if !self.whole
+            || !f_lo.is_finite()
+            || f_lo == 0.0
+            || lo.partial_cmp(&hi).is_none_or(|o| o.is_gt())
+        {
+            return false;
+        }
+        let n = self.a.len() as f64;
+        let gamma = {
+            let nu = 2.0 * n * f64::EPSILON / 2.0;
+            nu / (1.0 - nu)
+        };
+        if gamma >= 1e-6 {
+            return false;
+        }
+        let (widen_down, widen_up) = (1.0 - 2f64.powi(-50), 1.0 + 2f64.powi(-50));
+        let (x_lo, x_hi, ascending) = if lo >= 0.0 {
+            ((-hi).exp() * widen_down, (-lo).exp() * widen_up, false)
+        } else if lo < 0.0 && hi <= 0.0 {
+            // With `hi = 0` (a cell ending at the grid's zero) every midpoint is still below
+            // zero, half the sum of a negative and a non-positive end, so `eval` scales it
+            // as below zero.
+            (lo.exp() * widen_down, hi.exp() * widen_up, true)
+        } else {
+            return false;
+        };
+        // Horner's rule in the order `eval` uses, on the positive and the negative parts.
+        let parts = |x: f64| {
+            let (mut p, mut q) = (0.0f64, 0.0f64);
+            let mut step = |a: f64| {
+                p = p * x + a.max(0.0);
+                q = q * x + (-a).max(0.0);
+            };
+            if ascending {
+                self.a.iter().for_each(|&a| step(a));
+            } else {
+                self.a.iter().rev().for_each(|&a| step(a));
+            }
+            (p, q)
+        };
+        let ((p_lo, n_lo), (p_hi, n_hi)) = (parts(x_lo), parts(x_hi));
+        // Bounds on the true sums from the computed ones (within the factor 1 ± γ).
+        let (down, up) = (1.0 / (1.0 + gamma), 1.0 / (1.0 - gamma));
+        let (near, far) = if f_lo > 0.0 {
+            (p_lo * down, n_hi * up)
+        } else {
+            (n_lo * down, p_hi * up)
+        };
+        let total_hi = (p_hi + n_hi) * up * (1.0 + 1e-12);
+        let least = near * (1.0 - gamma) - far * (1.0 + gamma) - gamma * total_hi;
+        let tolerance = 2e-9 * total_hi;
+        least.is_finite() && tolerance.is_finite() && least > tolerance
     }
 
     /// Candidate roots by scanning `[lo, hi]` (see the module documentation).
@@ -369,7 +505,7 @@ impl<'a> Series<'a> {
             }
         }
         grid.push(hi);
-        let values: Vec<(f64, f64)> = grid.iter().map(|&u| self.eval(u)).collect();
+        let values = self.eval_grid(&grid);
         for k in 0..grid.len() - 1 {
             let (a, b) = (grid[k], grid[k + 1]);
             let ((fa, da), (fb, db)) = (values[k], values[k + 1]);
@@ -380,7 +516,10 @@ impl<'a> Series<'a> {
             if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
                 out.push(self.solve_bracketed(a, b, None));
             } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
-                let m = self.extremum(a, b);
+                let Some(m) = self.extremum(a, b, fa) else {
+                    // Proved to stay on the side of `fa`, well clear of zero: no candidate.
+                    continue;
+                };
                 let fm = self.eval(m).0;
                 if (fm < 0.0) != (fa < 0.0) {
                     out.push(self.solve_bracketed(a, m, None));
@@ -393,6 +532,50 @@ impl<'a> Series<'a> {
         if values.last().is_some_and(|v| v.0 == 0.0) {
             out.push(hi);
         }
+    }
+
+    /// [`Series::eval`] at every point of an ascending grid, giving the same `f64`s.
+    ///
+    /// Whole series are evaluated [`LANES`] points at a time: each lane runs Horner's rule
+    /// with the operations of `eval` in the same order, so its results are `eval`'s bit for
+    /// bit, while the independent lanes keep the processor's multipliers busy instead of
+    /// waiting on one chain of dependent products.
+    fn eval_grid(&self, grid: &[f64]) -> Vec<(f64, f64)> {
+        if !self.whole {
+            return grid.iter().map(|&u| self.eval(u)).collect();
+        }
+        let mut values = Vec::with_capacity(grid.len());
+        // The same test as `eval`'s choice of scaling (so a NaN would go where it sends it).
+        let split = grid.iter().position(|&u| u >= 0.0).unwrap_or(grid.len());
+        let (negative, rest) = grid.split_at(split);
+        let last = self.t.last().copied().unwrap_or(0.0);
+        for chunk in negative.chunks(LANES) {
+            let y = lanes_of(chunk).map(f64::exp);
+            let (mut f, mut fp) = ([0.0; LANES], [0.0; LANES]);
+            for (&t, &a) in self.t.iter().zip(&self.a) {
+                let w = (last - t) * a;
+                for lane in 0..LANES {
+                    f[lane] = f[lane] * y[lane] + a;
+                    fp[lane] = fp[lane] * y[lane] + w;
+                }
+            }
+            let out: [(f64, f64); LANES] = std::array::from_fn(|lane| (f[lane], fp[lane]));
+            values.extend_from_slice(&out[..chunk.len()]);
+        }
+        for chunk in rest.chunks(LANES) {
+            let x = lanes_of(chunk).map(|u| (-u).exp());
+            let (mut f, mut fp) = ([0.0; LANES], [0.0; LANES]);
+            for (&t, &a) in self.t.iter().zip(&self.a).rev() {
+                let w = t * a;
+                for lane in 0..LANES {
+                    f[lane] = f[lane] * x[lane] + a;
+                    fp[lane] = fp[lane] * x[lane] - w;
+                }
+            }
+            let out: [(f64, f64); LANES] = std::array::from_fn(|lane| (f[lane], fp[lane]));
+            values.extend_from_slice(&out[..chunk.len()]);
+        }
+        values
     }
 
     /// `Σ|aᵢ|` under the same scaling as [`Series::eval`], for relative tolerances.
@@ -445,6 +628,84 @@ impl<'a> Series<'a> {
         Some((f, gross))
     }
 
+    /// `f(r)` in decimal and whether it passes the residual test
+    /// `|f(r)| ≤ 10⁻¹² · Σ|aᵢ|(1+r)^(−tᵢ)`; `None` on overflow. The answer of
+    /// [`Series::eval_decimal`], bit for bit.
+    ///
+    /// For a yearly series the sum of magnitudes is first bounded in `f64` (see
+    /// [`Series::gross_bounds`]); when `|f|` lies clearly below or above the tolerance of
+    /// every sum within the bounds, only `f` is formed in decimal (half the decimal
+    /// additions). Otherwise, and for dated series, the decimal sum decides.
+    fn residual(&self, r: Decimal) -> Option<(Decimal, bool)> {
+        if self.times.is_none()
+            && let Some((gross_lo, gross_hi)) = self.gross_bounds(r)
+        {
+            let growth = Decimal::ONE.checked_add(r)?;
+            if growth <= Decimal::ZERO {
+                return None;
+            }
+            // The same operations as `eval_decimal`, less the sum of magnitudes.
+            let v = Decimal::ONE.checked_div(growth)?;
+            let (mut df, mut f) = (Decimal::ONE, Decimal::ZERO);
+            for a in self.amounts {
+                if !a.is_zero() {
+                    f = checked_add(f, checked_mul(*a, df)?)?;
+                }
+                df = checked_mul(df, v)?;
+            }
+            // `|f|` in `f64` is within 3 units in the last place; the decimal tolerance is
+            // the product `10⁻¹² · gross` rounded to 28 places.
+            let magnitude = to_f64(f.abs());
+            if magnitude * (1.0 + 1e-15) + 1e-27 < 1e-12 * gross_lo * (1.0 - 1e-12) {
+                return Some((f, true));
+            }
+            if magnitude * (1.0 - 1e-15) - 1e-27 > 1e-12 * gross_hi * (1.0 + 1e-12) {
+                return Some((f, false));
+            }
+        }
+        let (f, gross) = self.eval_decimal(r)?;
+        Some((f, f.abs() <= RELATIVE_RESIDUAL * gross))
+    }
+
+    /// Bounds `(lo, hi)` on the decimal `Σ|aᵢ|(1+r)^(−i)` that [`Series::eval_decimal`] forms
+    /// for a yearly series, with `hi` below 10²⁸ (so that sum cannot overflow); `None` when
+    /// the bound is too loose to be of use.
+    ///
+    /// The `f64` sum `G = Σ|âᵢ|·v̂ⁱ`, with `v̂ = 1/(1 + r̂)` and `âᵢ`, `r̂` the `f64` views of the
+    /// decimals (each within 3 units in the last place, `u = 2⁻⁵³`), differs from the exact
+    /// `G* = Σ|aᵢ|(1+r)^(−i)` by a relative error below `ε = 2(n+2)·u·(3κ+6)`, where
+    /// `κ = |r|/(1+r)` and `n` is the number of amounts: `1 + r̂` carries a relative error of
+    /// at most `3uκ + u`, its reciprocal one more `u`, each of the `n` powers one more, each
+    /// product and each addition of positive terms one more; the factor 2 covers the
+    /// second-order terms while `ε ≤ 1/4`. The decimal sum differs from `G*` by far less:
+    /// each of its 28-place roundings moves a term by under `10⁻²⁷` of itself or `10⁻²⁸` of
+    /// `Σ|aᵢ|`, so the slack `10⁻²⁰·(Σ|aᵢ| + 1)` covers those and any `f64` underflow.
+    fn gross_bounds(&self, r: Decimal) -> Option<(f64, f64)> {
+        let rate = to_f64(r);
+        let growth = 1.0 + rate;
+        if !(growth > 0.0 && growth.is_finite()) {
+            return None;
+        }
+        let kappa = rate.abs() / growth;
+        let n = self.amounts.len() as f64;
+        let eps = 2.0 * (n + 2.0) * (f64::EPSILON / 2.0) * (3.0 * kappa + 6.0);
+        if eps > 0.25 {
+            return None;
+        }
+        let v = 1.0 / growth;
+        let (mut gross, mut total, mut power) = (0.0f64, 0.0f64, 1.0f64);
+        for a in self.amounts {
+            let m = to_f64(*a).abs();
+            gross += m * power;
+            total += m;
+            power *= v;
+        }
+        let slack = (total + 1.0) * 1e-20;
+        let lo = gross * (1.0 - eps) - slack;
+        let hi = gross * (1.0 + 2.0 * eps) + slack;
+        (hi.is_finite() && hi < 1e28).then_some((lo, hi))
+    }
+
     /// `f'(r) = Σ −tᵢ aᵢ (1+r)^(−tᵢ−1)` in `f64`: Newton needs the slope only to a few
     /// digits, while the value it divides is decimal; a relative slope error ε turns a step
     /// from an error δ into one of about ε·δ.
@@ -463,8 +724,7 @@ impl<'a> Series<'a> {
 
     /// Whether `r` passes the residual test.
     fn is_zero_at(&self, r: Decimal) -> bool {
-        self.eval_decimal(r)
-            .is_some_and(|(f, gross)| f.abs() <= RELATIVE_RESIDUAL * gross)
+        self.residual(r).is_some_and(|(_, confirmed)| confirmed)
     }
 
     /// The decimal root near `u`, polished by Newton steps and kept only if its residual is
@@ -480,8 +740,7 @@ impl<'a> Series<'a> {
         }
         let mut r = start;
         for _ in 0..12 {
-            let (f, gross) = self.eval_decimal(r)?;
-            let confirmed = f.abs() <= RELATIVE_RESIDUAL * gross;
+            let (f, confirmed) = self.residual(r)?;
             let Some(fp) = from_f64(self.slope_f64(to_f64(r))).filter(|d| !d.is_zero()) else {
                 return confirmed.then_some(r);
             };
@@ -501,7 +760,155 @@ impl<'a> Series<'a> {
                 break;
             }
         }
-        let (f, gross) = self.eval_decimal(r)?;
-        (f.abs() <= RELATIVE_RESIDUAL * gross).then_some(r)
+        let (_, confirmed) = self.residual(r)?;
+        confirmed.then_some(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    use super::Series;
+    use crate::roots::{RootFlag, rate_roots};
+
+    /// Whole series of 2 to 60 amounts with cents, zeros among them, either sign.
+    fn any_amounts() -> impl Strategy<Value = Vec<Decimal>> {
+        prop::collection::vec(
+            prop_oneof![
+                1 => Just(0i64),
+                6 => -10_000_000_000i64..10_000_000_000,
+            ],
+            2..60,
+        )
+        .prop_map(|v| v.into_iter().map(|c| Decimal::new(c, 2)).collect())
+        .prop_filter("a non-zero amount", |v: &Vec<Decimal>| {
+            v.iter().filter(|a| !a.is_zero()).count() >= 2
+        })
+    }
+
+    /// The bisection the early exit of [`Series::extremum`] stands for: always 80 steps.
+    fn extremum_in_80_steps(series: &Series, mut lo: f64, mut hi: f64) -> f64 {
+        let d_lo = series.eval(lo).1;
+        for _ in 0..80 {
+            let mid = 0.5 * (lo + hi);
+            if (series.eval(mid).1 < 0.0) == (d_lo < 0.0) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        0.5 * (lo + hi)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn the_grid_is_evaluated_as_point_by_point(amounts in any_amounts(), lo in -30.0f64..0.5, len in 1usize..40, step in 0.001f64..1.0) {
+            let series = Series::new(&amounts, None);
+            let mut grid: Vec<f64> = (0..len).map(|k| lo + step * k as f64).collect();
+            grid.push(0.0);
+            grid.push(-0.0);
+            grid.sort_by(f64::total_cmp);
+            let lanes = series.eval_grid(&grid);
+            for (u, (f, fp)) in grid.iter().zip(lanes) {
+                let (ef, efp) = series.eval(*u);
+                prop_assert_eq!(f.to_bits(), ef.to_bits(), "g({})", u);
+                prop_assert_eq!(fp.to_bits(), efp.to_bits(), "g'({})", u);
+                prop_assert_eq!(series.slope(*u).to_bits(), efp.to_bits(), "slope at {}", u);
+            }
+        }
+
+        #[test]
+        fn the_extremum_is_where_80_bisections_end_or_proved_clear(amounts in any_amounts(), a in -8.0f64..8.0, width in 1e-12f64..1.0) {
+            let series = Series::new(&amounts, None);
+            let b = if a < 0.0 { (a + width).min(0.0) } else { a + width };
+            let f_a = series.eval(a).0;
+            let reference = extremum_in_80_steps(&series, a, b);
+            match series.extremum(a, b, f_a) {
+                Some(m) => prop_assert_eq!(m.to_bits(), reference.to_bits()),
+                None => {
+                    // The scan would have kept nothing from the reference extremum.
+                    let f_m = series.eval(reference).0;
+                    prop_assert!((f_m < 0.0) == (f_a < 0.0), "sign at {}: {} against {}", reference, f_m, f_a);
+                    prop_assert!(f_m.abs() > 1e-9 * series.gross(reference));
+                }
+            }
+        }
+
+        #[test]
+        fn a_bracket_proved_clear_holds_no_small_value(amounts in any_amounts(), a in -8.0f64..8.0, width in 1e-9f64..0.05) {
+            let series = Series::new(&amounts, None);
+            let b = if a < 0.0 { (a + width).min(-1e-300) } else { a + width };
+            let f_a = series.eval(a).0;
+            if series.clear_of_zero(a, b, f_a) {
+                for k in 0..=64 {
+                    let u = a + (b - a) * f64::from(k) / 64.0;
+                    let f_u = series.eval(u).0;
+                    prop_assert!((f_u < 0.0) == (f_a < 0.0) && f_u.abs() > 1e-9 * series.gross(u), "at {}: {} against {}", u, f_u, f_a);
+                }
+            }
+        }
+    }
+
+    /// Dated series (times given) keep the scalar evaluation; the slope agrees with it.
+    #[test]
+    fn dated_slopes_are_evaluated_as_eval_does() {
+        let amounts = [
+            Decimal::new(-1000, 0),
+            Decimal::new(600, 0),
+            Decimal::new(700, 0),
+        ];
+        let times = [Decimal::ZERO, Decimal::new(13, 1), Decimal::new(27, 1)];
+        let series = Series::new(&amounts, Some(&times));
+        let grid = [-3.0, -0.5, 0.0, 0.2, 4.0];
+        for (u, (f, fp)) in grid.iter().zip(series.eval_grid(&grid)) {
+            assert_eq!((f.to_bits(), fp.to_bits()), {
+                let (ef, efp) = series.eval(*u);
+                (ef.to_bits(), efp.to_bits())
+            });
+            assert_eq!(series.slope(*u).to_bits(), fp.to_bits());
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+        #[test]
+        fn the_residual_test_is_the_decimal_sums(amounts in any_amounts(), rates in prop::collection::vec(-0.999f64..20.0, 4), nudge in -30i32..30) {
+            let series = Series::new(&amounts, None);
+            let set = rate_roots(&amounts, None, Decimal::new(1, 1)).unwrap();
+            let mut points: Vec<Decimal> = rates.iter().filter_map(|r| Decimal::from_f64_retain(*r)).collect();
+            for root in &set.roots {
+                // The reported root, and points a little off it on either side of the tolerance.
+                points.push(*root);
+                for k in [-20, -14, -12, -10, -8] {
+                    let off = Decimal::new(i64::from(nudge), 0) * Decimal::from_i128_with_scale(1, (-k) as u32);
+                    points.push(*root + off);
+                }
+            }
+            for r in points {
+                let reference = series.eval_decimal(r).map(|(f, gross)| (f, f.abs() <= super::RELATIVE_RESIDUAL * gross));
+                let fast = series.residual(r);
+                prop_assert_eq!(fast.map(|(f, c)| (f.serialize(), c)), reference.map(|(f, c)| (f.serialize(), c)), "at r = {}", r);
+            }
+        }
+    }
+
+    /// A pair of roots 0.2 % apart: the extremum between them touches zero closely, so the
+    /// bound must not decide and the bisection runs to the end (both roots are found).
+    #[test]
+    fn close_roots_keep_the_full_bisection() {
+        // (1+r)² roots at r = 10 % and 10.2 %: −(1.1)(1.102), 1.1 + 1.102, −1 (scaled by 10⁶).
+        let amounts = [
+            Decimal::new(-1_000_000, 0),
+            Decimal::new(2_202_000, 0),
+            Decimal::new(-1_212_200, 0),
+        ];
+        let set = rate_roots(&amounts, None, Decimal::new(1, 1)).unwrap();
+        assert_eq!(set.flag, RootFlag::Multiple);
+        assert_eq!(set.roots, vec![Decimal::new(1, 1), Decimal::new(102, 3)]);
     }
 }

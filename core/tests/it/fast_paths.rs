@@ -3,7 +3,7 @@
 
 use greenlight_core::appraisal::{AppraisalOptions, FactorTables, appraise, appraise_with};
 use greenlight_core::batch::parse_project;
-use greenlight_core::metrics::{mirr, present_value};
+use greenlight_core::metrics::{PaybackBasis, mirr, payback_of, present_value};
 use greenlight_core::registry::Registry;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -209,6 +209,61 @@ proptest! {
         let pv_of_negated = present_value(&negated, &factors).unwrap();
         if !pv.is_zero() {
             prop_assert_eq!((-pv).serialize(), pv_of_negated.serialize(), "{} {}", pv, pv_of_negated);
+        }
+    }
+
+    // The paybacks read from the yearly table's running sums are, field for field, those of
+    // `payback_of` summing the yearly net (and discounted net) flows itself.
+    #[test]
+    fn paybacks_from_the_yearly_table_are_the_plain_paybacks(v in any_project()) {
+        let input = parse_project(&v).expect("the generated project parses");
+        let Ok(a) = appraise(&input, &registry(), &AppraisalOptions { trace: false }) else {
+            return Ok(());
+        };
+        let net: Vec<Decimal> = a.years.iter().map(|y| y.net).collect();
+        let discounted: Vec<Decimal> = a.years.iter().map(|y| y.discounted_net).collect();
+        let simple = payback_of(&net, PaybackBasis::Simple).unwrap();
+        let discounted = payback_of(&discounted, PaybackBasis::Discounted).unwrap();
+        prop_assert_eq!(
+            serde_json::to_string(&a.financial.payback).unwrap(),
+            serde_json::to_string(&simple).unwrap()
+        );
+        prop_assert_eq!(
+            serde_json::to_string(&a.financial.discounted_payback).unwrap(),
+            serde_json::to_string(&discounted).unwrap()
+        );
+    }
+
+    // The yearly net flow, which skips zeros added to a nonzero sum, is digit for digit and
+    // scale for scale the sum of every category in order; zeros written at several scales
+    // (`0`, `0.00`, `-0.0`) meet empty and nonempty sums.
+    #[test]
+    fn the_net_flow_is_the_sum_of_every_category(
+        cells in prop::collection::vec(prop_oneof![
+            3 => Just((0i64, 0u32)),
+            1 => (Just(0i64), 0u32..6),
+            2 => (-1_000_000_000_000i64..1_000_000_000_000, 0u32..28),
+        ], 10 * 6),
+        negative_zero in any::<bool>(),
+    ) {
+        let value = |(m, s): (i64, u32)| {
+            let mut d = Decimal::new(m, s);
+            if m == 0 && negative_zero {
+                d.set_sign_negative(true);
+            }
+            d
+        };
+        let flows = greenlight_core::project::YearlyFlows {
+            by_category: std::array::from_fn(|c| (0..6).map(|i| value(cells[c * 6 + i])).collect()),
+        };
+        let net = flows.net().unwrap();
+        for (i, got) in net.iter().enumerate() {
+            let plain = flows
+                .by_category
+                .iter()
+                .try_fold(Decimal::ZERO, |acc, series| acc.checked_add(series[i]))
+                .unwrap();
+            prop_assert_eq!(got.serialize(), plain.serialize(), "year {}: {} against {}", i, got, plain);
         }
     }
 
