@@ -2,8 +2,179 @@
 //! used and the reason in English and Chinese. The rule engine lives in `greenlight-rules`; these
 //! are its results, part of the appraisal contract.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An immutable text shared between results instead of copied into each.
+///
+/// Most texts of a verdict are fixed when a pack loads (rule ids, clauses, titles, threshold
+/// names, values and units) and repeat in every project's result; sharing them makes a
+/// result cheap to build and to free. It reads, compares, serialises and documents itself
+/// (JSON Schema) exactly as a `String` does.
+#[derive(Clone)]
+pub struct SharedStr(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Fixed(&'static str),
+    Shared(Arc<str>),
+}
+
+impl SharedStr {
+    /// A text fixed in the program; no allocation.
+    pub const fn fixed(text: &'static str) -> SharedStr {
+        SharedStr(Repr::Fixed(text))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::Fixed(text) => text,
+            Repr::Shared(text) => text,
+        }
+    }
+}
+
+impl Default for SharedStr {
+    fn default() -> Self {
+        SharedStr::fixed("")
+    }
+}
+
+impl Deref for SharedStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for SharedStr {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::borrow::Borrow<str> for SharedStr {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<String> for SharedStr {
+    fn from(text: String) -> Self {
+        if text.is_empty() {
+            return SharedStr::default();
+        }
+        SharedStr(Repr::Shared(text.into()))
+    }
+}
+
+impl From<&str> for SharedStr {
+    fn from(text: &str) -> Self {
+        if text.is_empty() {
+            return SharedStr::default();
+        }
+        SharedStr(Repr::Shared(text.into()))
+    }
+}
+
+impl From<SharedStr> for String {
+    fn from(text: SharedStr) -> Self {
+        text.as_str().to_owned()
+    }
+}
+
+impl fmt::Debug for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for SharedStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for SharedStr {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for SharedStr {}
+
+impl PartialEq<str> for SharedStr {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for SharedStr {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for SharedStr {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl std::hash::Hash for SharedStr {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialOrd for SharedStr {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SharedStr {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl Serialize for SharedStr {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SharedStr {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(SharedStr::from)
+    }
+}
+
+// Documented as the `String` it serialises as, so the published schemas do not change.
+impl JsonSchema for SharedStr {
+    fn inline_schema() -> bool {
+        String::inline_schema()
+    }
+
+    fn schema_name() -> Cow<'static, str> {
+        String::schema_name()
+    }
+
+    fn schema_id() -> Cow<'static, str> {
+        String::schema_id()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        String::json_schema(generator)
+    }
+}
 
 /// The four answers a rule gives.
 #[derive(
@@ -48,28 +219,28 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct UsedValue {
     /// Field or parameter name.
-    pub name: String,
+    pub name: SharedStr,
     /// Its value as text (`null` when absent).
-    pub value: String,
+    pub value: SharedStr,
     /// Unit, for thresholds.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub unit: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub unit: SharedStr,
     /// Clause the threshold comes from, for thresholds.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub clause: String,
+    #[serde(default, skip_serializing_if = "str::is_empty")]
+    pub clause: SharedStr,
 }
 
 /// One clause's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ClauseVerdict {
     /// Rule id, e.g. `eu.2021_2139.7_2.sc`.
-    pub rule: String,
+    pub rule: SharedStr,
     /// The clause of the source act.
-    pub clause: String,
+    pub clause: SharedStr,
     /// What the rule checks, English.
-    pub title_en: String,
+    pub title_en: SharedStr,
     /// What the rule checks, Chinese.
-    pub title_zh: String,
+    pub title_zh: SharedStr,
     /// The answer.
     pub verdict: Verdict,
     /// Why, in English.
@@ -84,7 +255,7 @@ pub struct ClauseVerdict {
     /// The thresholds the rule declares, with their values at the assessment date.
     pub thresholds: Vec<UsedValue>,
     /// How well the clause's text was verified (V, P, R or U).
-    pub verification: String,
+    pub verification: SharedStr,
     /// Set when the rule failed to run; the verdict is then `needs_review`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -94,13 +265,13 @@ pub struct ClauseVerdict {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct PackVerdict {
     /// Pack id.
-    pub pack: String,
+    pub pack: SharedStr,
     /// Pack version.
-    pub version: String,
+    pub version: SharedStr,
     /// `sha256:` of the pack's files, so a result names exactly the rules it ran.
-    pub content_hash: String,
+    pub content_hash: SharedStr,
     /// Taxonomy key: `cn`, `eu`, `cbi`, `cgt`, `icma`.
-    pub taxonomy: String,
+    pub taxonomy: SharedStr,
     /// The overall answer: every applicable clause must be eligible.
     pub verdict: Verdict,
     /// Why, in English.

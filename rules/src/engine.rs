@@ -167,6 +167,37 @@ fn register_verdicts(engine: &mut Engine) {
                     .collect()
             },
         );
+    // `p.flags_false(["a", "b"])`: the listed fields whose value is `false`, in list order;
+    // `p.flags_unstated(["a", "b"])`: those whose value is neither `true` nor `false`
+    // (absent, or not a yes/no). A rule checking several yes/no evidence fields (the EU
+    // do-no-significant-harm objectives) reads them in one call each instead of a script loop
+    // indexing the record per field. Pure and read in place, like `missing`.
+    fn flags_where(
+        record: &Map,
+        fields: rhai::Array,
+        keep: fn(Option<bool>) -> bool,
+    ) -> rhai::Array {
+        fields
+            .into_iter()
+            .filter(|f| {
+                let flag = |key: &str| record.get(key).and_then(|v| v.as_bool().ok());
+                match f.read_lock::<ImmutableString>() {
+                    Some(key) => keep(flag(key.as_str())),
+                    None => keep(flag(&f.to_string())),
+                }
+            })
+            .collect()
+    }
+    FuncRegistration::new("flags_false")
+        .with_purity(true)
+        .register_into_engine(engine, |record: &mut Map, fields: rhai::Array| {
+            flags_where(record, fields, |flag| flag == Some(false))
+        });
+    FuncRegistration::new("flags_unstated")
+        .with_purity(true)
+        .register_into_engine(engine, |record: &mut Map, fields: rhai::Array| {
+            flags_where(record, fields, |flag| flag.is_none())
+        });
     // `list.contains(text)` as the array package defines it (an element equals the value by
     // `==`), with the common case — an element that is itself a string — compared directly
     // instead of through a call of `==` per element.

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use crate::engine::{DEADLINE_TOKEN, EngineLimits, eval_rule, within_deadline};
 use crate::error::{RuleError, RuleErrorKind};
 use crate::record::{FieldValue, Record, RecordView};
-use crate::verdict::{ClauseVerdict, PackVerdict, UsedValue, Verdict};
+use crate::verdict::{ClauseVerdict, PackVerdict, SharedStr, UsedValue, Verdict};
 
 /// `pack.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +121,42 @@ pub struct Rule {
     /// File name within the pack (`rules/x.rhai`).
     pub file: String,
     ast: AST,
+    /// The header's texts as every clause output of this rule shows them, shared.
+    texts: ClauseTexts,
+}
+
+/// A rule's header texts, made once at load and shared by every clause output of the rule.
+#[derive(Debug, Clone)]
+struct ClauseTexts {
+    id: SharedStr,
+    clause: SharedStr,
+    title_en: SharedStr,
+    title_zh: SharedStr,
+    verification: SharedStr,
+    /// The names of `RuleHeader::inputs`, in order.
+    inputs: Vec<SharedStr>,
+}
+
+impl ClauseTexts {
+    fn of(header: &RuleHeader) -> ClauseTexts {
+        ClauseTexts {
+            id: header.id.as_str().into(),
+            clause: header.clause.as_str().into(),
+            title_en: header.title_en.as_str().into(),
+            title_zh: header.title_zh.as_str().into(),
+            verification: header.verification.as_str().into(),
+            inputs: header.inputs.iter().map(|n| n.as_str().into()).collect(),
+        }
+    }
+}
+
+/// A pack's texts as every pack verdict shows them, shared.
+#[derive(Debug, Clone)]
+struct PackTexts {
+    id: SharedStr,
+    version: SharedStr,
+    content_hash: SharedStr,
+    taxonomy: SharedStr,
 }
 
 /// One case of a `.cases.yaml` file.
@@ -157,6 +193,8 @@ pub struct Pack {
     parsed_params: Vec<Dynamic>,
     /// The parameters and rules of every evaluation when no parameter is dated.
     undated_params: Option<Arc<ParamSet>>,
+    /// `meta`'s and `content_hash`'s texts as every pack verdict shows them.
+    texts: PackTexts,
     /// The parameter set of the last date asked for, when parameters are dated.
     dated_cache: Arc<Mutex<Option<DatedSet>>>,
     /// Every parameter set built so far, by which entries of `parameters` are in force: dates
@@ -232,15 +270,16 @@ impl ParamSet {
 /// A parameter entry as a clause's output shows it.
 fn threshold(name: &str, p: &Parameter) -> UsedValue {
     UsedValue {
-        name: name.to_owned(),
+        name: name.into(),
         value: p
             .value
             .clone()
             .or_else(|| p.text.clone())
             .or_else(|| p.list.as_ref().map(|l| l.join(", ")))
-            .unwrap_or_default(),
-        unit: p.unit.clone(),
-        clause: p.clause.clone(),
+            .unwrap_or_default()
+            .into(),
+        unit: p.unit.as_str().into(),
+        clause: p.clause.as_str().into(),
     }
 }
 
@@ -485,6 +524,7 @@ impl Pack {
                 })?;
                 cases.insert(path.clone(), parsed);
                 rules.push(Rule {
+                    texts: ClauseTexts::of(&header),
                     header,
                     file: path.clone(),
                     ast,
@@ -535,7 +575,14 @@ impl Pack {
                 let in_force = vec![true; parameters.len()];
                 Arc::new(ParamSet::new(engine, &rules, &parameters, &in_force, map))
             });
+        let texts = PackTexts {
+            id: meta.id.as_str().into(),
+            version: meta.version.as_str().into(),
+            content_hash: content_hash.as_str().into(),
+            taxonomy: meta.taxonomy.as_str().into(),
+        };
         Ok(Pack {
+            texts,
             meta,
             parameters,
             rules,
@@ -685,20 +732,20 @@ impl Pack {
             .map(|(index, (rule, ast))| {
                 let result = self.run_in(engine, engine_id, limits, rule, ast, &mut scope);
                 let inputs = rule
-                    .header
+                    .texts
                     .inputs
                     .iter()
                     .map(|name| UsedValue {
                         name: name.clone(),
                         value: record
                             .get(name)
-                            .map_or_else(|| "null".to_owned(), |v| v.display()),
-                        unit: String::new(),
-                        clause: String::new(),
+                            .map_or(SharedStr::fixed("null"), FieldValue::shared_display),
+                        unit: SharedStr::default(),
+                        clause: SharedStr::default(),
                     })
                     .collect();
                 let thresholds = Pack::thresholds_in(&params, index, rule, date);
-                let h = &rule.header;
+                let h = &rule.texts;
                 match result {
                     Ok((verdict, reason_en, reason_zh, missing)) => ClauseVerdict {
                         rule: h.id.clone(),
@@ -733,10 +780,10 @@ impl Pack {
             .collect();
         let (verdict, reason_en, reason_zh) = combine(&clauses, &activity, &self.meta);
         PackVerdict {
-            pack: self.meta.id.clone(),
-            version: self.meta.version.clone(),
-            content_hash: self.content_hash.clone(),
-            taxonomy: self.meta.taxonomy.clone(),
+            pack: self.texts.id.clone(),
+            version: self.texts.version.clone(),
+            content_hash: self.texts.content_hash.clone(),
+            taxonomy: self.texts.taxonomy.clone(),
             verdict,
             reason_en,
             reason_zh,
@@ -860,10 +907,10 @@ impl Pack {
 /// A threshold no entry in force gives at `date`.
 fn not_in_force(name: &str, date: &str) -> UsedValue {
     UsedValue {
-        name: name.to_owned(),
-        value: format!("not in force on {date}"),
-        unit: String::new(),
-        clause: String::new(),
+        name: name.into(),
+        value: format!("not in force on {date}").into(),
+        unit: SharedStr::default(),
+        clause: SharedStr::default(),
     }
 }
 

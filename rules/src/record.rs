@@ -46,6 +46,17 @@ impl FieldValue {
             FieldValue::Text(s) => s.clone(),
         }
     }
+
+    /// [`FieldValue::display`] as a shared text; yes/no without allocating.
+    pub fn shared_display(&self) -> crate::verdict::SharedStr {
+        use crate::verdict::SharedStr;
+        match self {
+            FieldValue::Bool(true) => SharedStr::fixed("true"),
+            FieldValue::Bool(false) => SharedStr::fixed("false"),
+            FieldValue::Text(s) => s.as_str().into(),
+            FieldValue::Number(_) => self.display().into(),
+        }
+    }
 }
 
 /// A project as the rules see it.

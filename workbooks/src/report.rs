@@ -319,8 +319,8 @@ impl Context<'_> {
         let mut seen = Vec::<String>::new();
         for r in &self.output.results {
             for t in r.eligibility.iter().flat_map(|e| &e.taxonomies) {
-                if !seen.contains(&t.taxonomy) {
-                    seen.push(t.taxonomy.clone());
+                if !seen.iter().any(|s| t.taxonomy == *s) {
+                    seen.push(t.taxonomy.to_string());
                 }
             }
         }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 const HEADER: &str = "//! id: test.rule\n//! title_en: t\n//! title_zh: t\n//! clause: t\n//! activities: t\n//! parameters: codes\n//! verification: U\n//! source: t\n";
 
 /// One rule with `body`, a parameter `codes` (a list), run on a record with `a` = 5, `b` = a
-/// text and no `c`.
+/// text, `y` = true, `n` = false and no `c`.
 fn run(body: &str) -> ClauseVerdict {
     let limits = EngineLimits::standard();
     let files = vec![
@@ -33,6 +33,8 @@ fn run(body: &str) -> ClauseVerdict {
     record.set("activity", FieldValue::Text("t".into()));
     record.set("a", FieldValue::Number(Decimal::new(5, 0)));
     record.set("b", FieldValue::Text("x".into()));
+    record.set("y", FieldValue::Bool(true));
+    record.set("n", FieldValue::Bool(false));
     let out = set.evaluate(&record, "2024-01-01");
     out.taxonomies[0].clauses[0].clone()
 }
@@ -72,6 +74,25 @@ fn a_field_test_in_place_agrees_with_has() {
 fn contains_may_be_called_on_a_constant_list() {
     let c = run(
         "const known = [\"A1\", \"B2\"]; if known.contains(\"B2\") && !known.contains(\"C3\") && params.codes.contains(\"C3\") && !([1, 2].contains(\"1\")) { eligible(\"\", \"\") } else { not_eligible(\"\", \"\") }",
+    );
+    assert_eq!((c.verdict, c.error), (Verdict::Eligible, None));
+}
+
+#[test]
+fn flags_false_and_unstated_split_yes_no_fields() {
+    // By hand: of y (true), n (false), a (a number), b (a text), c (absent), n again, only the
+    // two n are false; a, b and c are neither true nor false; y is in neither list.
+    let c = run(
+        "insufficient_data(p.flags_false([\"y\", \"n\", \"a\", \"b\", \"c\", \"n\"]) + p.flags_unstated([\"y\", \"n\", \"a\", \"b\", \"c\", \"n\"]))",
+    );
+    assert_eq!(c.error, None);
+    assert_eq!(c.missing, ["n", "n", "a", "b", "c"]);
+}
+
+#[test]
+fn flags_agree_with_the_script_loop_they_replace() {
+    let c = run(
+        "let fields = [\"y\", \"n\", \"a\", \"b\", \"c\"]; let f = []; let u = []; for field in fields { let v = p[field]; if v == false { f.push(field); } else if v != true { u.push(field); } } if f == p.flags_false(fields) && u == p.flags_unstated(fields) && flags_false(p, []) == [] { eligible(\"\", \"\") } else { not_eligible(\"\", \"\") }",
     );
     assert_eq!((c.verdict, c.error), (Verdict::Eligible, None));
 }
