@@ -324,13 +324,60 @@ fn check_ods_content(
     };
     let mut sheets = 0usize;
     let (mut row, mut col, mut rows_repeated) = (0u64, 0u64, 1u64);
+    for_each_tag(&mut reader, |tag, name_end, self_closing| {
+        match &tag[..name_end] {
+            b"table:table" => {
+                sheets += 1;
+                if sheets > limits.max_sheets {
+                    return Err(too_many_sheets(limits));
+                }
+                bounds.sheet = attribute_text(&tag, b"table:name")
+                    .unwrap_or_else(|| format!("sheet {sheets}"));
+                row = 0;
+            }
+            b"table:table-row" => {
+                rows_repeated = attribute_number(&tag, b"table:number-rows-repeated")
+                    .unwrap_or(1)
+                    .max(1);
+                col = 0;
+                if self_closing {
+                    row = row.saturating_add(rows_repeated);
+                }
+            }
+            b"/table:table-row" => row = row.saturating_add(rows_repeated),
+            b"table:table-cell" | b"table:covered-table-cell" => {
+                let repeated = attribute_number(&tag, b"table:number-columns-repeated")
+                    .unwrap_or(1)
+                    .max(1);
+                if contains(&tag, b"office:value-type") {
+                    bounds.cell(
+                        row.saturating_add(rows_repeated - 1),
+                        col.saturating_add(repeated - 1),
+                        rows_repeated.saturating_mul(repeated),
+                    )?;
+                }
+                col = col.saturating_add(repeated);
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+}
+
+/// Calls `f` with every tag of an XML stream (the text between `<` and `>`, truncated at
+/// 4 KiB: the attributes read come early), the length of its name and whether it closes
+/// itself. Text between tags is skipped.
+fn for_each_tag(
+    reader: &mut impl Read,
+    mut f: impl FnMut(&[u8], usize, bool) -> Result<(), Error>,
+) -> Result<(), Error> {
     let mut tag: Vec<u8> = Vec::with_capacity(256);
     let mut in_tag = false;
     let mut buffer = vec![0u8; 64 * 1024];
     loop {
         let n = reader.read(&mut buffer).map_err(corrupt)?;
         if n == 0 {
-            break;
+            return Ok(());
         }
         for &b in &buffer[..n] {
             if !in_tag {
@@ -341,56 +388,77 @@ fn check_ods_content(
                 continue;
             }
             if b != b'>' {
-                // Attributes we need come early; a longer tag is truncated, never grown.
                 if tag.len() < 4096 {
                     tag.push(b);
                 }
                 continue;
             }
             in_tag = false;
+            // A closing tag's name keeps its leading `/`.
             let name_end = tag
                 .iter()
+                .skip(1)
                 .position(|c| c.is_ascii_whitespace() || *c == b'/')
-                .unwrap_or(tag.len());
+                .map_or(tag.len(), |p| p + 1);
             let self_closing = tag.last() == Some(&b'/');
-            match &tag[..name_end] {
-                b"table:table" => {
-                    sheets += 1;
-                    if sheets > limits.max_sheets {
-                        return Err(too_many_sheets(limits));
-                    }
-                    bounds.sheet = attribute_text(&tag, b"table:name")
-                        .unwrap_or_else(|| format!("sheet {sheets}"));
-                    row = 0;
-                }
-                b"table:table-row" => {
-                    rows_repeated = attribute_number(&tag, b"table:number-rows-repeated")
-                        .unwrap_or(1)
-                        .max(1);
-                    col = 0;
-                    if self_closing {
-                        row = row.saturating_add(rows_repeated);
-                    }
-                }
-                b"/table:table-row" => row = row.saturating_add(rows_repeated),
-                b"table:table-cell" | b"table:covered-table-cell" => {
-                    let repeated = attribute_number(&tag, b"table:number-columns-repeated")
-                        .unwrap_or(1)
-                        .max(1);
-                    if contains(&tag, b"office:value-type") {
-                        bounds.cell(
-                            row.saturating_add(rows_repeated - 1),
-                            col.saturating_add(repeated - 1),
-                            rows_repeated.saturating_mul(repeated),
-                        )?;
-                    }
-                    col = col.saturating_add(repeated);
-                }
-                _ => {}
-            }
+            f(&tag, name_end, self_closing)?;
         }
     }
-    Ok(())
+}
+
+/// The merged regions of the ods sheet `name`, from `content.xml` (the reader does not give
+/// them): a cell spanning more than one column or row starts one. Positions follow the row
+/// and column repeat counts, as the bounds check does.
+fn ods_merged_regions(
+    bytes: &[u8],
+    limits: &WorkbookLimits,
+    name: &str,
+) -> Result<Vec<Region>, Error> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(corrupt)?;
+    let entry = zip.by_name("content.xml").map_err(corrupt)?;
+    let mut reader = entry.take(limits.max_entry_inflated_bytes);
+    let mut regions = Vec::new();
+    let mut in_sheet = false;
+    let (mut row, mut col, mut rows_repeated) = (0u64, 0u64, 1u64);
+    let to_u32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    for_each_tag(&mut reader, |tag, name_end, self_closing| {
+        match &tag[..name_end] {
+            b"table:table" => {
+                in_sheet = attribute_text(tag, b"table:name").as_deref() == Some(name);
+                row = 0;
+            }
+            b"table:table-row" if in_sheet => {
+                rows_repeated = attribute_number(tag, b"table:number-rows-repeated")
+                    .unwrap_or(1)
+                    .max(1);
+                col = 0;
+                if self_closing {
+                    row = row.saturating_add(rows_repeated);
+                }
+            }
+            b"/table:table-row" if in_sheet => row = row.saturating_add(rows_repeated),
+            b"table:table-cell" | b"table:covered-table-cell" if in_sheet => {
+                let repeated = attribute_number(tag, b"table:number-columns-repeated")
+                    .unwrap_or(1)
+                    .max(1);
+                let columns = attribute_number(tag, b"table:number-columns-spanned").unwrap_or(1);
+                let rows = attribute_number(tag, b"table:number-rows-spanned").unwrap_or(1);
+                if (columns > 1 || rows > 1) && regions.len() < limits.max_cells as usize {
+                    regions.push(Region {
+                        start: (to_u32(row), to_u32(col)),
+                        end: (
+                            to_u32(row.saturating_add(rows.max(1) - 1)),
+                            to_u32(col.saturating_add(columns.max(1) - 1)),
+                        ),
+                    });
+                }
+                col = col.saturating_add(repeated);
+            }
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(regions)
 }
 
 fn attribute_text(tag: &[u8], attr: &[u8]) -> Option<String> {
@@ -839,8 +907,8 @@ impl SafeWorkbook {
         let dims = match &mut self.inner {
             Inner::Xlsx(w) => w.merge_cells_by_sheet_name(name).map_err(reader_error)?,
             Inner::Xls(w) => w.merge_cells_by_sheet_name(name).map_err(reader_error)?,
-            // ods merged regions are not exposed by the reader; covered cells read as empty.
-            Inner::Ods(_) => Vec::new(),
+            // The ods reader does not expose them: read from the sheet's XML.
+            Inner::Ods(_) => return ods_merged_regions(&self.bytes, &self.limits, name),
         };
         Ok(dims
             .into_iter()

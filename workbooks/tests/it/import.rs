@@ -315,6 +315,42 @@ fn duplicate_project_ids() {
 }
 
 #[test]
+fn merged_cells_in_an_ods_data_area() {
+    // The LibreOffice-saved ods of the LED example with its first cash-flow row's id cell
+    // made to span two columns, as merging A2:B2 in LibreOffice writes it.
+    let ods = rewrite_entry(
+        include_bytes!("../fixtures/led-street-lighting.ods"),
+        "content.xml",
+        |xml| {
+            let sheet = xml.find("table:name=\"CashFlows\"").expect("the sheet");
+            let second_row = sheet
+                + xml[sheet..]
+                    .find("</table:table-row>")
+                    .expect("the header row")
+                + "</table:table-row>".len();
+            let cell = second_row
+                + xml[second_row..]
+                    .find("<table:table-cell ")
+                    .expect("a cell")
+                + "<table:table-cell ".len();
+            format!(
+                "{}table:number-columns-spanned=\"2\" {}",
+                &xml[..cell],
+                &xml[cell..]
+            )
+        },
+    );
+    let imported = import(&ods);
+    let (code, text) = only_problem(&imported);
+    assert_eq!(code, "merged_cells");
+    assert_eq!(
+        text,
+        "CashFlows!A2: merged cells A2:B2 in a data area: unmerge them and fill every cell"
+    );
+    assert_eq!(imported.rejected, ["cn-dz-led-01"]);
+}
+
+#[test]
 fn merged_cells_in_data_areas() {
     let mut b = book(&[
         projects_sheet(),

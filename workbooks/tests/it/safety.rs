@@ -205,6 +205,32 @@ fn an_xls_cell_beyond_the_columns_is_found_before_the_reader_builds_its_grid() {
 }
 
 #[test]
+fn ods_rows_are_counted_one_by_one_as_well_as_repeated() {
+    // Three rows written out one by one (not as a repeat), each with a value: the third is
+    // past a two-row cap. Rows advance at each closing row tag.
+    let content = br#"<office:document-content><office:body><office:spreadsheet>
+<table:table table:name="Data">
+<table:table-row><table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell office:value-type="float" office:value="2"><text:p>2</text:p></table:table-cell></table:table-row>
+<table:table-row><table:table-cell office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell></table:table-row>
+</table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let ods = zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("content.xml", content),
+    ]);
+    let two_rows = WorkbookLimits {
+        max_rows: 2,
+        ..WorkbookLimits::default()
+    };
+    let (code, location) = code_of(check_archive(&ods, &two_rows));
+    assert_eq!(code, "cell_out_of_bounds");
+    assert_eq!(location, "Data!A3");
+}
+
+#[test]
 fn an_ods_cell_repeated_past_the_columns_is_rejected_before_expansion() {
     let content = br#"<?xml version="1.0" encoding="UTF-8"?>
 <office:document-content><office:body><office:spreadsheet>
