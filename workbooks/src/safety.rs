@@ -331,12 +331,12 @@ fn check_ods_content(
                 if sheets > limits.max_sheets {
                     return Err(too_many_sheets(limits));
                 }
-                bounds.sheet = attribute_text(&tag, b"table:name")
+                bounds.sheet = attribute_text(tag, b"table:name")
                     .unwrap_or_else(|| format!("sheet {sheets}"));
                 row = 0;
             }
             b"table:table-row" => {
-                rows_repeated = attribute_number(&tag, b"table:number-rows-repeated")
+                rows_repeated = attribute_number(tag, b"table:number-rows-repeated")
                     .unwrap_or(1)
                     .max(1);
                 col = 0;
@@ -346,10 +346,10 @@ fn check_ods_content(
             }
             b"/table:table-row" => row = row.saturating_add(rows_repeated),
             b"table:table-cell" | b"table:covered-table-cell" => {
-                let repeated = attribute_number(&tag, b"table:number-columns-repeated")
+                let repeated = attribute_number(tag, b"table:number-columns-repeated")
                     .unwrap_or(1)
                     .max(1);
-                if contains(&tag, b"office:value-type") {
+                if contains(tag, b"office:value-type") {
                     bounds.cell(
                         row.saturating_add(rows_repeated - 1),
                         col.saturating_add(repeated - 1),
