@@ -331,8 +331,8 @@ fn check_ods_content(
                 if sheets > limits.max_sheets {
                     return Err(too_many_sheets(limits));
                 }
-                bounds.sheet = attribute_text(tag, b"table:name")
-                    .unwrap_or_else(|| format!("sheet {sheets}"));
+                bounds.sheet =
+                    attribute_text(tag, b"table:name").unwrap_or_else(|| format!("sheet {sheets}"));
                 row = 0;
             }
             b"table:table-row" => {
