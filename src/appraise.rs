@@ -95,6 +95,9 @@ pub(crate) fn run(
         // JSON outcomes are written on a thread of their own, so formatting them (about 7 of
         // the 17 s of a 100 000-project run) overlaps the appraisal of the next projects;
         // order is kept. The table is cheap to write: the hand-over would cost more.
+        let appraise = |on_outcome: &mut dyn FnMut(ProjectOutcome) -> anyhow::Result<()>| {
+            crate::workbook::appraise_workbook(&bytes, registry, &options, Some(rules), on_outcome)
+        };
         let (run, written) = if cmd.format == Format::Json {
             std::thread::scope(|scope| {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<ProjectOutcome>(64);
@@ -104,16 +107,10 @@ pub(crate) fn run(
                     }
                     Ok(sink)
                 });
-                let run = crate::workbook::appraise_workbook(
-                    &bytes,
-                    registry,
-                    &options,
-                    Some(rules),
-                    &mut |o| {
-                        tx.send(o)
-                            .map_err(|_| anyhow::anyhow!("the output stopped"))
-                    },
-                );
+                let run = appraise(&mut |o| {
+                    tx.send(o)
+                        .map_err(|_| anyhow::anyhow!("the output stopped"))
+                });
                 drop(tx);
                 let written = writer
                     .join()
@@ -121,13 +118,7 @@ pub(crate) fn run(
                 (run, written)
             })
         } else {
-            let run = crate::workbook::appraise_workbook(
-                &bytes,
-                registry,
-                &options,
-                Some(rules),
-                &mut |o| sink.outcome(o),
-            );
+            let run = appraise(&mut |o| sink.outcome(o));
             (run, Ok(sink))
         };
         // A write error explains a stopped output better than the send that saw it.
