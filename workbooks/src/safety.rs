@@ -323,17 +323,60 @@ fn check_ods_content(
         cells: 0,
     };
     let mut sheets = 0usize;
-    let (mut row, mut col, mut rows_repeated) = (0u64, 0u64, 1u64);
-    for_each_tag(&mut reader, |tag, name_end, self_closing| {
-        match &tag[..name_end] {
-            b"table:table" => {
+    for_each_ods_cell(&mut reader, |event| {
+        match event {
+            OdsEvent::Sheet(tag) => {
                 sheets += 1;
                 if sheets > limits.max_sheets {
                     return Err(too_many_sheets(limits));
                 }
                 bounds.sheet =
                     attribute_text(tag, b"table:name").unwrap_or_else(|| format!("sheet {sheets}"));
+            }
+            OdsEvent::Cell(cell) if contains(cell.tag, b"office:value-type") => {
+                bounds.cell(
+                    cell.row.saturating_add(cell.rows - 1),
+                    cell.col.saturating_add(cell.columns - 1),
+                    cell.rows.saturating_mul(cell.columns),
+                )?;
+            }
+            OdsEvent::Cell(_) => {}
+        }
+        Ok(())
+    })
+}
+
+/// What [`for_each_ods_cell`] meets in `content.xml`.
+enum OdsEvent<'a> {
+    /// The start of a sheet (`table:table`), with its tag.
+    Sheet(&'a [u8]),
+    /// A cell, placed.
+    Cell(OdsCell<'a>),
+}
+
+/// A cell (or covered cell) of an ods sheet with its zero-based position and the block it
+/// stands for: `rows` repeated rows of `columns` repeated columns.
+struct OdsCell<'a> {
+    tag: &'a [u8],
+    row: u64,
+    col: u64,
+    rows: u64,
+    columns: u64,
+}
+
+/// Walks the tags of an ods `content.xml`, tracking row and column positions with their
+/// repeat counts (rows advance at each closing row tag, or at a self-closing row), and
+/// calls `f` at each sheet and each cell.
+fn for_each_ods_cell(
+    reader: &mut impl Read,
+    mut f: impl FnMut(OdsEvent<'_>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let (mut row, mut col, mut rows_repeated) = (0u64, 0u64, 1u64);
+    for_each_tag(reader, |tag, name_end, self_closing| {
+        match &tag[..name_end] {
+            b"table:table" => {
                 row = 0;
+                f(OdsEvent::Sheet(tag))?;
             }
             b"table:table-row" => {
                 rows_repeated = attribute_number(tag, b"table:number-rows-repeated")
@@ -346,17 +389,17 @@ fn check_ods_content(
             }
             b"/table:table-row" => row = row.saturating_add(rows_repeated),
             b"table:table-cell" | b"table:covered-table-cell" => {
-                let repeated = attribute_number(tag, b"table:number-columns-repeated")
+                let columns = attribute_number(tag, b"table:number-columns-repeated")
                     .unwrap_or(1)
                     .max(1);
-                if contains(tag, b"office:value-type") {
-                    bounds.cell(
-                        row.saturating_add(rows_repeated - 1),
-                        col.saturating_add(repeated - 1),
-                        rows_repeated.saturating_mul(repeated),
-                    )?;
-                }
-                col = col.saturating_add(repeated);
+                f(OdsEvent::Cell(OdsCell {
+                    tag,
+                    row,
+                    col,
+                    rows: rows_repeated,
+                    columns,
+                }))?;
+                col = col.saturating_add(columns);
             }
             _ => {}
         }
@@ -407,8 +450,8 @@ fn for_each_tag(
 }
 
 /// The merged regions of the ods sheet `name`, from `content.xml` (the reader does not give
-/// them): a cell spanning more than one column or row starts one. Positions follow the row
-/// and column repeat counts, as the bounds check does.
+/// them): a cell spanning more than one column or row starts one. Positions come from the
+/// same walk as the bounds check.
 fn ods_merged_regions(
     bytes: &[u8],
     limits: &WorkbookLimits,
@@ -419,42 +462,27 @@ fn ods_merged_regions(
     let mut reader = entry.take(limits.max_entry_inflated_bytes);
     let mut regions = Vec::new();
     let mut in_sheet = false;
-    let (mut row, mut col, mut rows_repeated) = (0u64, 0u64, 1u64);
     let to_u32 = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-    for_each_tag(&mut reader, |tag, name_end, self_closing| {
-        match &tag[..name_end] {
-            b"table:table" => {
+    for_each_ods_cell(&mut reader, |event| {
+        match event {
+            OdsEvent::Sheet(tag) => {
                 in_sheet = attribute_text(tag, b"table:name").as_deref() == Some(name);
-                row = 0;
             }
-            b"table:table-row" if in_sheet => {
-                rows_repeated = attribute_number(tag, b"table:number-rows-repeated")
-                    .unwrap_or(1)
-                    .max(1);
-                col = 0;
-                if self_closing {
-                    row = row.saturating_add(rows_repeated);
-                }
-            }
-            b"/table:table-row" if in_sheet => row = row.saturating_add(rows_repeated),
-            b"table:table-cell" | b"table:covered-table-cell" if in_sheet => {
-                let repeated = attribute_number(tag, b"table:number-columns-repeated")
-                    .unwrap_or(1)
-                    .max(1);
-                let columns = attribute_number(tag, b"table:number-columns-spanned").unwrap_or(1);
-                let rows = attribute_number(tag, b"table:number-rows-spanned").unwrap_or(1);
+            OdsEvent::Cell(cell) if in_sheet => {
+                let columns =
+                    attribute_number(cell.tag, b"table:number-columns-spanned").unwrap_or(1);
+                let rows = attribute_number(cell.tag, b"table:number-rows-spanned").unwrap_or(1);
                 if (columns > 1 || rows > 1) && regions.len() < limits.max_cells as usize {
                     regions.push(Region {
-                        start: (to_u32(row), to_u32(col)),
+                        start: (to_u32(cell.row), to_u32(cell.col)),
                         end: (
-                            to_u32(row.saturating_add(rows.max(1) - 1)),
-                            to_u32(col.saturating_add(columns.max(1) - 1)),
+                            to_u32(cell.row.saturating_add(rows.max(1) - 1)),
+                            to_u32(cell.col.saturating_add(columns.max(1) - 1)),
                         ),
                     });
                 }
-                col = col.saturating_add(repeated);
             }
-            _ => {}
+            OdsEvent::Cell(_) => {}
         }
         Ok(())
     })?;
