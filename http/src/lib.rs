@@ -218,7 +218,6 @@ pub async fn serve_connections(
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
     // Held by each connection; when all are dropped every connection has ended.
     let (ended_tx, ended_rx) = tokio::sync::watch::channel(());
-    let mut stop_rx = Some(stop_rx);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (tcp, _peer) = tokio::select! {
@@ -264,7 +263,7 @@ pub async fn serve_connections(
             drop(ended_rx);
         });
     }
-    drop(stop_rx.take());
+    drop(stop_rx);
     drop(listener);
     drop(ended_rx);
     ended_tx.closed().await;

@@ -465,8 +465,10 @@ async fn appraisals(
     let options = AppraisalOptions {
         trace: query.explain,
     };
+    let mut one_project = false;
     let (input, lang) = match body {
         AppraisalBody::Json(request) => {
+            one_project = request.projects.len() == 1;
             let mut document = serde_json::Map::new();
             if let Some(settings) = request.settings {
                 document.insert("settings".into(), Value::Object(settings));
@@ -486,10 +488,7 @@ async fn appraisals(
     // One project without its working costs about a tenth of a millisecond: handing it to
     // the blocking pool and back would cost more in thread wake-ups than it frees the
     // runtime, so it runs here. Batches, traces, uploads and workbook answers go to the pool.
-    let small = workbook.is_none()
-        && !options.trace
-        && matches!(&input, BatchInput::Json(Value::Object(d))
-            if d.get("projects").and_then(Value::as_array).is_some_and(|p| p.len() == 1));
+    let small = one_project && workbook.is_none() && !options.trace;
     let work = move || {
         let judge: &dyn EligibilityJudge = state.rules.as_ref();
         let report = match input {

@@ -673,15 +673,24 @@ fn the_committed_openapi_document_is_current() {
     );
 }
 
-/// Serves `app` on a loopback port for tests that need a real connection.
+/// Serves `app` on a loopback port through the service's own connection loop, for tests
+/// that need a real connection.
 async fn listen(app: Router) -> SocketAddr {
+    listen_with(app, ServiceConfig::default().header_read_timeout()).await
+}
+
+/// As [`listen`], with this header-read timeout.
+async fn listen_with(app: Router, header_read_timeout: Duration) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
     let addr = listener.local_addr().expect("bound");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
+    tokio::spawn(greenlight_http::serve_connections(
+        listener,
+        app,
+        header_read_timeout,
+        std::future::pending(),
+    ));
     addr
 }
 
@@ -731,16 +740,11 @@ async fn a_slow_client_is_answered_408_and_the_server_stays_up() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_slow_to_send_its_headers_is_disconnected_and_the_server_stays_up() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("bound");
-    tokio::spawn(greenlight_http::serve_connections(
-        listener,
+    let addr = listen_with(
         app_with(ServiceConfig::default()),
         Duration::from_millis(300),
-        std::future::pending(),
-    ));
+    )
+    .await;
     let (answer, closed) = tokio::task::spawn_blocking(move || {
         // Half a request head, then nothing: without a header-read timeout the server would
         // wait for the rest for ever and the read below would stop only at its own timeout.
