@@ -5,7 +5,7 @@
 //! turns overflow into [`Error::overflow`]. Floating point appears only as a starting
 //! estimate that a decimal Newton step then corrects; no reported figure is an `f64`.
 
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
+use rust_decimal::prelude::ToPrimitive;
 
 use rust_decimal::{Decimal, MathematicalOps};
 
@@ -324,7 +324,59 @@ pub(crate) fn powi(base: Decimal, exp: i64, what: &str) -> Result<Decimal> {
     if exp < 0 && base.is_zero() {
         return Err(Error::overflow(what));
     }
-    base.checked_powi(exp).ok_or_else(|| Error::overflow(what))
+    checked_powi(base, exp).ok_or_else(|| Error::overflow(what))
+}
+
+/// `base^exp` exactly as `rust_decimal`'s `checked_powi` gives it, with its products formed
+/// by [`checked_mul`].
+///
+/// `rust_decimal` (`ops::wide::powu_wide`) squares and multiplies in 96-bit decimals for an
+/// exponent below 1 024 — the same products, in the same order, as here — and normalises
+/// the result (except for the exponents 1 and 2); a negative exponent takes the reciprocal of
+/// the positive power by its division. Larger exponents keep 192-bit intermediates and are
+/// left to `rust_decimal`. The unit tests compare this with `checked_powi` bit for bit;
+/// `checked_powi` stays the reference.
+pub(crate) fn checked_powi(base: Decimal, exp: i64) -> Option<Decimal> {
+    if exp < 0 {
+        let power = checked_powu(base, exp.unsigned_abs())?;
+        return Decimal::ONE.checked_div(power);
+    }
+    checked_powu(base, exp.unsigned_abs())
+}
+
+/// `base^exp` for a whole `exp ≥ 0`; see [`checked_powi`].
+fn checked_powu(base: Decimal, exp: u64) -> Option<Decimal> {
+    if exp == 0 {
+        return Some(Decimal::ONE);
+    }
+    if base.is_zero() {
+        return Some(Decimal::ZERO);
+    }
+    // A numeric comparison, as `rust_decimal`'s: `1.00` is one too.
+    if base == Decimal::ONE {
+        return Some(Decimal::ONE);
+    }
+    match exp {
+        1 => Some(base),
+        2 => checked_mul(base, base),
+        // Ten squarings or more: `rust_decimal` switches to 192-bit intermediates.
+        1024.. => base.checked_powu(exp),
+        _ => {
+            let mut product = Decimal::ONE;
+            let mut mask = exp;
+            let mut power = base;
+            for n in 0..(64 - exp.leading_zeros()) {
+                if n > 0 {
+                    power = checked_mul(power, power)?;
+                    mask >>= 1;
+                }
+                if mask & 1 == 1 {
+                    product = checked_mul(product, power)?;
+                }
+            }
+            Some(product.normalize())
+        }
+    }
 }
 
 /// `base^exp` for a real exponent and a positive base.
@@ -358,7 +410,7 @@ pub(crate) fn nth_root(x: Decimal, n: u32, what: &str) -> Result<Decimal> {
     let estimate = x
         .to_f64()
         .map(|v| v.powf(1.0 / f64::from(n)))
-        .and_then(Decimal::from_f64);
+        .and_then(decimal_from_f64);
     let mut y = match estimate {
         Some(y) if y > Decimal::ZERO => y,
         _ => powd(x, Decimal::ONE / Decimal::from(n), what)?,
@@ -392,19 +444,116 @@ const POW10: [f64; 29] = [
 
 /// A decimal from a finite `f64` estimate.
 pub(crate) fn from_f64(v: f64) -> Option<Decimal> {
-    if v.is_finite() {
-        Decimal::from_f64(v)
-    } else {
-        None
+    decimal_from_f64(v)
+}
+
+/// `Decimal::from_f64(v)` exactly — the same digits, scale and sign, `None` in the same
+/// cases — on one 128-bit mantissa instead of three 32-bit words.
+///
+/// `rust_decimal` (`base2_to_decimal`) takes the double's 53-bit significand and binary
+/// exponent `e` and turns each factor 2⁻¹ into 5/10: a step halves an even mantissa, or
+/// multiplies an odd one by 5 while that fits 96 bits and otherwise halves it (dropping a
+/// bit); a factor 2 doubles while bit 95 is clear and otherwise divides by 5 (truncating).
+/// The scale is then brought into 0..=28 (multiplying by ten, or dividing with rounding half
+/// up), digits beyond the double's precision are dropped while the mantissa has 52 bits or
+/// more (rounding half up), and trailing zeros are removed. Every step here is that step on
+/// the same value, in the same order. The unit tests compare it with `Decimal::from_f64` on
+/// random bit patterns of every exponent; `from_f64` stays the reference.
+pub(crate) fn decimal_from_f64(v: f64) -> Option<Decimal> {
+    if !v.is_finite() {
+        return None;
     }
+    let raw = v.to_bits();
+    let negative = raw >> 63 != 0;
+    let biased_exponent = ((raw >> 52) & 0x7ff) as i32;
+    let fraction = raw & 0x000f_ffff_ffff_ffff;
+    if biased_exponent == 0 && fraction == 0 {
+        return Some(compose(0, negative, 0, true));
+    }
+    let (mut m, mut exponent2) = if biased_exponent == 0 {
+        (u128::from(fraction), -1022 - 52)
+    } else {
+        (
+            u128::from(fraction | 0x0010_0000_0000_0000),
+            biased_exponent - 1023 - 52,
+        )
+    };
+    const LIMIT: u128 = 1 << 96;
+    // 2^e = 10^e · 5^(−e): each factor 5 the mantissa cannot absorb moves one digit.
+    let mut exponent5 = -exponent2;
+    let mut exponent10 = exponent2;
+    while exponent5 > 0 {
+        if m & 1 == 0 {
+            // Halve an even mantissa as many times at once as the steps allow.
+            let k = (m.trailing_zeros() as i32).min(exponent5);
+            m >>= k;
+            exponent10 += k;
+            exponent5 -= k;
+        } else {
+            exponent5 -= 1;
+            let times_five = m * 5;
+            if times_five < LIMIT {
+                m = times_five;
+            } else {
+                exponent10 += 1;
+                m >>= 1;
+            }
+        }
+    }
+    while exponent5 < 0 {
+        if m >> 95 == 0 {
+            exponent10 -= 1;
+            exponent5 += 1;
+            m <<= 1;
+        } else if exponent10 * 2 > -exponent5 {
+            return None;
+        } else {
+            exponent5 += 1;
+            m /= 5;
+        }
+    }
+    exponent2 = exponent10;
+    while exponent2 > 0 {
+        m *= 10;
+        if m >= LIMIT {
+            return None;
+        }
+        exponent2 -= 1;
+    }
+    while exponent2 < -(MAX_SCALE as i32) {
+        let rem = m % 10;
+        m /= 10;
+        exponent2 += 1;
+        if m == 0 {
+            exponent2 = 0;
+        } else if rem >= 5 {
+            m += 1;
+        }
+    }
+    // The double's 15 to 16 significant digits: drop digits while the mantissa has 52 bits
+    // or more.
+    while exponent2 < 0 && m >> 52 != 0 {
+        let rem = m % 10;
+        m /= 10;
+        exponent2 += 1;
+        if rem >= 5 {
+            m += 1;
+        }
+    }
+    while exponent2 < 0 && m % 10 == 0 {
+        m /= 10;
+        exponent2 += 1;
+    }
+    Some(compose(m, negative, (-exponent2) as u32, true))
 }
 
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
-    use rust_decimal::Decimal;
+    use rust_decimal::prelude::FromPrimitive;
+    use rust_decimal::{Decimal, MathematicalOps};
 
-    use super::{checked_add, checked_mul};
+    use super::{checked_add, checked_mul, checked_powi, decimal_from_f64};
 
     /// Same bits: digits, scale and sign (of a zero too).
     fn same(a: Option<Decimal>, b: Option<Decimal>) -> bool {
@@ -455,6 +604,139 @@ mod tests {
         #[test]
         fn appraisal_products_are_rust_decimals_bit_for_bit((a, b) in appraisal_operands()) {
             prop_assert!(same(checked_mul(a, b), a.checked_mul(b)), "{:?} × {:?}", a, b);
+        }
+    }
+
+    /// Bases as an appraisal raises them: `1 + r` for rates of a few digits (escalation,
+    /// discounting), 28-digit factors near one (Newton's iterates of an n-th root), and any.
+    fn power_base() -> impl Strategy<Value = Decimal> {
+        prop_oneof![
+            (-999i64..=9_999, 0u32..=5).prop_map(|(r, s)| Decimal::ONE + Decimal::new(r, s + 3)),
+            (any::<u64>(), any::<u32>(), any::<bool>()).prop_map(|(f, g, below)| {
+                // 1 ± a fraction of up to 28 digits.
+                let m = (u128::from(g) << 64 | u128::from(f)) % 10u128.pow(27);
+                let delta = Decimal::from_i128_with_scale(m as i128, 28);
+                if below {
+                    Decimal::ONE - delta
+                } else {
+                    Decimal::ONE + delta
+                }
+            }),
+            any_decimal(),
+        ]
+    }
+
+    /// Exponents of every size the narrow path takes, both signs, and a few past it.
+    fn power_exponent() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            -40i64..=60,
+            -1023i64..=1023,
+            1020i64..=1100,
+            Just(i64::MIN),
+            Just(i64::MAX)
+        ]
+    }
+
+    /// A double from any bit pattern (every exponent, subnormals, both signs); NaN and the
+    /// infinities included.
+    fn any_double() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            any::<u64>().prop_map(f64::from_bits),
+            // Exponents where decimals live: about 1e-30 to 1e30.
+            (any::<u64>(), -100i32..=100).prop_map(|(bits, e)| {
+                let exponent = ((1023 + e) as u64) << 52;
+                f64::from_bits((bits & 0x800f_ffff_ffff_ffff) | exponent)
+            }),
+            // Short decimal texts, as estimates and rates usually are.
+            (any::<i32>(), 0u32..=12).prop_map(|(m, s)| f64::from(m) / 10f64.powi(s as i32)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn the_power_is_rust_decimals_bit_for_bit(base in power_base(), exp in power_exponent()) {
+            prop_assert!(same(checked_powi(base, exp), base.checked_powi(exp)), "{:?} ^ {}", base, exp);
+        }
+
+        #[test]
+        fn the_double_conversion_is_rust_decimals_bit_for_bit(v in any_double()) {
+            prop_assert!(same(decimal_from_f64(v), Decimal::from_f64(v)), "{:e} ({:#x})", v, v.to_bits());
+        }
+    }
+
+    /// Doubles at the edges: zeros of both signs, the smallest subnormal and normal, the
+    /// largest double, the decimal range's limits, halfway digits and exact integers.
+    #[test]
+    fn boundary_doubles_convert_as_rust_decimal_does() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            f64::MIN_POSITIVE,
+            -f64::MIN_POSITIVE,
+            f64::from_bits(1),
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            7.922_816_251_426_434e28,
+            7.922_816_251_426_433e28,
+            -7.922_816_251_426_434e28,
+            1e-28,
+            5e-29,
+            4.9e-29,
+            1e-29,
+            0.1,
+            0.5,
+            1.0,
+            1.5,
+            2.5,
+            1e15,
+            1e16,
+            9_007_199_254_740_993.0,
+            123_456_789.123_456_79,
+        ];
+        for k in -40..=40 {
+            values.push(10f64.powi(k));
+            values.push(-(2f64.powi(k)));
+            values.push(1.0 + 2f64.powi(-k.abs() - 1));
+        }
+        for v in values {
+            assert!(same(decimal_from_f64(v), Decimal::from_f64(v)), "{v:e}");
+        }
+    }
+
+    /// Powers at the edges: zero and one (also `1.00`), negative bases, exponents 0, 1 and 2
+    /// (which `rust_decimal` does not normalise), overflow, and reciprocals of zero powers.
+    #[test]
+    fn boundary_powers_are_rust_decimals_bit_for_bit() {
+        let bases = [
+            Decimal::ZERO,
+            Decimal::ONE,
+            Decimal::NEGATIVE_ONE,
+            Decimal::new(100, 2),
+            Decimal::new(-100, 2),
+            Decimal::TWO,
+            Decimal::TEN,
+            Decimal::new(11, 1),
+            Decimal::new(-105, 2),
+            Decimal::new(1000, 3),
+            Decimal::new(1, 28),
+            Decimal::MAX,
+            Decimal::MIN,
+            "0.9259259259259259259259259259".parse().unwrap(),
+            "1.0000000000000000000000000001".parse().unwrap(),
+        ];
+        for base in bases {
+            for exp in [-3, -2, -1, 0, 1, 2, 3, 4, 29, 30, 1023, 1024] {
+                assert!(
+                    same(checked_powi(base, exp), base.checked_powi(exp)),
+                    "{base:?} ^ {exp}"
+                );
+            }
         }
     }
 
