@@ -167,6 +167,7 @@ pub(crate) fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
 
 /// `hi · 2¹²⁸ + lo` at `scale` (`hi < 2⁶⁴`), brought to a 96-bit mantissa and a scale of at
 /// most 28 as `rust_decimal` does it (`Buf24::rescale`); `None` where it overflows.
+#[inline]
 fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
     // How many digits to drop, estimated from the bit length as `rust_decimal` does
     // (`Buf24::rescale`): at least what brings the scale to 28, and one more at a time
