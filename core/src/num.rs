@@ -74,9 +74,17 @@ fn times_power_of_ten(m: u128, k: u32) -> (u128, u128) {
     if k == 0 {
         return (0, m);
     }
-    if m >> 64 == 0 && k < 20 {
-        // Both factors fit 64 bits: one multiplication.
-        return (0, u128::from(m as u64) * u128::from(POW10_U64[k as usize]));
+    if k < 20 {
+        let p = u128::from(POW10_U64[k as usize]);
+        if m >> 64 == 0 {
+            // Both factors fit 64 bits: one multiplication.
+            return (0, u128::from(m as u64) * p);
+        }
+        // The top limb is below 2³², so its product is below 2⁹⁶: two multiplications.
+        let low = u128::from(m as u64) * p;
+        let top = (m >> 64) * p;
+        let (lo, carry) = low.overflowing_add(top << 64);
+        return ((top >> 64) + u128::from(carry), lo);
     }
     let p = 10u128.pow(k);
     let (a0, a1) = (m as u64 as u128, m >> 64);
@@ -85,6 +93,30 @@ fn times_power_of_ten(m: u128, k: u32) -> (u128, u128) {
     let (lo, carry) = (a0 * p0).overflowing_add(cross << 64);
     (a1 * p1 + (cross >> 64) + u128::from(carry), lo)
 }
+
+/// `10^k` for `k` from 0 to 28.
+const POW10_U128: [u128; 29] = {
+    let mut table = [1u128; 29];
+    let mut k = 1;
+    while k < 29 {
+        table[k] = table[k - 1] * 10;
+        k += 1;
+    }
+    table
+};
+
+/// `2⁵²·10ᵏ − 5·(10ᵏ − 1)/9`: a mantissa below it falls under 2⁵² after `k` digits are
+/// dropped with rounding half up, one at a time (see [`decimal_from_f64`]). From `k = 15` on
+/// it exceeds every 96-bit mantissa, and the table holds the largest `u128` instead.
+const EXCESS_THRESHOLDS: [u128; 29] = {
+    let mut table = [u128::MAX; 29];
+    let mut k = 0;
+    while k < 15 {
+        table[k] = (1u128 << 52) * POW10_U128[k] - 5 * (POW10_U128[k] - 1) / 9;
+        k += 1;
+    }
+    table
+};
 
 /// `10^k` for `k` from 0 to 19, the powers of ten that fit 64 bits.
 const POW10_U64: [u64; 20] = {
@@ -262,6 +294,19 @@ impl Division {
 /// `(hi · 2¹²⁸ + lo) / 10^digits` (`digits ≥ 1`, the quotient below 2¹²⁸), and whether it
 /// rounds up.
 fn divide_rounding(hi: u128, lo: u128, digits: u32) -> (Division, bool) {
+    if hi == 0 && digits == 1 {
+        // A sum that passed 96 bits by a digit: a division by the constant ten, which the
+        // compiler turns into multiplications.
+        let quotient = lo / 10;
+        let d = Division {
+            quotient,
+            remainder: lo - quotient * 10,
+            divisor: 10,
+            sticky: false,
+        };
+        let up = d.round_up();
+        return (d, up);
+    }
     let mut d = Division {
         quotient: lo,
         remainder: 0,
@@ -491,14 +536,13 @@ pub(crate) fn decimal_from_f64(v: f64) -> Option<Decimal> {
             exponent10 += k;
             exponent5 -= k;
         } else {
+            // Odd: times five if that fits 96 bits, else halved (dropping the low bit). The
+            // choice is made without a branch, as it follows no pattern a predictor learns.
             exponent5 -= 1;
             let times_five = m * 5;
-            if times_five < LIMIT {
-                m = times_five;
-            } else {
-                exponent10 += 1;
-                m >>= 1;
-            }
+            let halve = times_five >= LIMIT;
+            m = if halve { m >> 1 } else { times_five };
+            exponent10 += i32::from(halve);
         }
     }
     while exponent5 < 0 {
@@ -531,15 +575,19 @@ pub(crate) fn decimal_from_f64(v: f64) -> Option<Decimal> {
             m += 1;
         }
     }
-    // The double's 15 to 16 significant digits: drop digits while the mantissa has 52 bits
-    // or more.
-    while exponent2 < 0 && m >> 52 != 0 {
-        let rem = m % 10;
-        m /= 10;
-        exponent2 += 1;
-        if rem >= 5 {
-            m += 1;
+    // The double's 15 to 16 significant digits: drop digits one at a time, each rounded half
+    // up, while the mantissa has 52 bits or more. `k` such steps give
+    // `⌊(m + 5·(10ᵏ − 1)/9) / 10ᵏ⌋` (each step is `⌊(x + 5)/10⌋`, and nested floors of
+    // divisions compose), which falls below 2⁵² at the first `k` with
+    // `m < 2⁵²·10ᵏ − 5·(10ᵏ − 1)/9`; so the steps are counted first and done at once.
+    if exponent2 < 0 && m >> 52 != 0 {
+        let mut k = 1;
+        while k < (-exponent2) as usize && m >= EXCESS_THRESHOLDS[k] {
+            k += 1;
         }
+        let fives = 5 * (POW10_U128[k] - 1) / 9;
+        m = (m + fives) / POW10_U128[k];
+        exponent2 += k as i32;
     }
     while exponent2 < 0 && m % 10 == 0 {
         m /= 10;
@@ -664,6 +712,38 @@ mod tests {
         #[test]
         fn the_double_conversion_is_rust_decimals_bit_for_bit(v in any_double()) {
             prop_assert!(same(decimal_from_f64(v), Decimal::from_f64(v)), "{:e} ({:#x})", v, v.to_bits());
+        }
+    }
+
+    /// `k` roundings half up by one digit each, as `rust_decimal` drops a double's excess
+    /// digits.
+    fn rounded_digit_by_digit(mut m: u128, k: u32) -> u128 {
+        for _ in 0..k {
+            let rem = m % 10;
+            m /= 10;
+            if rem >= 5 {
+                m += 1;
+            }
+        }
+        m
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        /// The closed form `decimal_from_f64` uses for the digit-by-digit rounding, on any
+        /// mantissa and on the carries that run through every dropped digit (`…4555` and
+        /// its neighbours), and the step count its thresholds give.
+        #[test]
+        fn digit_by_digit_rounding_has_a_closed_form(raw in any::<u128>(), k in 1u32..=14, delta in -3i64..=3) {
+            let fives = 5 * (10u128.pow(k) - 1) / 9;
+            let crafted = ((raw >> 32) / 10u128.pow(k)) * 10u128.pow(k) + fives;
+            for m in [raw >> 32, crafted.saturating_add_signed(i128::from(delta))] {
+                let closed = (m + fives) / 10u128.pow(k);
+                prop_assert_eq!(closed, rounded_digit_by_digit(m, k), "m = {}, k = {}", m, k);
+                // Below the threshold of `k` exactly when `k` steps leave fewer than 53 bits.
+                prop_assert_eq!(m < super::EXCESS_THRESHOLDS[k as usize], closed >> 52 == 0);
+            }
         }
     }
 
