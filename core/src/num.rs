@@ -501,10 +501,11 @@ pub(crate) fn from_f64(v: f64) -> Option<Decimal> {
 /// multiplies an odd one by 5 while that fits 96 bits and otherwise halves it (dropping a
 /// bit); a factor 2 doubles while bit 95 is clear and otherwise divides by 5 (truncating).
 /// The scale is then brought into 0..=28 (multiplying by ten, or dividing with rounding half
-/// up), digits beyond the double's precision are dropped while the mantissa has 52 bits or
-/// more (rounding half up), and trailing zeros are removed. Every step here is that step on
-/// the same value, in the same order. The unit tests compare it with `Decimal::from_f64` on
-/// random bit patterns of every exponent; `from_f64` stays the reference.
+/// up), digits beyond the double's precision are dropped while the mantissa is 2⁵² or
+/// more (rounding half up), and trailing zeros are removed. The steps here give the same
+/// values in the same order; a run of halvings of an even mantissa and the dropped excess
+/// digits are each taken at once. The unit tests compare it with `Decimal::from_f64` on random
+/// bit patterns of every exponent; `from_f64` stays the reference.
 pub(crate) fn decimal_from_f64(v: f64) -> Option<Decimal> {
     if !v.is_finite() {
         return None;
@@ -576,7 +577,7 @@ pub(crate) fn decimal_from_f64(v: f64) -> Option<Decimal> {
         }
     }
     // The double's 15 to 16 significant digits: drop digits one at a time, each rounded half
-    // up, while the mantissa has 52 bits or more. `k` such steps give
+    // up, while the mantissa is 2⁵² or more. `k` such steps give
     // `⌊(m + 5·(10ᵏ − 1)/9) / 10ᵏ⌋` (each step is `⌊(x + 5)/10⌋`, and nested floors of
     // divisions compose), which falls below 2⁵² at the first `k` with
     // `m < 2⁵²·10ᵏ − 5·(10ᵏ − 1)/9`; so the steps are counted first and done at once.
