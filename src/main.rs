@@ -19,6 +19,12 @@ mod workbook;
 
 use std::process::ExitCode;
 
+/// The allocator for every thread of the process: the workbook readers, the appraising
+/// workers and the service's runtime threads allocate and free small blocks from several
+/// threads at once, where the C library's allocator spends its time consolidating arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 use crate::text::Lang;
