@@ -676,7 +676,7 @@ impl RowStream {
                 self.settle_header(import);
             }
         } else if let Some(Some(h)) = &self.header
-            && row > h.0
+            && row > h.row
         {
             self.queue.push_back(cells);
         }
@@ -702,7 +702,7 @@ impl RowStream {
                 .head
                 .cells
                 .iter()
-                .filter(|c| c.row > h.0)
+                .filter(|c| c.row > h.row)
                 .cloned()
                 .collect();
             for r in early.chunk_by(|a, b| a.row == b.row) {
@@ -753,12 +753,17 @@ impl Import {
         } else {
             "project_id"
         };
-        let Some(col) = header.1.iter().find(|(_, f, _)| f.key == key).map(|c| c.0) else {
+        let Some(col) = header.col_of(key) else {
             return true;
         };
-        match cells.iter().find(|c| c.col == col).map(text_of) {
+        match cells.iter().find(|c| c.col == col).map(text_cow) {
             Some(Ok(t)) if !t.is_empty() => {
-                self.by_id.contains_key(&t) || !self.all_ids.contains_key(&t)
+                let named_before = self.last_named[stage_of(kind) as usize]
+                    .as_ref()
+                    .is_some_and(|(last, _)| *last == *t);
+                named_before
+                    || self.by_id.contains_key(t.as_ref())
+                    || !self.all_ids.contains_key(t.as_ref())
             }
             _ => true,
         }
@@ -832,13 +837,7 @@ impl Import {
                     Keys::Exact(last) => last,
                     _ => Default::default(),
                 };
-                let stage = match kind {
-                    SheetKind::Projects => Stage::Projects,
-                    SheetKind::CashFlows => Stage::CashFlows,
-                    SheetKind::Quantities => Stage::Quantities,
-                    SheetKind::Evidence => Stage::Evidence,
-                    _ => Stage::Details,
-                };
+                let stage = stage_of(kind);
                 let stream = RowStream {
                     kind,
                     stage,
@@ -912,6 +911,17 @@ impl Import {
     }
 }
 
+/// The stage of a sheet read row by row.
+fn stage_of(kind: SheetKind) -> Stage {
+    match kind {
+        SheetKind::Projects => Stage::Projects,
+        SheetKind::CashFlows => Stage::CashFlows,
+        SheetKind::Quantities => Stage::Quantities,
+        SheetKind::Evidence => Stage::Evidence,
+        _ => Stage::Details,
+    }
+}
+
 fn is_help_sheet(name: &str) -> bool {
     let n = name.trim();
     n.eq_ignore_ascii_case("help") || n == "帮助" || n.eq_ignore_ascii_case("lists")
@@ -971,6 +981,49 @@ struct Import {
     taxonomies: Option<Vec<String>>,
     /// Project forms with labels and no values.
     empty_forms: usize,
+    /// Scratch for the row handlers.
+    slots: Slots,
+    /// The last project id each sheet's rows named and its index in `projects`, by stage:
+    /// a project's rows follow each other, so most rows name the project of the row before.
+    /// (`by_id` only ever gains entries, so a remembered index stays right.)
+    last_named: [Option<(String, usize)>; 7],
+}
+
+/// The first cell of each column of one row, by column number, so a row handler finds a
+/// column's cell without searching the row once per column.
+#[derive(Debug, Default)]
+struct Slots {
+    /// By column number: 1 + the index of the column's first cell in the row, or 0.
+    first: Vec<u32>,
+}
+
+impl Slots {
+    fn fill(&mut self, cells: &[Cell]) {
+        for (i, c) in cells.iter().enumerate() {
+            let col = c.col as usize;
+            if self.first.len() <= col {
+                self.first.resize(col + 1, 0);
+            }
+            if self.first[col] == 0 {
+                self.first[col] = i as u32 + 1;
+            }
+        }
+    }
+
+    /// The first cell of column `col`, as a search of the row gives it.
+    fn get<'c>(&self, cells: &'c [Cell], col: u32) -> Option<&'c Cell> {
+        let i = *self.first.get(col as usize)?;
+        cells.get(i.checked_sub(1)? as usize)
+    }
+
+    /// Forgets the row filled from `cells`.
+    fn clear(&mut self, cells: &[Cell]) {
+        for c in cells {
+            if let Some(slot) = self.first.get_mut(c.col as usize) {
+                *slot = 0;
+            }
+        }
+    }
 }
 
 /// A problem at a cell.
@@ -1075,8 +1128,12 @@ impl Import {
                     let h = self.header(kind, &head);
                     if let Some(h) = &h {
                         // Rows read before the header was known, below it.
-                        let early: Vec<Cell> =
-                            head.cells.iter().filter(|c| c.row > h.0).cloned().collect();
+                        let early: Vec<Cell> = head
+                            .cells
+                            .iter()
+                            .filter(|c| c.row > h.row)
+                            .cloned()
+                            .collect();
                         for r in early.chunk_by(|a, b| a.row == b.row) {
                             on_row(self, &head, h, r[0].row, r);
                         }
@@ -1084,7 +1141,7 @@ impl Import {
                     found = Some(h);
                 }
             } else if let Some(Some(h)) = &found
-                && row > h.0
+                && row > h.row
             {
                 on_row(self, &head, h, row, cells);
             }
@@ -1095,7 +1152,12 @@ impl Import {
         if found.is_none() {
             // Fewer than 20 rows and no header among them.
             if let Some(h) = self.header(kind, &head) {
-                let early: Vec<Cell> = head.cells.iter().filter(|c| c.row > h.0).cloned().collect();
+                let early: Vec<Cell> = head
+                    .cells
+                    .iter()
+                    .filter(|c| c.row > h.row)
+                    .cloned()
+                    .collect();
                 for r in early.chunk_by(|a, b| a.row == b.row) {
                     on_row(self, &head, &h, r[0].row, r);
                 }
@@ -1195,7 +1257,7 @@ impl Import {
         if missing {
             return None;
         }
-        Some((row, columns, years))
+        Some(Header::new(row, columns, years))
     }
 
     fn in_merged_data(sheet: &Sheet, header: u32, row: u32) -> bool {
@@ -1207,9 +1269,8 @@ impl Import {
 
     /// One row of the Projects sheet (`sheet` gives the name and merged regions).
     fn projects_row(&mut self, sheet: &Sheet, found: &Header, row: u32, cells: &[Cell]) {
-        let (header, columns, _) = found;
-        let header = *header;
-        let Some(id_col) = columns.iter().find(|(_, f, _)| f.key == "id").map(|c| c.0) else {
+        let header = found.row;
+        let Some(id_col) = found.col_of("id") else {
             return;
         };
         {
@@ -1237,7 +1298,7 @@ impl Import {
                 self.projects[index].bad = true;
             }
             for cell in cells {
-                let Some((_, field, unit)) = columns.iter().find(|(c, ..)| *c == cell.col) else {
+                let Some((_, field, unit)) = found.column_at(cell.col) else {
                     continue;
                 };
                 if field.key == "id" {
@@ -1404,7 +1465,7 @@ impl Import {
     /// The project a row names in its project id cell, or a problem naming the cell.
     fn project_of(&mut self, sheet: &Sheet, row: u32, col: u32, cells: &[Cell]) -> Option<usize> {
         let at = || sheet.at(row, col);
-        let id = match cells.iter().find(|c| c.col == col).map(text_of) {
+        let id = match cells.iter().find(|c| c.col == col).map(text_cow) {
             Some(Ok(t)) if !t.is_empty() => t,
             Some(Err(m)) => {
                 self.problems.push(problem("expected_text", at(), m));
@@ -1416,8 +1477,17 @@ impl Import {
                 return None;
             }
         };
-        match self.by_id.get(&id) {
-            Some(&i) => Some(i),
+        let slot = self.problems.stage as usize;
+        if let Some((last, i)) = &self.last_named[slot]
+            && *last == *id
+        {
+            return Some(*i);
+        }
+        match self.by_id.get(id.as_ref()) {
+            Some(&i) => {
+                self.last_named[slot] = Some((id.into_owned(), i));
+                Some(i)
+            }
             None => {
                 self.problems.push(problem(
                     "unknown_project",
@@ -1441,7 +1511,7 @@ impl Import {
         let Some(found) = header_found else {
             return;
         };
-        for (row, cells) in sheet.rows().filter(|(r, _)| *r > found.0) {
+        for (row, cells) in sheet.rows().filter(|(r, _)| *r > found.row) {
             self.cash_flow_row(sheet, &found, row, cells, form_project);
         }
     }
@@ -1455,154 +1525,153 @@ impl Import {
         cells: &[Cell],
         form_project: Option<usize>,
     ) {
-        let kind = SheetKind::CashFlows;
-        let (header, columns, years) = found;
-        let header = *header;
-        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
-        let id_col = col_of("project_id");
-        {
-            let project = match (form_project, id_col) {
-                (Some(p), _) => Some(p),
-                (None, Some(col)) => self.project_of(sheet, row, col, cells),
-                (None, None) => None,
+        let header = found.row;
+        let id_col = found.col_of("project_id");
+        let project = match (form_project, id_col) {
+            (Some(p), _) => Some(p),
+            (None, Some(col)) => self.project_of(sheet, row, col, cells),
+            (None, None) => None,
+        };
+        let Some(p) = project else { return };
+        if Self::in_merged_data(sheet, header, row) {
+            self.projects[p].bad = true;
+        }
+        // The first cell of each column, found once for the row instead of once per column.
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.fill(cells);
+        let mut line = Map::new();
+        let mut ok = true;
+        let mut row_power: Option<u32> = None;
+        for (key, column) in LINE_KEYS.iter().zip(&found.line_columns) {
+            let Some((col, field)) = *column else {
+                continue;
             };
-            let Some(p) = project else { return };
-            if Self::in_merged_data(sheet, header, row) {
-                self.projects[p].bad = true;
-            }
-            let cell = |key: &str| col_of(key).and_then(|c| cells.iter().find(|x| x.col == c));
-            let mut line = Map::new();
-            let mut ok = true;
-            let mut row_power: Option<u32> = None;
-            for key in ["category", "label", "escalation", "unit"] {
-                let (Some(col), Some(field)) =
-                    (col_of(key), fields::fields_of(kind).find(|f| f.key == key))
-                else {
-                    continue;
-                };
-                let at = || sheet.at(row, col);
-                match cell(key).map(|c| convert(c, field.kind, None)) {
-                    None | Some(Ok(None)) => {
-                        if key == "category" {
-                            ok = false;
-                            self.fail(
-                                Some(p),
-                                problem(
-                                    "missing_value",
-                                    at(),
-                                    "a cash-flow line without a category",
-                                ),
-                            );
-                        }
-                    }
-                    Some(Ok(Some(v))) => {
-                        if key == "unit" {
-                            let unit = v.as_str().unwrap_or_default();
-                            if let Some((currency, power)) = fields::money_unit(unit) {
-                                row_power = Some(power);
-                                let own = self.projects[p]
-                                    .value
-                                    .get("currency")
-                                    .or_else(|| self.defaults.get("currency"))
-                                    .and_then(Value::as_str)
-                                    .unwrap_or(currency)
-                                    .to_owned();
-                                if !own.eq_ignore_ascii_case(currency) {
-                                    ok = false;
-                                    self.fail(Some(p), problem(
-                                        "unit_currency",
-                                        at(),
-                                        format!("unit {unit} is in {currency}, but the project's currency is {own}"),
-                                    ));
-                                }
-                            }
-                        } else {
-                            line.insert(key.to_owned(), v);
-                        }
-                    }
-                    Some(Err((code, m))) => {
+            let at = || sheet.at(row, col);
+            match slots.get(cells, col).map(|c| convert(c, field.kind, None)) {
+                None | Some(Ok(None)) => {
+                    if *key == "category" {
                         ok = false;
-                        self.fail(Some(p), problem(code, at(), m));
+                        self.fail(
+                            Some(p),
+                            problem("missing_value", at(), "a cash-flow line without a category"),
+                        );
                     }
                 }
-            }
-            let mut amounts: Vec<(i32, Decimal, u32)> = Vec::new();
-            let own_currency = self.projects[p]
-                .value
-                .get("currency")
-                .or_else(|| self.defaults.get("currency"))
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            for (col, year, header_unit) in years {
-                let Some(c) = cells.iter().find(|x| x.col == *col) else {
-                    continue;
-                };
-                let at = || sheet.at(row, *col);
-                // The row's unit wins over the column's.
-                let power = match (row_power, header_unit) {
-                    (Some(power), _) => power,
-                    (None, Some((unit, currency, power))) => {
-                        if let Some(own) = &own_currency
-                            && !own.eq_ignore_ascii_case(currency)
-                        {
-                            ok = false;
-                            self.fail(
-                                Some(p),
-                                problem(
+                Some(Ok(Some(v))) => {
+                    if *key == "unit" {
+                        let unit = v.as_str().unwrap_or_default();
+                        if let Some((currency, power)) = fields::money_unit(unit) {
+                            row_power = Some(power);
+                            let own = self.projects[p]
+                                .value
+                                .get("currency")
+                                .or_else(|| self.defaults.get("currency"))
+                                .and_then(Value::as_str)
+                                .unwrap_or(currency)
+                                .to_owned();
+                            if !own.eq_ignore_ascii_case(currency) {
+                                ok = false;
+                                self.fail(Some(p), problem(
                                     "unit_currency",
                                     at(),
-                                    format!("the column's unit {unit} is in {currency}, but the project's currency is {own}"),
-                                ),
-                            );
-                            continue;
+                                    format!("unit {unit} is in {currency}, but the project's currency is {own}"),
+                                ));
+                            }
                         }
-                        *power
+                    } else {
+                        line.insert((*key).to_owned(), v);
                     }
-                    (None, None) => 0,
-                };
-                match decimal_of(c, Kind::Money).and_then(|d| scale(d, power)) {
-                    Ok(Some(d)) => amounts.push((*year, d, *col)),
-                    Ok(None) => {}
-                    Err((code, m)) => {
+                }
+                Some(Err((code, m))) => {
+                    ok = false;
+                    self.fail(Some(p), problem(code, at(), m));
+                }
+            }
+        }
+        let mut amounts: Vec<(i32, Decimal, u32)> = Vec::with_capacity(found.years.len());
+        // Read only when a year column names a unit.
+        let mut own_currency: Option<Option<String>> = None;
+        for (col, year, header_unit) in &found.years {
+            let Some(c) = slots.get(cells, *col) else {
+                continue;
+            };
+            let at = || sheet.at(row, *col);
+            // The row's unit wins over the column's.
+            let power = match (row_power, header_unit) {
+                (Some(power), _) => power,
+                (None, Some((unit, currency, power))) => {
+                    let own = own_currency.get_or_insert_with(|| {
+                        self.projects[p]
+                            .value
+                            .get("currency")
+                            .or_else(|| self.defaults.get("currency"))
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    });
+                    if let Some(own) = own.as_deref()
+                        && !own.eq_ignore_ascii_case(currency)
+                    {
                         ok = false;
-                        self.fail(Some(p), problem(code, at(), m));
+                        let message = format!(
+                            "the column's unit {unit} is in {currency}, but the project's currency is {own}"
+                        );
+                        self.fail(Some(p), problem("unit_currency", at(), message));
+                        continue;
                     }
+                    *power
+                }
+                (None, None) => 0,
+            };
+            match decimal_of(c, Kind::Money).and_then(|d| scale(d, power)) {
+                Ok(Some(d)) => amounts.push((*year, d, *col)),
+                Ok(None) => {}
+                Err((code, m)) => {
+                    ok = false;
+                    self.fail(Some(p), problem(code, at(), m));
                 }
             }
-            if !ok || amounts.is_empty() {
-                return;
+        }
+        slots.clear(cells);
+        self.slots = slots;
+        if !ok || amounts.is_empty() {
+            return;
+        }
+        amounts.sort_by_key(|a| a.0);
+        // Runs of consecutive years with equal amounts become one line over a range.
+        let mut runs: Vec<(i32, i32, Decimal, u32)> = Vec::new();
+        for (year, amount, col) in amounts {
+            match runs.last_mut() {
+                Some(last) if last.1 + 1 == year && last.2 == amount => last.1 = year,
+                _ => runs.push((year, year, amount, col)),
             }
-            amounts.sort_by_key(|a| a.0);
-            // Runs of consecutive years with equal amounts become one line over a range.
-            let mut runs: Vec<(i32, i32, Decimal, u32)> = Vec::new();
-            for (year, amount, col) in amounts {
-                match runs.last_mut() {
-                    Some(last) if last.1 + 1 == year && last.2 == amount => last.1 = year,
-                    _ => runs.push((year, year, amount, col)),
-                }
+        }
+        let sheet_ref = self.cell(sheet, row, 0);
+        let d = &mut self.projects[p];
+        let lines = d
+            .value
+            .entry("cash_flows")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let count = runs.len();
+        for (i, (first, last, amount, col)) in runs.into_iter().enumerate() {
+            // The last run takes the line's own columns, the others a copy.
+            let mut l = if i + 1 == count {
+                std::mem::take(&mut line)
+            } else {
+                line.clone()
+            };
+            if first == last {
+                l.insert("year".into(), Value::from(first));
+            } else {
+                l.insert("years".into(), serde_json::json!([first, last]));
             }
-            let sheet_ref = self.cell(sheet, row, 0);
-            let d = &mut self.projects[p];
-            let lines = d
-                .value
-                .entry("cash_flows")
-                .or_insert_with(|| Value::Array(Vec::new()));
-            for (first, last, amount, col) in runs {
-                let mut l = line.clone();
-                if first == last {
-                    l.insert("year".into(), Value::from(first));
-                } else {
-                    l.insert("years".into(), serde_json::json!([first, last]));
-                }
-                l.insert(
-                    "amount".into(),
-                    Value::String(amount.normalize().to_string()),
-                );
-                if let Value::Array(a) = lines {
-                    d.cells.lines.resize(a.len(), None);
-                    d.cells.lines.push(Some(CellRef { col, ..sheet_ref }));
-                    a.push(Value::Object(l));
-                }
+            l.insert(
+                "amount".into(),
+                Value::String(amount.normalize().to_string()),
+            );
+            if let Value::Array(a) = lines {
+                d.cells.lines.resize(a.len(), None);
+                d.cells.lines.push(Some(CellRef { col, ..sheet_ref }));
+                a.push(Value::Object(l));
             }
         }
     }
@@ -1630,7 +1699,7 @@ impl Import {
                 _ => {}
             }
         }
-        Some((row, columns, years))
+        Some(Header::new(row, columns, years))
     }
 
     /// Quantities, Evidence and Details: one row per project and key.
@@ -1642,10 +1711,8 @@ impl Import {
         row: u32,
         cells: &[Cell],
     ) {
-        let (header, columns, _) = found;
-        let header = *header;
-        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
-        let Some(id_col) = col_of("project_id") else {
+        let (header, columns) = (found.row, &found.columns);
+        let Some(id_col) = found.col_of("project_id") else {
             return;
         };
         {
@@ -1765,7 +1832,12 @@ impl Import {
     }
 
     fn settings_rows(&mut self, sheet: &Sheet) {
-        let Some((header, columns, _)) = self.header(SheetKind::Settings, sheet) else {
+        let Some(Header {
+            row: header,
+            columns,
+            ..
+        }) = self.header(SheetKind::Settings, sheet)
+        else {
             return;
         };
         let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
@@ -1935,12 +2007,70 @@ type Problem = (&'static str, String);
 type RowHandler<'h> = dyn FnMut(&mut Import, &Sheet, &Header, u32, &[Cell]) + 'h;
 
 /// A sheet's header row, its columns (with the unit a header gives) and its year columns
-/// (with the money unit their header gives, e.g. `2026 (万元)`).
-type Header = (
-    u32,
-    Vec<(u32, &'static Field, Option<String>)>,
-    Vec<(u32, i32, Option<YearUnit>)>,
-);
+/// (with the money unit their header gives, e.g. `2026 (万元)`), with what the row handlers
+/// look up in them resolved once per sheet rather than once per row.
+#[derive(Debug)]
+struct Header {
+    row: u32,
+    columns: Vec<(u32, &'static Field, Option<String>)>,
+    years: Vec<(u32, i32, Option<YearUnit>)>,
+    /// By column number: 1 + the index in `columns` of the first entry for that column, or 0.
+    by_col: Vec<u32>,
+    /// The first column of each of a cash-flow line's `category`, `label`, `escalation` and
+    /// `unit`, with its field in the CashFlows catalogue.
+    line_columns: [Option<(u32, &'static Field)>; 4],
+}
+
+/// The keys of a cash-flow line's own columns, in the order their problems are listed.
+const LINE_KEYS: [&str; 4] = ["category", "label", "escalation", "unit"];
+
+impl Header {
+    fn new(
+        row: u32,
+        columns: Vec<(u32, &'static Field, Option<String>)>,
+        years: Vec<(u32, i32, Option<YearUnit>)>,
+    ) -> Header {
+        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
+        let line_columns = LINE_KEYS.map(|key| {
+            Some((
+                col_of(key)?,
+                fields::fields_of(SheetKind::CashFlows).find(|f| f.key == key)?,
+            ))
+        });
+        let mut by_col: Vec<u32> = Vec::new();
+        for (i, (col, ..)) in columns.iter().enumerate() {
+            let col = *col as usize;
+            if by_col.len() <= col {
+                by_col.resize(col + 1, 0);
+            }
+            if by_col[col] == 0 {
+                by_col[col] = i as u32 + 1;
+            }
+        }
+        Header {
+            row,
+            columns,
+            years,
+            by_col,
+            line_columns,
+        }
+    }
+
+    /// The first column of the header at column number `col`, as a search of `columns`
+    /// gives it.
+    fn column_at(&self, col: u32) -> Option<&(u32, &'static Field, Option<String>)> {
+        let i = *self.by_col.get(col as usize)?;
+        self.columns.get(i.checked_sub(1)? as usize)
+    }
+
+    /// The first column whose field has `key`.
+    fn col_of(&self, key: &str) -> Option<u32> {
+        self.columns
+            .iter()
+            .find(|(_, f, _)| f.key == key)
+            .map(|c| c.0)
+    }
+}
 
 /// The money unit of a year column: its name, currency and power of ten.
 type YearUnit = (String, &'static str, u32);
@@ -1975,6 +2105,14 @@ fn check_formula(cell: &Cell) -> Result<(), Problem> {
         return Err(("cell_error", format!("the cell holds the error {e}")));
     }
     Ok(())
+}
+
+/// As [`text_of`], borrowing a text cell's text.
+fn text_cow(cell: &Cell) -> Result<Cow<'_, str>, String> {
+    match &cell.value {
+        CellValue::Text(t) if cell.formula.is_none() => Ok(Cow::Borrowed(t.trim())),
+        _ => text_of(cell).map(Cow::Owned),
+    }
 }
 
 /// A cell as text: text trimmed; a number by its shortest decimal text.
@@ -2066,15 +2204,21 @@ fn decimal_of(cell: &Cell, kind: Kind) -> Result<Option<Decimal>, Problem> {
         _ => "a number",
     };
     match &cell.value {
-        CellValue::Number(n) => decimal_from_f64(*n).map(Some).ok_or((
-            "number_out_of_range",
-            format!("{n} is beyond the 28 digits an amount may have"),
-        )),
+        // The messages are formed only for a problem: formatting a double costs more than
+        // converting it.
+        CellValue::Number(n) => decimal_from_f64(*n).map(Some).ok_or_else(|| {
+            (
+                "number_out_of_range",
+                format!("{n} is beyond the 28 digits an amount may have"),
+            )
+        }),
         CellValue::Text(t) if t.trim().is_empty() => Ok(None),
-        CellValue::Text(t) => decimal_from_text(t).map(Some).ok_or((
-            "expected_number",
-            format!("expected {what}, found {}", found(cell)),
-        )),
+        CellValue::Text(t) => decimal_from_text(t).map(Some).ok_or_else(|| {
+            (
+                "expected_number",
+                format!("expected {what}, found {}", found(cell)),
+            )
+        }),
         _ => Err((
             "expected_number",
             format!("expected {what}, found {}", found(cell)),
@@ -2091,10 +2235,12 @@ fn scale(d: Option<Decimal>, power: u32) -> Result<Option<Decimal>, Problem> {
     for _ in 0..power {
         m *= Decimal::TEN;
     }
-    d.checked_mul(m).map(Some).ok_or((
-        "number_out_of_range",
-        format!("{d} × 10^{power} is out of range"),
-    ))
+    d.checked_mul(m).map(Some).ok_or_else(|| {
+        (
+            "number_out_of_range",
+            format!("{d} × 10^{power} is out of range"),
+        )
+    })
 }
 
 /// A decimal as JSON: an integer as a JSON number (so integer fields read it), anything
@@ -2180,6 +2326,16 @@ fn date_of(cell: &Cell) -> Result<Option<String>, Problem> {
     }
 }
 
+/// `option.replace('_', " ").eq_ignore_ascii_case(text)` without forming the replaced text:
+/// the replacement keeps every byte's place, so the texts compare byte by byte.
+fn spaced_eq_ignore_ascii_case(option: &str, text: &str) -> bool {
+    option.len() == text.len()
+        && option.bytes().zip(text.bytes()).all(|(a, b)| {
+            let a = if a == b'_' { b' ' } else { a };
+            a.eq_ignore_ascii_case(&b)
+        })
+}
+
 /// Converts a cell by the column's kind; `None` for a blank text.
 fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>, Problem> {
     check_formula(cell)?;
@@ -2201,7 +2357,7 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
                 None => 0,
                 Some(u) => fields::money_unit(u)
                     .map(|(_, p)| p)
-                    .ok_or(("unknown_unit", format!("unknown unit {u:?} in the header")))?,
+                    .ok_or_else(|| ("unknown_unit", format!("unknown unit {u:?} in the header")))?,
             };
             Ok(scale(decimal_of(cell, kind)?, power)?.map(json_decimal))
         }
@@ -2222,20 +2378,20 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
         Kind::Year => Ok(year_of(cell)?.map(Value::from)),
         Kind::Date => Ok(date_of(cell)?.map(Value::String)),
         Kind::Enum(allowed) => {
-            let t = text_of(cell).map_err(|m| ("expected_text", m))?;
+            let t = text_cow(cell).map_err(|m| ("expected_text", m))?;
             if t.is_empty() {
                 return Ok(None);
             }
             allowed
                 .iter()
-                .find(|a| {
-                    a.eq_ignore_ascii_case(&t) || a.replace('_', " ").eq_ignore_ascii_case(&t)
-                })
+                .find(|a| a.eq_ignore_ascii_case(&t) || spaced_eq_ignore_ascii_case(a, &t))
                 .map(|a| Some(Value::String((*a).to_owned())))
-                .ok_or((
-                    "not_in_list",
-                    format!("{t:?} is not one of: {}", allowed.join(", ")),
-                ))
+                .ok_or_else(|| {
+                    (
+                        "not_in_list",
+                        format!("{t:?} is not one of: {}", allowed.join(", ")),
+                    )
+                })
         }
         Kind::Bool => match &cell.value {
             CellValue::Bool(b) => Ok(Some(Value::Bool(*b))),
