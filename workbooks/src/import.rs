@@ -939,9 +939,24 @@ struct Draft {
     bad: bool,
     /// Values from Quantities, Evidence and Details (pointer, value), laid over the cash
     /// flows when the project is handed on.
-    late: Vec<(String, Value)>,
+    late: Vec<Late>,
     /// Whether it has been handed on (or left out).
     done: bool,
+}
+
+/// A value from Quantities, Evidence or Details, waiting to be laid over the project, with
+/// its cells. The cells are entered in [`ProjectCells::fields`] when it is laid, where they
+/// take the place their row would have given them: every field of Projects and the forms
+/// is entered before any such row is used.
+#[derive(Debug)]
+struct Late {
+    pointer: String,
+    value: Value,
+    /// The value's cell.
+    value_at: CellRef,
+    /// For a quantity, the cell of its name, which stands for the whole quantity (and the
+    /// value's cell for `{pointer}/value`).
+    name_at: Option<CellRef>,
 }
 
 /// The sheets in the order their problems are listed.
@@ -1074,10 +1089,22 @@ impl Import {
                 return;
             }
             let mut value = std::mem::take(&mut d.value);
-            for (pointer, v) in std::mem::take(&mut d.late) {
-                set_pointer(&mut value, &pointer, v);
+            let mut cells = std::mem::take(&mut d.cells);
+            let late = std::mem::take(&mut d.late);
+            cells
+                .fields
+                .reserve(late.len() + late.iter().filter(|l| l.name_at.is_some()).count());
+            for l in late {
+                set_pointer(&mut value, &l.pointer, l.value);
+                match l.name_at {
+                    Some(name_at) => {
+                        let value_pointer = format!("{}/value", l.pointer);
+                        cells.fields.push((Cow::Owned(value_pointer), l.value_at));
+                        cells.fields.push((Cow::Owned(l.pointer), name_at));
+                    }
+                    None => cells.fields.push((Cow::Owned(l.pointer), l.value_at)),
+                }
             }
-            let cells = std::mem::take(&mut d.cells);
             let index = self.handed;
             self.handed += 1;
             sink.project(ImportedProject {
@@ -1722,7 +1749,8 @@ impl Import {
             if Self::in_merged_data(sheet, header, row) {
                 self.projects[p].bad = true;
             }
-            let mut values: BTreeMap<&str, (Value, CellRef)> = BTreeMap::new();
+            // By key; a later column of the same key wins.
+            let mut values: Vec<(&str, Value, CellRef)> = Vec::with_capacity(columns.len());
             let mut ok = true;
             for (col, field, unit) in columns {
                 if field.key == "project_id" {
@@ -1746,7 +1774,10 @@ impl Import {
                 match convert(c, field.kind, unit.as_deref()) {
                     Ok(Some(v)) => {
                         let at = self.cell(sheet, row, *col);
-                        values.insert(field.key, (v, at));
+                        match values.iter_mut().find(|(k, ..)| *k == field.key) {
+                            Some(entry) => *entry = (field.key, v, at),
+                            None => values.push((field.key, v, at)),
+                        }
                     }
                     Ok(None) => {}
                     Err((code, m)) => {
@@ -1758,20 +1789,21 @@ impl Import {
             if !ok {
                 return;
             }
+            let get = |key: &str| values.iter().position(|(k, ..)| *k == key);
             let d = &mut self.projects[p];
             match kind {
                 SheetKind::Quantities => {
-                    let (Some((name, name_at)), Some((first, _)), Some((value, value_at))) = (
-                        values.get("quantity"),
-                        values.get("first_year"),
-                        values.get("value"),
-                    ) else {
+                    let (Some(name), Some(first), Some(value)) =
+                        (get("quantity"), get("first_year"), get("value"))
+                    else {
                         return;
                     };
-                    let name = name.as_str().unwrap_or_default().to_owned();
+                    let (name, name_at) = (&values[name].1, values[name].2);
+                    let first = &values[first].1;
+                    let name = name.as_str().unwrap_or_default();
                     let mut q = Map::new();
-                    match values.get("last_year") {
-                        Some((last, _)) if last != first => {
+                    match get("last_year").map(|i| &values[i].1) {
+                        Some(last) if last != first => {
                             q.insert(
                                 "years".into(),
                                 Value::Array(vec![first.clone(), last.clone()]),
@@ -1781,50 +1813,58 @@ impl Import {
                             q.insert("year".into(), first.clone());
                         }
                     }
-                    q.insert("value".into(), value.clone());
-                    let pointer = format!("/quantities/{}", escape(&name));
-                    d.cells
-                        .fields
-                        .push((Cow::Owned(format!("{pointer}/value")), *value_at));
-                    d.cells.fields.push((Cow::Owned(pointer.clone()), *name_at));
-                    d.late.push((pointer, Value::Object(q)));
+                    let value_at = values[value].2;
+                    q.insert("value".into(), values[value].1.clone());
+                    let mut pointer = String::from("/quantities/");
+                    pointer.push_str(&escape(name));
+                    d.late.push(Late {
+                        pointer,
+                        value: Value::Object(q),
+                        value_at,
+                        name_at: Some(name_at),
+                    });
                 }
                 SheetKind::Evidence => {
-                    let (Some((key, _)), Some((value, value_at))) =
-                        (values.get("key"), values.get("value"))
-                    else {
+                    let (Some(key), Some(value)) = (get("key"), get("value")) else {
                         return;
                     };
-                    let pointer = format!("/evidence/{}", escape(key.as_str().unwrap_or_default()));
-                    d.cells
-                        .fields
-                        .push((Cow::Owned(pointer.clone()), *value_at));
-                    d.late.push((pointer, value.clone()));
+                    let mut pointer = String::from("/evidence/");
+                    pointer.push_str(&escape(values[key].1.as_str().unwrap_or_default()));
+                    let (_, value, value_at) = values.swap_remove(value);
+                    d.late.push(Late {
+                        pointer,
+                        value,
+                        value_at,
+                        name_at: None,
+                    });
                 }
                 SheetKind::Details => {
-                    let (Some((path, path_at)), Some((value, value_at))) =
-                        (values.get("path"), values.get("value"))
-                    else {
+                    let (Some(path), Some(value)) = (get("path"), get("value")) else {
                         return;
                     };
-                    let path = path.as_str().unwrap_or_default();
-                    let pointer: String = path
-                        .split('.')
-                        .map(|s| format!("/{}", escape(s.trim())))
-                        .collect();
+                    let path_at = values[path].2;
+                    let path = values[path].1.as_str().unwrap_or_default();
+                    let mut pointer = String::with_capacity(path.len() + 8);
+                    for segment in path.split('.') {
+                        pointer.push('/');
+                        pointer.push_str(&escape(segment.trim()));
+                    }
                     if pointer == "/id" || path.trim().is_empty() {
                         d.bad = true;
                         self.problems.push(problem(
                             "invalid_path",
-                            self.locations_name(*path_at),
+                            self.locations_name(path_at),
                             "a path naming the id or nothing: give the id in Projects",
                         ));
                         return;
                     }
-                    d.cells
-                        .fields
-                        .push((Cow::Owned(pointer.clone()), *value_at));
-                    d.late.push((pointer, value.clone()));
+                    let (_, value, value_at) = values.swap_remove(value);
+                    d.late.push(Late {
+                        pointer,
+                        value,
+                        value_at,
+                        name_at: None,
+                    });
                 }
                 _ => {}
             }
@@ -1953,29 +1993,43 @@ impl Problems {
 }
 
 /// A JSON pointer segment with `~` and `/` escaped.
-fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+fn escape(segment: &str) -> Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(segment)
+    }
+}
+
+/// A JSON pointer segment with `~1` and `~0` read back.
+fn unescape_segment(segment: &str) -> Cow<'_, str> {
+    if segment.contains('~') {
+        Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(segment)
+    }
+}
+
+/// The member `key` of `map`, added as `null` when missing. (The map's `entry` takes an
+/// owned key, which would cost a copy of every key met on the way down.)
+fn member<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Value> {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), Value::Null);
+    }
+    map.get_mut(key)
 }
 
 /// Sets `value` at a JSON pointer inside `root`, creating objects, and arrays where the next
 /// segment is an index (padding with nulls, which the project parser then names).
 fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    let Some((last, parents)) = segments.split_last() else {
+    let mut segments = pointer.split('/').skip(1).map(unescape_segment);
+    let Some(first) = segments.next() else {
         return;
     };
-    let mut slot: &mut Value = root.entry(segments[0].clone()).or_insert(Value::Null);
-    if parents.is_empty() {
-        *slot = value;
+    let Some(mut slot) = member(root, &first) else {
         return;
-    }
-    let mut rest: Vec<&String> = parents[1..].iter().collect();
-    rest.push(last);
-    for segment in rest {
+    };
+    for segment in segments {
         let index = segment.parse::<usize>().ok().filter(|i| *i < 10_000);
         slot = match index {
             Some(i) => {
@@ -1993,7 +2047,10 @@ fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
                     *slot = Value::Object(Map::new());
                 }
                 let Value::Object(m) = slot else { return };
-                m.entry(segment.clone()).or_insert(Value::Null)
+                let Some(next) = member(m, &segment) else {
+                    return;
+                };
+                next
             }
         };
     }
@@ -2110,7 +2167,7 @@ fn check_formula(cell: &Cell) -> Result<(), Problem> {
 /// As [`text_of`], borrowing a text cell's text.
 fn text_cow(cell: &Cell) -> Result<Cow<'_, str>, String> {
     match &cell.value {
-        CellValue::Text(t) if cell.formula.is_none() => Ok(Cow::Borrowed(t.trim())),
+        CellValue::Text(t) => Ok(Cow::Borrowed(crate::scan::trim(t))),
         _ => text_of(cell).map(Cow::Owned),
     }
 }
@@ -2119,7 +2176,7 @@ fn text_cow(cell: &Cell) -> Result<Cow<'_, str>, String> {
 fn text_of(cell: &Cell) -> Result<String, String> {
     check_formula(cell).map_err(|e| e.1)?;
     match &cell.value {
-        CellValue::Text(t) => Ok(t.trim().to_owned()),
+        CellValue::Text(t) => Ok(crate::scan::trim(t).to_owned()),
         CellValue::Number(n) => Ok(decimal_from_f64(*n)
             .map(|d| d.normalize().to_string())
             .unwrap_or_else(|| n.to_string())),
