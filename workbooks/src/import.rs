@@ -809,8 +809,8 @@ impl Import {
                     let cancelled =
                         || Error::new("cancelled", "the reading stopped: the import ended");
                     let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
-                    let mut each_row = |cells: &[Cell]| {
-                        batch.push(cells.to_vec());
+                    let mut push_row = |row: Vec<Cell>| {
+                        batch.push(row);
                         if batch.len() == ROWS_PER_BATCH {
                             let full =
                                 std::mem::replace(&mut batch, Vec::with_capacity(ROWS_PER_BATCH));
@@ -820,10 +820,15 @@ impl Import {
                     };
                     let read = match reader {
                         Some(SheetReader::Own(mut archive)) => {
-                            archive.read_rows(&thread_name, &counter, &mut each_row)
+                            archive.read_rows_owned(&thread_name, &counter, |cells| {
+                                // The row is handed on as read, not copied; the next one
+                                // starts with room for as many cells.
+                                let room = cells.len();
+                                push_row(std::mem::replace(cells, Vec::with_capacity(room)))
+                            })
                         }
                         Some(SheetReader::Calamine(mut book)) => {
-                            book.for_each_row(&thread_name, &mut each_row)
+                            book.for_each_row(&thread_name, |cells| push_row(cells.to_vec()))
                         }
                         None => Ok(()),
                     };

@@ -258,22 +258,73 @@ fn attribute_raw<'t>(tag: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
                 j += 1;
             }
             if rest.get(j) == Some(&b'=') {
-                j += 1;
-                while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
-                    j += 1;
-                }
-                let quote = *rest.get(j)?;
-                if quote != b'"' && quote != b'\'' {
-                    return None;
-                }
-                let value = &rest[j + 1..];
-                let end = value.iter().position(|&b| b == quote)?;
-                return Some(&value[..end]);
+                return quoted_value(rest, j + 1);
             }
         }
         i += 1;
     }
     None
+}
+
+/// The value in quotes after optional white space from `rest[j]` on; `None` without quotes or
+/// without the closing one.
+fn quoted_value(rest: &[u8], mut j: usize) -> Option<&[u8]> {
+    while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
+        j += 1;
+    }
+    let quote = *rest.get(j)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let value = &rest[j + 1..];
+    let end = value.iter().position(|&b| b == quote)?;
+    Some(&value[..end])
+}
+
+/// The attributes of a cell tag the readers use.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct CellTag<'t> {
+    /// The reference (`B17`).
+    r: Option<&'t [u8]>,
+    /// The style index.
+    s: Option<&'t [u8]>,
+    /// The type.
+    t: Option<&'t [u8]>,
+}
+
+/// `r`, `s` and `t` of a cell tag, each as [`attribute_raw`] gives it, found in one walk of
+/// the tag instead of one per name: each is decided at the first position where
+/// [`attribute_raw`] would stop for it, and no later position changes it.
+fn cell_tag(tag: &[u8]) -> CellTag<'_> {
+    // `None` while undecided.
+    let mut found: [Option<Option<&[u8]>>; 3] = [None; 3];
+    let mut i = 1;
+    while i + 1 < tag.len() {
+        if tag[i - 1].is_ascii_whitespace() {
+            let k = match tag[i] {
+                b'r' => 0,
+                b's' => 1,
+                b't' => 2,
+                _ => 3,
+            };
+            if let Some(slot) = found.get_mut(k).filter(|f| f.is_none()) {
+                let rest = &tag[i..];
+                let mut j = 1;
+                while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
+                    j += 1;
+                }
+                if rest.get(j) == Some(&b'=') {
+                    *slot = Some(quoted_value(rest, j + 1));
+                    if found.iter().all(Option::is_some) {
+                        break;
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    let [r, s, t] = found.map(Option::flatten);
+    CellTag { r, s, t }
 }
 
 /// XML text with its five named entities and character references replaced; `None` for an
@@ -556,7 +607,8 @@ impl Scanner<'_> {
                 }
                 b"c" => {
                     let self_closing = tag.ends_with(b"/");
-                    let (row, col) = match attribute_raw(tag, b"r").and_then(parse_ref) {
+                    let attributes = cell_tag(tag);
+                    let (row, col) = match attributes.r.and_then(parse_ref) {
                         Some(rc) => rc,
                         None => (self.row, self.col.map_or(0, |c| c + 1)),
                     };
@@ -569,7 +621,7 @@ impl Scanner<'_> {
                     let Some(close) = find(&xml[body..], b"</c>") else {
                         return if last { xml.len() } else { start };
                     };
-                    self.cell(tag, row, col, &xml[body..body + close]);
+                    self.cell(&attributes, row, col, &xml[body..body + close]);
                     at = body + close + 4;
                 }
                 b"mergeCell" => {
@@ -587,7 +639,7 @@ impl Scanner<'_> {
         }
     }
 
-    fn cell(&mut self, tag: &[u8], row: u32, col: u32, body: &[u8]) {
+    fn cell(&mut self, tag: &CellTag<'_>, row: u32, col: u32, body: &[u8]) {
         if self.plain && !is_plain_cell(tag, body, self.shared, self.plain_styles) {
             self.plain = false;
         }
@@ -615,8 +667,8 @@ impl Scanner<'_> {
     }
 
     /// The cell's value; `None` for an empty cell (no value and no formula).
-    fn value(&self, tag: &[u8], body: &[u8]) -> Option<ScanValue> {
-        let kind = attribute_raw(tag, b"t").unwrap_or(b"n");
+    fn value(&self, tag: &CellTag<'_>, body: &[u8]) -> Option<ScanValue> {
+        let kind = tag.t.unwrap_or(b"n");
         let formula = find(body, b"<f").is_some();
         let v = find(body, b"<v>").and_then(|s| {
             let rest = &body[s + 3..];
@@ -645,7 +697,7 @@ impl Scanner<'_> {
                 let Some(v) = v else {
                     return formula.then_some(ScanValue::Other);
                 };
-                let styled = attribute_raw(tag, b"s").is_some_and(|s| s != b"0");
+                let styled = tag.s.is_some_and(|s| s != b"0");
                 match std::str::from_utf8(v)
                     .ok()
                     .and_then(|t| t.parse::<f64>().ok())
@@ -757,7 +809,7 @@ enum PlainValue<'x> {
 /// number in a plain number format, no formula) (`Ok(None)`: an empty cell it skips), or
 /// `Err` when the cell is not plain.
 fn plain_cell(
-    tag: &[u8],
+    tag: &CellTag<'_>,
     body: &[u8],
     shared: Option<&[Option<String>]>,
     plain_styles: &[bool],
@@ -774,7 +826,7 @@ fn plain_cell(
 /// Whether a cell is plain (see [`plain_cell`]), decided as [`plain_cell`] decides it but
 /// without forming its value.
 fn is_plain_cell(
-    tag: &[u8],
+    tag: &CellTag<'_>,
     body: &[u8],
     shared: Option<&[Option<String>]>,
     plain_styles: &[bool],
@@ -785,7 +837,7 @@ fn is_plain_cell(
 /// The checks of [`plain_cell`]; inline text is formed only when `inline_text` asks for it
 /// (its checks are made either way).
 fn plain_value<'x>(
-    tag: &[u8],
+    tag: &CellTag<'_>,
     body: &'x [u8],
     shared: Option<&'x [Option<String>]>,
     plain_styles: &[bool],
@@ -812,7 +864,7 @@ fn plain_value<'x>(
             None => None,
         }
     };
-    match attribute_raw(tag, b"t") {
+    match tag.t {
         Some(b"s") => {
             let Some(v) = v else {
                 return Ok(PlainValue::Empty);
@@ -847,7 +899,7 @@ fn plain_value<'x>(
             let Some(v) = v else {
                 return Ok(PlainValue::Empty);
             };
-            if let Some(style) = attribute_raw(tag, b"s") {
+            if let Some(style) = tag.s {
                 let index = parse_u32(style).ok_or(())? as usize;
                 if !plain_styles.get(index).copied().unwrap_or(false) {
                     return Err(());
@@ -947,6 +999,17 @@ impl Archive<'_> {
         cells_read: &std::sync::atomic::AtomicU64,
         mut f: impl FnMut(&[crate::safety::Cell]) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        self.read_rows_owned(name, cells_read, |cells| f(cells))
+    }
+
+    /// As [`Archive::read_rows`], each call getting the row's cells to keep: `f` may take
+    /// them (the reader then starts the next row in a new vector).
+    pub(crate) fn read_rows_owned(
+        &mut self,
+        name: &str,
+        cells_read: &std::sync::atomic::AtomicU64,
+        mut f: impl FnMut(&mut Vec<crate::safety::Cell>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
             return Err(Error::new(
                 "missing_sheet",
@@ -1021,7 +1084,8 @@ impl Archive<'_> {
                         at = end + 1;
                     }
                     b"c" => {
-                        let (row, col) = match attribute_raw(tag, b"r").and_then(parse_ref) {
+                        let attributes = cell_tag(tag);
+                        let (row, col) = match attributes.r.and_then(parse_ref) {
                             Some(rc) => rc,
                             None => (state.row, state.col.map_or(0, |c| c + 1)),
                         };
@@ -1045,9 +1109,13 @@ impl Archive<'_> {
                                 }
                             }
                         };
-                        let value = plain_cell(tag, body, shared, styles).map_err(|()| {
-                            Error::new("corrupt_workbook", "the workbook changed while it was read")
-                        })?;
+                        let value =
+                            plain_cell(&attributes, body, shared, styles).map_err(|()| {
+                                Error::new(
+                                    "corrupt_workbook",
+                                    "the workbook changed while it was read",
+                                )
+                            })?;
                         at = next;
                         let Some(value) = value else { continue };
                         if row >= limits.max_rows || col >= limits.max_columns {
@@ -1059,7 +1127,7 @@ impl Archive<'_> {
                             return Err(crate::safety::too_many_cells(&limits));
                         }
                         if state.cells.first().is_some_and(|c| c.row != row) {
-                            f(&state.cells)?;
+                            f(&mut state.cells)?;
                             state.cells.clear();
                         }
                         state.cells.push(crate::safety::Cell {
@@ -1078,7 +1146,7 @@ impl Archive<'_> {
             }
         }
         if !state.cells.is_empty() {
-            f(&state.cells)?;
+            f(&mut state.cells)?;
         }
         Ok(())
     }
@@ -1333,6 +1401,13 @@ mod tests {
         ];
         let tags = texts(b"crst= \"'A1\t", &edge, 100_000, 13);
         for tag in tags {
+            let attributes = cell_tag(&tag);
+            assert_eq!(
+                [attributes.r, attributes.s, attributes.t].map(|a| a.map(<[u8]>::to_vec)),
+                [b"r".as_slice(), b"s", b"t"].map(|name| plain(&tag, name)),
+                "{:?}",
+                String::from_utf8_lossy(&tag)
+            );
             for name in [b"r".as_slice(), b"s", b"t", b"rs"] {
                 assert_eq!(
                     attribute_raw(&tag, name).map(<[u8]>::to_vec),
