@@ -292,10 +292,88 @@ struct CellTag<'t> {
     t: Option<&'t [u8]>,
 }
 
-/// `r`, `s` and `t` of a cell tag, each as [`attribute_raw`] gives it, found in one walk of
-/// the tag instead of one per name: each is decided at the first position where
-/// [`attribute_raw`] would stop for it, and no later position changes it.
+/// `r`, `s` and `t` of a cell tag, each as [`attribute_raw`] gives it.
 fn cell_tag(tag: &[u8]) -> CellTag<'_> {
+    usual_cell_tag(tag).unwrap_or_else(|| any_cell_tag(tag))
+}
+
+/// [`cell_tag`] for a tag written the usual way, read pair by pair: the element's name, then
+/// `name="value"` pairs, each after white space (white space allowed around `=`), no white
+/// space inside a value, and an optional `/` at the end; `None` for any other tag.
+///
+/// Why it gives what [`attribute_raw`] gives: in such a tag, white space lies only between
+/// the pairs and around their `=`, so the positions after white space hold a pair's first
+/// letter, more white space, `=`, a quote or the closing `/`. Of those only a pair's first
+/// letter can be `r`, `s` or `t`, and [`attribute_raw`] stops there exactly when the pair's
+/// name is that one letter (a longer name goes on with neither white space nor `=`); it then
+/// reads the same quoted value. So each is the value of the first pair of that name.
+fn usual_cell_tag(tag: &[u8]) -> Option<CellTag<'_>> {
+    let white = |i: usize| tag.get(i).is_some_and(u8::is_ascii_whitespace);
+    let mut found: [Option<&[u8]>; 3] = [None; 3];
+    let mut decided = [false; 3];
+    let mut i = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b'/')
+        .unwrap_or(tag.len());
+    loop {
+        let separated = white(i);
+        while white(i) {
+            i += 1;
+        }
+        match tag.get(i) {
+            None => break,
+            Some(b'/') if i + 1 == tag.len() => break,
+            _ if !separated => return None,
+            _ => {}
+        }
+        let name_start = i;
+        while tag
+            .get(i)
+            .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b'=' | b'"' | b'\'' | b'/'))
+        {
+            i += 1;
+        }
+        let name = &tag[name_start..i];
+        while white(i) {
+            i += 1;
+        }
+        if name.is_empty() || tag.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        while white(i) {
+            i += 1;
+        }
+        let quote = *tag.get(i)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let value = &tag[i + 1..];
+        let end = value.iter().position(|&b| b == quote)?;
+        let value = &value[..end];
+        if value.iter().any(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let k = match name {
+            b"r" => 0,
+            b"s" => 1,
+            b"t" => 2,
+            _ => 3,
+        };
+        if k < 3 && !decided[k] {
+            decided[k] = true;
+            found[k] = Some(value);
+        }
+        i += 1 + end + 1;
+    }
+    let [r, s, t] = found;
+    Some(CellTag { r, s, t })
+}
+
+/// [`cell_tag`] for any tag, in one walk instead of one per name: each attribute is decided
+/// at the first position where [`attribute_raw`] would stop for it, and no later position
+/// changes it.
+fn any_cell_tag(tag: &[u8]) -> CellTag<'_> {
     // `None` while undecided.
     let mut found: [Option<Option<&[u8]>>; 3] = [None; 3];
     let mut i = 1;
@@ -494,9 +572,9 @@ fn parse_u32(text: &[u8]) -> Option<u32> {
     Some(n)
 }
 
-/// Whether `str::parse::<f64>` accepts a text made of digits, signs, `.`, `e` and `E` (the
-/// only bytes a plain number may hold, checked before): `[+-]? (d+ | d+ . d* | d* . d+)
-/// ([eE] [+-]? d+)?`, its grammar without the words `inf` and `nan`.
+/// Whether a text is made of digits, signs, `.`, `e` and `E` only and `str::parse::<f64>`
+/// accepts it: `[+-]? (d+ | d+ . d* | d* . d+) ([eE] [+-]? d+)?`, the parser's grammar
+/// without the words `inf`, `infinity` and `nan`.
 fn is_float_text(text: &[u8]) -> bool {
     let mut i = 0;
     let digits = |i: &mut usize| {
@@ -802,7 +880,7 @@ enum PlainValue<'x> {
     Inline(Option<String>),
     Bool(bool),
     /// A number's text, which `str::parse::<f64>` accepts.
-    Number(&'x str),
+    Number(&'x [u8]),
 }
 
 /// The value the calamine reader gives a plain cell (shared or inline text, a boolean, a
@@ -819,7 +897,10 @@ fn plain_cell(
         PlainValue::Shared(text) => Some(CellValue::Text(text.to_owned())),
         PlainValue::Inline(text) => Some(CellValue::Text(text.ok_or(())?)),
         PlainValue::Bool(b) => Some(CellValue::Bool(b)),
-        PlainValue::Number(text) => Some(CellValue::Number(text.parse::<f64>().map_err(|_| ())?)),
+        PlainValue::Number(text) => {
+            let text = std::str::from_utf8(text).map_err(|_| ())?;
+            Some(CellValue::Number(text.parse::<f64>().map_err(|_| ())?))
+        }
     })
 }
 
@@ -905,18 +986,12 @@ fn plain_value<'x>(
                     return Err(());
                 }
             }
-            if v.is_empty()
-                || !v
-                    .iter()
-                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
-                || !is_float_text(v)
-            {
+            // Digits, signs, `.`, `e` and `E` only, in a form the parser accepts (so not the
+            // words `inf` and `nan`, which the calamine reader does not give as numbers).
+            if !is_float_text(v) {
                 return Err(());
             }
-            // ASCII, checked above.
-            std::str::from_utf8(v)
-                .map(PlainValue::Number)
-                .map_err(|_| ())
+            Ok(PlainValue::Number(v))
         }
         _ => Err(()),
     }
@@ -1237,27 +1312,35 @@ mod tests {
         out
     }
 
-    /// The number check without parsing accepts exactly what `str::parse::<f64>` accepts,
-    /// over every short text of the bytes a plain number may hold.
+    /// The number check without parsing accepts exactly the texts of digits, signs, `.`, `e`
+    /// and `E` that `str::parse::<f64>` accepts, over random short texts of those bytes and
+    /// of others (the parser's words among them).
     #[test]
     fn float_texts_are_those_the_parser_accepts() {
         let edge = [
             "", "1", "-1", "+1", ".", "1.", ".1", "-.1", "+.", "1e5", "1e", "e5", "1e+5", "1e-",
-            "1.5E-3", "--1", "1-", "1e5e5", "1.2.3", "-0", "00.00e00",
+            "1.5E-3", "--1", "1-", "1e5e5", "1.2.3", "-0", "00.00e00", "inf", "-inf", "NaN",
+            "infinity", " 1", "1 ", "1_000",
         ];
         let mut accepted = 0;
-        for text in texts(b"0123456789+-.eE", &edge, 200_000, 7) {
+        let samples = texts(b"0123456789+-.eE", &edge, 200_000, 7)
+            .into_iter()
+            .chain(texts(b"01.e-+infatyIN x_", &[], 200_000, 8));
+        for text in samples {
+            let allowed = text
+                .iter()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
             let parsed = std::str::from_utf8(&text)
                 .expect("ASCII")
                 .parse::<f64>()
                 .is_ok();
             assert_eq!(
                 is_float_text(&text),
-                parsed,
+                allowed && parsed,
                 "{:?}",
                 String::from_utf8_lossy(&text)
             );
-            accepted += usize::from(parsed);
+            accepted += usize::from(allowed && parsed);
         }
         assert!(accepted > 1_000, "{accepted}");
     }
@@ -1399,7 +1482,37 @@ mod tests {
             "c r",
             "c r=",
         ];
-        let tags = texts(b"crst= \"'A1\t", &edge, 100_000, 13);
+        let mut tags = texts(b"crst= \"'A1\t", &edge, 100_000, 13);
+        // Tags written the usual way and near it, for the pair-by-pair reading.
+        let pairs = [
+            " r=\"A1\"",
+            " s=\"3\"",
+            " t=\"s\"",
+            " rs=\"1\"",
+            "  r = 'B2'",
+            " t=\"inlineStr\"",
+            " x=\"a r='Z9'\"",
+            " s=\"\"",
+            "r=\"C3\"",
+            " r=\"A 1\"",
+            " t",
+            " =\"1\"",
+            " r=\"D4",
+            "/",
+            " /",
+            "\tt\t=\t\"n\"",
+        ];
+        let mut next = xorshift(17);
+        for _ in 0..100_000 {
+            let count = next() % 5;
+            let mut tag = b"c".to_vec();
+            for _ in 0..count {
+                tag.extend_from_slice(pairs[(next() % pairs.len() as u64) as usize].as_bytes());
+            }
+            tags.push(tag);
+        }
+        let usual = tags.iter().filter(|t| usual_cell_tag(t).is_some()).count();
+        assert!(usual > 10_000, "{usual} tags read pair by pair");
         for tag in tags {
             let attributes = cell_tag(&tag);
             assert_eq!(
