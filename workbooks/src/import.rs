@@ -354,14 +354,36 @@ pub fn import_workbook_streamed(
             let streamed = streamed.clone();
             scope.spawn(move || {
                 let mut archive = crate::scan::Archive::open(bytes, limits);
-                for (kind, name) in streamed {
-                    let rule = |cells: &[(u32, crate::scan::ScanValue)]| key_column(kind, cells);
-                    let scan = match &mut archive {
-                        Some(a) => a.scan(&name, Some(&rule)),
-                        None => Ok(None),
-                    };
-                    if scans_tx.send((kind, scan)).is_err() {
-                        return;
+                // The reading waits for every pass, and CashFlows holds most of the cells: its
+                // pass runs on a thread of its own beside the passes over the other sheets.
+                let (cash_flows, others): (Vec<_>, Vec<_>) = streamed
+                    .into_iter()
+                    .partition(|(kind, _)| *kind == SheetKind::CashFlows);
+                let second = archive.as_ref().and_then(|a| a.reopen());
+                let scan_all = |archive: &mut Option<crate::scan::Archive<'_>>,
+                                sheets: Vec<(SheetKind, String)>,
+                                tx: &std::sync::mpsc::Sender<_>| {
+                    for (kind, name) in sheets {
+                        let rule =
+                            |cells: &[(u32, crate::scan::ScanValue)]| key_column(kind, cells);
+                        let scan = match archive {
+                            Some(a) => a.scan(&name, Some(&rule)),
+                            None => Ok(None),
+                        };
+                        if tx.send((kind, scan)).is_err() {
+                            return;
+                        }
+                    }
+                };
+                match second {
+                    Some(second) if !cash_flows.is_empty() => {
+                        let tx = scans_tx.clone();
+                        scope.spawn(move || scan_all(&mut Some(second), cash_flows, &tx));
+                        scan_all(&mut archive, others, &scans_tx);
+                    }
+                    _ => {
+                        scan_all(&mut archive, others, &scans_tx);
+                        scan_all(&mut archive, cash_flows, &scans_tx);
                     }
                 }
             });
