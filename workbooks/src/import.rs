@@ -2216,6 +2216,10 @@ fn text_of(cell: &Cell) -> Result<String, String> {
 /// round-trip text (`{}` formatting never uses an exponent), or `None` beyond the 28 digits
 /// a `Decimal` holds.
 pub fn decimal_from_f64(x: f64) -> Option<Decimal> {
+    if x == 0.0 {
+        // The shortest texts of the two zeros, read without formatting them.
+        return Decimal::from_str(if x.is_sign_negative() { "-0" } else { "0" }).ok();
+    }
     decimal_from_f64_digits(x).or_else(|| decimal_from_f64_text(x))
 }
 
@@ -2244,7 +2248,12 @@ fn decimal_from_f64_digits(x: f64) -> Option<Decimal> {
     }
     let mut p = 1.0f64;
     for s in 0..=15u32 {
-        let m = (x * p).round();
+        let y = x * p;
+        if y.abs() >= LIMIT {
+            // Its rounding is at least 10¹⁵ too.
+            return None;
+        }
+        let m = round_half_away(y);
         if m.abs() >= LIMIT {
             return None;
         }
@@ -2254,6 +2263,23 @@ fn decimal_from_f64_digits(x: f64) -> Option<Decimal> {
         p *= 10.0;
     }
     None
+}
+
+/// `y.round()` for `|y| < 10¹⁵`, without the library call: `t = y as i64` truncates exactly
+/// (`|y| < 2⁶³`), `y - t` is `y`'s fractional part, a multiple of `y`'s unit in the last place
+/// smaller than 1 and so computed exactly, and rounding half away from zero moves `t` by one
+/// when that part is at least one half.
+fn round_half_away(y: f64) -> f64 {
+    let t = y as i64;
+    let fraction = y - t as f64;
+    let m = if fraction >= 0.5 {
+        t + 1
+    } else if fraction <= -0.5 {
+        t - 1
+    } else {
+        t
+    };
+    m as f64
 }
 
 /// A number typed as text, read exactly: `,`, `_` and spaces ignored, a trailing `%`
@@ -2556,6 +2582,7 @@ mod tests {
             123_456_789.012_345,
             0.000_012_3,
             -0.0,
+            0.0,
             5e-324,
             f64::MAX,
         ];
@@ -2578,7 +2605,26 @@ mod tests {
                     "{x:e}"
                 );
             }
-            assert_eq!(decimal_from_f64(x), plain, "{x:e}");
+            // Sign of zero, scale and digits alike.
+            assert_eq!(
+                decimal_from_f64(x).map(|d| d.serialize()),
+                plain.map(|d| d.serialize()),
+                "{x:e}"
+            );
+            if x.is_finite() && x.abs() < 1e15 {
+                assert_eq!(round_half_away(x), x.round(), "{x:e}");
+            }
+        }
+        for y in [
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.499_999_999_999_999_94,
+            999_999_999_999_998.5,
+        ] {
+            assert_eq!(round_half_away(y), y.round(), "{y:e}");
         }
         assert!(taken > 400_000, "{taken}");
     }

@@ -536,6 +536,19 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     None
 }
 
+/// Where the first `</c>` begins in `xml`, the text after a cell's opening tag. The usual
+/// cell, `<v>…</v></c>`, is closed at the first `<` after its `<v>` followed by `/v></c>`:
+/// the only `<` before it is the `<v>`'s own, so no `</c>` begins earlier.
+fn cell_close(xml: &[u8]) -> Option<usize> {
+    if let Some(value) = xml.strip_prefix(b"<v>")
+        && let Some(lt) = value.iter().position(|&b| b == b'<')
+        && starts_with(&value[lt..], b"</v></c>")
+    {
+        return Some(3 + lt + 4);
+    }
+    find(xml, b"</c>")
+}
+
 /// `haystack.starts_with(needle)` for the short needles of the tag scans, compared in place
 /// rather than through a library call per candidate.
 #[inline]
@@ -696,7 +709,7 @@ impl Scanner<'_> {
                         continue;
                     }
                     let body = end + 1;
-                    let Some(close) = find(&xml[body..], b"</c>") else {
+                    let Some(close) = cell_close(&xml[body..]) else {
                         return if last { xml.len() } else { start };
                     };
                     self.cell(&attributes, row, col, &xml[body..body + close]);
@@ -1169,7 +1182,7 @@ impl Archive<'_> {
                             (&buffer[end..end], end + 1)
                         } else {
                             let body = end + 1;
-                            match find(&buffer[body..], b"</c>") {
+                            match cell_close(&buffer[body..]) {
                                 Some(close) => (&buffer[body..body + close], body + close + 4),
                                 None if last => {
                                     return Err(Error::new(
@@ -1409,6 +1422,35 @@ mod tests {
                 text.trim_matches([' ', '\t', '\r', '\n']),
                 "{text:?}"
             );
+        }
+    }
+
+    /// The shortcut for the usual cell finds the cell's end where the plain search does.
+    #[test]
+    fn cells_close_where_the_plain_search_finds() {
+        let edge = [
+            "<v>1</v></c>",
+            "<v>1</v></c><c>",
+            "<v></v></c>",
+            "<v>1</v>",
+            "<v>1</c>",
+            "<v>1</v></",
+            "<f>1</f><v>2</v></c>",
+            "</c>",
+            "",
+            "<v><v>1</v></c>",
+        ];
+        for piece in texts(b"<v/c>1f", &edge, 200_000, 19) {
+            // As it is, and as the value of a usual cell followed by more.
+            let usual = [b"<v>".as_slice(), &piece, b"</v></c>", &piece].concat();
+            for text in [piece, usual] {
+                assert_eq!(
+                    cell_close(&text),
+                    find(&text, b"</c>"),
+                    "{:?}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
         }
     }
 
