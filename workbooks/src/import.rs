@@ -1352,7 +1352,7 @@ impl Import {
                 self.projects[index].bad = true;
             }
             for cell in cells {
-                let Some((_, field, unit)) = found.column_at(cell.col) else {
+                let Some(((_, field, unit), steps)) = found.column_at(cell.col) else {
                     continue;
                 };
                 if field.key == "id" {
@@ -1363,7 +1363,7 @@ impl Import {
                     Ok(Some(v)) => {
                         let at = self.cell(sheet, row, cell.col);
                         let d = &mut self.projects[index];
-                        set_pointer(&mut d.value, field.pointer, v);
+                        set_path(&mut d.value, steps.iter().cloned(), v);
                         d.cells.fields.push((Cow::Borrowed(field.pointer), at));
                     }
                     Err((code, m)) => {
@@ -2040,25 +2040,54 @@ fn unescape_segment(segment: &str) -> Cow<'_, str> {
 /// The member `key` of `map`, added as `null` when missing. (The map's `entry` takes an
 /// owned key, which would cost a copy of every key met on the way down.)
 fn member<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Value> {
-    if !map.contains_key(key) {
-        map.insert(key.to_owned(), Value::Null);
+    if map.contains_key(key) {
+        map.get_mut(key)
+    } else {
+        Some(map.entry(key).or_insert(Value::Null))
     }
-    map.get_mut(key)
 }
 
 /// Sets `value` at a JSON pointer inside `root`, creating objects, and arrays where the next
 /// segment is an index (padding with nulls, which the project parser then names).
 fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
-    let mut segments = pointer.split('/').skip(1).map(unescape_segment);
-    let Some(first) = segments.next() else {
+    set_path(root, pointer.split('/').skip(1).map(Step::of), value);
+}
+
+/// One segment of a JSON pointer as [`set_pointer`] reads it: the member's name, and the
+/// array index it names where it is not the first.
+#[derive(Debug, Clone)]
+struct Step<'p> {
+    key: Cow<'p, str>,
+    index: Option<usize>,
+}
+
+impl<'p> Step<'p> {
+    fn of(segment: &'p str) -> Step<'p> {
+        let key = unescape_segment(segment);
+        let index = key.parse::<usize>().ok().filter(|i| *i < 10_000);
+        Step { key, index }
+    }
+}
+
+/// The steps of a field's pointer, read once per sheet rather than once per cell.
+fn steps_of(pointer: &'static str) -> Vec<Step<'static>> {
+    pointer.split('/').skip(1).map(Step::of).collect()
+}
+
+/// [`set_pointer`] with its pointer already read into steps.
+fn set_path<'p>(
+    root: &mut Map<String, Value>,
+    mut steps: impl Iterator<Item = Step<'p>>,
+    value: Value,
+) {
+    let Some(first) = steps.next() else {
         return;
     };
-    let Some(mut slot) = member(root, &first) else {
+    let Some(mut slot) = member(root, &first.key) else {
         return;
     };
-    for segment in segments {
-        let index = segment.parse::<usize>().ok().filter(|i| *i < 10_000);
-        slot = match index {
+    for step in steps {
+        slot = match step.index {
             Some(i) => {
                 if !slot.is_array() {
                     *slot = Value::Array(Vec::new());
@@ -2074,7 +2103,7 @@ fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
                     *slot = Value::Object(Map::new());
                 }
                 let Value::Object(m) = slot else { return };
-                let Some(next) = member(m, &segment) else {
+                let Some(next) = member(m, &step.key) else {
                     return;
                 };
                 next
@@ -2100,10 +2129,15 @@ struct Header {
     years: Vec<(u32, i32, Option<YearUnit>)>,
     /// By column number: 1 + the index in `columns` of the first entry for that column, or 0.
     by_col: Vec<u32>,
+    /// The steps of each column's field pointer, by index in `columns`.
+    steps: Vec<Vec<Step<'static>>>,
     /// The first column of each of a cash-flow line's `category`, `label`, `escalation` and
     /// `unit`, with its field in the CashFlows catalogue.
     line_columns: [Option<(u32, &'static Field)>; 4],
 }
+
+/// A header's column: its number, its field and the unit its header gives.
+type Column = (u32, &'static Field, Option<String>);
 
 /// The keys of a cash-flow line's own columns, in the order their problems are listed.
 const LINE_KEYS: [&str; 4] = ["category", "label", "escalation", "unit"];
@@ -2131,20 +2165,25 @@ impl Header {
                 by_col[col] = i as u32 + 1;
             }
         }
+        let steps = columns
+            .iter()
+            .map(|(_, f, _)| steps_of(f.pointer))
+            .collect();
         Header {
             row,
             columns,
             years,
             by_col,
+            steps,
             line_columns,
         }
     }
 
     /// The first column of the header at column number `col`, as a search of `columns`
-    /// gives it.
-    fn column_at(&self, col: u32) -> Option<&(u32, &'static Field, Option<String>)> {
-        let i = *self.by_col.get(col as usize)?;
-        self.columns.get(i.checked_sub(1)? as usize)
+    /// gives it, with the steps of its field's pointer.
+    fn column_at(&self, col: u32) -> Option<(&Column, &[Step<'static>])> {
+        let i = (*self.by_col.get(col as usize)?).checked_sub(1)? as usize;
+        Some((self.columns.get(i)?, self.steps.get(i)?))
     }
 
     /// The first column whose field has `key`.
