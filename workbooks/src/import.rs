@@ -647,6 +647,11 @@ struct RowStream {
     kind: SheetKind,
     stage: Stage,
     rx: std::sync::mpsc::Receiver<Result<Vec<Vec<Cell>>, Error>>,
+    /// Used rows' vectors, emptied, going back to the reader in batches: a row's vector is
+    /// larger than the allocator keeps per thread, so one freed here and allocated there
+    /// costs both threads a trip through the shared heap.
+    spare: Vec<Vec<Cell>>,
+    spare_tx: std::sync::mpsc::Sender<Vec<Vec<Cell>>>,
     /// Rows received, not yet read.
     received: std::collections::VecDeque<Vec<Cell>>,
     /// The sheet's name and merged regions, and its rows until the header is found.
@@ -753,6 +758,21 @@ impl RowStream {
                 SheetKind::CashFlows => import.cash_flow_row(&self.head, header, row, &cells, None),
                 kind => import.keyed_row(kind, &self.head, header, row, &cells),
             }
+            Self::recycle(&mut self.spare, &self.spare_tx, cells);
+        }
+    }
+
+    /// Empties a used row's vector and sends it back to the reader with others.
+    fn recycle(
+        spare: &mut Vec<Vec<Cell>>,
+        spare_tx: &std::sync::mpsc::Sender<Vec<Vec<Cell>>>,
+        mut cells: Vec<Cell>,
+    ) {
+        cells.clear();
+        spare.push(cells);
+        if spare.len() == ROWS_PER_BATCH {
+            // A reader that has finished takes no more; the vectors are then dropped.
+            drop(spare_tx.send(std::mem::take(spare)));
         }
     }
 
@@ -826,10 +846,21 @@ impl Import {
                 }
                 let counter = book.cells_counter();
                 let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+                let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<Vec<Cell>>>();
                 let thread_name = name.clone();
                 scope.spawn(move || {
                     let cancelled =
                         || Error::new("cancelled", "the reading stopped: the import ended");
+                    // Vectors of rows the import has used, to hold new rows.
+                    let mut spares: Vec<Vec<Cell>> = Vec::new();
+                    let mut fresh = |room: usize| {
+                        if spares.is_empty()
+                            && let Ok(returned) = spare_rx.try_recv()
+                        {
+                            spares = returned;
+                        }
+                        spares.pop().unwrap_or_else(|| Vec::with_capacity(room))
+                    };
                     let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
                     let mut push_row = |row: Vec<Cell>| {
                         batch.push(row);
@@ -844,13 +875,18 @@ impl Import {
                         Some(SheetReader::Own(mut archive)) => {
                             archive.read_rows_owned(&thread_name, &counter, |cells| {
                                 // The row is handed on as read, not copied; the next one
-                                // starts with room for as many cells.
-                                let room = cells.len();
-                                push_row(std::mem::replace(cells, Vec::with_capacity(room)))
+                                // starts in a used row's vector, or with room for as many
+                                // cells.
+                                let next = fresh(cells.len());
+                                push_row(std::mem::replace(cells, next))
                             })
                         }
                         Some(SheetReader::Calamine(mut book)) => {
-                            book.for_each_row(&thread_name, |cells| push_row(cells.to_vec()))
+                            book.for_each_row(&thread_name, |cells| {
+                                let mut row = fresh(cells.len());
+                                row.extend_from_slice(cells);
+                                push_row(row)
+                            })
                         }
                         None => Ok(()),
                     };
@@ -869,6 +905,8 @@ impl Import {
                     kind,
                     stage,
                     rx,
+                    spare: Vec::new(),
+                    spare_tx,
                     received: Default::default(),
                     head: Sheet {
                         name,
