@@ -171,12 +171,11 @@ impl<'b> Archive<'b> {
             exact: true,
             merged: Vec::new(),
         };
-        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 18);
-        let mut chunk = vec![0u8; 1 << 17];
+        let mut window = Window::new();
         let mut inflated: u64 = 0;
         loop {
-            let n = reader
-                .read(&mut chunk)
+            let n = window
+                .fill(&mut reader)
                 .map_err(|e| Error::new("corrupt_archive", format!("the file is damaged: {e}")))?;
             inflated += n as u64;
             if inflated > cap {
@@ -189,11 +188,10 @@ impl<'b> Archive<'b> {
             if n == 0 {
                 break;
             }
-            buffer.extend_from_slice(&chunk[..n]);
-            let used = scanner.feed(&buffer, false);
-            buffer.drain(..used);
+            let used = scanner.feed(window.data(), false);
+            window.consume(used);
         }
-        scanner.feed(&buffer, true);
+        scanner.feed(window.data(), true);
         scanner.end_row();
         scanner.end_run();
         let keys = match (scanner.key_col, scanner.exact) {
@@ -1120,13 +1118,12 @@ impl Archive<'_> {
             rows_started: false,
             cells: Vec::new(),
         };
-        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 18);
-        let mut chunk = vec![0u8; 1 << 17];
+        let mut window = Window::new();
         let mut inflated: u64 = 0;
         let mut last = false;
         loop {
             if !last {
-                let n = reader.read(&mut chunk).map_err(|e| {
+                let n = window.fill(&mut reader).map_err(|e| {
                     Error::new("corrupt_archive", format!("the file is damaged: {e}"))
                 })?;
                 inflated += n as u64;
@@ -1140,8 +1137,8 @@ impl Archive<'_> {
                 if n == 0 {
                     last = true;
                 }
-                buffer.extend_from_slice(&chunk[..n]);
             }
+            let buffer = window.data();
             let mut at = 0;
             loop {
                 let Some(p) = buffer[at..].iter().position(|&b| b == b'<') else {
@@ -1228,7 +1225,7 @@ impl Archive<'_> {
                     _ => at = end + 1,
                 }
             }
-            buffer.drain(..at);
+            window.consume(at);
             if last {
                 break;
             }
@@ -1267,6 +1264,54 @@ pub fn sheet_is_plain(bytes: &[u8], limits: &WorkbookLimits, name: &str) -> Resu
         return Ok(false);
     };
     Ok(archive.scan(name, None)?.is_some_and(|scan| scan.plain))
+}
+
+/// Inflated bytes not yet used, read straight into a buffer kept for the whole entry, so
+/// each byte is not copied from a separate chunk and only the unused tail is moved when
+/// room is made.
+struct Window {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Window {
+    /// Room made before each read.
+    const ROOM: usize = 1 << 17;
+
+    fn new() -> Window {
+        Window {
+            bytes: vec![0; 2 * Window::ROOM],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// The bytes read and not yet used.
+    fn data(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
+    /// Marks the first `n` bytes of [`Window::data`] used.
+    fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+    }
+
+    /// One read from `reader` after the data (at least [`Window::ROOM`] bytes of room, the
+    /// unused tail moved to the front or the buffer grown by as much); `Ok(0)` at the end.
+    fn fill(&mut self, reader: &mut impl Read) -> std::io::Result<usize> {
+        if self.bytes.len() - self.end < Window::ROOM {
+            self.bytes.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.bytes.len() - self.end < Window::ROOM {
+                self.bytes.resize(self.end + Window::ROOM, 0);
+            }
+        }
+        let n = reader.read(&mut self.bytes[self.end..])?;
+        self.end += n;
+        Ok(n)
+    }
 }
 
 struct RowReader {
@@ -1423,6 +1468,53 @@ mod tests {
                 "{text:?}"
             );
         }
+    }
+
+    /// The window hands on every byte once and in order, whatever the sizes of the reads and
+    /// of the parts used, including parts longer than its room.
+    #[test]
+    fn the_window_hands_on_every_byte_once() {
+        struct Trickle<'a> {
+            bytes: &'a [u8],
+            next: Box<dyn FnMut() -> u64>,
+        }
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = ((self.next)() as usize % 70_000)
+                    .max(1)
+                    .min(out.len())
+                    .min(self.bytes.len());
+                out[..n].copy_from_slice(&self.bytes[..n]);
+                self.bytes = &self.bytes[n..];
+                Ok(n)
+            }
+        }
+        let mut next = xorshift(23);
+        let input: Vec<u8> = (0..1_500_000).map(|_| (next() % 251) as u8).collect();
+        let mut reader = Trickle {
+            bytes: &input,
+            next: Box::new(xorshift(29)),
+        };
+        let mut window = Window::new();
+        let mut used = Vec::new();
+        let mut choose = xorshift(31);
+        loop {
+            let n = window.fill(&mut reader).expect("reads");
+            let data = window.data();
+            // Sometimes nothing, sometimes all, sometimes a part (so tails build up).
+            let take = match choose() % 4 {
+                0 => 0,
+                1 => data.len(),
+                _ => (choose() as usize) % (data.len() + 1),
+            };
+            used.extend_from_slice(&data[..take]);
+            window.consume(take);
+            if n == 0 {
+                used.extend_from_slice(window.data());
+                break;
+            }
+        }
+        assert_eq!(used, input);
     }
 
     /// The shortcut for the usual cell finds the cell's end where the plain search does.
