@@ -354,14 +354,36 @@ pub fn import_workbook_streamed(
             let streamed = streamed.clone();
             scope.spawn(move || {
                 let mut archive = crate::scan::Archive::open(bytes, limits);
-                for (kind, name) in streamed {
-                    let rule = |cells: &[(u32, crate::scan::ScanValue)]| key_column(kind, cells);
-                    let scan = match &mut archive {
-                        Some(a) => a.scan(&name, Some(&rule)),
-                        None => Ok(None),
-                    };
-                    if scans_tx.send((kind, scan)).is_err() {
-                        return;
+                // The reading waits for every pass, and CashFlows holds most of the cells: its
+                // pass runs on a thread of its own beside the passes over the other sheets.
+                let (cash_flows, others): (Vec<_>, Vec<_>) = streamed
+                    .into_iter()
+                    .partition(|(kind, _)| *kind == SheetKind::CashFlows);
+                let second = archive.as_ref().and_then(|a| a.reopen());
+                let scan_all = |archive: &mut Option<crate::scan::Archive<'_>>,
+                                sheets: Vec<(SheetKind, String)>,
+                                tx: &std::sync::mpsc::Sender<_>| {
+                    for (kind, name) in sheets {
+                        let rule =
+                            |cells: &[(u32, crate::scan::ScanValue)]| key_column(kind, cells);
+                        let scan = match archive {
+                            Some(a) => a.scan(&name, Some(&rule)),
+                            None => Ok(None),
+                        };
+                        if tx.send((kind, scan)).is_err() {
+                            return;
+                        }
+                    }
+                };
+                match second {
+                    Some(second) if !cash_flows.is_empty() => {
+                        let tx = scans_tx.clone();
+                        scope.spawn(move || scan_all(&mut Some(second), cash_flows, &tx));
+                        scan_all(&mut archive, others, &scans_tx);
+                    }
+                    _ => {
+                        scan_all(&mut archive, others, &scans_tx);
+                        scan_all(&mut archive, cash_flows, &scans_tx);
                     }
                 }
             });
@@ -625,6 +647,11 @@ struct RowStream {
     kind: SheetKind,
     stage: Stage,
     rx: std::sync::mpsc::Receiver<Result<Vec<Vec<Cell>>, Error>>,
+    /// Used rows' vectors, emptied, going back to the reader in batches: a row's vector is
+    /// larger than the allocator keeps per thread, so one freed here and allocated there
+    /// costs both threads a trip through the shared heap.
+    spare: Vec<Vec<Cell>>,
+    spare_tx: std::sync::mpsc::Sender<Vec<Vec<Cell>>>,
     /// Rows received, not yet read.
     received: std::collections::VecDeque<Vec<Cell>>,
     /// The sheet's name and merged regions, and its rows until the header is found.
@@ -676,7 +703,7 @@ impl RowStream {
                 self.settle_header(import);
             }
         } else if let Some(Some(h)) = &self.header
-            && row > h.0
+            && row > h.row
         {
             self.queue.push_back(cells);
         }
@@ -702,7 +729,7 @@ impl RowStream {
                 .head
                 .cells
                 .iter()
-                .filter(|c| c.row > h.0)
+                .filter(|c| c.row > h.row)
                 .cloned()
                 .collect();
             for r in early.chunk_by(|a, b| a.row == b.row) {
@@ -731,6 +758,21 @@ impl RowStream {
                 SheetKind::CashFlows => import.cash_flow_row(&self.head, header, row, &cells, None),
                 kind => import.keyed_row(kind, &self.head, header, row, &cells),
             }
+            Self::recycle(&mut self.spare, &self.spare_tx, cells);
+        }
+    }
+
+    /// Empties a used row's vector and sends it back to the reader with others.
+    fn recycle(
+        spare: &mut Vec<Vec<Cell>>,
+        spare_tx: &std::sync::mpsc::Sender<Vec<Vec<Cell>>>,
+        mut cells: Vec<Cell>,
+    ) {
+        cells.clear();
+        spare.push(cells);
+        if spare.len() == ROWS_PER_BATCH {
+            // A reader that has finished takes no more; the vectors are then dropped.
+            drop(spare_tx.send(std::mem::take(spare)));
         }
     }
 
@@ -753,12 +795,17 @@ impl Import {
         } else {
             "project_id"
         };
-        let Some(col) = header.1.iter().find(|(_, f, _)| f.key == key).map(|c| c.0) else {
+        let Some(col) = header.col_of(key) else {
             return true;
         };
-        match cells.iter().find(|c| c.col == col).map(text_of) {
+        match cells.iter().find(|c| c.col == col).map(text_cow) {
             Some(Ok(t)) if !t.is_empty() => {
-                self.by_id.contains_key(&t) || !self.all_ids.contains_key(&t)
+                let named_before = self.last_named[stage_of(kind) as usize]
+                    .as_ref()
+                    .is_some_and(|(last, _)| *last == *t);
+                named_before
+                    || self.by_id.contains_key(t.as_ref())
+                    || !self.all_ids.contains_key(t.as_ref())
             }
             _ => true,
         }
@@ -799,13 +846,24 @@ impl Import {
                 }
                 let counter = book.cells_counter();
                 let (tx, rx) = std::sync::mpsc::sync_channel(BATCHES_AHEAD);
+                let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Vec<Vec<Cell>>>();
                 let thread_name = name.clone();
                 scope.spawn(move || {
                     let cancelled =
                         || Error::new("cancelled", "the reading stopped: the import ended");
+                    // Vectors of rows the import has used, to hold new rows.
+                    let mut spares: Vec<Vec<Cell>> = Vec::new();
+                    let mut fresh = |room: usize| {
+                        if spares.is_empty()
+                            && let Ok(returned) = spare_rx.try_recv()
+                        {
+                            spares = returned;
+                        }
+                        spares.pop().unwrap_or_else(|| Vec::with_capacity(room))
+                    };
                     let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
-                    let mut each_row = |cells: &[Cell]| {
-                        batch.push(cells.to_vec());
+                    let mut push_row = |row: Vec<Cell>| {
+                        batch.push(row);
                         if batch.len() == ROWS_PER_BATCH {
                             let full =
                                 std::mem::replace(&mut batch, Vec::with_capacity(ROWS_PER_BATCH));
@@ -815,10 +873,20 @@ impl Import {
                     };
                     let read = match reader {
                         Some(SheetReader::Own(mut archive)) => {
-                            archive.read_rows(&thread_name, &counter, &mut each_row)
+                            archive.read_rows_owned(&thread_name, &counter, |cells| {
+                                // The row is handed on as read, not copied; the next one
+                                // starts in a used row's vector, or with room for as many
+                                // cells.
+                                let next = fresh(cells.len());
+                                push_row(std::mem::replace(cells, next))
+                            })
                         }
                         Some(SheetReader::Calamine(mut book)) => {
-                            book.for_each_row(&thread_name, &mut each_row)
+                            book.for_each_row(&thread_name, |cells| {
+                                let mut row = fresh(cells.len());
+                                row.extend_from_slice(cells);
+                                push_row(row)
+                            })
                         }
                         None => Ok(()),
                     };
@@ -832,17 +900,13 @@ impl Import {
                     Keys::Exact(last) => last,
                     _ => Default::default(),
                 };
-                let stage = match kind {
-                    SheetKind::Projects => Stage::Projects,
-                    SheetKind::CashFlows => Stage::CashFlows,
-                    SheetKind::Quantities => Stage::Quantities,
-                    SheetKind::Evidence => Stage::Evidence,
-                    _ => Stage::Details,
-                };
+                let stage = stage_of(kind);
                 let stream = RowStream {
                     kind,
                     stage,
                     rx,
+                    spare: Vec::new(),
+                    spare_tx,
                     received: Default::default(),
                     head: Sheet {
                         name,
@@ -912,6 +976,17 @@ impl Import {
     }
 }
 
+/// The stage of a sheet read row by row.
+fn stage_of(kind: SheetKind) -> Stage {
+    match kind {
+        SheetKind::Projects => Stage::Projects,
+        SheetKind::CashFlows => Stage::CashFlows,
+        SheetKind::Quantities => Stage::Quantities,
+        SheetKind::Evidence => Stage::Evidence,
+        _ => Stage::Details,
+    }
+}
+
 fn is_help_sheet(name: &str) -> bool {
     let n = name.trim();
     n.eq_ignore_ascii_case("help") || n == "帮助" || n.eq_ignore_ascii_case("lists")
@@ -929,9 +1004,24 @@ struct Draft {
     bad: bool,
     /// Values from Quantities, Evidence and Details (pointer, value), laid over the cash
     /// flows when the project is handed on.
-    late: Vec<(String, Value)>,
+    late: Vec<Late>,
     /// Whether it has been handed on (or left out).
     done: bool,
+}
+
+/// A value from Quantities, Evidence or Details, waiting to be laid over the project, with
+/// its cells. The cells are entered in [`ProjectCells::fields`] when it is laid, where they
+/// take the place their row would have given them: every field of Projects and the forms
+/// is entered before any such row is used.
+#[derive(Debug)]
+struct Late {
+    pointer: String,
+    value: Value,
+    /// The value's cell.
+    value_at: CellRef,
+    /// For a quantity, the cell of its name, which stands for the whole quantity (and the
+    /// value's cell for `{pointer}/value`).
+    name_at: Option<CellRef>,
 }
 
 /// The sheets in the order their problems are listed.
@@ -971,6 +1061,49 @@ struct Import {
     taxonomies: Option<Vec<String>>,
     /// Project forms with labels and no values.
     empty_forms: usize,
+    /// Scratch for the row handlers.
+    slots: Slots,
+    /// The last project id each sheet's rows named and its index in `projects`, by stage:
+    /// a project's rows follow each other, so most rows name the project of the row before.
+    /// (`by_id` only ever gains entries, so a remembered index stays right.)
+    last_named: [Option<(String, usize)>; 7],
+}
+
+/// The first cell of each column of one row, by column number, so a row handler finds a
+/// column's cell without searching the row once per column.
+#[derive(Debug, Default)]
+struct Slots {
+    /// By column number: 1 + the index of the column's first cell in the row, or 0.
+    first: Vec<u32>,
+}
+
+impl Slots {
+    fn fill(&mut self, cells: &[Cell]) {
+        for (i, c) in cells.iter().enumerate() {
+            let col = c.col as usize;
+            if self.first.len() <= col {
+                self.first.resize(col + 1, 0);
+            }
+            if self.first[col] == 0 {
+                self.first[col] = i as u32 + 1;
+            }
+        }
+    }
+
+    /// The first cell of column `col`, as a search of the row gives it.
+    fn get<'c>(&self, cells: &'c [Cell], col: u32) -> Option<&'c Cell> {
+        let i = *self.first.get(col as usize)?;
+        cells.get(i.checked_sub(1)? as usize)
+    }
+
+    /// Forgets the row filled from `cells`.
+    fn clear(&mut self, cells: &[Cell]) {
+        for c in cells {
+            if let Some(slot) = self.first.get_mut(c.col as usize) {
+                *slot = 0;
+            }
+        }
+    }
 }
 
 /// A problem at a cell.
@@ -1021,10 +1154,22 @@ impl Import {
                 return;
             }
             let mut value = std::mem::take(&mut d.value);
-            for (pointer, v) in std::mem::take(&mut d.late) {
-                set_pointer(&mut value, &pointer, v);
+            let mut cells = std::mem::take(&mut d.cells);
+            let late = std::mem::take(&mut d.late);
+            cells
+                .fields
+                .reserve(late.len() + late.iter().filter(|l| l.name_at.is_some()).count());
+            for l in late {
+                set_pointer(&mut value, &l.pointer, l.value);
+                match l.name_at {
+                    Some(name_at) => {
+                        let value_pointer = format!("{}/value", l.pointer);
+                        cells.fields.push((Cow::Owned(value_pointer), l.value_at));
+                        cells.fields.push((Cow::Owned(l.pointer), name_at));
+                    }
+                    None => cells.fields.push((Cow::Owned(l.pointer), l.value_at)),
+                }
             }
-            let cells = std::mem::take(&mut d.cells);
             let index = self.handed;
             self.handed += 1;
             sink.project(ImportedProject {
@@ -1075,8 +1220,12 @@ impl Import {
                     let h = self.header(kind, &head);
                     if let Some(h) = &h {
                         // Rows read before the header was known, below it.
-                        let early: Vec<Cell> =
-                            head.cells.iter().filter(|c| c.row > h.0).cloned().collect();
+                        let early: Vec<Cell> = head
+                            .cells
+                            .iter()
+                            .filter(|c| c.row > h.row)
+                            .cloned()
+                            .collect();
                         for r in early.chunk_by(|a, b| a.row == b.row) {
                             on_row(self, &head, h, r[0].row, r);
                         }
@@ -1084,7 +1233,7 @@ impl Import {
                     found = Some(h);
                 }
             } else if let Some(Some(h)) = &found
-                && row > h.0
+                && row > h.row
             {
                 on_row(self, &head, h, row, cells);
             }
@@ -1095,7 +1244,12 @@ impl Import {
         if found.is_none() {
             // Fewer than 20 rows and no header among them.
             if let Some(h) = self.header(kind, &head) {
-                let early: Vec<Cell> = head.cells.iter().filter(|c| c.row > h.0).cloned().collect();
+                let early: Vec<Cell> = head
+                    .cells
+                    .iter()
+                    .filter(|c| c.row > h.row)
+                    .cloned()
+                    .collect();
                 for r in early.chunk_by(|a, b| a.row == b.row) {
                     on_row(self, &head, &h, r[0].row, r);
                 }
@@ -1195,7 +1349,7 @@ impl Import {
         if missing {
             return None;
         }
-        Some((row, columns, years))
+        Some(Header::new(row, columns, years))
     }
 
     fn in_merged_data(sheet: &Sheet, header: u32, row: u32) -> bool {
@@ -1207,9 +1361,8 @@ impl Import {
 
     /// One row of the Projects sheet (`sheet` gives the name and merged regions).
     fn projects_row(&mut self, sheet: &Sheet, found: &Header, row: u32, cells: &[Cell]) {
-        let (header, columns, _) = found;
-        let header = *header;
-        let Some(id_col) = columns.iter().find(|(_, f, _)| f.key == "id").map(|c| c.0) else {
+        let header = found.row;
+        let Some(id_col) = found.col_of("id") else {
             return;
         };
         {
@@ -1237,7 +1390,7 @@ impl Import {
                 self.projects[index].bad = true;
             }
             for cell in cells {
-                let Some((_, field, unit)) = columns.iter().find(|(c, ..)| *c == cell.col) else {
+                let Some(((_, field, unit), steps)) = found.column_at(cell.col) else {
                     continue;
                 };
                 if field.key == "id" {
@@ -1248,7 +1401,7 @@ impl Import {
                     Ok(Some(v)) => {
                         let at = self.cell(sheet, row, cell.col);
                         let d = &mut self.projects[index];
-                        set_pointer(&mut d.value, field.pointer, v);
+                        set_path(&mut d.value, steps.iter().cloned(), v);
                         d.cells.fields.push((Cow::Borrowed(field.pointer), at));
                     }
                     Err((code, m)) => {
@@ -1404,7 +1557,7 @@ impl Import {
     /// The project a row names in its project id cell, or a problem naming the cell.
     fn project_of(&mut self, sheet: &Sheet, row: u32, col: u32, cells: &[Cell]) -> Option<usize> {
         let at = || sheet.at(row, col);
-        let id = match cells.iter().find(|c| c.col == col).map(text_of) {
+        let id = match cells.iter().find(|c| c.col == col).map(text_cow) {
             Some(Ok(t)) if !t.is_empty() => t,
             Some(Err(m)) => {
                 self.problems.push(problem("expected_text", at(), m));
@@ -1416,8 +1569,17 @@ impl Import {
                 return None;
             }
         };
-        match self.by_id.get(&id) {
-            Some(&i) => Some(i),
+        let slot = self.problems.stage as usize;
+        if let Some((last, i)) = &self.last_named[slot]
+            && *last == *id
+        {
+            return Some(*i);
+        }
+        match self.by_id.get(id.as_ref()) {
+            Some(&i) => {
+                self.last_named[slot] = Some((id.into_owned(), i));
+                Some(i)
+            }
             None => {
                 self.problems.push(problem(
                     "unknown_project",
@@ -1441,7 +1603,7 @@ impl Import {
         let Some(found) = header_found else {
             return;
         };
-        for (row, cells) in sheet.rows().filter(|(r, _)| *r > found.0) {
+        for (row, cells) in sheet.rows().filter(|(r, _)| *r > found.row) {
             self.cash_flow_row(sheet, &found, row, cells, form_project);
         }
     }
@@ -1455,154 +1617,153 @@ impl Import {
         cells: &[Cell],
         form_project: Option<usize>,
     ) {
-        let kind = SheetKind::CashFlows;
-        let (header, columns, years) = found;
-        let header = *header;
-        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
-        let id_col = col_of("project_id");
-        {
-            let project = match (form_project, id_col) {
-                (Some(p), _) => Some(p),
-                (None, Some(col)) => self.project_of(sheet, row, col, cells),
-                (None, None) => None,
+        let header = found.row;
+        let id_col = found.col_of("project_id");
+        let project = match (form_project, id_col) {
+            (Some(p), _) => Some(p),
+            (None, Some(col)) => self.project_of(sheet, row, col, cells),
+            (None, None) => None,
+        };
+        let Some(p) = project else { return };
+        if Self::in_merged_data(sheet, header, row) {
+            self.projects[p].bad = true;
+        }
+        // The first cell of each column, found once for the row instead of once per column.
+        let mut slots = std::mem::take(&mut self.slots);
+        slots.fill(cells);
+        let mut line = Map::new();
+        let mut ok = true;
+        let mut row_power: Option<u32> = None;
+        for (key, column) in LINE_KEYS.iter().zip(&found.line_columns) {
+            let Some((col, field)) = *column else {
+                continue;
             };
-            let Some(p) = project else { return };
-            if Self::in_merged_data(sheet, header, row) {
-                self.projects[p].bad = true;
-            }
-            let cell = |key: &str| col_of(key).and_then(|c| cells.iter().find(|x| x.col == c));
-            let mut line = Map::new();
-            let mut ok = true;
-            let mut row_power: Option<u32> = None;
-            for key in ["category", "label", "escalation", "unit"] {
-                let (Some(col), Some(field)) =
-                    (col_of(key), fields::fields_of(kind).find(|f| f.key == key))
-                else {
-                    continue;
-                };
-                let at = || sheet.at(row, col);
-                match cell(key).map(|c| convert(c, field.kind, None)) {
-                    None | Some(Ok(None)) => {
-                        if key == "category" {
-                            ok = false;
-                            self.fail(
-                                Some(p),
-                                problem(
-                                    "missing_value",
-                                    at(),
-                                    "a cash-flow line without a category",
-                                ),
-                            );
-                        }
-                    }
-                    Some(Ok(Some(v))) => {
-                        if key == "unit" {
-                            let unit = v.as_str().unwrap_or_default();
-                            if let Some((currency, power)) = fields::money_unit(unit) {
-                                row_power = Some(power);
-                                let own = self.projects[p]
-                                    .value
-                                    .get("currency")
-                                    .or_else(|| self.defaults.get("currency"))
-                                    .and_then(Value::as_str)
-                                    .unwrap_or(currency)
-                                    .to_owned();
-                                if !own.eq_ignore_ascii_case(currency) {
-                                    ok = false;
-                                    self.fail(Some(p), problem(
-                                        "unit_currency",
-                                        at(),
-                                        format!("unit {unit} is in {currency}, but the project's currency is {own}"),
-                                    ));
-                                }
-                            }
-                        } else {
-                            line.insert(key.to_owned(), v);
-                        }
-                    }
-                    Some(Err((code, m))) => {
+            let at = || sheet.at(row, col);
+            match slots.get(cells, col).map(|c| convert(c, field.kind, None)) {
+                None | Some(Ok(None)) => {
+                    if *key == "category" {
                         ok = false;
-                        self.fail(Some(p), problem(code, at(), m));
+                        self.fail(
+                            Some(p),
+                            problem("missing_value", at(), "a cash-flow line without a category"),
+                        );
                     }
                 }
-            }
-            let mut amounts: Vec<(i32, Decimal, u32)> = Vec::new();
-            let own_currency = self.projects[p]
-                .value
-                .get("currency")
-                .or_else(|| self.defaults.get("currency"))
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            for (col, year, header_unit) in years {
-                let Some(c) = cells.iter().find(|x| x.col == *col) else {
-                    continue;
-                };
-                let at = || sheet.at(row, *col);
-                // The row's unit wins over the column's.
-                let power = match (row_power, header_unit) {
-                    (Some(power), _) => power,
-                    (None, Some((unit, currency, power))) => {
-                        if let Some(own) = &own_currency
-                            && !own.eq_ignore_ascii_case(currency)
-                        {
-                            ok = false;
-                            self.fail(
-                                Some(p),
-                                problem(
+                Some(Ok(Some(v))) => {
+                    if *key == "unit" {
+                        let unit = v.as_str().unwrap_or_default();
+                        if let Some((currency, power)) = fields::money_unit(unit) {
+                            row_power = Some(power);
+                            let own = self.projects[p]
+                                .value
+                                .get("currency")
+                                .or_else(|| self.defaults.get("currency"))
+                                .and_then(Value::as_str)
+                                .unwrap_or(currency)
+                                .to_owned();
+                            if !own.eq_ignore_ascii_case(currency) {
+                                ok = false;
+                                self.fail(Some(p), problem(
                                     "unit_currency",
                                     at(),
-                                    format!("the column's unit {unit} is in {currency}, but the project's currency is {own}"),
-                                ),
-                            );
-                            continue;
+                                    format!("unit {unit} is in {currency}, but the project's currency is {own}"),
+                                ));
+                            }
                         }
-                        *power
+                    } else {
+                        line.insert((*key).to_owned(), v);
                     }
-                    (None, None) => 0,
-                };
-                match decimal_of(c, Kind::Money).and_then(|d| scale(d, power)) {
-                    Ok(Some(d)) => amounts.push((*year, d, *col)),
-                    Ok(None) => {}
-                    Err((code, m)) => {
+                }
+                Some(Err((code, m))) => {
+                    ok = false;
+                    self.fail(Some(p), problem(code, at(), m));
+                }
+            }
+        }
+        let mut amounts: Vec<(i32, Decimal, u32)> = Vec::with_capacity(found.years.len());
+        // Read only when a year column names a unit.
+        let mut own_currency: Option<Option<String>> = None;
+        for (col, year, header_unit) in &found.years {
+            let Some(c) = slots.get(cells, *col) else {
+                continue;
+            };
+            let at = || sheet.at(row, *col);
+            // The row's unit wins over the column's.
+            let power = match (row_power, header_unit) {
+                (Some(power), _) => power,
+                (None, Some((unit, currency, power))) => {
+                    let own = own_currency.get_or_insert_with(|| {
+                        self.projects[p]
+                            .value
+                            .get("currency")
+                            .or_else(|| self.defaults.get("currency"))
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                    });
+                    if let Some(own) = own.as_deref()
+                        && !own.eq_ignore_ascii_case(currency)
+                    {
                         ok = false;
-                        self.fail(Some(p), problem(code, at(), m));
+                        let message = format!(
+                            "the column's unit {unit} is in {currency}, but the project's currency is {own}"
+                        );
+                        self.fail(Some(p), problem("unit_currency", at(), message));
+                        continue;
                     }
+                    *power
+                }
+                (None, None) => 0,
+            };
+            match decimal_of(c, Kind::Money).and_then(|d| scale(d, power)) {
+                Ok(Some(d)) => amounts.push((*year, d, *col)),
+                Ok(None) => {}
+                Err((code, m)) => {
+                    ok = false;
+                    self.fail(Some(p), problem(code, at(), m));
                 }
             }
-            if !ok || amounts.is_empty() {
-                return;
+        }
+        slots.clear(cells);
+        self.slots = slots;
+        if !ok || amounts.is_empty() {
+            return;
+        }
+        amounts.sort_by_key(|a| a.0);
+        // Runs of consecutive years with equal amounts become one line over a range.
+        let mut runs: Vec<(i32, i32, Decimal, u32)> = Vec::new();
+        for (year, amount, col) in amounts {
+            match runs.last_mut() {
+                Some(last) if last.1 + 1 == year && last.2 == amount => last.1 = year,
+                _ => runs.push((year, year, amount, col)),
             }
-            amounts.sort_by_key(|a| a.0);
-            // Runs of consecutive years with equal amounts become one line over a range.
-            let mut runs: Vec<(i32, i32, Decimal, u32)> = Vec::new();
-            for (year, amount, col) in amounts {
-                match runs.last_mut() {
-                    Some(last) if last.1 + 1 == year && last.2 == amount => last.1 = year,
-                    _ => runs.push((year, year, amount, col)),
-                }
+        }
+        let sheet_ref = self.cell(sheet, row, 0);
+        let d = &mut self.projects[p];
+        let lines = d
+            .value
+            .entry("cash_flows")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let count = runs.len();
+        for (i, (first, last, amount, col)) in runs.into_iter().enumerate() {
+            // The last run takes the line's own columns, the others a copy.
+            let mut l = if i + 1 == count {
+                std::mem::take(&mut line)
+            } else {
+                line.clone()
+            };
+            if first == last {
+                l.insert("year".into(), Value::from(first));
+            } else {
+                l.insert("years".into(), serde_json::json!([first, last]));
             }
-            let sheet_ref = self.cell(sheet, row, 0);
-            let d = &mut self.projects[p];
-            let lines = d
-                .value
-                .entry("cash_flows")
-                .or_insert_with(|| Value::Array(Vec::new()));
-            for (first, last, amount, col) in runs {
-                let mut l = line.clone();
-                if first == last {
-                    l.insert("year".into(), Value::from(first));
-                } else {
-                    l.insert("years".into(), serde_json::json!([first, last]));
-                }
-                l.insert(
-                    "amount".into(),
-                    Value::String(amount.normalize().to_string()),
-                );
-                if let Value::Array(a) = lines {
-                    d.cells.lines.resize(a.len(), None);
-                    d.cells.lines.push(Some(CellRef { col, ..sheet_ref }));
-                    a.push(Value::Object(l));
-                }
+            l.insert(
+                "amount".into(),
+                Value::String(amount.normalize().to_string()),
+            );
+            if let Value::Array(a) = lines {
+                d.cells.lines.resize(a.len(), None);
+                d.cells.lines.push(Some(CellRef { col, ..sheet_ref }));
+                a.push(Value::Object(l));
             }
         }
     }
@@ -1630,7 +1791,7 @@ impl Import {
                 _ => {}
             }
         }
-        Some((row, columns, years))
+        Some(Header::new(row, columns, years))
     }
 
     /// Quantities, Evidence and Details: one row per project and key.
@@ -1642,10 +1803,8 @@ impl Import {
         row: u32,
         cells: &[Cell],
     ) {
-        let (header, columns, _) = found;
-        let header = *header;
-        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
-        let Some(id_col) = col_of("project_id") else {
+        let (header, columns) = (found.row, &found.columns);
+        let Some(id_col) = found.col_of("project_id") else {
             return;
         };
         {
@@ -1655,7 +1814,8 @@ impl Import {
             if Self::in_merged_data(sheet, header, row) {
                 self.projects[p].bad = true;
             }
-            let mut values: BTreeMap<&str, (Value, CellRef)> = BTreeMap::new();
+            // By key; a later column of the same key wins.
+            let mut values: Vec<(&str, Value, CellRef)> = Vec::with_capacity(columns.len());
             let mut ok = true;
             for (col, field, unit) in columns {
                 if field.key == "project_id" {
@@ -1679,7 +1839,10 @@ impl Import {
                 match convert(c, field.kind, unit.as_deref()) {
                     Ok(Some(v)) => {
                         let at = self.cell(sheet, row, *col);
-                        values.insert(field.key, (v, at));
+                        match values.iter_mut().find(|(k, ..)| *k == field.key) {
+                            Some(entry) => *entry = (field.key, v, at),
+                            None => values.push((field.key, v, at)),
+                        }
                     }
                     Ok(None) => {}
                     Err((code, m)) => {
@@ -1691,20 +1854,21 @@ impl Import {
             if !ok {
                 return;
             }
+            let get = |key: &str| values.iter().position(|(k, ..)| *k == key);
             let d = &mut self.projects[p];
             match kind {
                 SheetKind::Quantities => {
-                    let (Some((name, name_at)), Some((first, _)), Some((value, value_at))) = (
-                        values.get("quantity"),
-                        values.get("first_year"),
-                        values.get("value"),
-                    ) else {
+                    let (Some(name), Some(first), Some(value)) =
+                        (get("quantity"), get("first_year"), get("value"))
+                    else {
                         return;
                     };
-                    let name = name.as_str().unwrap_or_default().to_owned();
+                    let (name, name_at) = (&values[name].1, values[name].2);
+                    let first = &values[first].1;
+                    let name = name.as_str().unwrap_or_default();
                     let mut q = Map::new();
-                    match values.get("last_year") {
-                        Some((last, _)) if last != first => {
+                    match get("last_year").map(|i| &values[i].1) {
+                        Some(last) if last != first => {
                             q.insert(
                                 "years".into(),
                                 Value::Array(vec![first.clone(), last.clone()]),
@@ -1714,50 +1878,58 @@ impl Import {
                             q.insert("year".into(), first.clone());
                         }
                     }
-                    q.insert("value".into(), value.clone());
-                    let pointer = format!("/quantities/{}", escape(&name));
-                    d.cells
-                        .fields
-                        .push((Cow::Owned(format!("{pointer}/value")), *value_at));
-                    d.cells.fields.push((Cow::Owned(pointer.clone()), *name_at));
-                    d.late.push((pointer, Value::Object(q)));
+                    let value_at = values[value].2;
+                    q.insert("value".into(), values[value].1.clone());
+                    let mut pointer = String::from("/quantities/");
+                    pointer.push_str(&escape(name));
+                    d.late.push(Late {
+                        pointer,
+                        value: Value::Object(q),
+                        value_at,
+                        name_at: Some(name_at),
+                    });
                 }
                 SheetKind::Evidence => {
-                    let (Some((key, _)), Some((value, value_at))) =
-                        (values.get("key"), values.get("value"))
-                    else {
+                    let (Some(key), Some(value)) = (get("key"), get("value")) else {
                         return;
                     };
-                    let pointer = format!("/evidence/{}", escape(key.as_str().unwrap_or_default()));
-                    d.cells
-                        .fields
-                        .push((Cow::Owned(pointer.clone()), *value_at));
-                    d.late.push((pointer, value.clone()));
+                    let mut pointer = String::from("/evidence/");
+                    pointer.push_str(&escape(values[key].1.as_str().unwrap_or_default()));
+                    let (_, value, value_at) = values.swap_remove(value);
+                    d.late.push(Late {
+                        pointer,
+                        value,
+                        value_at,
+                        name_at: None,
+                    });
                 }
                 SheetKind::Details => {
-                    let (Some((path, path_at)), Some((value, value_at))) =
-                        (values.get("path"), values.get("value"))
-                    else {
+                    let (Some(path), Some(value)) = (get("path"), get("value")) else {
                         return;
                     };
-                    let path = path.as_str().unwrap_or_default();
-                    let pointer: String = path
-                        .split('.')
-                        .map(|s| format!("/{}", escape(s.trim())))
-                        .collect();
+                    let path_at = values[path].2;
+                    let path = values[path].1.as_str().unwrap_or_default();
+                    let mut pointer = String::with_capacity(path.len() + 8);
+                    for segment in path.split('.') {
+                        pointer.push('/');
+                        pointer.push_str(&escape(segment.trim()));
+                    }
                     if pointer == "/id" || path.trim().is_empty() {
                         d.bad = true;
                         self.problems.push(problem(
                             "invalid_path",
-                            self.locations_name(*path_at),
+                            self.locations_name(path_at),
                             "a path naming the id or nothing: give the id in Projects",
                         ));
                         return;
                     }
-                    d.cells
-                        .fields
-                        .push((Cow::Owned(pointer.clone()), *value_at));
-                    d.late.push((pointer, value.clone()));
+                    let (_, value, value_at) = values.swap_remove(value);
+                    d.late.push(Late {
+                        pointer,
+                        value,
+                        value_at,
+                        name_at: None,
+                    });
                 }
                 _ => {}
             }
@@ -1765,7 +1937,12 @@ impl Import {
     }
 
     fn settings_rows(&mut self, sheet: &Sheet) {
-        let Some((header, columns, _)) = self.header(SheetKind::Settings, sheet) else {
+        let Some(Header {
+            row: header,
+            columns,
+            ..
+        }) = self.header(SheetKind::Settings, sheet)
+        else {
             return;
         };
         let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
@@ -1881,31 +2058,74 @@ impl Problems {
 }
 
 /// A JSON pointer segment with `~` and `/` escaped.
-fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+fn escape(segment: &str) -> Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(segment)
+    }
+}
+
+/// A JSON pointer segment with `~1` and `~0` read back.
+fn unescape_segment(segment: &str) -> Cow<'_, str> {
+    if segment.contains('~') {
+        Cow::Owned(segment.replace("~1", "/").replace("~0", "~"))
+    } else {
+        Cow::Borrowed(segment)
+    }
+}
+
+/// The member `key` of `map`, added as `null` when missing. (The map's `entry` takes an
+/// owned key, which would cost a copy of every key met on the way down.)
+fn member<'m>(map: &'m mut Map<String, Value>, key: &str) -> Option<&'m mut Value> {
+    if map.contains_key(key) {
+        map.get_mut(key)
+    } else {
+        Some(map.entry(key).or_insert(Value::Null))
+    }
 }
 
 /// Sets `value` at a JSON pointer inside `root`, creating objects, and arrays where the next
 /// segment is an index (padding with nulls, which the project parser then names).
 fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
-    let segments: Vec<String> = pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
-    let Some((last, parents)) = segments.split_last() else {
+    set_path(root, pointer.split('/').skip(1).map(Step::of), value);
+}
+
+/// One segment of a JSON pointer as [`set_pointer`] reads it: the member's name, and the
+/// array index it names where it is not the first.
+#[derive(Debug, Clone)]
+struct Step<'p> {
+    key: Cow<'p, str>,
+    index: Option<usize>,
+}
+
+impl<'p> Step<'p> {
+    fn of(segment: &'p str) -> Step<'p> {
+        let key = unescape_segment(segment);
+        let index = key.parse::<usize>().ok().filter(|i| *i < 10_000);
+        Step { key, index }
+    }
+}
+
+/// The steps of a field's pointer, read once per sheet rather than once per cell.
+fn steps_of(pointer: &'static str) -> Vec<Step<'static>> {
+    pointer.split('/').skip(1).map(Step::of).collect()
+}
+
+/// [`set_pointer`] with its pointer already read into steps.
+fn set_path<'p>(
+    root: &mut Map<String, Value>,
+    mut steps: impl Iterator<Item = Step<'p>>,
+    value: Value,
+) {
+    let Some(first) = steps.next() else {
         return;
     };
-    let mut slot: &mut Value = root.entry(segments[0].clone()).or_insert(Value::Null);
-    if parents.is_empty() {
-        *slot = value;
+    let Some(mut slot) = member(root, &first.key) else {
         return;
-    }
-    let mut rest: Vec<&String> = parents[1..].iter().collect();
-    rest.push(last);
-    for segment in rest {
-        let index = segment.parse::<usize>().ok().filter(|i| *i < 10_000);
-        slot = match index {
+    };
+    for step in steps {
+        slot = match step.index {
             Some(i) => {
                 if !slot.is_array() {
                     *slot = Value::Array(Vec::new());
@@ -1921,7 +2141,10 @@ fn set_pointer(root: &mut Map<String, Value>, pointer: &str, value: Value) {
                     *slot = Value::Object(Map::new());
                 }
                 let Value::Object(m) = slot else { return };
-                m.entry(segment.clone()).or_insert(Value::Null)
+                let Some(next) = member(m, &step.key) else {
+                    return;
+                };
+                next
             }
         };
     }
@@ -1935,12 +2158,80 @@ type Problem = (&'static str, String);
 type RowHandler<'h> = dyn FnMut(&mut Import, &Sheet, &Header, u32, &[Cell]) + 'h;
 
 /// A sheet's header row, its columns (with the unit a header gives) and its year columns
-/// (with the money unit their header gives, e.g. `2026 (万元)`).
-type Header = (
-    u32,
-    Vec<(u32, &'static Field, Option<String>)>,
-    Vec<(u32, i32, Option<YearUnit>)>,
-);
+/// (with the money unit their header gives, e.g. `2026 (万元)`), with what the row handlers
+/// look up in them resolved once per sheet rather than once per row.
+#[derive(Debug)]
+struct Header {
+    row: u32,
+    columns: Vec<(u32, &'static Field, Option<String>)>,
+    years: Vec<(u32, i32, Option<YearUnit>)>,
+    /// By column number: 1 + the index in `columns` of the first entry for that column, or 0.
+    by_col: Vec<u32>,
+    /// The steps of each column's field pointer, by index in `columns`.
+    steps: Vec<Vec<Step<'static>>>,
+    /// The first column of each of a cash-flow line's `category`, `label`, `escalation` and
+    /// `unit`, with its field in the CashFlows catalogue.
+    line_columns: [Option<(u32, &'static Field)>; 4],
+}
+
+/// A header's column: its number, its field and the unit its header gives.
+type Column = (u32, &'static Field, Option<String>);
+
+/// The keys of a cash-flow line's own columns, in the order their problems are listed.
+const LINE_KEYS: [&str; 4] = ["category", "label", "escalation", "unit"];
+
+impl Header {
+    fn new(
+        row: u32,
+        columns: Vec<(u32, &'static Field, Option<String>)>,
+        years: Vec<(u32, i32, Option<YearUnit>)>,
+    ) -> Header {
+        let col_of = |key: &str| columns.iter().find(|(_, f, _)| f.key == key).map(|c| c.0);
+        let line_columns = LINE_KEYS.map(|key| {
+            Some((
+                col_of(key)?,
+                fields::fields_of(SheetKind::CashFlows).find(|f| f.key == key)?,
+            ))
+        });
+        let mut by_col: Vec<u32> = Vec::new();
+        for (i, (col, ..)) in columns.iter().enumerate() {
+            let col = *col as usize;
+            if by_col.len() <= col {
+                by_col.resize(col + 1, 0);
+            }
+            if by_col[col] == 0 {
+                by_col[col] = i as u32 + 1;
+            }
+        }
+        let steps = columns
+            .iter()
+            .map(|(_, f, _)| steps_of(f.pointer))
+            .collect();
+        Header {
+            row,
+            columns,
+            years,
+            by_col,
+            steps,
+            line_columns,
+        }
+    }
+
+    /// The first column of the header at column number `col`, as a search of `columns`
+    /// gives it, with the steps of its field's pointer.
+    fn column_at(&self, col: u32) -> Option<(&Column, &[Step<'static>])> {
+        let i = (*self.by_col.get(col as usize)?).checked_sub(1)? as usize;
+        Some((self.columns.get(i)?, self.steps.get(i)?))
+    }
+
+    /// The first column whose field has `key`.
+    fn col_of(&self, key: &str) -> Option<u32> {
+        self.columns
+            .iter()
+            .find(|(_, f, _)| f.key == key)
+            .map(|c| c.0)
+    }
+}
 
 /// The money unit of a year column: its name, currency and power of ten.
 type YearUnit = (String, &'static str, u32);
@@ -1977,11 +2268,19 @@ fn check_formula(cell: &Cell) -> Result<(), Problem> {
     Ok(())
 }
 
+/// As [`text_of`], borrowing a text cell's text.
+fn text_cow(cell: &Cell) -> Result<Cow<'_, str>, String> {
+    match &cell.value {
+        CellValue::Text(t) => Ok(Cow::Borrowed(crate::scan::trim(t))),
+        _ => text_of(cell).map(Cow::Owned),
+    }
+}
+
 /// A cell as text: text trimmed; a number by its shortest decimal text.
 fn text_of(cell: &Cell) -> Result<String, String> {
     check_formula(cell).map_err(|e| e.1)?;
     match &cell.value {
-        CellValue::Text(t) => Ok(t.trim().to_owned()),
+        CellValue::Text(t) => Ok(crate::scan::trim(t).to_owned()),
         CellValue::Number(n) => Ok(decimal_from_f64(*n)
             .map(|d| d.normalize().to_string())
             .unwrap_or_else(|| n.to_string())),
@@ -1994,6 +2293,10 @@ fn text_of(cell: &Cell) -> Result<String, String> {
 /// round-trip text (`{}` formatting never uses an exponent), or `None` beyond the 28 digits
 /// a `Decimal` holds.
 pub fn decimal_from_f64(x: f64) -> Option<Decimal> {
+    if x == 0.0 {
+        // The shortest texts of the two zeros, read without formatting them.
+        return Decimal::from_str(if x.is_sign_negative() { "-0" } else { "0" }).ok();
+    }
     decimal_from_f64_digits(x).or_else(|| decimal_from_f64_text(x))
 }
 
@@ -2022,7 +2325,12 @@ fn decimal_from_f64_digits(x: f64) -> Option<Decimal> {
     }
     let mut p = 1.0f64;
     for s in 0..=15u32 {
-        let m = (x * p).round();
+        let y = x * p;
+        if y.abs() >= LIMIT {
+            // Its rounding is at least 10¹⁵ too.
+            return None;
+        }
+        let m = round_half_away(y);
         if m.abs() >= LIMIT {
             return None;
         }
@@ -2032,6 +2340,23 @@ fn decimal_from_f64_digits(x: f64) -> Option<Decimal> {
         p *= 10.0;
     }
     None
+}
+
+/// `y.round()` for `|y| < 10¹⁵`, without the library call: `t = y as i64` truncates exactly
+/// (`|y| < 2⁶³`), `y - t` is `y`'s fractional part, a multiple of `y`'s unit in the last place
+/// smaller than 1 and so computed exactly, and rounding half away from zero moves `t` by one
+/// when that part is at least one half.
+fn round_half_away(y: f64) -> f64 {
+    let t = y as i64;
+    let fraction = y - t as f64;
+    let m = if fraction >= 0.5 {
+        t + 1
+    } else if fraction <= -0.5 {
+        t - 1
+    } else {
+        t
+    };
+    m as f64
 }
 
 /// A number typed as text, read exactly: `,`, `_` and spaces ignored, a trailing `%`
@@ -2066,15 +2391,21 @@ fn decimal_of(cell: &Cell, kind: Kind) -> Result<Option<Decimal>, Problem> {
         _ => "a number",
     };
     match &cell.value {
-        CellValue::Number(n) => decimal_from_f64(*n).map(Some).ok_or((
-            "number_out_of_range",
-            format!("{n} is beyond the 28 digits an amount may have"),
-        )),
+        // The messages are formed only for a problem: formatting a double costs more than
+        // converting it.
+        CellValue::Number(n) => decimal_from_f64(*n).map(Some).ok_or_else(|| {
+            (
+                "number_out_of_range",
+                format!("{n} is beyond the 28 digits an amount may have"),
+            )
+        }),
         CellValue::Text(t) if t.trim().is_empty() => Ok(None),
-        CellValue::Text(t) => decimal_from_text(t).map(Some).ok_or((
-            "expected_number",
-            format!("expected {what}, found {}", found(cell)),
-        )),
+        CellValue::Text(t) => decimal_from_text(t).map(Some).ok_or_else(|| {
+            (
+                "expected_number",
+                format!("expected {what}, found {}", found(cell)),
+            )
+        }),
         _ => Err((
             "expected_number",
             format!("expected {what}, found {}", found(cell)),
@@ -2091,10 +2422,12 @@ fn scale(d: Option<Decimal>, power: u32) -> Result<Option<Decimal>, Problem> {
     for _ in 0..power {
         m *= Decimal::TEN;
     }
-    d.checked_mul(m).map(Some).ok_or((
-        "number_out_of_range",
-        format!("{d} × 10^{power} is out of range"),
-    ))
+    d.checked_mul(m).map(Some).ok_or_else(|| {
+        (
+            "number_out_of_range",
+            format!("{d} × 10^{power} is out of range"),
+        )
+    })
 }
 
 /// A decimal as JSON: an integer as a JSON number (so integer fields read it), anything
@@ -2180,6 +2513,16 @@ fn date_of(cell: &Cell) -> Result<Option<String>, Problem> {
     }
 }
 
+/// `option.replace('_', " ").eq_ignore_ascii_case(text)` without forming the replaced text:
+/// the replacement keeps every byte's place, so the texts compare byte by byte.
+fn spaced_eq_ignore_ascii_case(option: &str, text: &str) -> bool {
+    option.len() == text.len()
+        && option.bytes().zip(text.bytes()).all(|(a, b)| {
+            let a = if a == b'_' { b' ' } else { a };
+            a.eq_ignore_ascii_case(&b)
+        })
+}
+
 /// Converts a cell by the column's kind; `None` for a blank text.
 fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>, Problem> {
     check_formula(cell)?;
@@ -2201,7 +2544,7 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
                 None => 0,
                 Some(u) => fields::money_unit(u)
                     .map(|(_, p)| p)
-                    .ok_or(("unknown_unit", format!("unknown unit {u:?} in the header")))?,
+                    .ok_or_else(|| ("unknown_unit", format!("unknown unit {u:?} in the header")))?,
             };
             Ok(scale(decimal_of(cell, kind)?, power)?.map(json_decimal))
         }
@@ -2222,20 +2565,20 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
         Kind::Year => Ok(year_of(cell)?.map(Value::from)),
         Kind::Date => Ok(date_of(cell)?.map(Value::String)),
         Kind::Enum(allowed) => {
-            let t = text_of(cell).map_err(|m| ("expected_text", m))?;
+            let t = text_cow(cell).map_err(|m| ("expected_text", m))?;
             if t.is_empty() {
                 return Ok(None);
             }
             allowed
                 .iter()
-                .find(|a| {
-                    a.eq_ignore_ascii_case(&t) || a.replace('_', " ").eq_ignore_ascii_case(&t)
-                })
+                .find(|a| a.eq_ignore_ascii_case(&t) || spaced_eq_ignore_ascii_case(a, &t))
                 .map(|a| Some(Value::String((*a).to_owned())))
-                .ok_or((
-                    "not_in_list",
-                    format!("{t:?} is not one of: {}", allowed.join(", ")),
-                ))
+                .ok_or_else(|| {
+                    (
+                        "not_in_list",
+                        format!("{t:?} is not one of: {}", allowed.join(", ")),
+                    )
+                })
         }
         Kind::Bool => match &cell.value {
             CellValue::Bool(b) => Ok(Some(Value::Bool(*b))),
@@ -2316,6 +2659,7 @@ mod tests {
             123_456_789.012_345,
             0.000_012_3,
             -0.0,
+            0.0,
             5e-324,
             f64::MAX,
         ];
@@ -2338,7 +2682,26 @@ mod tests {
                     "{x:e}"
                 );
             }
-            assert_eq!(decimal_from_f64(x), plain, "{x:e}");
+            // Sign of zero, scale and digits alike.
+            assert_eq!(
+                decimal_from_f64(x).map(|d| d.serialize()),
+                plain.map(|d| d.serialize()),
+                "{x:e}"
+            );
+            if x.is_finite() && x.abs() < 1e15 {
+                assert_eq!(round_half_away(x), x.round(), "{x:e}");
+            }
+        }
+        for y in [
+            0.5,
+            -0.5,
+            1.5,
+            2.5,
+            -2.5,
+            0.499_999_999_999_999_94,
+            999_999_999_999_998.5,
+        ] {
+            assert_eq!(round_half_away(y), y.round(), "{y:e}");
         }
         assert!(taken > 400_000, "{taken}");
     }

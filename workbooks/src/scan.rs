@@ -166,16 +166,16 @@ impl<'b> Archive<'b> {
             row_cells: Vec::new(),
             row_of_cells: None,
             keys: HashMap::new(),
+            run: None,
             repeated: Default::default(),
             exact: true,
             merged: Vec::new(),
         };
-        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 18);
-        let mut chunk = vec![0u8; 1 << 17];
+        let mut window = Window::new();
         let mut inflated: u64 = 0;
         loop {
-            let n = reader
-                .read(&mut chunk)
+            let n = window
+                .fill(&mut reader)
                 .map_err(|e| Error::new("corrupt_archive", format!("the file is damaged: {e}")))?;
             inflated += n as u64;
             if inflated > cap {
@@ -188,12 +188,12 @@ impl<'b> Archive<'b> {
             if n == 0 {
                 break;
             }
-            buffer.extend_from_slice(&chunk[..n]);
-            let used = scanner.feed(&buffer, false);
-            buffer.drain(..used);
+            let used = scanner.feed(window.data(), false);
+            window.consume(used);
         }
-        scanner.feed(&buffer, true);
+        scanner.feed(window.data(), true);
         scanner.end_row();
+        scanner.end_run();
         let keys = match (scanner.key_col, scanner.exact) {
             (None, true) => Keys::None,
             (_, false) => Keys::Inexact,
@@ -241,33 +241,166 @@ fn attribute(tag: &[u8], name: &[u8]) -> Option<String> {
     unescape(raw)
 }
 
+/// The raw value of the first `name=` (white space allowed around `=`) that follows white
+/// space in a tag's text; `None` when the first such has no quoted value.
 fn attribute_raw<'t>(tag: &'t [u8], name: &[u8]) -> Option<&'t [u8]> {
-    let mut i = 0;
+    let first = *name.first()?;
+    // Position 0 never qualifies: an attribute follows white space.
+    let mut i = 1;
     while i + name.len() < tag.len() {
         let rest = &tag[i..];
-        let before_ok = i > 0 && tag[i - 1].is_ascii_whitespace();
-        if before_ok && rest.starts_with(name) {
+        // The first byte is compared before the rest, so most positions cost one comparison.
+        if rest[0] == first && tag[i - 1].is_ascii_whitespace() && starts_with(rest, name) {
             let mut j = name.len();
             while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
                 j += 1;
             }
             if rest.get(j) == Some(&b'=') {
-                j += 1;
-                while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
-                    j += 1;
-                }
-                let quote = *rest.get(j)?;
-                if quote != b'"' && quote != b'\'' {
-                    return None;
-                }
-                let value = &rest[j + 1..];
-                let end = value.iter().position(|&b| b == quote)?;
-                return Some(&value[..end]);
+                return quoted_value(rest, j + 1);
             }
         }
         i += 1;
     }
     None
+}
+
+/// The value in quotes after optional white space from `rest[j]` on; `None` without quotes or
+/// without the closing one.
+fn quoted_value(rest: &[u8], mut j: usize) -> Option<&[u8]> {
+    while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
+        j += 1;
+    }
+    let quote = *rest.get(j)?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let value = &rest[j + 1..];
+    let end = value.iter().position(|&b| b == quote)?;
+    Some(&value[..end])
+}
+
+/// The attributes of a cell tag the readers use.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct CellTag<'t> {
+    /// The reference (`B17`).
+    r: Option<&'t [u8]>,
+    /// The style index.
+    s: Option<&'t [u8]>,
+    /// The type.
+    t: Option<&'t [u8]>,
+}
+
+/// `r`, `s` and `t` of a cell tag, each as [`attribute_raw`] gives it.
+fn cell_tag(tag: &[u8]) -> CellTag<'_> {
+    usual_cell_tag(tag).unwrap_or_else(|| any_cell_tag(tag))
+}
+
+/// [`cell_tag`] for a tag written the usual way, read pair by pair: the element's name, then
+/// `name="value"` pairs, each after white space (white space allowed around `=`), no white
+/// space inside a value, and an optional `/` at the end; `None` for any other tag.
+///
+/// Why it gives what [`attribute_raw`] gives: in such a tag, white space lies only between
+/// the pairs and around their `=`, so the positions after white space hold a pair's first
+/// letter, more white space, `=`, a quote or the closing `/`. Of those only a pair's first
+/// letter can be `r`, `s` or `t`, and [`attribute_raw`] stops there exactly when the pair's
+/// name is that one letter (a longer name goes on with neither white space nor `=`); it then
+/// reads the same quoted value. So each is the value of the first pair of that name.
+fn usual_cell_tag(tag: &[u8]) -> Option<CellTag<'_>> {
+    let white = |i: usize| tag.get(i).is_some_and(u8::is_ascii_whitespace);
+    let mut found: [Option<&[u8]>; 3] = [None; 3];
+    let mut decided = [false; 3];
+    let mut i = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b'/')
+        .unwrap_or(tag.len());
+    loop {
+        let separated = white(i);
+        while white(i) {
+            i += 1;
+        }
+        match tag.get(i) {
+            None => break,
+            Some(b'/') if i + 1 == tag.len() => break,
+            _ if !separated => return None,
+            _ => {}
+        }
+        let name_start = i;
+        while tag
+            .get(i)
+            .is_some_and(|b| !b.is_ascii_whitespace() && !matches!(b, b'=' | b'"' | b'\'' | b'/'))
+        {
+            i += 1;
+        }
+        let name = &tag[name_start..i];
+        while white(i) {
+            i += 1;
+        }
+        if name.is_empty() || tag.get(i) != Some(&b'=') {
+            return None;
+        }
+        i += 1;
+        while white(i) {
+            i += 1;
+        }
+        let quote = *tag.get(i)?;
+        if quote != b'"' && quote != b'\'' {
+            return None;
+        }
+        let value = &tag[i + 1..];
+        let end = value.iter().position(|&b| b == quote)?;
+        let value = &value[..end];
+        if value.iter().any(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let k = match name {
+            b"r" => 0,
+            b"s" => 1,
+            b"t" => 2,
+            _ => 3,
+        };
+        if k < 3 && !decided[k] {
+            decided[k] = true;
+            found[k] = Some(value);
+        }
+        i += 1 + end + 1;
+    }
+    let [r, s, t] = found;
+    Some(CellTag { r, s, t })
+}
+
+/// [`cell_tag`] for any tag, in one walk instead of one per name: each attribute is decided
+/// at the first position where [`attribute_raw`] would stop for it, and no later position
+/// changes it.
+fn any_cell_tag(tag: &[u8]) -> CellTag<'_> {
+    // `None` while undecided.
+    let mut found: [Option<Option<&[u8]>>; 3] = [None; 3];
+    let mut i = 1;
+    while i + 1 < tag.len() {
+        if tag[i - 1].is_ascii_whitespace() {
+            let k = match tag[i] {
+                b'r' => 0,
+                b's' => 1,
+                b't' => 2,
+                _ => 3,
+            };
+            if let Some(slot) = found.get_mut(k).filter(|f| f.is_none()) {
+                let rest = &tag[i..];
+                let mut j = 1;
+                while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
+                    j += 1;
+                }
+                if rest.get(j) == Some(&b'=') {
+                    *slot = Some(quoted_value(rest, j + 1));
+                    if found.iter().all(Option::is_some) {
+                        break;
+                    }
+                }
+            }
+        }
+        i += 1;
+    }
+    let [r, s, t] = found.map(Option::flatten);
+    CellTag { r, s, t }
 }
 
 /// XML text with its five named entities and character references replaced; `None` for an
@@ -314,6 +447,19 @@ fn unescape(raw: &[u8]) -> Option<String> {
 /// reader does); `None` for character data sections and carriage returns, which XML
 /// readers normalise.
 fn string_item(xml: &[u8]) -> Option<String> {
+    // The usual item, one run `<t>text</t>` with nothing to unescape: what the loop below
+    // gives for it, formed without the intermediate copy.
+    if let Some(inner) = xml
+        .strip_prefix(b"<t>")
+        .and_then(|r| r.strip_suffix(b"</t>"))
+        && !inner.iter().any(|&b| matches!(b, b'<' | b'&' | b'\r'))
+    {
+        let text = std::str::from_utf8(inner).ok()?;
+        if text.contains("_x") {
+            return None;
+        }
+        return Some(trim_run(text).to_owned());
+    }
     if find(xml, b"<![CDATA[").is_some() || xml.contains(&b'\r') {
         return None;
     }
@@ -333,12 +479,22 @@ fn string_item(xml: &[u8]) -> Option<String> {
             if attribute_raw(tag, b"xml:space") == Some(b"preserve") {
                 out.push_str(&text);
             } else {
-                out.push_str(text.trim_matches([' ', '\t', '\r', '\n']));
+                out.push_str(trim_run(&text));
             }
             at += close + 4;
         }
     }
     Some(out)
+}
+
+/// A `<t>` run trimmed of ASCII white space as the cell reader trims it; a run whose first
+/// and last bytes are not white space is returned as it is.
+fn trim_run(text: &str) -> &str {
+    let white = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(a), Some(z)) if !white(a) && !white(z) => text,
+        _ => text.trim_matches([' ', '\t', '\r', '\n']),
+    }
 }
 
 fn shared_strings(xml: &[u8]) -> Vec<Option<String>> {
@@ -370,12 +526,96 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     let mut at = 0;
     while let Some(p) = haystack.get(at..)?.iter().position(|&b| b == first) {
         let i = at + p;
-        if haystack[i..].starts_with(needle) {
+        if starts_with(&haystack[i..], needle) {
             return Some(i);
         }
         at = i + 1;
     }
     None
+}
+
+/// Where the first `</c>` begins in `xml`, the text after a cell's opening tag. The usual
+/// cell, `<v>…</v></c>`, is closed at the first `<` after its `<v>` followed by `/v></c>`:
+/// the only `<` before it is the `<v>`'s own, so no `</c>` begins earlier.
+fn cell_close(xml: &[u8]) -> Option<usize> {
+    if let Some(value) = xml.strip_prefix(b"<v>")
+        && let Some(lt) = value.iter().position(|&b| b == b'<')
+        && starts_with(&value[lt..], b"</v></c>")
+    {
+        return Some(3 + lt + 4);
+    }
+    find(xml, b"</c>")
+}
+
+/// `haystack.starts_with(needle)` for the short needles of the tag scans, compared in place
+/// rather than through a library call per candidate.
+#[inline]
+fn starts_with(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.len() >= needle.len() && haystack.iter().zip(needle).all(|(a, b)| a == b)
+}
+
+/// Text with its leading and trailing white space (as `str::trim` sees it) removed; text
+/// whose first and last bytes are ASCII and not white space is returned as it is without
+/// decoding it from both ends. (Every non-ASCII white space character is encoded in bytes of
+/// 0x80 and above, and an ASCII byte is always a whole character.)
+pub(crate) fn trim(text: &str) -> &str {
+    let clear = |b: u8| b.is_ascii() && !matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ');
+    match (text.as_bytes().first(), text.as_bytes().last()) {
+        (Some(&a), Some(&z)) if clear(a) && clear(z) => text,
+        _ => text.trim(),
+    }
+}
+
+/// A run of `u32` digits as `str::parse::<u32>` reads them (an optional `+`, at least one
+/// digit, no overflow), without checking the bytes as UTF-8 first.
+fn parse_u32(text: &[u8]) -> Option<u32> {
+    let digits = text.strip_prefix(b"+").unwrap_or(text);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut n: u32 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
+    }
+    Some(n)
+}
+
+/// Whether a text is made of digits, signs, `.`, `e` and `E` only and `str::parse::<f64>`
+/// accepts it: `[+-]? (d+ | d+ . d* | d* . d+) ([eE] [+-]? d+)?`, the parser's grammar
+/// without the words `inf`, `infinity` and `nan`.
+fn is_float_text(text: &[u8]) -> bool {
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while text.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    if matches!(text.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let mut mantissa = digits(&mut i);
+    if text.get(i) == Some(&b'.') {
+        i += 1;
+        mantissa += digits(&mut i);
+    }
+    if mantissa == 0 {
+        return false;
+    }
+    if matches!(text.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(text.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == text.len()
 }
 
 /// `B17` → (16, 1), zero-based.
@@ -385,8 +625,16 @@ pub(crate) fn parse_ref(r: &[u8]) -> Option<(u32, u32)> {
     for &b in &r[..letters] {
         col = col.checked_mul(26)?.checked_add(u32::from(b - b'A') + 1)?;
     }
-    let row: u32 = std::str::from_utf8(&r[letters..]).ok()?.parse().ok()?;
+    let row = parse_u32(&r[letters..])?;
     Some((row.checked_sub(1)?, col.checked_sub(1)?))
+}
+
+/// Consecutive rows naming one key, not yet entered in [`Scanner::keys`].
+struct KeyRun {
+    key: String,
+    last_row: u32,
+    /// Whether more than one row of the run names it.
+    repeated: bool,
 }
 
 struct Scanner<'s> {
@@ -409,6 +657,8 @@ struct Scanner<'s> {
     row_cells: Vec<(u32, ScanValue)>,
     row_of_cells: Option<u32>,
     keys: HashMap<String, u32>,
+    /// The key of the latest rows, entered in `keys` when another key comes.
+    run: Option<KeyRun>,
     repeated: std::collections::HashSet<String>,
     exact: bool,
     merged: Vec<Region>,
@@ -435,23 +685,19 @@ impl Scanner<'_> {
             match &tag[..name_len] {
                 b"row" => {
                     self.end_row();
-                    self.row = match attribute_raw(tag, b"r").and_then(|r| {
-                        std::str::from_utf8(r)
-                            .ok()?
-                            .parse::<u32>()
-                            .ok()?
-                            .checked_sub(1)
-                    }) {
-                        Some(r) => r,
-                        None if self.rows_seen == 0 && self.row_of_cells.is_none() => 0,
-                        None => self.row + 1,
-                    };
+                    self.row =
+                        match attribute_raw(tag, b"r").and_then(|r| parse_u32(r)?.checked_sub(1)) {
+                            Some(r) => r,
+                            None if self.rows_seen == 0 && self.row_of_cells.is_none() => 0,
+                            None => self.row + 1,
+                        };
                     self.col = None;
                     at = end + 1;
                 }
                 b"c" => {
                     let self_closing = tag.ends_with(b"/");
-                    let (row, col) = match attribute_raw(tag, b"r").and_then(parse_ref) {
+                    let attributes = cell_tag(tag);
+                    let (row, col) = match attributes.r.and_then(parse_ref) {
                         Some(rc) => rc,
                         None => (self.row, self.col.map_or(0, |c| c + 1)),
                     };
@@ -461,10 +707,10 @@ impl Scanner<'_> {
                         continue;
                     }
                     let body = end + 1;
-                    let Some(close) = find(&xml[body..], b"</c>") else {
+                    let Some(close) = cell_close(&xml[body..]) else {
                         return if last { xml.len() } else { start };
                     };
-                    self.cell(tag, row, col, &xml[body..body + close]);
+                    self.cell(&attributes, row, col, &xml[body..body + close]);
                     at = body + close + 4;
                 }
                 b"mergeCell" => {
@@ -482,8 +728,8 @@ impl Scanner<'_> {
         }
     }
 
-    fn cell(&mut self, tag: &[u8], row: u32, col: u32, body: &[u8]) {
-        if self.plain && plain_cell(tag, body, self.shared, self.plain_styles).is_err() {
+    fn cell(&mut self, tag: &CellTag<'_>, row: u32, col: u32, body: &[u8]) {
+        if self.plain && !is_plain_cell(tag, body, self.shared, self.plain_styles) {
             self.plain = false;
         }
         if row >= self.max_rows || col >= self.max_columns {
@@ -510,8 +756,8 @@ impl Scanner<'_> {
     }
 
     /// The cell's value; `None` for an empty cell (no value and no formula).
-    fn value(&self, tag: &[u8], body: &[u8]) -> Option<ScanValue> {
-        let kind = attribute_raw(tag, b"t").unwrap_or(b"n");
+    fn value(&self, tag: &CellTag<'_>, body: &[u8]) -> Option<ScanValue> {
+        let kind = tag.t.unwrap_or(b"n");
         let formula = find(body, b"<f").is_some();
         let v = find(body, b"<v>").and_then(|s| {
             let rest = &body[s + 3..];
@@ -540,7 +786,7 @@ impl Scanner<'_> {
                 let Some(v) = v else {
                     return formula.then_some(ScanValue::Other);
                 };
-                let styled = attribute_raw(tag, b"s").is_some_and(|s| s != b"0");
+                let styled = tag.s.is_some_and(|s| s != b"0");
                 match std::str::from_utf8(v)
                     .ok()
                     .and_then(|t| t.parse::<f64>().ok())
@@ -558,18 +804,51 @@ impl Scanner<'_> {
         })
     }
 
-    fn key(&mut self, key: String, row: u32) {
-        if self.keys.contains_key(&key) {
-            self.repeated.insert(key.clone());
+    /// Notes that `row` names `key`. A project's rows usually follow each other, so the key
+    /// of the rows just read is held apart and entered in `keys` once, when another key comes
+    /// or the sheet ends: one lookup per run of rows rather than one per row.
+    fn key(&mut self, key: &str, row: u32) {
+        if let Some(run) = &mut self.run
+            && run.key == key
+        {
+            run.last_row = row;
+            run.repeated = true;
+            return;
         }
-        self.keys.insert(key, row);
+        self.end_run();
+        self.run = Some(KeyRun {
+            key: key.to_owned(),
+            last_row: row,
+            repeated: false,
+        });
+    }
+
+    /// Enters the run of rows of one key in `keys` (and in `repeated` when more than one row
+    /// names the key).
+    fn end_run(&mut self) {
+        let Some(run) = self.run.take() else {
+            return;
+        };
+        match self.keys.entry(run.key) {
+            std::collections::hash_map::Entry::Occupied(mut seen) => {
+                self.repeated.insert(seen.key().clone());
+                seen.insert(run.last_row);
+            }
+            std::collections::hash_map::Entry::Vacant(new) => {
+                if run.repeated {
+                    self.repeated.insert(new.key().clone());
+                }
+                new.insert(run.last_row);
+            }
+        }
     }
 
     fn end_row(&mut self) {
         let Some(row) = self.row_of_cells.take() else {
             return;
         };
-        let cells = std::mem::take(&mut self.row_cells);
+        // Put back (emptied) below, so the row's buffer is reused.
+        let mut cells = std::mem::take(&mut self.row_cells);
         match self.key_col {
             None => {
                 if let Some(header) = self.header
@@ -584,51 +863,107 @@ impl Scanner<'_> {
                 match cells.first().map(|c| &c.1) {
                     None => {}
                     Some(ScanValue::Text(t)) => {
-                        let t = t.trim();
+                        let t = trim(t);
                         if !t.is_empty() {
-                            self.key(t.to_owned(), row);
+                            self.key(t, row);
                         }
                     }
                     Some(ScanValue::Number(n)) => match crate::import::decimal_from_f64(*n) {
-                        Some(d) => self.key(d.normalize().to_string(), row),
+                        Some(d) => self.key(&d.normalize().to_string(), row),
                         None => self.exact = false,
                     },
                     Some(ScanValue::Other) => self.exact = false,
                 }
             }
         }
+        cells.clear();
+        self.row_cells = cells;
     }
+}
+
+/// A plain cell's value as it lies in the sheet's XML, before it is made a [`CellValue`].
+enum PlainValue<'x> {
+    /// An empty cell the calamine reader skips.
+    Empty,
+    /// Shared text.
+    Shared(&'x str),
+    /// Inline text, formed only when asked for (see [`plain_cell`]).
+    Inline(Option<String>),
+    Bool(bool),
+    /// A number's text, which `str::parse::<f64>` accepts.
+    Number(&'x [u8]),
 }
 
 /// The value the calamine reader gives a plain cell (shared or inline text, a boolean, a
 /// number in a plain number format, no formula) (`Ok(None)`: an empty cell it skips), or
 /// `Err` when the cell is not plain.
 fn plain_cell(
-    tag: &[u8],
+    tag: &CellTag<'_>,
     body: &[u8],
     shared: Option<&[Option<String>]>,
     plain_styles: &[bool],
 ) -> Result<Option<CellValue>, ()> {
-    if find(body, b"<f").is_some() {
-        return Err(());
-    }
-    let v = match find(body, b"<v>") {
-        Some(s) => {
-            let rest = &body[s + 3..];
-            Some(&rest[..find(rest, b"</v>").ok_or(())?])
+    Ok(match plain_value(tag, body, shared, plain_styles, true)? {
+        PlainValue::Empty => None,
+        PlainValue::Shared(text) => Some(CellValue::Text(text.to_owned())),
+        PlainValue::Inline(text) => Some(CellValue::Text(text.ok_or(())?)),
+        PlainValue::Bool(b) => Some(CellValue::Bool(b)),
+        PlainValue::Number(text) => {
+            let text = std::str::from_utf8(text).map_err(|_| ())?;
+            Some(CellValue::Number(text.parse::<f64>().map_err(|_| ())?))
         }
-        None if find(body, b"<v").is_some() => return Err(()),
-        None => None,
+    })
+}
+
+/// Whether a cell is plain (see [`plain_cell`]), decided as [`plain_cell`] decides it but
+/// without forming its value.
+fn is_plain_cell(
+    tag: &CellTag<'_>,
+    body: &[u8],
+    shared: Option<&[Option<String>]>,
+    plain_styles: &[bool],
+) -> bool {
+    plain_value(tag, body, shared, plain_styles, false).is_ok()
+}
+
+/// The checks of [`plain_cell`]; inline text is formed only when `inline_text` asks for it
+/// (its checks are made either way).
+fn plain_value<'x>(
+    tag: &CellTag<'_>,
+    body: &'x [u8],
+    shared: Option<&'x [Option<String>]>,
+    plain_styles: &[bool],
+    inline_text: bool,
+) -> Result<PlainValue<'x>, ()> {
+    // The usual body, `<v>…</v>` with no other tag in it: what the general search below
+    // finds in it (no `<f`, the value between the first `<v>` and the first `</v>`).
+    let v = if let Some(inner) = body
+        .strip_prefix(b"<v>")
+        .and_then(|r| r.strip_suffix(b"</v>"))
+        && !inner.contains(&b'<')
+    {
+        Some(inner)
+    } else {
+        if find(body, b"<f").is_some() {
+            return Err(());
+        }
+        match find(body, b"<v>") {
+            Some(s) => {
+                let rest = &body[s + 3..];
+                Some(&rest[..find(rest, b"</v>").ok_or(())?])
+            }
+            None if find(body, b"<v").is_some() => return Err(()),
+            None => None,
+        }
     };
-    match attribute_raw(tag, b"t") {
+    match tag.t {
         Some(b"s") => {
-            let Some(v) = v else { return Ok(None) };
-            let index: usize = std::str::from_utf8(v)
-                .map_err(|_| ())?
-                .parse()
-                .map_err(|_| ())?;
+            let Some(v) = v else {
+                return Ok(PlainValue::Empty);
+            };
+            let index = parse_u32(v).ok_or(())? as usize;
             match shared.and_then(|s| s.get(index)) {
-                Some(Some(text)) => Ok(Some(CellValue::Text(text.clone()))),
+                Some(Some(text)) => Ok(PlainValue::Shared(text)),
                 _ => Err(()),
             }
         }
@@ -639,40 +974,35 @@ fn plain_cell(
             if find(&rest[..end], b"<t").is_none() {
                 return Err(());
             }
-            string_item(&rest[..end])
-                .map(|t| Some(CellValue::Text(t)))
-                .ok_or(())
+            let text = string_item(&rest[..end]).ok_or(())?;
+            Ok(PlainValue::Inline(inline_text.then_some(text)))
         }
         Some(b"b") => {
-            let Some(v) = v else { return Ok(None) };
+            let Some(v) = v else {
+                return Ok(PlainValue::Empty);
+            };
             match v {
-                b"1" => Ok(Some(CellValue::Bool(true))),
-                b"0" => Ok(Some(CellValue::Bool(false))),
+                b"1" => Ok(PlainValue::Bool(true)),
+                b"0" => Ok(PlainValue::Bool(false)),
                 _ => Err(()),
             }
         }
         None | Some(b"n") => {
-            let Some(v) = v else { return Ok(None) };
-            if let Some(style) = attribute_raw(tag, b"s") {
-                let index: usize = std::str::from_utf8(style)
-                    .map_err(|_| ())?
-                    .parse()
-                    .map_err(|_| ())?;
+            let Some(v) = v else {
+                return Ok(PlainValue::Empty);
+            };
+            if let Some(style) = tag.s {
+                let index = parse_u32(style).ok_or(())? as usize;
                 if !plain_styles.get(index).copied().unwrap_or(false) {
                     return Err(());
                 }
             }
-            let text = std::str::from_utf8(v).map_err(|_| ())?;
-            if text.is_empty()
-                || !text
-                    .bytes()
-                    .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
-            {
+            // Digits, signs, `.`, `e` and `E` only, in a form the parser accepts (so not the
+            // words `inf` and `nan`, which the calamine reader does not give as numbers).
+            if !is_float_text(v) {
                 return Err(());
             }
-            text.parse::<f64>()
-                .map(|n| Some(CellValue::Number(n)))
-                .map_err(|_| ())
+            Ok(PlainValue::Number(v))
         }
         _ => Err(()),
     }
@@ -755,6 +1085,17 @@ impl Archive<'_> {
         cells_read: &std::sync::atomic::AtomicU64,
         mut f: impl FnMut(&[crate::safety::Cell]) -> Result<(), Error>,
     ) -> Result<(), Error> {
+        self.read_rows_owned(name, cells_read, |cells| f(cells))
+    }
+
+    /// As [`Archive::read_rows`], each call getting the row's cells to keep: `f` may take
+    /// them (the reader then starts the next row in a new vector).
+    pub(crate) fn read_rows_owned(
+        &mut self,
+        name: &str,
+        cells_read: &std::sync::atomic::AtomicU64,
+        mut f: impl FnMut(&mut Vec<crate::safety::Cell>) -> Result<(), Error>,
+    ) -> Result<(), Error> {
         let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
             return Err(Error::new(
                 "missing_sheet",
@@ -777,13 +1118,12 @@ impl Archive<'_> {
             rows_started: false,
             cells: Vec::new(),
         };
-        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 18);
-        let mut chunk = vec![0u8; 1 << 17];
+        let mut window = Window::new();
         let mut inflated: u64 = 0;
         let mut last = false;
         loop {
             if !last {
-                let n = reader.read(&mut chunk).map_err(|e| {
+                let n = window.fill(&mut reader).map_err(|e| {
                     Error::new("corrupt_archive", format!("the file is damaged: {e}"))
                 })?;
                 inflated += n as u64;
@@ -797,8 +1137,8 @@ impl Archive<'_> {
                 if n == 0 {
                     last = true;
                 }
-                buffer.extend_from_slice(&chunk[..n]);
             }
+            let buffer = window.data();
             let mut at = 0;
             loop {
                 let Some(p) = buffer[at..].iter().position(|&b| b == b'<') else {
@@ -818,13 +1158,7 @@ impl Archive<'_> {
                     .unwrap_or(tag.len());
                 match &tag[..name_len] {
                     b"row" => {
-                        let r = attribute_raw(tag, b"r").and_then(|r| {
-                            std::str::from_utf8(r)
-                                .ok()?
-                                .parse::<u32>()
-                                .ok()?
-                                .checked_sub(1)
-                        });
+                        let r = attribute_raw(tag, b"r").and_then(|r| parse_u32(r)?.checked_sub(1));
                         state.row = match r {
                             Some(r) => r,
                             None if !state.rows_started => 0,
@@ -835,7 +1169,8 @@ impl Archive<'_> {
                         at = end + 1;
                     }
                     b"c" => {
-                        let (row, col) = match attribute_raw(tag, b"r").and_then(parse_ref) {
+                        let attributes = cell_tag(tag);
+                        let (row, col) = match attributes.r.and_then(parse_ref) {
                             Some(rc) => rc,
                             None => (state.row, state.col.map_or(0, |c| c + 1)),
                         };
@@ -844,7 +1179,7 @@ impl Archive<'_> {
                             (&buffer[end..end], end + 1)
                         } else {
                             let body = end + 1;
-                            match find(&buffer[body..], b"</c>") {
+                            match cell_close(&buffer[body..]) {
                                 Some(close) => (&buffer[body..body + close], body + close + 4),
                                 None if last => {
                                     return Err(Error::new(
@@ -859,9 +1194,13 @@ impl Archive<'_> {
                                 }
                             }
                         };
-                        let value = plain_cell(tag, body, shared, styles).map_err(|()| {
-                            Error::new("corrupt_workbook", "the workbook changed while it was read")
-                        })?;
+                        let value =
+                            plain_cell(&attributes, body, shared, styles).map_err(|()| {
+                                Error::new(
+                                    "corrupt_workbook",
+                                    "the workbook changed while it was read",
+                                )
+                            })?;
                         at = next;
                         let Some(value) = value else { continue };
                         if row >= limits.max_rows || col >= limits.max_columns {
@@ -873,7 +1212,7 @@ impl Archive<'_> {
                             return Err(crate::safety::too_many_cells(&limits));
                         }
                         if state.cells.first().is_some_and(|c| c.row != row) {
-                            f(&state.cells)?;
+                            f(&mut state.cells)?;
                             state.cells.clear();
                         }
                         state.cells.push(crate::safety::Cell {
@@ -886,13 +1225,13 @@ impl Archive<'_> {
                     _ => at = end + 1,
                 }
             }
-            buffer.drain(..at);
+            window.consume(at);
             if last {
                 break;
             }
         }
         if !state.cells.is_empty() {
-            f(&state.cells)?;
+            f(&mut state.cells)?;
         }
         Ok(())
     }
@@ -927,6 +1266,54 @@ pub fn sheet_is_plain(bytes: &[u8], limits: &WorkbookLimits, name: &str) -> Resu
     Ok(archive.scan(name, None)?.is_some_and(|scan| scan.plain))
 }
 
+/// Inflated bytes not yet used, read straight into a buffer kept for the whole entry, so
+/// each byte is not copied from a separate chunk and only the unused tail is moved when
+/// room is made.
+struct Window {
+    bytes: Vec<u8>,
+    start: usize,
+    end: usize,
+}
+
+impl Window {
+    /// Room made before each read.
+    const ROOM: usize = 1 << 17;
+
+    fn new() -> Window {
+        Window {
+            bytes: vec![0; 2 * Window::ROOM],
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// The bytes read and not yet used.
+    fn data(&self) -> &[u8] {
+        &self.bytes[self.start..self.end]
+    }
+
+    /// Marks the first `n` bytes of [`Window::data`] used.
+    fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+    }
+
+    /// One read from `reader` after the data (at least [`Window::ROOM`] bytes of room, the
+    /// unused tail moved to the front or the buffer grown by as much); `Ok(0)` at the end.
+    fn fill(&mut self, reader: &mut impl Read) -> std::io::Result<usize> {
+        if self.bytes.len() - self.end < Window::ROOM {
+            self.bytes.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+            if self.bytes.len() - self.end < Window::ROOM {
+                self.bytes.resize(self.end + Window::ROOM, 0);
+            }
+        }
+        let n = reader.read(&mut self.bytes[self.end..])?;
+        self.end += n;
+        Ok(n)
+    }
+}
+
 struct RowReader {
     row: u32,
     col: Option<u32>,
@@ -956,6 +1343,328 @@ mod tests {
             .as_deref(),
             Some("ab c")
         );
+    }
+
+    /// A small deterministic generator for the comparisons below.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
+    /// Random short texts over `alphabet`, with the edge cases first.
+    fn texts(alphabet: &[u8], edge: &[&str], count: usize, seed: u64) -> Vec<Vec<u8>> {
+        let mut next = xorshift(seed);
+        let mut out: Vec<Vec<u8>> = edge.iter().map(|t| t.as_bytes().to_vec()).collect();
+        for _ in 0..count {
+            let len = (next() % 9) as usize;
+            out.push(
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        out
+    }
+
+    /// The number check without parsing accepts exactly the texts of digits, signs, `.`, `e`
+    /// and `E` that `str::parse::<f64>` accepts, over random short texts of those bytes and
+    /// of others (the parser's words among them).
+    #[test]
+    fn float_texts_are_those_the_parser_accepts() {
+        let edge = [
+            "", "1", "-1", "+1", ".", "1.", ".1", "-.1", "+.", "1e5", "1e", "e5", "1e+5", "1e-",
+            "1.5E-3", "--1", "1-", "1e5e5", "1.2.3", "-0", "00.00e00", "inf", "-inf", "NaN",
+            "infinity", " 1", "1 ", "1_000",
+        ];
+        let mut accepted = 0;
+        let samples = texts(b"0123456789+-.eE", &edge, 200_000, 7)
+            .into_iter()
+            .chain(texts(b"01.e-+infatyIN x_", &[], 200_000, 8));
+        for text in samples {
+            let allowed = text
+                .iter()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'));
+            let parsed = std::str::from_utf8(&text)
+                .expect("ASCII")
+                .parse::<f64>()
+                .is_ok();
+            assert_eq!(
+                is_float_text(&text),
+                allowed && parsed,
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+            accepted += usize::from(allowed && parsed);
+        }
+        assert!(accepted > 1_000, "{accepted}");
+    }
+
+    /// Row numbers and indexes read as `str::parse::<u32>` reads them.
+    #[test]
+    fn digits_are_read_as_the_parser_reads_them() {
+        let edge = [
+            "",
+            "+",
+            "-",
+            "0",
+            "+0",
+            "-0",
+            "4294967295",
+            "4294967296",
+            "007",
+            "1+",
+        ];
+        for text in texts(b"0123456789+-a", &edge, 100_000, 11) {
+            let expected = std::str::from_utf8(&text)
+                .expect("ASCII")
+                .parse::<u32>()
+                .ok();
+            assert_eq!(
+                parse_u32(&text),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(&text)
+            );
+        }
+    }
+
+    /// The trims with their shortcut give what the library's trims give.
+    #[test]
+    fn trims_are_the_library_trims() {
+        let edge = [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a",
+            "a\u{3000}",
+            "\u{1c}a\u{1f}",
+            "中",
+            "\t\n",
+        ];
+        let mut next = xorshift(3);
+        let pieces = [
+            "a", " ", "\t", "\n", "\r", "\u{b}", "\u{c}", "\u{a0}", "\u{2003}", "中", "\u{1c}", "_",
+        ];
+        let mut samples: Vec<String> = edge.iter().map(|t| (*t).to_owned()).collect();
+        for _ in 0..50_000 {
+            let len = next() % 6;
+            samples.push(
+                (0..len)
+                    .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                    .collect(),
+            );
+        }
+        for text in samples {
+            assert_eq!(trim(&text), text.trim(), "{text:?}");
+            assert_eq!(
+                trim_run(&text),
+                text.trim_matches([' ', '\t', '\r', '\n']),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// The window hands on every byte once and in order, whatever the sizes of the reads and
+    /// of the parts used, including parts longer than its room.
+    #[test]
+    fn the_window_hands_on_every_byte_once() {
+        struct Trickle<'a> {
+            bytes: &'a [u8],
+            next: Box<dyn FnMut() -> u64>,
+        }
+        impl Read for Trickle<'_> {
+            fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+                let n = ((self.next)() as usize % 70_000)
+                    .max(1)
+                    .min(out.len())
+                    .min(self.bytes.len());
+                out[..n].copy_from_slice(&self.bytes[..n]);
+                self.bytes = &self.bytes[n..];
+                Ok(n)
+            }
+        }
+        let mut next = xorshift(23);
+        let input: Vec<u8> = (0..1_500_000).map(|_| (next() % 251) as u8).collect();
+        let mut reader = Trickle {
+            bytes: &input,
+            next: Box::new(xorshift(29)),
+        };
+        let mut window = Window::new();
+        let mut used = Vec::new();
+        let mut choose = xorshift(31);
+        loop {
+            let n = window.fill(&mut reader).expect("reads");
+            let data = window.data();
+            // Sometimes nothing, sometimes all, sometimes a part (so tails build up).
+            let take = match choose() % 4 {
+                0 => 0,
+                1 => data.len(),
+                _ => (choose() as usize) % (data.len() + 1),
+            };
+            used.extend_from_slice(&data[..take]);
+            window.consume(take);
+            if n == 0 {
+                used.extend_from_slice(window.data());
+                break;
+            }
+        }
+        assert_eq!(used, input);
+    }
+
+    /// The shortcut for the usual cell finds the cell's end where the plain search does.
+    #[test]
+    fn cells_close_where_the_plain_search_finds() {
+        let edge = [
+            "<v>1</v></c>",
+            "<v>1</v></c><c>",
+            "<v></v></c>",
+            "<v>1</v>",
+            "<v>1</c>",
+            "<v>1</v></",
+            "<f>1</f><v>2</v></c>",
+            "</c>",
+            "",
+            "<v><v>1</v></c>",
+        ];
+        for piece in texts(b"<v/c>1f", &edge, 200_000, 19) {
+            // As it is, and as the value of a usual cell followed by more.
+            let usual = [b"<v>".as_slice(), &piece, b"</v></c>", &piece].concat();
+            for text in [piece, usual] {
+                assert_eq!(
+                    cell_close(&text),
+                    find(&text, b"</c>"),
+                    "{:?}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+    }
+
+    /// The shortcut for a single plain run gives what the general reading of an item gives.
+    #[test]
+    fn a_single_run_is_read_as_any_item() {
+        /// `string_item` without its shortcut.
+        fn general(xml: &[u8]) -> Option<String> {
+            let wrapped = [b"<r>".as_slice(), xml, b"</r>"].concat();
+            string_item(&wrapped)
+        }
+        let mut next = xorshift(5);
+        let pieces = [
+            "a", " ", "\t", "\n", "\r", "&amp;", "&", "_x000D_", "_x", "中", "<b/>", "é",
+        ];
+        for _ in 0..50_000 {
+            let len = next() % 6;
+            let text: String = (0..len)
+                .map(|_| pieces[(next() % pieces.len() as u64) as usize])
+                .collect();
+            let xml = format!("<t>{text}</t>");
+            assert_eq!(
+                string_item(xml.as_bytes()),
+                general(xml.as_bytes()),
+                "{xml:?}"
+            );
+        }
+        assert_eq!(string_item(b"<t> a b </t>").as_deref(), Some("a b"));
+        assert_eq!(string_item(b"<t>a_x000D_</t>"), None);
+    }
+
+    /// The attribute search reads tags as the plain search did: the first `name=` that
+    /// follows white space, its quoted value, `None` without one.
+    #[test]
+    fn attributes_are_found_as_by_a_plain_search() {
+        fn plain(tag: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+            let mut i = 0;
+            while i + name.len() < tag.len() {
+                let rest = &tag[i..];
+                if i > 0 && tag[i - 1].is_ascii_whitespace() && rest.starts_with(name) {
+                    let mut j = name.len();
+                    while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
+                        j += 1;
+                    }
+                    if rest.get(j) == Some(&b'=') {
+                        j += 1;
+                        while rest.get(j).is_some_and(u8::is_ascii_whitespace) {
+                            j += 1;
+                        }
+                        let quote = *rest.get(j)?;
+                        if quote != b'"' && quote != b'\'' {
+                            return None;
+                        }
+                        let value = &rest[j + 1..];
+                        let end = value.iter().position(|&b| b == quote)?;
+                        return Some(value[..end].to_vec());
+                    }
+                }
+                i += 1;
+            }
+            None
+        }
+        let edge = [
+            "c r=\"A1\" s=\"3\" t=\"s\"",
+            "c t='n' r = \"B2\"",
+            "c rs=\"1\" r=\"C3\"",
+            "c x=\"a r='Z9'\" r=\"A1\"",
+            "c r=A1 r=\"B1\"",
+            "c r=\"unterminated",
+            "c\tr=\"A1\"",
+            "c r",
+            "c r=",
+        ];
+        let mut tags = texts(b"crst= \"'A1\t", &edge, 100_000, 13);
+        // Tags written the usual way and near it, for the pair-by-pair reading.
+        let pairs = [
+            " r=\"A1\"",
+            " s=\"3\"",
+            " t=\"s\"",
+            " rs=\"1\"",
+            "  r = 'B2'",
+            " t=\"inlineStr\"",
+            " x=\"a r='Z9'\"",
+            " s=\"\"",
+            "r=\"C3\"",
+            " r=\"A 1\"",
+            " t",
+            " =\"1\"",
+            " r=\"D4",
+            "/",
+            " /",
+            "\tt\t=\t\"n\"",
+        ];
+        let mut next = xorshift(17);
+        for _ in 0..100_000 {
+            let count = next() % 5;
+            let mut tag = b"c".to_vec();
+            for _ in 0..count {
+                tag.extend_from_slice(pairs[(next() % pairs.len() as u64) as usize].as_bytes());
+            }
+            tags.push(tag);
+        }
+        let usual = tags.iter().filter(|t| usual_cell_tag(t).is_some()).count();
+        assert!(usual > 10_000, "{usual} tags read pair by pair");
+        for tag in tags {
+            let attributes = cell_tag(&tag);
+            assert_eq!(
+                [attributes.r, attributes.s, attributes.t].map(|a| a.map(<[u8]>::to_vec)),
+                [b"r".as_slice(), b"s", b"t"].map(|name| plain(&tag, name)),
+                "{:?}",
+                String::from_utf8_lossy(&tag)
+            );
+            for name in [b"r".as_slice(), b"s", b"t", b"rs"] {
+                assert_eq!(
+                    attribute_raw(&tag, name).map(<[u8]>::to_vec),
+                    plain(&tag, name),
+                    "{:?} {:?}",
+                    String::from_utf8_lossy(&tag),
+                    String::from_utf8_lossy(name)
+                );
+            }
+        }
     }
 
     /// Every sheet both readers can read is read the same by both (each row's cells, values
