@@ -23,7 +23,8 @@ pub struct WorkbookLimits {
     /// Most bytes `xl/sharedStrings.xml` may inflate to (default 64 MiB), since the
     /// reader loads every shared string into memory when the workbook is opened.
     pub max_shared_strings_bytes: u64,
-    /// Most shared strings declared by `count` or `uniqueCount` (default 1 000 000).
+    /// Most shared strings, declared by `count` or `uniqueCount` or held by the table
+    /// (default 1 000 000).
     pub max_shared_strings: u64,
     /// Most rows in a sheet: a cell below this row is rejected (default 1 048 576,
     /// the spreadsheet grid).

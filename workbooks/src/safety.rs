@@ -147,6 +147,10 @@ fn check_zip(bytes: &[u8], limits: &WorkbookLimits) -> Result<Format, Error> {
         let mut limited = (&mut entry).take(cap.saturating_add(1));
         let mut size: u64 = 0;
         let mut head = Vec::new();
+        // The header's counts can understate what the table holds: its items are counted
+        // as they inflate, so a table of millions of empty items is refused before a reader
+        // builds it.
+        let mut items = (name == "xl/sharedStrings.xml").then(ItemCount::default);
         loop {
             let n = limited
                 .read(&mut buffer)
@@ -157,6 +161,18 @@ fn check_zip(bytes: &[u8], limits: &WorkbookLimits) -> Result<Format, Error> {
             if head.len() < 4096 {
                 let room = 4096 - head.len();
                 head.extend_from_slice(&buffer[..n.min(room)]);
+            }
+            if let Some(items) = &mut items {
+                items.feed(&buffer[..n]);
+                if items.count > limits.max_shared_strings {
+                    return Err(too_many_shared_strings(
+                        format!(
+                            "the table holds more than {} items",
+                            limits.max_shared_strings
+                        ),
+                        limits,
+                    ));
+                }
             }
             size += n as u64;
             if size > cap {
@@ -245,18 +261,73 @@ fn check_shared_strings_header(head: &[u8], limits: &WorkbookLimits) -> Result<(
         if let Some(n) = attribute_number(head, attr)
             && n > limits.max_shared_strings
         {
-            return Err(Error::new(
-                "too_many_shared_strings",
+            return Err(too_many_shared_strings(
                 format!(
-                    "{} declares {n} shared strings, above the limit of {}",
-                    String::from_utf8_lossy(attr),
-                    limits.max_shared_strings
+                    "{} declares {n} shared strings",
+                    String::from_utf8_lossy(attr)
                 ),
-            )
-            .at("xl/sharedStrings.xml"));
+                limits,
+            ));
         }
     }
     Ok(())
+}
+
+fn too_many_shared_strings(what: String, limits: &WorkbookLimits) -> Error {
+    Error::new(
+        "too_many_shared_strings",
+        format!("{what}, above the limit of {}", limits.max_shared_strings),
+    )
+    .at("xl/sharedStrings.xml")
+}
+
+/// Counts the items (`<si>`, `<si/>`, `<si …>`, with or without a namespace prefix) of a
+/// shared-string table fed in pieces of any size: a small state machine over the opening
+/// tags, so a piece may end anywhere. It may count more than a reader finds (an item inside
+/// a comment), never fewer, so a table it passes holds at most that many.
+#[derive(Debug, Default)]
+struct ItemCount {
+    count: u64,
+    state: TagState,
+}
+
+/// Where the count stands in an opening tag's name.
+#[derive(Debug, Default, Clone, Copy)]
+enum TagState {
+    /// Outside a tag name.
+    #[default]
+    Outside,
+    /// Just after `<`.
+    Open,
+    /// In a name that is not (yet) `si`: a prefix or another tag.
+    Other,
+    /// Just after a prefix's `:`.
+    Local,
+    /// After `s`.
+    S,
+    /// After `si`: an item if the name ends here.
+    Si,
+}
+
+impl ItemCount {
+    fn feed(&mut self, piece: &[u8]) {
+        use TagState::*;
+        for &b in piece {
+            let name_char = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+            self.state = match (self.state, b) {
+                (_, b'<') => Open,
+                (Open | Local, b's') => S,
+                (S, b'i') => Si,
+                (Si, b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n') => {
+                    self.count += 1;
+                    Outside
+                }
+                (Other | S | Si, b':') => Local,
+                (Open | Other | S | Si, _) if name_char => Other,
+                _ => Outside,
+            };
+        }
+    }
 }
 
 /// Tracks the bounding box of non-empty cells while scanning a file, and rejects the first
@@ -1103,4 +1174,27 @@ fn from_data(value: &Data) -> Option<CellValue> {
         Data::DurationIso(s) => CellValue::Duration(s.clone()),
         Data::Error(e) => CellValue::Error(e.to_string()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ItemCount;
+
+    fn count_in_pieces(xml: &[u8], piece: usize) -> u64 {
+        let mut items = ItemCount::default();
+        for chunk in xml.chunks(piece) {
+            items.feed(chunk);
+        }
+        items.count
+    }
+
+    #[test]
+    fn shared_string_items_are_counted_whatever_the_piece_size() {
+        // Written out: a declared table, four items (one empty, one with attributes, one
+        // prefixed, one plain) and tags that are not items (`<sst`, `<sis>`, a text `si`).
+        let xml = b"<sst count=\"1\"><si/><si a=\"1\"><t>si</t></si><x:si><x:t>b</x:t></x:si><si><t>c</t></si><sis/></sst>";
+        for piece in 1..=xml.len() {
+            assert_eq!(count_in_pieces(xml, piece), 4, "pieces of {piece} bytes");
+        }
+    }
 }

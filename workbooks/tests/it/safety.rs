@@ -283,3 +283,30 @@ fn an_xlsm_is_told_from_an_xlsx_by_its_content_types() {
     assert_eq!(book.format(), Format::Xlsm);
     assert_eq!(book.read_sheet("Data").unwrap().cells.len(), 4);
 }
+
+#[test]
+fn a_shared_string_table_holding_more_items_than_it_declares_is_rejected() {
+    // The header declares one string; the table holds eleven empty items, one more than
+    // the limit allows.
+    let hostile = rewrite_entry(&small_xlsx(), "xl/sharedStrings.xml", |_| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"1\" uniqueCount=\"1\">{}</sst>",
+            "<si/>".repeat(11)
+        )
+    });
+    let limits = WorkbookLimits {
+        max_shared_strings: 10,
+        ..WorkbookLimits::default()
+    };
+    let (code, location) = code_of(SafeWorkbook::open(&hostile, &limits));
+    assert_eq!(code, "too_many_shared_strings");
+    assert_eq!(location, "xl/sharedStrings.xml");
+    // Ten items are within the limit.
+    let within = rewrite_entry(&small_xlsx(), "xl/sharedStrings.xml", |_| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"1\" uniqueCount=\"1\">{}</sst>",
+            "<si/>".repeat(10)
+        )
+    });
+    assert!(check_archive(&within, &limits).is_ok());
+}
