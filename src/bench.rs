@@ -455,22 +455,31 @@ fn run_xlsx(
             if read { "" } else { " (not plain: not read)" }
         )?;
     }
-    // The streamed path of `greenlight appraise`: one thread reads, this one appraises each
+    // The streamed path of `greenlight appraise`: one thread reads, the workers appraise each
     // project as soon as its rows are read; nothing is kept but the count.
     reset_peak();
     let started = Instant::now();
     let cpu = cpu_seconds();
     let mut appraised = 0usize;
-    let run = crate::workbook::appraise_workbook(&bytes, registry, options, None, &mut |o| {
-        appraised += usize::from(o.appraisal.is_some());
-        Ok(())
-    })?
+    let workers = crate::workbook::default_workers();
+    let run = crate::workbook::appraise_workbook(
+        &bytes,
+        registry,
+        options,
+        None,
+        workers,
+        &|o| Ok(o.appraisal.is_some()),
+        &mut |ok| {
+            appraised += usize::from(ok);
+            Ok(())
+        },
+    )?
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     let streamed_secs = started.elapsed().as_secs_f64();
     let cpu = cpu_seconds().zip(cpu).map(|(after, before)| after - before);
     writeln!(
         out,
-        "streamed import → appraisal (2 threads): {streamed_secs:.3} s wall, {} CPU, {appraised} appraised, {} problems, peak {}",
+        "streamed import → appraisal (a reader, {workers} appraising): {streamed_secs:.3} s wall, {} CPU, {appraised} appraised, {} problems, peak {}",
         cpu.map_or_else(|| String::from("n/a"), |c| format!("{c:.3} s")),
         run.problems.len(),
         peak(peak_mib())
