@@ -245,7 +245,7 @@ impl OutputSink<'_> {
         let first = self.written == 0;
         self.written += 1;
         match self.format {
-            Format::Xlsx => self.collected.extend(rendered.outcome),
+            Format::Xlsx => self.collected.extend(rendered.outcome.map(|o| *o)),
             Format::Json => {
                 let out = self.out()?;
                 out.write_all(json_separator(first))?;
@@ -331,27 +331,40 @@ fn partial_path(path: &std::path::Path) -> std::path::PathBuf {
 /// at the end, the outcome itself. Rendering can happen on the thread that appraised it.
 struct Rendered {
     text: Vec<u8>,
-    /// The outcome, kept for the results workbook only.
-    outcome: Option<ProjectOutcome>,
+    /// The outcome, kept for the results workbook only (boxed: it is large, and moved
+    /// between threads).
+    outcome: Option<Box<ProjectOutcome>>,
     /// Its errors, reported after the output.
     errors: Vec<InputError>,
 }
 
 impl Rendered {
+    /// Room for most outcomes' text at once (a 30-year project: about 1 KB of table, 30 KB
+    /// of JSON), so the text is not copied as it grows.
+    const TABLE_BYTES: usize = 4 << 10;
+    const JSON_BYTES: usize = 48 << 10;
+
     fn of(format: Format, lang: Lang, explain: bool, mut o: ProjectOutcome) -> io::Result<Self> {
-        let mut text = Vec::new();
-        match format {
-            Format::Table => write_outcome_table(&mut text, &o, lang, explain)?,
-            Format::Json => write_pretty_indented(&mut text, &o, 2)?,
+        let text = match format {
+            Format::Table => {
+                let mut text = Vec::with_capacity(Self::TABLE_BYTES);
+                write_outcome_table(&mut text, &o, lang, explain)?;
+                text
+            }
+            Format::Json => {
+                let mut text = Vec::with_capacity(Self::JSON_BYTES);
+                write_pretty_indented(&mut text, &o, 2)?;
+                text
+            }
             Format::Xlsx => {
                 let errors = o.errors.clone();
                 return Ok(Rendered {
-                    text,
-                    outcome: Some(o),
+                    text: Vec::new(),
+                    outcome: Some(Box::new(o)),
                     errors,
                 });
             }
-        }
+        };
         Ok(Rendered {
             text,
             errors: std::mem::take(&mut o.errors),

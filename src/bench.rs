@@ -61,6 +61,11 @@ pub(crate) struct BenchCommand {
 pub(crate) struct SplitMix(u64);
 
 impl SplitMix {
+    /// The generator started from `seed`.
+    pub(crate) fn new(seed: u64) -> Self {
+        SplitMix(seed)
+    }
+
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
@@ -249,7 +254,7 @@ pub(crate) fn run(cmd: BenchCommand, registry: &Registry) -> anyhow::Result<Outc
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     let generated = Instant::now();
-    let mut rng = SplitMix(cmd.seed);
+    let mut rng = SplitMix::new(cmd.seed);
     let portfolio: Vec<ProjectInput> = (0..cmd.projects)
         .map(|i| synthetic_project(&mut rng, i, cmd.years, cmd.emissions))
         .collect();
