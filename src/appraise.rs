@@ -96,8 +96,9 @@ pub(crate) fn run(
         // formatting is spread over the workers too; this thread only writes the bytes in
         // order.
         let (format, explain) = (cmd.format, cmd.explain);
+        let buffers = TextBuffers::default();
         let render = |o: ProjectOutcome| -> anyhow::Result<Rendered> {
-            Ok(Rendered::of(format, lang, explain, o)?)
+            Ok(Rendered::of(format, lang, explain, o, buffers.take())?)
         };
         let run = crate::workbook::appraise_workbook(
             &bytes,
@@ -106,7 +107,10 @@ pub(crate) fn run(
             Some(rules),
             crate::workbook::default_workers(),
             &render,
-            &mut |rendered| sink.take(rendered),
+            &mut |rendered| {
+                buffers.give(sink.take(rendered)?);
+                Ok(())
+            },
         );
         match run? {
             Ok(run) => (run.result, run.problems),
@@ -235,12 +239,13 @@ impl OutputSink<'_> {
     }
 
     fn outcome(&mut self, o: ProjectOutcome) -> anyhow::Result<()> {
-        let rendered = Rendered::of(self.format, self.lang, self.explain, o)?;
-        self.take(rendered)
+        let rendered = Rendered::of(self.format, self.lang, self.explain, o, Vec::new())?;
+        self.take(rendered)?;
+        Ok(())
     }
 
-    /// Takes the next outcome, rendered.
-    fn take(&mut self, rendered: Rendered) -> anyhow::Result<()> {
+    /// Takes the next outcome, rendered; gives its text buffer back for reuse.
+    fn take(&mut self, rendered: Rendered) -> anyhow::Result<Vec<u8>> {
         self.errors.extend(rendered.errors);
         let first = self.written == 0;
         self.written += 1;
@@ -255,7 +260,7 @@ impl OutputSink<'_> {
                 self.out()?.write_all(&rendered.text)?;
             }
         }
-        Ok(())
+        Ok(rendered.text)
     }
 
     /// Ends the output; gives every outcome's errors.
@@ -344,32 +349,66 @@ impl Rendered {
     const TABLE_BYTES: usize = 4 << 10;
     const JSON_BYTES: usize = 48 << 10;
 
-    fn of(format: Format, lang: Lang, explain: bool, mut o: ProjectOutcome) -> io::Result<Self> {
-        let text = match format {
+    /// The outcome rendered into `text` (emptied first).
+    fn of(
+        format: Format,
+        lang: Lang,
+        explain: bool,
+        mut o: ProjectOutcome,
+        mut text: Vec<u8>,
+    ) -> io::Result<Self> {
+        text.clear();
+        match format {
             Format::Table => {
-                let mut text = Vec::with_capacity(Self::TABLE_BYTES);
+                text.reserve(Self::TABLE_BYTES);
                 write_outcome_table(&mut text, &o, lang, explain)?;
-                text
             }
             Format::Json => {
-                let mut text = Vec::with_capacity(Self::JSON_BYTES);
+                text.reserve(Self::JSON_BYTES);
                 write_pretty_indented(&mut text, &o, 2)?;
-                text
             }
             Format::Xlsx => {
                 let errors = o.errors.clone();
                 return Ok(Rendered {
-                    text: Vec::new(),
+                    text,
                     outcome: Some(Box::new(o)),
                     errors,
                 });
             }
-        };
+        }
         Ok(Rendered {
             text,
             errors: std::mem::take(&mut o.errors),
             outcome: None,
         })
+    }
+}
+
+/// Text buffers the output has written, kept for the next outcomes' rendering: a buffer
+/// allocated for every outcome on a worker and freed on the writing thread cost more than
+/// formatting a table (each large allocation makes the allocator sweep its lists of small
+/// free blocks, and a block freed on another thread goes back under a lock). At most as many
+/// are kept as outcomes can be in flight.
+#[derive(Default)]
+struct TextBuffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl TextBuffers {
+    const KEPT: usize = 512;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut kept| kept.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, text: Vec<u8>) {
+        if let Ok(mut kept) = self.0.lock()
+            && kept.len() < Self::KEPT
+        {
+            kept.push(text);
+        }
     }
 }
 
