@@ -445,8 +445,11 @@ fn write_json_end(out: &mut dyn Write, written: usize, mac: Option<&MacCurve>) -
 
 /// `value` as `serde_json::to_writer_pretty` writes it when nested `level` deep in a
 /// pretty document (two spaces a level), written straight to `out`.
-fn write_pretty_indented(
-    out: &mut dyn Write,
+///
+/// Generic over the writer so that writing into a worker's `Vec` is inlined, not a call
+/// through a trait object for every token.
+fn write_pretty_indented<W: Write + ?Sized>(
+    out: &mut W,
     value: &impl serde::Serialize,
     level: usize,
 ) -> io::Result<()> {
