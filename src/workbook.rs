@@ -34,8 +34,10 @@ const READ_AHEAD: usize = 256;
 const CHUNK: usize = 8;
 
 /// Chunks of outcomes a worker may finish ahead of the one the output waits for. Together
-/// with [`READ_AHEAD`] this bounds what is held however uneven the workers are.
-const CHUNKS_AHEAD: usize = 2;
+/// with [`READ_AHEAD`] this bounds what is held however uneven the workers are; it is also
+/// the slack that lets one worker go on while another waits for a processor (64 outcomes,
+/// several milliseconds of work: a time slice on a busy machine).
+const CHUNKS_AHEAD: usize = 8;
 
 /// Appraising workers at most: the appraisal is the longest part of a run, but the reading
 /// threads need processor time too.
