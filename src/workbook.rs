@@ -1,11 +1,11 @@
 //! Appraising a workbook: safe import, then the same batch appraisal as JSON input, with
 //! every error placed back on its sheet and cell.
 //!
-//! The workbook is streamed: one thread reads it and hands each project on as soon as its
-//! rows are read, in turn to one of a few appraising workers (each project is parsed,
-//! appraised, judged, placed on its cells and rendered for the output there), and the
-//! calling thread takes the outcomes back in the order of the Projects sheet and passes
-//! them on, so neither the batch document nor the outcomes are ever held whole.
+//! The workbook is streamed: one thread reads it and hands the projects on as their rows
+//! are read, in chunks of eight, in turn to one of a few appraising workers (each project
+//! is parsed, appraised, judged, placed on its cells and rendered for the output there),
+//! and the calling thread takes the outcomes back in the order of the Projects sheet and
+//! passes them on, so neither the batch document nor the outcomes are ever held whole.
 
 use std::io::IsTerminal;
 use std::sync::mpsc;
