@@ -92,37 +92,26 @@ pub(crate) fn run(
     };
     // A workbook is recognised by its content, whatever the file is called.
     let (result, problems) = if greenlight_workbooks::safety::is_workbook(&bytes) {
-        // JSON outcomes are written on a thread of their own, so formatting them (about 7 of
-        // the 17 s of a 100 000-project run) overlaps the appraisal of the next projects;
-        // order is kept. The table is cheap to write: the hand-over would cost more.
-        let appraise = |on_outcome: &mut dyn FnMut(ProjectOutcome) -> anyhow::Result<()>| {
-            crate::workbook::appraise_workbook(&bytes, registry, &options, Some(rules), on_outcome)
+        // Each outcome is rendered (table or JSON text) by the worker that appraised it, so
+        // formatting is spread over the workers too; this thread only writes the bytes in
+        // order.
+        let (format, explain) = (cmd.format, cmd.explain);
+        let buffers = TextBuffers::default();
+        let render = |o: ProjectOutcome| -> anyhow::Result<Rendered> {
+            Ok(Rendered::of(format, lang, explain, o, buffers.take())?)
         };
-        let (run, written) = if cmd.format == Format::Json {
-            std::thread::scope(|scope| {
-                let (tx, rx) = std::sync::mpsc::sync_channel::<ProjectOutcome>(64);
-                let writer = scope.spawn(move || -> anyhow::Result<OutputSink<'_>> {
-                    for o in rx {
-                        sink.outcome(o)?;
-                    }
-                    Ok(sink)
-                });
-                let run = appraise(&mut |o| {
-                    tx.send(o)
-                        .map_err(|_| anyhow::anyhow!("the output stopped"))
-                });
-                drop(tx);
-                let written = writer
-                    .join()
-                    .unwrap_or_else(|_| Err(anyhow::anyhow!("writing the output failed")));
-                (run, written)
-            })
-        } else {
-            let run = appraise(&mut |o| sink.outcome(o));
-            (run, Ok(sink))
-        };
-        // A write error explains a stopped output better than the send that saw it.
-        sink = written?;
+        let run = crate::workbook::appraise_workbook(
+            &bytes,
+            registry,
+            &options,
+            Some(rules),
+            crate::workbook::default_workers(),
+            &render,
+            &mut |rendered| {
+                buffers.give(sink.take(rendered)?);
+                Ok(())
+            },
+        );
         match run? {
             Ok(run) => (run.result, run.problems),
             Err(e) => {
@@ -250,21 +239,28 @@ impl OutputSink<'_> {
     }
 
     fn outcome(&mut self, o: ProjectOutcome) -> anyhow::Result<()> {
-        self.errors.extend(o.errors.iter().cloned());
-        let (lang, explain) = (self.lang, self.explain);
+        let rendered = Rendered::of(self.format, self.lang, self.explain, o, Vec::new())?;
+        self.take(rendered)?;
+        Ok(())
+    }
+
+    /// Takes the next outcome, rendered; gives its text buffer back for reuse.
+    fn take(&mut self, rendered: Rendered) -> anyhow::Result<Vec<u8>> {
+        self.errors.extend(rendered.errors);
         let first = self.written == 0;
         self.written += 1;
         match self.format {
-            Format::Xlsx => self.collected.push(o),
+            Format::Xlsx => self.collected.extend(rendered.outcome.map(|o| *o)),
             Format::Json => {
-                write_json_outcome(self.out()?, first, &o)?;
+                let out = self.out()?;
+                out.write_all(json_separator(first))?;
+                out.write_all(&rendered.text)?;
             }
             Format::Table => {
-                let out = self.out()?;
-                write_outcome_table(out, &o, lang, explain)?;
+                self.out()?.write_all(&rendered.text)?;
             }
         }
-        Ok(())
+        Ok(rendered.text)
     }
 
     /// Ends the output; gives every outcome's errors.
@@ -335,13 +331,101 @@ fn partial_path(path: &std::path::Path) -> std::path::PathBuf {
     path.with_file_name(format!(".{name}.{}.partial", std::process::id()))
 }
 
-/// One outcome of the streamed JSON document (`first`: the document begins here).
-fn write_json_outcome(out: &mut dyn Write, first: bool, o: &ProjectOutcome) -> io::Result<()> {
-    out.write_all(if first {
+/// An outcome as the output takes it: its table, or its JSON as nested in the streamed
+/// document (after [`json_separator`]); for the results workbook, written from the outcomes
+/// at the end, the outcome itself. Rendering can happen on the thread that appraised it.
+struct Rendered {
+    text: Vec<u8>,
+    /// The outcome, kept for the results workbook only (boxed: it is large, and moved
+    /// between threads).
+    outcome: Option<Box<ProjectOutcome>>,
+    /// Its errors, reported after the output.
+    errors: Vec<InputError>,
+}
+
+impl Rendered {
+    /// Room for most outcomes' text at once (a 30-year project: about 1 KB of table, 30 KB
+    /// of JSON), so the text is not copied as it grows.
+    const TABLE_BYTES: usize = 4 << 10;
+    const JSON_BYTES: usize = 48 << 10;
+
+    /// The outcome rendered into `text` (emptied first).
+    fn of(
+        format: Format,
+        lang: Lang,
+        explain: bool,
+        mut o: ProjectOutcome,
+        mut text: Vec<u8>,
+    ) -> io::Result<Self> {
+        text.clear();
+        match format {
+            Format::Table => {
+                text.reserve(Self::TABLE_BYTES);
+                write_outcome_table(&mut text, &o, lang, explain)?;
+            }
+            Format::Json => {
+                text.reserve(Self::JSON_BYTES);
+                write_pretty_indented(&mut text, &o, 2)?;
+            }
+            Format::Xlsx => {
+                let errors = o.errors.clone();
+                return Ok(Rendered {
+                    text,
+                    outcome: Some(Box::new(o)),
+                    errors,
+                });
+            }
+        }
+        Ok(Rendered {
+            text,
+            errors: std::mem::take(&mut o.errors),
+            outcome: None,
+        })
+    }
+}
+
+/// Text buffers the output has written, kept for the next outcomes' rendering: a buffer
+/// allocated for every outcome on a worker and freed on the writing thread cost more than
+/// formatting a table (each large allocation makes the allocator sweep its lists of small
+/// free blocks, and a block freed on another thread goes back under a lock). At most as many
+/// are kept as outcomes can be in flight.
+#[derive(Default)]
+struct TextBuffers(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl TextBuffers {
+    const KEPT: usize = 512;
+
+    fn take(&self) -> Vec<u8> {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut kept| kept.pop())
+            .unwrap_or_default()
+    }
+
+    fn give(&self, text: Vec<u8>) {
+        if let Ok(mut kept) = self.0.lock()
+            && kept.len() < Self::KEPT
+        {
+            kept.push(text);
+        }
+    }
+}
+
+/// What comes before an outcome in the streamed JSON document (`first`: the document
+/// begins here).
+fn json_separator(first: bool) -> &'static [u8] {
+    if first {
         b"{\n  \"results\": [\n    "
     } else {
         b",\n    "
-    })?;
+    }
+}
+
+/// One outcome of the streamed JSON document (`first`: the document begins here).
+#[cfg(test)]
+fn write_json_outcome(out: &mut dyn Write, first: bool, o: &ProjectOutcome) -> io::Result<()> {
+    out.write_all(json_separator(first))?;
     write_pretty_indented(out, o, 2)
 }
 
@@ -361,8 +445,11 @@ fn write_json_end(out: &mut dyn Write, written: usize, mac: Option<&MacCurve>) -
 
 /// `value` as `serde_json::to_writer_pretty` writes it when nested `level` deep in a
 /// pretty document (two spaces a level), written straight to `out`.
-fn write_pretty_indented(
-    out: &mut dyn Write,
+///
+/// Generic over the writer so that writing into a worker's `Vec` is inlined, not a call
+/// through a trait object for every token.
+fn write_pretty_indented<W: Write + ?Sized>(
+    out: &mut W,
     value: &impl serde::Serialize,
     level: usize,
 ) -> io::Result<()> {

@@ -90,11 +90,19 @@ pub fn merge_under(base: &Value, over: Value) -> Value {
     match (base, over) {
         (Value::Object(b), Value::Object(mut o)) => {
             for (k, bv) in b {
-                let merged = match o.remove(k) {
-                    Some(ov) => merge_under(bv, ov),
-                    None => bv.clone(),
-                };
-                o.insert(k.clone(), merged);
+                // A key the project gives keeps its place and its key; only objects on both
+                // sides need merging, anything else the project gives wins as it is.
+                match o.get_mut(k) {
+                    Some(ov) => {
+                        if bv.is_object() && ov.is_object() {
+                            let taken = ov.take();
+                            *ov = merge_under(bv, taken);
+                        }
+                    }
+                    None => {
+                        o.insert(k.clone(), bv.clone());
+                    }
+                }
             }
             Value::Object(o)
         }
@@ -169,7 +177,9 @@ pub fn appraise_json(
         }
         other => (vec![other], None),
     };
-    let mut batch = BatchAppraiser::with_settings(settings, registry, options, judge);
+    let mut batch = BatchAppraiser::of(ProjectAppraiser::with_settings(
+        settings, registry, options, judge,
+    ));
     let results: Vec<ProjectOutcome> = items
         .into_iter()
         .enumerate()
@@ -188,12 +198,12 @@ pub fn appraise_json(
 ///
 /// Each project is given as JSON with the pointer prefix its errors are to carry
 /// (`/projects/7`); outcomes are numbered in the order the projects are given.
+///
+/// It is a [`ProjectAppraiser`], one [`FactorTables`] and the [`MacRows`]: to appraise on
+/// several threads, use those parts directly (the appraiser shared, tables per thread, the
+/// rows gathered in order).
 pub struct BatchAppraiser<'a> {
-    settings: BatchSettings,
-    defaults: Value,
-    registry: &'a Registry,
-    options: &'a AppraisalOptions,
-    judge: Option<&'a dyn EligibilityJudge>,
+    projects: ProjectAppraiser<'a>,
     /// Projects of a batch usually share a few discount rates: one factor table per rate.
     tables: FactorTables,
     mac: MacRows,
@@ -203,6 +213,56 @@ pub struct BatchAppraiser<'a> {
 impl<'a> BatchAppraiser<'a> {
     /// A batch with the settings of `{"settings": ...}` (`None`: no settings). Settings that
     /// cannot be read are an error of the whole batch, with a pointer under `/settings`.
+    pub fn new(
+        settings: Option<&Value>,
+        registry: &'a Registry,
+        options: &'a AppraisalOptions,
+        judge: Option<&'a dyn EligibilityJudge>,
+    ) -> Result<Self, InputError> {
+        ProjectAppraiser::new(settings, registry, options, judge).map(Self::of)
+    }
+
+    fn of(projects: ProjectAppraiser<'a>) -> Self {
+        BatchAppraiser {
+            projects,
+            tables: FactorTables::new(),
+            mac: MacRows::default(),
+            next_index: 0,
+        }
+    }
+
+    /// Appraises the next project: the settings' defaults merged under it, then parsed,
+    /// appraised and judged. Its errors carry `prefix` before their pointer.
+    pub fn appraise(&mut self, item: Value, prefix: &str) -> ProjectOutcome {
+        let index = self.next_index;
+        self.next_index += 1;
+        let outcome = self
+            .projects
+            .appraise(index, item, prefix, &mut self.tables);
+        self.mac.add(&outcome);
+        outcome
+    }
+
+    /// The MAC curve of the projects appraised so far, or none when none abates.
+    pub fn finish(self) -> Result<Option<MacCurve>, InputError> {
+        self.mac.curve()
+    }
+}
+
+/// What every project of a batch is appraised with: the settings (defaults merged under
+/// each project, taxonomies kept), the registry, the options and the judge. It keeps
+/// nothing between projects, so threads share it by reference, each with its own
+/// [`FactorTables`].
+pub struct ProjectAppraiser<'a> {
+    settings: BatchSettings,
+    defaults: Value,
+    registry: &'a Registry,
+    options: &'a AppraisalOptions,
+    judge: Option<&'a dyn EligibilityJudge>,
+}
+
+impl<'a> ProjectAppraiser<'a> {
+    /// As [`BatchAppraiser::new`].
     pub fn new(
         settings: Option<&Value>,
         registry: &'a Registry,
@@ -223,23 +283,26 @@ impl<'a> BatchAppraiser<'a> {
         judge: Option<&'a dyn EligibilityJudge>,
     ) -> Self {
         let defaults = Value::Object(settings.defaults.clone());
-        BatchAppraiser {
+        ProjectAppraiser {
             settings,
             defaults,
             registry,
             options,
             judge,
-            tables: FactorTables::new(),
-            mac: MacRows::default(),
-            next_index: 0,
         }
     }
 
-    /// Appraises the next project: the settings' defaults merged under it, then parsed,
-    /// appraised and judged. Its errors carry `prefix` before their pointer.
-    pub fn appraise(&mut self, item: Value, prefix: &str) -> ProjectOutcome {
-        let index = self.next_index;
-        self.next_index += 1;
+    /// Appraises the project numbered `index` (its position in the batch): the settings'
+    /// defaults merged under it, then parsed, appraised and judged, with `tables` kept by
+    /// the caller across the projects it appraises. Its errors carry `prefix` before their
+    /// pointer.
+    pub fn appraise(
+        &self,
+        index: usize,
+        item: Value,
+        prefix: &str,
+        tables: &mut FactorTables,
+    ) -> ProjectOutcome {
         let item = match (&self.defaults, item) {
             (Value::Object(d), item @ Value::Object(_)) if !d.is_empty() => {
                 merge_under(&self.defaults, item)
@@ -253,57 +316,93 @@ impl<'a> BatchAppraiser<'a> {
             self.registry,
             self.options,
             self.judge,
-            &mut self.tables,
+            tables,
         );
         if let (Some(keep), Some(e)) = (&self.settings.taxonomies, &mut outcome.eligibility) {
             keep_taxonomies(e, keep);
         }
-        self.mac.add(&outcome);
         outcome
-    }
-
-    /// The MAC curve of the projects appraised so far, or none when none abates.
-    pub fn finish(self) -> Result<Option<MacCurve>, InputError> {
-        self.mac.curve()
     }
 }
 
-/// The MAC curve's rows, gathered project by project.
+/// The MAC curve's rows, gathered project by project. Outcomes must be added in their
+/// order in the batch: a repeated id is labelled by its position from its second time on.
 #[derive(Default)]
-struct MacRows {
+pub struct MacRows {
     seen: std::collections::BTreeSet<String>,
     rows: Vec<MacRow>,
 }
 
-impl MacRows {
-    fn add(&mut self, r: &ProjectOutcome) {
-        let Some(a) = r.appraisal.as_ref() else {
-            return;
-        };
-        let Some(e) = a.emissions.as_ref() else {
-            return;
-        };
+/// What the MAC curve takes from one project's outcome (its id, cost per tonne and tonnes
+/// abated over its life), so the outcome itself need not be kept or moved to where the rows
+/// are gathered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MacEntry {
+    index: usize,
+    id: String,
+    cost_per_t: rust_decimal::Decimal,
+    tonnes_co2e: rust_decimal::Decimal,
+}
+
+impl MacEntry {
+    /// The outcome's entry, when it has a cost per tonne.
+    pub fn of(r: &ProjectOutcome) -> Option<MacEntry> {
+        let e = r.appraisal.as_ref()?.emissions.as_ref()?;
         // A project that does not abate has no cost per tonne and no place on the curve;
         // its own result says why.
         let Figure::Value(c) = &e.cost_per_tonne else {
-            return;
+            return None;
         };
+        Some(MacEntry {
+            index: r.index,
+            id: r.appraisal.as_ref()?.project.id.clone(),
+            cost_per_t: c.cost_per_t,
+            tonnes_co2e: e.lifetime.abatement,
+        })
+    }
+}
+
+impl Extend<MacEntry> for MacRows {
+    fn extend<I: IntoIterator<Item = MacEntry>>(&mut self, entries: I) {
+        for entry in entries {
+            self.push(entry);
+        }
+    }
+}
+
+impl MacRows {
+    /// Adds the outcome's row, when it has a cost per tonne.
+    pub fn add(&mut self, r: &ProjectOutcome) {
+        if let Some(entry) = MacEntry::of(r) {
+            self.push(entry);
+        }
+    }
+
+    /// Adds the row of an outcome taken apart where it was appraised.
+    pub fn push(&mut self, entry: MacEntry) {
         // Ids should be unique in a batch, but a repeated id must not cost the others
         // their curve: later repeats are labelled by their position.
-        let id = &a.project.id;
-        let project_id = if self.seen.insert(id.clone()) {
-            id.clone()
+        let MacEntry {
+            index,
+            id,
+            cost_per_t,
+            tonnes_co2e,
+        } = entry;
+        let project_id = if self.seen.contains(&id) {
+            format!("{id} (#{index})")
         } else {
-            format!("{id} (#{})", r.index)
+            self.seen.insert(id.clone());
+            id
         };
         self.rows.push(MacRow {
             project_id,
-            cost_per_t: c.cost_per_t,
-            tonnes_co2e: e.lifetime.abatement,
+            cost_per_t,
+            tonnes_co2e,
         });
     }
 
-    fn curve(self) -> Result<Option<MacCurve>, InputError> {
+    /// The curve of the rows added, or none when no project abates.
+    pub fn curve(self) -> Result<Option<MacCurve>, InputError> {
         if self.rows.is_empty() {
             return Ok(None);
         }
@@ -334,6 +433,14 @@ fn parse_settings(value: &Value) -> Result<BatchSettings, InputError> {
 
 /// Reads one project, naming the JSON pointer of the first problem.
 pub fn parse_project(value: &Value) -> Result<ProjectInput, InputError> {
+    // Recording the path of every value read costs about as much as the read itself, and
+    // almost every project reads without a problem: the path is recorded only when the
+    // plain read fails, by reading again, which fails at the same place with the same
+    // message.
+    ProjectInput::deserialize(value).or_else(|_| parse_project_tracked(value))
+}
+
+fn parse_project_tracked(value: &Value) -> Result<ProjectInput, InputError> {
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(value, &mut track);
     ProjectInput::deserialize(de).map_err(|e| InputError {

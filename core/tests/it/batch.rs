@@ -81,3 +81,67 @@ fn an_unknown_setting_is_rejected_with_its_pointer() {
     assert_eq!(e.pointer, "/settings/default");
     assert!(e.message.contains("default"), "{}", e.message);
 }
+
+/// Every project that cannot be read names the pointer of its first problem, whether the
+/// problem is a value deep in a list, an unknown field, a missing field or an unknown
+/// variant; the projects around it are appraised.
+#[test]
+fn a_bad_project_names_the_pointer_of_its_problem() {
+    let mut bad_amount = lean("amount");
+    bad_amount["cash_flows"][1]["amount"] = json!("three hundred");
+    let mut unknown_field = lean("unknown");
+    unknown_field["timeline"]["analysis_yrs"] = json!(4);
+    let mut missing_field = lean("missing");
+    missing_field.as_object_mut().unwrap().remove("sector");
+    let mut bad_category = lean("category");
+    bad_category["cash_flows"][0]["category"] = json!("capex");
+    let doc = json!({
+        "settings": { "defaults": { "currency": "CNY", "price_base_year": 2026,
+            "finance": { "discount_rate": "0.1", "basis": "real" } } },
+        "projects": [lean("a"), bad_amount, unknown_field, missing_field, bad_category, lean("b")]
+    });
+    let out = appraise_json(
+        doc,
+        &Registry::embedded().unwrap(),
+        &AppraisalOptions { trace: false },
+        None,
+    )
+    .unwrap();
+    let first_error = |i: usize| {
+        let r = &out.results[i];
+        assert!(r.appraisal.is_none(), "project {i} was appraised");
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        let e = &r.errors[0];
+        (e.code.clone(), e.pointer.clone(), e.message.clone())
+    };
+    let (code, pointer, message) = first_error(1);
+    assert_eq!(
+        (code.as_str(), pointer.as_str()),
+        ("invalid_request", "/projects/1/cash_flows/1/amount")
+    );
+    assert!(message.contains("three hundred"), "{message}");
+    let (_, pointer, message) = first_error(2);
+    assert_eq!(pointer, "/projects/2/timeline/analysis_yrs");
+    assert!(
+        message.contains("unknown field `analysis_yrs`"),
+        "{message}"
+    );
+    let (_, pointer, message) = first_error(3);
+    assert_eq!(pointer, "/projects/3");
+    assert!(message.contains("missing field `sector`"), "{message}");
+    let (_, pointer, message) = first_error(4);
+    assert_eq!(pointer, "/projects/4/cash_flows/0/category");
+    assert!(message.contains("unknown variant `capex`"), "{message}");
+    npv_of(&out, 0);
+    npv_of(&out, 5);
+}
+
+#[test]
+fn merging_keeps_what_the_project_gives_when_only_one_side_is_an_object() {
+    let base = json!({ "finance": { "discount_rate": "0.1" }, "currency": "CNY", "tags": ["a"] });
+    let over = json!({ "finance": "own", "currency": { "code": "EUR" }, "id": "x" });
+    assert_eq!(
+        merge_under(&base, over),
+        json!({ "finance": "own", "currency": { "code": "EUR" }, "id": "x", "tags": ["a"] })
+    );
+}
