@@ -1219,16 +1219,7 @@ impl Import {
                 if is_header || rows >= 20 {
                     let h = self.header(kind, &head);
                     if let Some(h) = &h {
-                        // Rows read before the header was known, below it.
-                        let early: Vec<Cell> = head
-                            .cells
-                            .iter()
-                            .filter(|c| c.row > h.row)
-                            .cloned()
-                            .collect();
-                        for r in early.chunk_by(|a, b| a.row == b.row) {
-                            on_row(self, &head, h, r[0].row, r);
-                        }
+                        self.rows_below_header(&head, h, on_row);
                     }
                     found = Some(h);
                 }
@@ -1244,18 +1235,23 @@ impl Import {
         if found.is_none() {
             // Fewer than 20 rows and no header among them.
             if let Some(h) = self.header(kind, &head) {
-                let early: Vec<Cell> = head
-                    .cells
-                    .iter()
-                    .filter(|c| c.row > h.row)
-                    .cloned()
-                    .collect();
-                for r in early.chunk_by(|a, b| a.row == b.row) {
-                    on_row(self, &head, &h, r[0].row, r);
-                }
+                self.rows_below_header(&head, &h, on_row);
             }
         }
         Ok(rows > 0)
+    }
+
+    /// Hands on the rows read before the header was known that lie below it.
+    fn rows_below_header(&mut self, head: &Sheet, h: &Header, on_row: &mut RowHandler<'_>) {
+        let early: Vec<Cell> = head
+            .cells
+            .iter()
+            .filter(|c| c.row > h.row)
+            .cloned()
+            .collect();
+        for r in early.chunk_by(|a, b| a.row == b.row) {
+            on_row(self, head, h, r[0].row, r);
+        }
     }
 
     fn locations_name(&self, c: CellRef) -> String {
