@@ -1109,8 +1109,16 @@ fn dense_cells(
     let mut seen = std::collections::BTreeSet::new();
     for (r, c, data) in range.used_cells() {
         let pos = (r as u32 + r0, c as u32 + c0);
-        let value = from_data(data);
         let formula = formula_at.get(&pos).cloned();
+        let value = match (
+            from_data(data),
+            formula.as_deref().and_then(constant_boolean),
+        ) {
+            (Some(CellValue::Number(n)), Some(b)) if n == f64::from(u8::from(b)) => {
+                Some(CellValue::Bool(b))
+            }
+            (value, _) => value,
+        };
         if value.is_none() && formula.is_none() {
             continue;
         }
@@ -1134,6 +1142,25 @@ fn dense_cells(
         }
     }
     Ok(())
+}
+
+/// The boolean a formula stands for when it is the constant `TRUE()` or `FALSE()` (with or
+/// without the parentheses, a leading `=` or the OpenFormula `of:` prefix, any case).
+/// LibreOffice keeps a yes/no cell it converted from xlsx as the formula `TRUE()` whose
+/// result is the number 1 (an ods stores `of:=TRUE()` with a float value), so without this
+/// such a flag would read as 1.
+fn constant_boolean(formula: &str) -> Option<bool> {
+    let f = formula.trim();
+    let f = f.strip_prefix("of:").unwrap_or(f);
+    let f = f.strip_prefix('=').unwrap_or(f).trim();
+    let f = f.strip_suffix("()").unwrap_or(f);
+    if f.eq_ignore_ascii_case("TRUE") {
+        Some(true)
+    } else if f.eq_ignore_ascii_case("FALSE") {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 fn date_value(d: &calamine::ExcelDateTime) -> CellValue {
@@ -1178,7 +1205,24 @@ fn from_data(value: &Data) -> Option<CellValue> {
 
 #[cfg(test)]
 mod tests {
-    use super::ItemCount;
+    use super::{ItemCount, constant_boolean};
+
+    #[test]
+    fn constant_boolean_formulas_are_their_booleans() {
+        for (formula, expected) in [
+            ("TRUE()", Some(true)),
+            ("=true()", Some(true)),
+            ("of:=TRUE()", Some(true)),
+            ("FALSE", Some(false)),
+            (" =False() ", Some(false)),
+            ("TRUE()+0", None),
+            ("NOT(TRUE())", None),
+            ("1", None),
+            ("", None),
+        ] {
+            assert_eq!(constant_boolean(formula), expected, "{formula:?}");
+        }
+    }
 
     fn count_in_pieces(xml: &[u8], piece: usize) -> u64 {
         let mut items = ItemCount::default();

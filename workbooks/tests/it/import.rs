@@ -218,13 +218,16 @@ fn xls_and_ods_saved_by_libreoffice_import_as_the_xlsx_does() {
         &include_bytes!("../fixtures/led-street-lighting.xls")[..],
         &include_bytes!("../fixtures/led-street-lighting.ods")[..],
     ] {
-        let mut other = import(bytes);
-        // LibreOffice stores a boolean in xls as the number 1 with a boolean format, and the
-        // xls reader gives the number: evidence yes/no from xls reads as 1/0.
-        let flag = &mut other.document["projects"][0]["evidence"]["lighting_standard_compliant"];
-        if *flag == json!(1) {
-            *flag = json!(true);
-        }
+        // LibreOffice keeps the yes/no evidence as the formula `TRUE()` whose result is the
+        // number 1 (the ods stores `of:=TRUE()` as a float): it must still read as `true`,
+        // as in the xlsx.
+        let other = import(bytes);
+        assert_eq!(
+            other.document["projects"][0]["evidence"]["lighting_standard_compliant"],
+            json!(true),
+            "{:?}",
+            other.format
+        );
         assert!(
             other.problems.is_empty(),
             "{:?}: {:?}",
