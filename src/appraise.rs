@@ -422,13 +422,6 @@ fn json_separator(first: bool) -> &'static [u8] {
     }
 }
 
-/// One outcome of the streamed JSON document (`first`: the document begins here).
-#[cfg(test)]
-fn write_json_outcome(out: &mut dyn Write, first: bool, o: &ProjectOutcome) -> io::Result<()> {
-    out.write_all(json_separator(first))?;
-    write_pretty_indented(out, o, 2)
-}
-
 /// The end of the streamed JSON document, after `written` outcomes.
 fn write_json_end(out: &mut dyn Write, written: usize, mac: Option<&MacCurve>) -> io::Result<()> {
     if written == 0 {
@@ -1079,8 +1072,13 @@ mod tests {
             let mut expected = serde_json::to_vec_pretty(&output).expect("serialises");
             expected.push(b'\n');
             let mut streamed = Vec::new();
+            // As the output takes each outcome: the separator, then the text its worker
+            // rendered.
             for (i, o) in output.results.iter().enumerate() {
-                write_json_outcome(&mut streamed, i == 0, o).expect("writes");
+                let rendered = Rendered::of(Format::Json, Lang::En, false, o.clone(), Vec::new())
+                    .expect("renders");
+                streamed.extend_from_slice(json_separator(i == 0));
+                streamed.extend_from_slice(&rendered.text);
             }
             write_json_end(
                 &mut streamed,
