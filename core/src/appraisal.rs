@@ -119,34 +119,49 @@ pub struct YearRow {
     /// Discounting period index (0 = base date).
     pub period: u32,
     /// Discount factor applied.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discount_factor: Decimal,
     /// Investment.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub investment: Decimal,
     /// Replacements.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub replacement: Decimal,
     /// Operation, maintenance and repair.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub operation_maintenance: Decimal,
     /// Energy cost.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub energy: Decimal,
     /// Water cost.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub water: Decimal,
     /// Revenue.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub revenue: Decimal,
     /// Cost savings.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub savings: Decimal,
     /// Grants.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub grant: Decimal,
     /// Residual value.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub residual_value: Decimal,
     /// Other flows.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub other: Decimal,
     /// Net flow.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub net: Decimal,
     /// Net flow × discount factor.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discounted_net: Decimal,
     /// Cumulative net flow.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cumulative: Decimal,
     /// Cumulative discounted net flow.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cumulative_discounted: Decimal,
 }
 

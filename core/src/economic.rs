@@ -55,22 +55,31 @@ pub struct EconomicYear {
     /// Calendar year.
     pub year: i32,
     /// Financial net flow less grants.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub financial_without_transfers: Decimal,
     /// Tonnes CO2e avoided.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub carbon_tco2e: Decimal,
     /// Shadow price of carbon, project currency per tonne.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub carbon_price: Decimal,
     /// `carbon_tco2e × carbon_price`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub carbon_value: Decimal,
     /// Expected annual damage avoided.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub avoided_damage: Decimal,
     /// Other economic benefits.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub other_benefits: Decimal,
     /// Economic net flow.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub net: Decimal,
     /// Social discount factor.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discount_factor: Decimal,
     /// `net × discount_factor`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discounted_net: Decimal,
 }
 

@@ -69,16 +69,22 @@ pub struct DebtYear {
     /// Project year index (0 = first year).
     pub year: u32,
     /// Balance owed at the start of the year.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub opening_balance: Decimal,
     /// Principal drawn this year (the whole loan, in the drawdown year).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub drawdown: Decimal,
     /// Interest due this year on the opening balance.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub interest: Decimal,
     /// Principal repaid this year.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub principal: Decimal,
     /// Interest + principal paid this year.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub debt_service: Decimal,
     /// Balance owed at the end of the year: opening + drawdown − principal.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub closing_balance: Decimal,
 }
 
@@ -282,8 +288,10 @@ pub struct DscrYear {
     /// Project year index.
     pub year: u32,
     /// Cash flow available for debt service in this year.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cfads: Decimal,
     /// Interest + principal due in this year.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub debt_service: Decimal,
     /// `cfads / debt_service`; absent when no debt service is due.
     #[serde(skip_serializing_if = "Option::is_none")]

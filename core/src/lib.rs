@@ -18,6 +18,7 @@ pub mod appraisal;
 pub mod batch;
 pub mod calc;
 pub mod dated;
+pub mod decimal_text;
 pub mod discount;
 pub mod economic;
 pub mod eligibility;

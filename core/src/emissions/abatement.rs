@@ -203,14 +203,19 @@ pub struct EmissionsYear {
     /// Calendar year.
     pub year: i32,
     /// Grid factor applied to electricity consumed or saved, tCO2/MWh.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub grid_t_per_mwh: Decimal,
     /// Baseline emissions BE.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub baseline: Decimal,
     /// Project emissions PE.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub project: Decimal,
     /// Leakage LE.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub leakage: Decimal,
     /// `ER = BE − PE − LE`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub abatement: Decimal,
 }
 
