@@ -1926,6 +1926,13 @@ points = [{ year = 2022, value = "0.6" }, { year = 2023, value = "0.5" }]
             (gas.co2_t_per_gj, gas.ch4_t_per_gj),
             (d("0.0561"), d("0.000005"))
         );
+        // Table 2.4 gives LPG the gaseous-fuel values, not the liquid oil products' 10 / 0.6:
+        // CH4 5 kg/TJ ÷ 1,000,000 = 0.000005 t/GJ; N2O 0.1 kg/TJ = 0.0000001 t/GJ.
+        let lpg = set.fuel_factor("lpg").unwrap();
+        assert_eq!(
+            (lpg.ch4_t_per_gj, lpg.n2o_t_per_gj),
+            (d("0.000005"), d("0.0000001"))
+        );
         assert_eq!(set.fuel_factor("lignite").unwrap().co2_t_per_gj, d("0.101"));
         assert_eq!(set.fuel_keys().len(), 11);
         assert!(!set.data_ref().verified, "CH4 and N2O are from one copy");
