@@ -1771,6 +1771,14 @@ value = "100"
         let ets = r.get("cn-ets-grid-default").unwrap();
         assert_eq!(ets.grid_factor(2021, "cn").unwrap(), d("0.5810"));
         assert_eq!(ets.grid_factor(2022, "cn").unwrap(), d("0.5703"));
+        // The 2023 notice is named in a press copy quoting 0.5703; 0.5810 has no named notice.
+        let flags: Vec<_> = ets.regions[0]
+            .points
+            .iter()
+            .map(|p| (p.year, p.verified))
+            .collect();
+        assert_eq!(flags, [(2021, Some(false)), (2022, None)]);
+        assert!(!ets.data_ref().verified);
         let om = r.get("cn-mee-2019-grid-om").unwrap();
         let bm = r.get("cn-mee-2019-grid-bm").unwrap();
         assert_eq!(om.factor_type, Some(FactorType::OperatingMargin));
