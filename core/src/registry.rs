@@ -1730,7 +1730,7 @@ value = "100"
             json,
             serde_json::json!({
                 "id": "wb-2017-carbon-low",
-                "version": "1.0.0",
+                "version": "1.0.1",
                 "origin": "embedded",
                 "verified": false,
                 "overridden": false,
