@@ -1798,6 +1798,11 @@ value = "100"
         assert!(eea.data_ref().verified);
         let jrc = r.get("jrc-2017-com-eu-grid").unwrap();
         assert_eq!(jrc.grid_factor(2013, "fr").unwrap(), d("0.083"));
+        // SDES Key figures on climate, December 2022: 252 gCO2/kWh for the EU in 2020,
+        // 252 ÷ 1000 = 0.252 tCO2/MWh; read in the publication, so the set is verified.
+        let sdes = r.get("sdes-2022-eu-grid").unwrap();
+        assert_eq!(sdes.grid_factor(2020, "eu27").unwrap(), d("0.252"));
+        assert!(sdes.data_ref().verified);
     }
 
     #[test]
