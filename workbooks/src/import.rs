@@ -777,13 +777,15 @@ impl RowStream {
         }
     }
 
-    /// Whether every row of project `id` has been used.
-    fn done_with(&self, id: &str) -> bool {
-        let Some(last) = self.last.get(id) else {
+    /// Whether every row of a project has been used, given its last row in this sheet
+    /// (`last`, from [`RowStream::last`]; `None`: it has no row here). The caller looks the
+    /// project up once, not once per row read while it waits.
+    fn done_through(&self, last: Option<u32>) -> bool {
+        let Some(last) = last else {
             return true;
         };
-        self.through.is_some_and(|t| t >= *last)
-            && self.queue.front().is_none_or(|c| c[0].row > *last)
+        self.through.is_some_and(|t| t >= last)
+            && self.queue.front().is_none_or(|c| c[0].row > last)
     }
 }
 
@@ -946,7 +948,7 @@ impl Import {
                         let last = s.last.get(&id).copied();
                         loop {
                             s.drain(self, false);
-                            if s.ended || s.done_with(&id) {
+                            if s.ended || s.done_through(last) {
                                 break;
                             }
                             if s.through.is_some_and(|t| last.is_some_and(|l| t >= l)) {
@@ -955,7 +957,7 @@ impl Import {
                             }
                             s.pull(self, progress)?;
                         }
-                        if !s.done_with(&id) {
+                        if !s.done_through(last) {
                             break 'hand_on;
                         }
                     }
