@@ -697,8 +697,18 @@ pub(crate) fn write_table(out: &mut dyn Write, a: &Appraisal, lang: Lang) -> io:
     )
 }
 
+/// One line of the table: `"  {label:<34} {value}"`, written piece by piece rather than
+/// through the formatter (a line per figure, some 25 per project). The label is padded with
+/// spaces to 34 characters counted as the formatter counts them, by `char`.
 fn row(out: &mut dyn Write, label: &str, value: String) -> io::Result<()> {
-    writeln!(out, "  {label:<34} {value}")
+    const SPACES: [u8; 34] = [b' '; 34];
+    let pad = SPACES.len().saturating_sub(label.chars().count());
+    out.write_all(b"  ")?;
+    out.write_all(label.as_bytes())?;
+    out.write_all(&SPACES[..pad])?;
+    out.write_all(b" ")?;
+    out.write_all(value.as_bytes())?;
+    out.write_all(b"\n")
 }
 
 fn write_financing(
@@ -1050,6 +1060,30 @@ fn verdict_text(v: greenlight_core::eligibility::Verdict, lang: Lang) -> &'stati
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A table line written piece by piece is the formatter's `"  {label:<34} {value}\n"`,
+    /// for short, exact-width, longer and Chinese labels (wider in bytes than in `char`s).
+    #[test]
+    fn table_lines_are_the_formatted_lines() {
+        let labels = [
+            "",
+            "NPV",
+            "  all roots",
+            "財務淨現值",
+            "财务净现值 FNPV",
+            "修正内部收益率 MIRR",
+            "exactly thirty-four characters lon",
+            "a label longer than the thirty-four characters of the column",
+        ];
+        for label in labels {
+            for value in ["", "1,234.50 EUR", "— (无内部收益率)"] {
+                let mut ours = Vec::new();
+                row(&mut ours, label, value.to_owned()).expect("written");
+                let theirs = format!("  {label:<34} {value}\n");
+                assert_eq!(String::from_utf8(ours).expect("UTF-8"), theirs);
+            }
+        }
+    }
 
     /// The streamed JSON document against serde_json's own pretty printing of the whole
     /// output (the bytes `greenlight appraise --format json` gave before streaming), on the

@@ -647,9 +647,11 @@ struct RowStream {
     kind: SheetKind,
     stage: Stage,
     rx: std::sync::mpsc::Receiver<Result<Vec<Vec<Cell>>, Error>>,
-    /// Used rows' vectors, emptied, going back to the reader in batches: a row's vector is
-    /// larger than the allocator keeps per thread, so one freed here and allocated there
-    /// costs both threads a trip through the shared heap.
+    /// Used rows' vectors, going back to the reader in batches: a row's vector is larger
+    /// than the allocator keeps per thread, so one freed here and allocated there costs both
+    /// threads a trip through the shared heap. Their cells go back too, and are dropped by
+    /// the reader, which allocated their texts: a block freed on another thread than the one
+    /// that allocated it takes the allocator's slower, synchronised path.
     spare: Vec<Vec<Cell>>,
     spare_tx: std::sync::mpsc::Sender<Vec<Vec<Cell>>>,
     /// Rows received, not yet read.
@@ -762,13 +764,12 @@ impl RowStream {
         }
     }
 
-    /// Empties a used row's vector and sends it back to the reader with others.
+    /// Sends a used row's vector, cells and all, back to the reader with others.
     fn recycle(
         spare: &mut Vec<Vec<Cell>>,
         spare_tx: &std::sync::mpsc::Sender<Vec<Vec<Cell>>>,
-        mut cells: Vec<Cell>,
+        cells: Vec<Cell>,
     ) {
-        cells.clear();
         spare.push(cells);
         if spare.len() == ROWS_PER_BATCH {
             // A reader that has finished takes no more; the vectors are then dropped.
@@ -776,13 +777,15 @@ impl RowStream {
         }
     }
 
-    /// Whether every row of project `id` has been used.
-    fn done_with(&self, id: &str) -> bool {
-        let Some(last) = self.last.get(id) else {
+    /// Whether every row of a project has been used, given its last row in this sheet
+    /// (`last`, from [`RowStream::last`]; `None`: it has no row here). The caller looks the
+    /// project up once, not once per row read while it waits.
+    fn done_through(&self, last: Option<u32>) -> bool {
+        let Some(last) = last else {
             return true;
         };
-        self.through.is_some_and(|t| t >= *last)
-            && self.queue.front().is_none_or(|c| c[0].row > *last)
+        self.through.is_some_and(|t| t >= last)
+            && self.queue.front().is_none_or(|c| c[0].row > last)
     }
 }
 
@@ -851,7 +854,8 @@ impl Import {
                 scope.spawn(move || {
                     let cancelled =
                         || Error::new("cancelled", "the reading stopped: the import ended");
-                    // Vectors of rows the import has used, to hold new rows.
+                    // Vectors of rows the import has used, to hold new rows: their old
+                    // cells are dropped here, where their texts were allocated.
                     let mut spares: Vec<Vec<Cell>> = Vec::new();
                     let mut fresh = |room: usize| {
                         if spares.is_empty()
@@ -859,7 +863,13 @@ impl Import {
                         {
                             spares = returned;
                         }
-                        spares.pop().unwrap_or_else(|| Vec::with_capacity(room))
+                        match spares.pop() {
+                            Some(mut used) => {
+                                used.clear();
+                                used
+                            }
+                            None => Vec::with_capacity(room),
+                        }
                     };
                     let mut batch = Vec::with_capacity(ROWS_PER_BATCH);
                     let mut push_row = |row: Vec<Cell>| {
@@ -938,7 +948,7 @@ impl Import {
                         let last = s.last.get(&id).copied();
                         loop {
                             s.drain(self, false);
-                            if s.ended || s.done_with(&id) {
+                            if s.ended || s.done_through(last) {
                                 break;
                             }
                             if s.through.is_some_and(|t| last.is_some_and(|l| t >= l)) {
@@ -947,7 +957,7 @@ impl Import {
                             }
                             s.pull(self, progress)?;
                         }
-                        if !s.done_with(&id) {
+                        if !s.done_through(last) {
                             break 'hand_on;
                         }
                     }
@@ -1679,6 +1689,10 @@ impl Import {
         let mut amounts: Vec<(i32, Decimal, u32)> = Vec::with_capacity(found.years.len());
         // Read only when a year column names a unit.
         let mut own_currency: Option<Option<String>> = None;
+        // A line usually repeats its amount year after year: the decimal of the cell before
+        // (a number without a formula: its double's bits, the power of ten) is taken again
+        // for the same double and power, as `decimal_of` and `scale` would form it again.
+        let mut previous: Option<(u64, u32, Decimal)> = None;
         for (col, year, header_unit) in &found.years {
             let Some(c) = slots.get(cells, *col) else {
                 continue;
@@ -1710,8 +1724,21 @@ impl Import {
                 }
                 (None, None) => 0,
             };
-            match decimal_of(c, Kind::Money).and_then(|d| scale(d, power)) {
-                Ok(Some(d)) => amounts.push((*year, d, *col)),
+            let bits = match (&c.value, &c.formula) {
+                (CellValue::Number(n), None) => Some(n.to_bits()),
+                _ => None,
+            };
+            let amount = match (bits, previous) {
+                (Some(bits), Some((b, p, d))) if bits == b && power == p => Ok(Some(d)),
+                _ => decimal_of(c, Kind::Money).and_then(|d| scale(d, power)),
+            };
+            match amount {
+                Ok(Some(d)) => {
+                    if let Some(bits) = bits {
+                        previous = Some((bits, power, d));
+                    }
+                    amounts.push((*year, d, *col));
+                }
                 Ok(None) => {}
                 Err((code, m)) => {
                     ok = false;
@@ -1754,7 +1781,7 @@ impl Import {
             }
             l.insert(
                 "amount".into(),
-                Value::String(amount.normalize().to_string()),
+                Value::String(decimal_text(amount.normalize())),
             );
             if let Value::Array(a) = lines {
                 d.cells.lines.resize(a.len(), None);
@@ -2278,7 +2305,7 @@ fn text_of(cell: &Cell) -> Result<String, String> {
     match &cell.value {
         CellValue::Text(t) => Ok(crate::scan::trim(t).to_owned()),
         CellValue::Number(n) => Ok(decimal_from_f64(*n)
-            .map(|d| d.normalize().to_string())
+            .map(|d| decimal_text(d.normalize()))
             .unwrap_or_else(|| n.to_string())),
         CellValue::Bool(b) => Ok(b.to_string()),
         other => Err(format!("expected a text, found {}", other.describe())),
@@ -2426,6 +2453,57 @@ fn scale(d: Option<Decimal>, power: u32) -> Result<Option<Decimal>, Problem> {
     })
 }
 
+/// `d.to_string()`, written from the mantissa's digits directly rather than through the
+/// formatter: a minus sign when the sign is negative (`-0` included), the digits with the
+/// point `scale` places from the right, a `0` before a point with nothing before it, zeros
+/// after the point as the scale asks, and `0` for a zero of scale 0.
+fn decimal_text(d: Decimal) -> String {
+    // At most 29 digits, padded with zeros up to a scale of at most 28.
+    let mut digits = [0u8; 32];
+    let mut n = 0;
+    let mut push_u64 = |mut v: u64, at_least: usize, n: &mut usize| {
+        let start = *n;
+        while v != 0 || *n - start < at_least {
+            digits[*n] = b'0' + (v % 10) as u8;
+            v /= 10;
+            *n += 1;
+        }
+    };
+    const TEN_19: u128 = 10_000_000_000_000_000_000;
+    let m = d.mantissa().unsigned_abs();
+    match u64::try_from(m) {
+        Ok(m) => push_u64(m, 0, &mut n),
+        Err(_) => {
+            // Below 2⁹⁶: the low 19 digits in full, then the rest, each in 64 bits.
+            push_u64((m % TEN_19) as u64, 19, &mut n);
+            push_u64((m / TEN_19) as u64, 0, &mut n);
+        }
+    }
+    let scale = d.scale() as usize;
+    while n < scale {
+        digits[n] = b'0';
+        n += 1;
+    }
+    let mut out = String::with_capacity(n + 3);
+    if d.is_sign_negative() {
+        out.push('-');
+    }
+    let whole = n - scale;
+    for i in 0..n {
+        if i == whole {
+            if i == 0 {
+                out.push('0');
+            }
+            out.push('.');
+        }
+        out.push(char::from(digits[n - 1 - i]));
+    }
+    if n == 0 {
+        out.push('0');
+    }
+    out
+}
+
 /// A decimal as JSON: an integer as a JSON number (so integer fields read it), anything
 /// else as an exact decimal string.
 fn json_decimal(d: Decimal) -> Value {
@@ -2435,7 +2513,7 @@ fn json_decimal(d: Decimal) -> Value {
     {
         return Value::from(i);
     }
-    Value::String(d.to_string())
+    Value::String(decimal_text(d))
 }
 
 fn year_of(cell: &Cell) -> Result<Option<i64>, Problem> {
@@ -2556,7 +2634,7 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
                     d
                 }
             })
-            .map(|d| Value::String(d.normalize().to_string())))
+            .map(|d| Value::String(decimal_text(d.normalize()))))
         }
         Kind::Year => Ok(year_of(cell)?.map(Value::from)),
         Kind::Date => Ok(date_of(cell)?.map(Value::String)),
@@ -2626,6 +2704,55 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Decimals written from their digits read as the formatter writes them, on random
+    /// mantissas of every width up to 96 bits, every scale and both signs, and on zeros,
+    /// the extremes and amounts as the import forms them.
+    #[test]
+    fn decimals_are_written_as_the_formatter_writes_them() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut cases = vec![
+            Decimal::ZERO,
+            -Decimal::ZERO,
+            Decimal::new(0, 28),
+            {
+                let mut zero = Decimal::new(0, 5);
+                zero.set_sign_negative(true);
+                zero
+            },
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+            Decimal::new(-1, 28),
+            Decimal::new(47606587, 2),
+            Decimal::new(-315275413, 2),
+            Decimal::new(24, 3),
+            Decimal::from_i128_with_scale(10_000_000_000_000_000_000, 0),
+            Decimal::from_i128_with_scale(10_000_000_000_000_000_000, 19),
+        ];
+        for _ in 0..200_000 {
+            let bits = next() % 97;
+            let wide = (u128::from(next()) << 64 | u128::from(next())) & ((1u128 << 96) - 1);
+            let mantissa = if bits == 96 {
+                wide
+            } else {
+                wide & ((1u128 << bits) - 1)
+            };
+            let scale = (next() % 29) as u32;
+            let mut d = Decimal::from_i128_with_scale(mantissa as i128, scale);
+            d.set_sign_negative(next().is_multiple_of(2));
+            cases.push(d);
+        }
+        for d in cases {
+            assert_eq!(decimal_text(d), d.to_string(), "{d:?}");
+        }
+    }
 
     /// The fast path against the plain path, digits and scale, on amounts as spreadsheets
     /// hold them (cents, rates, integers, tiny and large magnitudes) and on random bit

@@ -1146,84 +1146,94 @@ impl Archive<'_> {
                     break;
                 };
                 let start = at + p;
-                let Some(gt) = buffer[start..].iter().position(|&b| b == b'>') else {
-                    at = start;
-                    break;
+                // A cell written the usual way is read in one walk; any other tag, or a cell
+                // cut by the end of the buffer, takes the general path.
+                let (row, col, value, next) = if let Some(cell) =
+                    usual_cell(&buffer[start..], shared, styles)
+                {
+                    (cell.row, cell.col, cell.value, start + cell.len)
+                } else {
+                    let Some(gt) = buffer[start..].iter().position(|&b| b == b'>') else {
+                        at = start;
+                        break;
+                    };
+                    let end = start + gt;
+                    let tag = &buffer[start + 1..end];
+                    let name_len = tag
+                        .iter()
+                        .position(|b| b.is_ascii_whitespace() || *b == b'/')
+                        .unwrap_or(tag.len());
+                    match &tag[..name_len] {
+                        b"row" => {
+                            let r =
+                                attribute_raw(tag, b"r").and_then(|r| parse_u32(r)?.checked_sub(1));
+                            state.row = match r {
+                                Some(r) => r,
+                                None if !state.rows_started => 0,
+                                None => state.row + 1,
+                            };
+                            state.rows_started = true;
+                            state.col = None;
+                            at = end + 1;
+                            continue;
+                        }
+                        b"c" => {
+                            let attributes = cell_tag(tag);
+                            let (row, col) = match attributes.r.and_then(parse_ref) {
+                                Some(rc) => rc,
+                                None => (state.row, state.col.map_or(0, |c| c + 1)),
+                            };
+                            let (body, next) = if tag.ends_with(b"/") {
+                                (&buffer[end..end], end + 1)
+                            } else {
+                                let body = end + 1;
+                                match cell_close(&buffer[body..]) {
+                                    Some(close) => (&buffer[body..body + close], body + close + 4),
+                                    None if last => {
+                                        return Err(Error::new(
+                                            "corrupt_workbook",
+                                            "the workbook could not be read: a cell is not closed",
+                                        )
+                                        .at(name.to_owned()));
+                                    }
+                                    None => {
+                                        at = start;
+                                        break;
+                                    }
+                                }
+                            };
+                            let value = plain_cell(&attributes, body, shared, styles);
+                            (row, col, value, next)
+                        }
+                        _ => {
+                            at = end + 1;
+                            continue;
+                        }
+                    }
                 };
-                let end = start + gt;
-                let tag = &buffer[start + 1..end];
-                let name_len = tag
-                    .iter()
-                    .position(|b| b.is_ascii_whitespace() || *b == b'/')
-                    .unwrap_or(tag.len());
-                match &tag[..name_len] {
-                    b"row" => {
-                        let r = attribute_raw(tag, b"r").and_then(|r| parse_u32(r)?.checked_sub(1));
-                        state.row = match r {
-                            Some(r) => r,
-                            None if !state.rows_started => 0,
-                            None => state.row + 1,
-                        };
-                        state.rows_started = true;
-                        state.col = None;
-                        at = end + 1;
-                    }
-                    b"c" => {
-                        let attributes = cell_tag(tag);
-                        let (row, col) = match attributes.r.and_then(parse_ref) {
-                            Some(rc) => rc,
-                            None => (state.row, state.col.map_or(0, |c| c + 1)),
-                        };
-                        state.col = Some(col);
-                        let (body, next) = if tag.ends_with(b"/") {
-                            (&buffer[end..end], end + 1)
-                        } else {
-                            let body = end + 1;
-                            match cell_close(&buffer[body..]) {
-                                Some(close) => (&buffer[body..body + close], body + close + 4),
-                                None if last => {
-                                    return Err(Error::new(
-                                        "corrupt_workbook",
-                                        "the workbook could not be read: a cell is not closed",
-                                    )
-                                    .at(name.to_owned()));
-                                }
-                                None => {
-                                    at = start;
-                                    break;
-                                }
-                            }
-                        };
-                        let value =
-                            plain_cell(&attributes, body, shared, styles).map_err(|()| {
-                                Error::new(
-                                    "corrupt_workbook",
-                                    "the workbook changed while it was read",
-                                )
-                            })?;
-                        at = next;
-                        let Some(value) = value else { continue };
-                        if row >= limits.max_rows || col >= limits.max_columns {
-                            return Err(crate::safety::out_of_bounds(name, row, col, &limits));
-                        }
-                        let read =
-                            cells_read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                        if read > limits.max_cells {
-                            return Err(crate::safety::too_many_cells(&limits));
-                        }
-                        if state.cells.first().is_some_and(|c| c.row != row) {
-                            f(&mut state.cells)?;
-                            state.cells.clear();
-                        }
-                        state.cells.push(crate::safety::Cell {
-                            row,
-                            col,
-                            value,
-                            formula: None,
-                        });
-                    }
-                    _ => at = end + 1,
+                state.col = Some(col);
+                let value = value.map_err(|()| {
+                    Error::new("corrupt_workbook", "the workbook changed while it was read")
+                })?;
+                at = next;
+                let Some(value) = value else { continue };
+                if row >= limits.max_rows || col >= limits.max_columns {
+                    return Err(crate::safety::out_of_bounds(name, row, col, &limits));
                 }
+                let read = cells_read.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if read > limits.max_cells {
+                    return Err(crate::safety::too_many_cells(&limits));
+                }
+                if state.cells.first().is_some_and(|c| c.row != row) {
+                    f(&mut state.cells)?;
+                    state.cells.clear();
+                }
+                state.cells.push(crate::safety::Cell {
+                    row,
+                    col,
+                    value,
+                    formula: None,
+                });
             }
             window.consume(at);
             if last {
@@ -1235,6 +1245,183 @@ impl Archive<'_> {
         }
         Ok(())
     }
+}
+
+/// A cell [`usual_cell`] read: its place, its value as [`plain_cell`] gives it, and the
+/// length of its XML from `<c` to the end of `</c>`.
+struct UsualCell {
+    row: u32,
+    col: u32,
+    value: Result<Option<CellValue>, ()>,
+    len: usize,
+}
+
+/// The types [`usual_cell`] reads; any other goes the general way (and is not plain).
+const USUAL_TYPES: [&[u8]; 4] = [b"s", b"n", b"b", b"inlineStr"];
+
+/// A cell written the way spreadsheet programs usually write one, read in one walk: `xml`
+/// begins with `<c r="B17"`, then optionally ` s="3"` and ` t="s"` (or `n`, `b`,
+/// `inlineStr`), `>`, then `<v>value</v></c>`, or for inline text `<is><t>text</t></is></c>`,
+/// the value and the text holding no `<`. `None` for anything else, including a cell the
+/// buffer ends inside.
+///
+/// Why it reads what the general path reads: such a tag is what [`usual_cell_tag`] reads
+/// pair by pair (its `r` read by [`parse_ref`]: one to three capital letters, then a row
+/// number from 1 of at most nine digits, so neither overflows), the first `>` is the tag's
+/// end, and the first `</c>` after it the one found here ([`cell_close`]), since the body
+/// holds no other `<`; the value is then formed by [`plain_cell`] from the same attributes
+/// and body, a plain number by [`simple_f64`] when it can be.
+fn usual_cell(
+    xml: &[u8],
+    shared: Option<&[Option<String>]>,
+    plain_styles: &[bool],
+) -> Option<UsualCell> {
+    let rest = xml.strip_prefix(b"<c r=\"")?;
+    // The reference, read as `parse_ref` reads it: one to three letters cannot overflow the
+    // column, nine digits cannot overflow the row.
+    let mut i = 0;
+    let mut col: u32 = 0;
+    while let Some(&b) = rest.get(i)
+        && b.is_ascii_uppercase()
+        && i < 3
+    {
+        col = col * 26 + u32::from(b - b'A') + 1;
+        i += 1;
+    }
+    let letters = i;
+    let mut row: u32 = 0;
+    while let Some(&b) = rest.get(i)
+        && b.is_ascii_digit()
+        && i - letters < 9
+    {
+        row = row * 10 + u32::from(b - b'0');
+        i += 1;
+    }
+    if letters == 0 || i == letters || row == 0 || rest.get(i) != Some(&b'"') {
+        return None;
+    }
+    let (row, col) = (row - 1, col - 1);
+    let r = &rest[..i];
+    i += 1;
+    // The style, as `parse_u32` reads it: one to nine digits.
+    let mut s = None;
+    let mut style: u32 = 0;
+    if starts_with(&rest[i..], b" s=\"") {
+        i += 4;
+        let start = i;
+        while let Some(&b) = rest.get(i)
+            && b.is_ascii_digit()
+            && i - start < 9
+        {
+            style = style * 10 + u32::from(b - b'0');
+            i += 1;
+        }
+        if i == start || rest.get(i) != Some(&b'"') {
+            return None;
+        }
+        s = Some(&rest[start..i]);
+        i += 1;
+    }
+    let mut t = None;
+    if starts_with(&rest[i..], b" t=\"") {
+        let start = i + 4;
+        let len = rest[start..].iter().take(10).position(|&b| b == b'"')?;
+        let kind = &rest[start..start + len];
+        if !USUAL_TYPES.contains(&kind) {
+            return None;
+        }
+        t = Some(kind);
+        i = start + len + 1;
+    }
+    if rest.get(i) != Some(&b'>') {
+        return None;
+    }
+    let body_start = i + 1;
+    let body = &rest[body_start..];
+    let tag = CellTag { r: Some(r), s, t };
+    let (body_len, value) = if t == Some(b"inlineStr") {
+        let text = body.strip_prefix(b"<is><t>")?;
+        let lt = text.iter().position(|&b| b == b'<')?;
+        if !starts_with(&text[lt..], b"</t></is></c>") {
+            return None;
+        }
+        // `plain_value` finds no `<f` or `<v` in such a body and reads the one item.
+        let item = &body[4..4 + 3 + lt + 4];
+        let value = string_item(item)
+            .map(|text| Some(CellValue::Text(text)))
+            .ok_or(());
+        (7 + lt + 9, value)
+    } else {
+        let v = body.strip_prefix(b"<v>")?;
+        let lt = v.iter().position(|&b| b == b'<')?;
+        if !starts_with(&v[lt..], b"</v></c>") {
+            return None;
+        }
+        let body_len = 3 + lt + 4;
+        let v = &v[..lt];
+        // What `plain_value` gives for the usual body `<v>…</v>`, without its searches; a
+        // number it would parse in full goes to it.
+        let value = match t {
+            Some(b"s") => match parse_u32(v).and_then(|i| shared?.get(i as usize)) {
+                Some(Some(text)) => Ok(Some(CellValue::Text(text.clone()))),
+                _ => Err(()),
+            },
+            None | Some(b"n") if s.is_none() || plain_styles.get(style as usize) == Some(&true) => {
+                match simple_f64(v) {
+                    Some(x) => Ok(Some(CellValue::Number(x))),
+                    None => plain_cell(&tag, &body[..body_len], shared, plain_styles),
+                }
+            }
+            _ => plain_cell(&tag, &body[..body_len], shared, plain_styles),
+        };
+        (body_len, value)
+    };
+    Some(UsualCell {
+        row,
+        col,
+        value,
+        len: 6 + body_start + body_len + 4,
+    })
+}
+
+/// `str::parse::<f64>` of a decimal `-?d+(.d+)?` of at most 15 digits, by one division
+/// (Clinger's fast path); `None` for any other text.
+///
+/// Why it is the parser's value: the digits as an integer `m < 10¹⁵ < 2⁵³` and the power
+/// `10ˢ` (`s ≤ 15`) are both exact doubles, so their quotient, rounded once to the nearest
+/// double (ties to even) as IEEE division rounds, is the decimal's correctly rounded value,
+/// which is what the parser returns; a minus sign is exact, `-0` included.
+fn simple_f64(text: &[u8]) -> Option<f64> {
+    const POWERS: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 16 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut count = 0;
+    let mut point = None;
+    for (i, &b) in digits.iter().enumerate() {
+        if b.is_ascii_digit() {
+            m = m * 10 + u64::from(b - b'0');
+            count += 1;
+        } else if b == b'.' && point.is_none() && i > 0 && i + 1 < digits.len() {
+            point = Some(i);
+        } else {
+            return None;
+        }
+    }
+    if count > 15 {
+        return None;
+    }
+    let scale = point.map_or(0, |p| digits.len() - p - 1);
+    #[allow(clippy::cast_precision_loss)] // m < 10^15 < 2^53: exact
+    let x = m as f64 / POWERS[scale];
+    Some(if negative { -x } else { x })
 }
 
 /// Reads a sheet of an xlsx file (already passed by `check_archive`) with our reader when
@@ -1368,6 +1555,203 @@ mod tests {
             );
         }
         out
+    }
+
+    /// One division gives the parser's double, bit for bit, for every text it takes (amounts
+    /// as spreadsheets write them, random digit strings up to 15 digits, zeros and signs),
+    /// and it takes the amounts; texts of other shapes go to the parser.
+    #[test]
+    fn simple_decimals_are_read_as_the_parser_reads_them() {
+        let edge = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.000",
+            "1",
+            "-1",
+            "0.1",
+            "0.024",
+            "476065.87",
+            "-3152754.13",
+            "999999999999999",
+            "99999999999999.9",
+            "0.000000000000001",
+            "9007199254740993",
+            "1e5",
+            ".5",
+            "5.",
+            "+5",
+            "1.2.3",
+            "--1",
+            "",
+            "-",
+            "1234567890123456",
+        ];
+        let mut next = xorshift(0x5eed_f00d);
+        let mut cases: Vec<Vec<u8>> = edge.iter().map(|t| t.as_bytes().to_vec()).collect();
+        cases.extend(texts(b"0123456789.-", &[], 50_000, 11));
+        for _ in 0..200_000 {
+            let digits = 1 + (next() % 15) as usize;
+            let mut text: Vec<u8> = (0..digits).map(|_| b'0' + (next() % 10) as u8).collect();
+            let point = (next() % (digits as u64 + 1)) as usize;
+            if point > 0 && point < digits {
+                text.insert(point, b'.');
+            }
+            if next().is_multiple_of(2) {
+                text.insert(0, b'-');
+            }
+            cases.push(text);
+        }
+        let mut taken = 0;
+        for text in &cases {
+            let parsed = std::str::from_utf8(text)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok());
+            if let Some(x) = simple_f64(text) {
+                taken += 1;
+                let y = parsed.expect("taken only where the parser reads it");
+                assert_eq!(
+                    x.to_bits(),
+                    y.to_bits(),
+                    "{}",
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
+        for usual in ["476065.87", "-3152754.13", "0.024", "2046", "-0"] {
+            assert!(simple_f64(usual.as_bytes()).is_some(), "{usual}");
+        }
+        for other in [
+            "1e5",
+            ".5",
+            "5.",
+            "+5",
+            "1234567890123456",
+            "0.0000000000000001",
+        ] {
+            assert!(simple_f64(other.as_bytes()).is_none(), "{other}");
+        }
+        assert!(taken > 150_000, "{taken} taken");
+    }
+
+    /// The one-walk reading of a usual cell gives the general path's place, value and end,
+    /// on cells of every type the reader meets, with and without styles (plain and not),
+    /// shared and inline text (escapes, spaces, a `_x` escape), numbers of every form, odd
+    /// attribute orders and spellings, self-closed cells, and every cell cut short at each
+    /// length (as the end of a buffer cuts it).
+    #[test]
+    fn usual_cells_are_read_as_by_the_general_path() {
+        type Read = (Option<(u32, u32)>, Result<Option<CellValue>, ()>, usize);
+        // The general path of `Archive::read_rows_owned` for one cell at the start of `xml`:
+        // `None` where it waits for more bytes.
+        fn general(xml: &[u8], shared: &[Option<String>], styles: &[bool]) -> Option<Read> {
+            let end = xml.iter().position(|&b| b == b'>')?;
+            let tag = &xml[1..end];
+            let attributes = cell_tag(tag);
+            let place = attributes.r.and_then(parse_ref);
+            let (body, next) = if tag.ends_with(b"/") {
+                (&xml[end..end], end + 1)
+            } else {
+                let close = cell_close(&xml[end + 1..])?;
+                (&xml[end + 1..end + 1 + close], end + 1 + close + 4)
+            };
+            Some((
+                place,
+                plain_cell(&attributes, body, Some(shared), styles),
+                next,
+            ))
+        }
+        let shared: Vec<Option<String>> = vec![
+            Some("bench-000000".into()),
+            Some("investment".into()),
+            None,
+            Some(" spaced ".into()),
+        ];
+        let styles = [true, true, false, true];
+        let tags = [
+            r#"<c r="A2""#,
+            r#"<c r="F2" s="3""#,
+            r#"<c r="AB17" s="2""#,
+            r#"<c r="XFD1048576" s="1""#,
+            r#"<c r="A2" t="s""#,
+            r#"<c r="B9" s="1" t="s""#,
+            r#"<c r="C3" t="n""#,
+            r#"<c r="C3" s="0" t="b""#,
+            r#"<c r="D4" t="inlineStr""#,
+            r#"<c r="D4" s="3" t="inlineStr""#,
+            r#"<c r="E5" t="str""#,
+            r#"<c r="E5" t="e""#,
+            r#"<c r="A0""#,
+            r#"<c r="a1""#,
+            r#"<c r="AAAA1""#,
+            r#"<c r="A1234567890""#,
+            r#"<c r="A+1""#,
+            r#"<c r="A1" s="""#,
+            r#"<c r="A1" s="x""#,
+            r#"<c r="A1" s="99""#,
+            r#"<c r="A1" s="+1""#,
+            r#"<c r="A1" s="1234567890""#,
+            r#"<c r="B2" s="1" t="b""#,
+            r#"<c r="B2" t="inlineStr" s="1""#,
+            r#"<c r="A1" t="s" s="1""#,
+            r#"<c r="A1"  s="1""#,
+            r#"<c r='A1'"#,
+            r#"<c s="1" r="A1""#,
+            r#"<c r="A1" s="1" r="B1""#,
+        ];
+        let bodies = [
+            "<v>476065.87</v></c>",
+            "<v>-3152754.13</v></c>",
+            "<v>0.024</v></c>",
+            "<v>-0</v></c>",
+            "<v>1</v></c>",
+            "<v>0</v></c>",
+            "<v>3</v></c>",
+            "<v>2</v></c>",
+            "<v>17</v></c>",
+            "<v>1e-7</v></c>",
+            "<v>1.0000000000000002</v></c>",
+            "<v>inf</v></c>",
+            "<v></v></c>",
+            "<v>12</v><f>A1</f></c>",
+            "<f>1+1</f><v>2</v></c>",
+            "<is><t>bench-000000</t></is></c>",
+            "<is><t> spaced &amp; &lt;odd&gt; </t></is></c>",
+            "<is><t>a_x000D_b</t></is></c>",
+            "<is><t xml:space=\"preserve\"> kept </t></is></c>",
+            "<is><t>中文</t></is></c>",
+            "<is><t></t></is></c>",
+            "<is><r><t>two</t></r><r><t> runs</t></r></is></c>",
+            "</c>",
+            "<v>5</v></c >",
+        ];
+        let mut usual = 0;
+        for tag in tags {
+            for body in bodies {
+                for closed in [true, false] {
+                    let xml = if closed {
+                        format!("{tag}/><c r=\"Z9\"><v>1</v></c>")
+                    } else {
+                        format!("{tag}>{body}<c r=\"Z9\"><v>1</v></c>")
+                    };
+                    let xml = xml.as_bytes();
+                    for cut in 0..=xml.len() {
+                        let part = &xml[..cut];
+                        let Some(ours) = usual_cell(part, Some(&shared), &styles) else {
+                            continue;
+                        };
+                        usual += 1;
+                        let label = String::from_utf8_lossy(part);
+                        let theirs = general(part, &shared, &styles).expect(&label);
+                        assert_eq!(Some((ours.row, ours.col)), theirs.0, "{label}");
+                        assert_eq!(ours.value, theirs.1, "{label}");
+                        assert_eq!(ours.len, theirs.2, "{label}");
+                    }
+                }
+            }
+        }
+        // Many of these are usual cells: the comparison is not empty.
+        assert!(usual > 500, "{usual} usual cells");
     }
 
     /// The number check without parsing accepts exactly the texts of digits, signs, `.`, `e`
