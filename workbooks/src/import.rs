@@ -2454,54 +2454,11 @@ fn scale(d: Option<Decimal>, power: u32) -> Result<Option<Decimal>, Problem> {
 }
 
 /// `d.to_string()`, written from the mantissa's digits directly rather than through the
-/// formatter: a minus sign when the sign is negative (`-0` included), the digits with the
-/// point `scale` places from the right, a `0` before a point with nothing before it, zeros
-/// after the point as the scale asks, and `0` for a zero of scale 0.
+/// formatter (see `greenlight_core::decimal_text`).
 fn decimal_text(d: Decimal) -> String {
-    // At most 29 digits, padded with zeros up to a scale of at most 28.
-    let mut digits = [0u8; 32];
-    let mut n = 0;
-    let mut push_u64 = |mut v: u64, at_least: usize, n: &mut usize| {
-        let start = *n;
-        while v != 0 || *n - start < at_least {
-            digits[*n] = b'0' + (v % 10) as u8;
-            v /= 10;
-            *n += 1;
-        }
-    };
-    const TEN_19: u128 = 10_000_000_000_000_000_000;
-    let m = d.mantissa().unsigned_abs();
-    match u64::try_from(m) {
-        Ok(m) => push_u64(m, 0, &mut n),
-        Err(_) => {
-            // Below 2⁹⁶: the low 19 digits in full, then the rest, each in 64 bits.
-            push_u64((m % TEN_19) as u64, 19, &mut n);
-            push_u64((m / TEN_19) as u64, 0, &mut n);
-        }
-    }
-    let scale = d.scale() as usize;
-    while n < scale {
-        digits[n] = b'0';
-        n += 1;
-    }
-    let mut out = String::with_capacity(n + 3);
-    if d.is_sign_negative() {
-        out.push('-');
-    }
-    let whole = n - scale;
-    for i in 0..n {
-        if i == whole {
-            if i == 0 {
-                out.push('0');
-            }
-            out.push('.');
-        }
-        out.push(char::from(digits[n - 1 - i]));
-    }
-    if n == 0 {
-        out.push('0');
-    }
-    out
+    greenlight_core::decimal_text::DecimalText::of(&d)
+        .as_str()
+        .to_owned()
 }
 
 /// A decimal as JSON: an integer as a JSON number (so integer fields read it), anything
