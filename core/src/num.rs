@@ -197,30 +197,133 @@ pub(crate) fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
     round_to_96_bits(hi, lo, negative, scale)
 }
 
-/// `hi · 2¹²⁸ + lo` at `scale` (`hi < 2⁶⁴`), brought to a 96-bit mantissa and a scale of at
-/// most 28 as `rust_decimal` does it (`Buf24::rescale`); `None` where it overflows.
+/// How many digits [`round_to_96_bits`] drops first from `hi · 2¹²⁸ + lo` at `scale`,
+/// estimated from the bit length as `rust_decimal` does (`Buf24::rescale`): at least what
+/// brings the scale to 28; `None` where even that leaves more than 96 bits at scale 0.
 #[inline]
-fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
-    // How many digits to drop, estimated from the bit length as `rust_decimal` does
-    // (`Buf24::rescale`): at least what brings the scale to 28, and one more at a time
-    // while the quotient still has more than 96 bits.
+fn digits_to_drop(hi: u128, lo: u128, scale: u32) -> Option<u32> {
     let bits = if hi != 0 {
         256 - hi.leading_zeros()
     } else {
         128 - lo.leading_zeros()
     };
-    let mut drop = 0i64;
+    let mut drop = 0u32;
     if bits > 96 {
         // The top 32-bit word's index times 32, less 65, less its leading zeros: bits − 97.
-        let estimate = i64::from(bits) - 97;
-        drop = ((estimate * 77) >> 8) + 1;
-        if drop > i64::from(scale) {
+        drop = (((bits - 97) * 77) >> 8) + 1;
+        if drop > scale {
             return None;
         }
     }
-    drop = drop.max(i64::from(scale) - i64::from(MAX_SCALE));
-    let mut scale = scale - drop as u32;
-    let (mut q, mut rem_up) = divide_rounding(hi, lo, drop as u32);
+    Some(drop.max(scale.saturating_sub(MAX_SCALE)))
+}
+
+/// Half of `10^k` for `k` from 1 to 19: the remainder at which rounding half to even ties.
+const HALF_POW10_U64: [u64; 20] = {
+    let mut table = [0u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        table[k] = POW10_U64[k] / 2;
+        k += 1;
+    }
+    table
+};
+
+/// `hi · 2¹²⁸ + lo` at `scale` (`hi < 2⁶⁴`), brought to a 96-bit mantissa and a scale of at
+/// most 28 as `rust_decimal` does it (`Buf24::rescale`); `None` where it overflows. The
+/// caller has more than 96 bits or a scale above 28 (so at least one digit is dropped).
+///
+/// The steps of [`round_to_96_bits_in_steps`], with the quotient and the last remainder
+/// kept in 64-bit words: a division by `10^k` (`k ≤ 19`) of a value whose top limb is
+/// below the divisor is two divisions of 128 by 64 bits with 64-bit quotients, or one when
+/// the value fits 128 bits, instead of three. A value whose top limb is not below the divisor
+/// goes to [`round_to_96_bits_in_steps`]. A property test compares the two on random wide
+/// values of every size and scale, ties and carries included.
+#[inline]
+fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
+    let drop = digits_to_drop(hi, lo, scale)?;
+    let first = drop.min(19);
+    let Some((mut quotient, mut remainder)) = divide_by_power_of_ten(hi, lo, first) else {
+        return round_to_96_bits_in_steps(hi, lo, negative, scale);
+    };
+    let mut half = HALF_POW10_U64[first as usize];
+    let mut sticky = false;
+    if drop > 19 {
+        // At most 29 digits are ever dropped (a 192-bit product), so a second step ends it.
+        let k = drop - 19;
+        sticky = remainder != 0;
+        let p = u128::from(POW10_U64[k as usize]);
+        let q = quotient / p;
+        remainder = (quotient - q * p) as u64;
+        quotient = q;
+        half = HALF_POW10_U64[k as usize];
+    }
+    let mut scale = scale - drop;
+    while quotient >> 96 != 0 {
+        // The estimate fell a digit short.
+        if scale == 0 {
+            return None;
+        }
+        scale -= 1;
+        sticky |= remainder != 0;
+        let q = quotient / 10;
+        remainder = (quotient - q * 10) as u64;
+        quotient = q;
+        half = 5;
+    }
+    let up = remainder > half || (remainder == half && (quotient & 1 == 1 || sticky));
+    let mut value = quotient + u128::from(up);
+    if value >> 96 != 0 {
+        // Rounding carried into bit 96: drop one more digit, rounding 2⁹⁶ / 10 afresh.
+        if scale == 0 {
+            return None;
+        }
+        scale -= 1;
+        let tenth = value / 10;
+        let rem = value - tenth * 10;
+        value = tenth + u128::from(rem > 5 || (rem == 5 && tenth & 1 == 1));
+    }
+    Some(compose(value, negative, scale, true))
+}
+
+/// `(hi · 2¹²⁸ + lo) / 10^k` for `1 ≤ k ≤ 19` and `hi < 2⁶⁴`, with its remainder; `None`
+/// when the top limb is not below the divisor (the quotient may then pass 128 bits).
+#[inline]
+fn divide_by_power_of_ten(hi: u128, lo: u128, k: u32) -> Option<(u128, u64)> {
+    debug_assert!((1..20).contains(&k));
+    if hi == 0 {
+        if k == 1 {
+            // A sum that passed 96 bits by a digit: a division by the constant ten, which the
+            // compiler turns into multiplications.
+            let q = lo / 10;
+            return Some((q, (lo - q * 10) as u64));
+        }
+        let d = u128::from(POW10_U64[k as usize]);
+        let q = lo / d;
+        return Some((q, (lo - q * d) as u64));
+    }
+    let d = u128::from(POW10_U64[k as usize]);
+    if hi >= d {
+        return None;
+    }
+    // Two divisions of 128 by 64 bits, each with a 64-bit quotient.
+    let upper = (hi << 64) | (lo >> 64);
+    let q1 = upper / d;
+    let lower = ((upper - q1 * d) << 64) | (lo & u128::from(u64::MAX));
+    let q0 = lower / d;
+    Some(((q1 << 64) | q0, (lower - q0 * d) as u64))
+}
+
+/// [`round_to_96_bits`] in every case: the digits dropped in steps of at most 19, then one at
+/// a time while the quotient has more than 96 bits, and a carry into bit 96 rounded afresh.
+#[inline(never)]
+fn round_to_96_bits_in_steps(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
+    // How many digits to drop, estimated from the bit length as `rust_decimal` does
+    // (`Buf24::rescale`): at least what brings the scale to 28, and one more at a time
+    // while the quotient still has more than 96 bits.
+    let drop = digits_to_drop(hi, lo, scale)?;
+    let mut scale = scale - drop;
+    let (mut q, mut rem_up) = divide_rounding(hi, lo, drop);
     while q.quotient >> 96 != 0 {
         if scale == 0 {
             return None;
@@ -654,6 +757,107 @@ mod tests {
         #[test]
         fn appraisal_products_are_rust_decimals_bit_for_bit((a, b) in appraisal_operands()) {
             prop_assert!(same(checked_mul(a, b), a.checked_mul(b)), "{:?} × {:?}", a, b);
+        }
+    }
+
+    /// A wide value `hi · 2¹²⁸ + lo` (`hi < 2⁶⁴`) of any bit length from 1 to 192, a scale
+    /// from 0 to 56 (a product's), and a sign, as [`round_to_96_bits`] receives them: more
+    /// than 96 bits or a scale above 28. Every fourth value is moved onto a tie (`…5000`) or
+    /// next to one for a random number of dropped digits.
+    fn wide_value() -> impl Strategy<Value = (u128, u128, u32, bool)> {
+        (
+            1u32..=192,
+            any::<u128>(),
+            any::<u64>(),
+            0u32..=56,
+            any::<bool>(),
+            0u32..4,
+            1u32..=19,
+            -1i8..=1,
+        )
+            .prop_filter_map(
+                "needs rounding",
+                |(bits, raw_lo, raw_hi, scale, negative, tie, k, nudge)| {
+                    let (mut hi, mut lo) = if bits > 128 {
+                        (
+                            u128::from(raw_hi) >> (192 - bits) | 1 << (bits - 129),
+                            raw_lo,
+                        )
+                    } else {
+                        (0, raw_lo >> (128 - bits) | 1 << (bits - 1))
+                    };
+                    if tie == 0 && hi == 0 {
+                        // lo rounded down to a multiple of 10^k, plus half of it, ± 1.
+                        let p = 10u128.pow(k);
+                        let base = lo - lo % p + p / 2;
+                        lo = base.checked_add_signed(i128::from(nudge)).unwrap_or(base);
+                    } else if tie == 0 {
+                        // The low limb's digits below 10^k set to a half, ± 1 (ties of a
+                        // 192-bit value need the whole value; this shifts the low digits).
+                        let p = 10u128.pow(k);
+                        let base = lo - lo % p + p / 2;
+                        lo = base.checked_add_signed(i128::from(nudge)).unwrap_or(base);
+                        hi = hi.max(1);
+                    }
+                    let wide = hi != 0 || lo >> 96 != 0;
+                    (wide || scale > super::MAX_SCALE).then_some((hi, lo, scale, negative))
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(50_000))]
+
+        #[test]
+        fn one_step_rounding_is_the_stepped_rounding((hi, lo, scale, negative) in wide_value()) {
+            prop_assert!(
+                same(
+                    super::round_to_96_bits(hi, lo, negative, scale),
+                    super::round_to_96_bits_in_steps(hi, lo, negative, scale)
+                ),
+                "{hi} · 2¹²⁸ + {lo} at scale {scale}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_step_rounding_meets_the_stepped_rounding_at_its_edges() {
+        // Ties, carries into bit 96, quotients one digit too wide and the 19-digit limit.
+        let mut values = Vec::new();
+        for k in 1..=20u32 {
+            let p = 10u128.pow(k.min(38));
+            for q in [
+                (1u128 << 96) - 1,
+                (1u128 << 96) - 2,
+                1u128 << 95,
+                (1u128 << 96) / 10,
+            ] {
+                for r in [0, p / 2 - 1, p / 2, p / 2 + 1, p - 1] {
+                    if let Some(v) = q.checked_mul(p).and_then(|v| v.checked_add(r)) {
+                        values.push((0u128, v));
+                    }
+                }
+            }
+        }
+        values.push((u128::from(u64::MAX), u128::MAX));
+        values.push((1, 0));
+        values.push((10u128.pow(19) - 1, u128::MAX));
+        values.push((10u128.pow(19), 0));
+        for (hi, lo) in values {
+            for scale in [0, 1, 18, 19, 20, 28, 29, 38, 47, 48, 56] {
+                if hi == 0 && lo >> 96 == 0 && scale <= super::MAX_SCALE {
+                    continue;
+                }
+                for negative in [false, true] {
+                    assert!(
+                        same(
+                            super::round_to_96_bits(hi, lo, negative, scale),
+                            super::round_to_96_bits_in_steps(hi, lo, negative, scale)
+                        ),
+                        "{hi} · 2¹²⁸ + {lo} at scale {scale}"
+                    );
+                }
+            }
         }
     }
 
