@@ -271,7 +271,10 @@ fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<De
         quotient = q;
         half = 5;
     }
-    let up = remainder > half || (remainder == half && (quotient & 1 == 1 || sticky));
+    // Without short-circuits: which way a remainder rounds follows no pattern a branch
+    // predictor learns, and a mispredicted branch here cost more than the comparisons.
+    let odd = quotient & 1 == 1;
+    let up = (remainder > half) | ((remainder == half) & (odd | sticky));
     let mut value = quotient + u128::from(up);
     if value >> 96 != 0 {
         // Rounding carried into bit 96: drop one more digit, rounding 2⁹⁶ / 10 afresh.
