@@ -197,30 +197,136 @@ pub(crate) fn checked_mul(a: Decimal, b: Decimal) -> Option<Decimal> {
     round_to_96_bits(hi, lo, negative, scale)
 }
 
-/// `hi · 2¹²⁸ + lo` at `scale` (`hi < 2⁶⁴`), brought to a 96-bit mantissa and a scale of at
-/// most 28 as `rust_decimal` does it (`Buf24::rescale`); `None` where it overflows.
+/// How many digits [`round_to_96_bits`] drops first from `hi · 2¹²⁸ + lo` at `scale`,
+/// estimated from the bit length as `rust_decimal` does (`Buf24::rescale`): at least what
+/// brings the scale to 28; `None` where even that leaves more than 96 bits at scale 0.
 #[inline]
-fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
-    // How many digits to drop, estimated from the bit length as `rust_decimal` does
-    // (`Buf24::rescale`): at least what brings the scale to 28, and one more at a time
-    // while the quotient still has more than 96 bits.
+fn digits_to_drop(hi: u128, lo: u128, scale: u32) -> Option<u32> {
     let bits = if hi != 0 {
         256 - hi.leading_zeros()
     } else {
         128 - lo.leading_zeros()
     };
-    let mut drop = 0i64;
+    let mut drop = 0u32;
     if bits > 96 {
         // The top 32-bit word's index times 32, less 65, less its leading zeros: bits − 97.
-        let estimate = i64::from(bits) - 97;
-        drop = ((estimate * 77) >> 8) + 1;
-        if drop > i64::from(scale) {
+        drop = (((bits - 97) * 77) >> 8) + 1;
+        if drop > scale {
             return None;
         }
     }
-    drop = drop.max(i64::from(scale) - i64::from(MAX_SCALE));
-    let mut scale = scale - drop as u32;
-    let (mut q, mut rem_up) = divide_rounding(hi, lo, drop as u32);
+    Some(drop.max(scale.saturating_sub(MAX_SCALE)))
+}
+
+/// Half of `10^k` for `k` from 1 to 19: the remainder at which rounding half to even ties.
+const HALF_POW10_U64: [u64; 20] = {
+    let mut table = [0u64; 20];
+    let mut k = 1;
+    while k < 20 {
+        table[k] = POW10_U64[k] / 2;
+        k += 1;
+    }
+    table
+};
+
+/// `hi · 2¹²⁸ + lo` at `scale` (`hi < 2⁶⁴`), brought to a 96-bit mantissa and a scale of at
+/// most 28 as `rust_decimal` does it (`Buf24::rescale`); `None` where it overflows. The
+/// caller has more than 96 bits or a scale above 28 (so at least one digit is dropped).
+///
+/// The steps of [`round_to_96_bits_in_steps`], with the quotient and the last remainder
+/// kept in 64-bit words: a division by `10^k` (`k ≤ 19`) of a value whose top limb is
+/// below the divisor is two divisions of 128 by 64 bits with 64-bit quotients, or one when
+/// the value fits 128 bits, instead of three. A value whose top limb is not below the divisor
+/// goes to [`round_to_96_bits_in_steps`]. A property test compares the two on random wide
+/// values of every size and scale, ties and carries included.
+#[inline]
+fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
+    let drop = digits_to_drop(hi, lo, scale)?;
+    let first = drop.min(19);
+    let Some((mut quotient, mut remainder)) = divide_by_power_of_ten(hi, lo, first) else {
+        return round_to_96_bits_in_steps(hi, lo, negative, scale);
+    };
+    let mut half = HALF_POW10_U64[first as usize];
+    let mut sticky = false;
+    if drop > 19 {
+        // At most 29 digits are ever dropped (a 192-bit product), so a second step ends it.
+        let k = drop - 19;
+        sticky = remainder != 0;
+        let p = u128::from(POW10_U64[k as usize]);
+        let q = quotient / p;
+        remainder = (quotient - q * p) as u64;
+        quotient = q;
+        half = HALF_POW10_U64[k as usize];
+    }
+    let mut scale = scale - drop;
+    while quotient >> 96 != 0 {
+        // The estimate fell a digit short.
+        if scale == 0 {
+            return None;
+        }
+        scale -= 1;
+        sticky |= remainder != 0;
+        let q = quotient / 10;
+        remainder = (quotient - q * 10) as u64;
+        quotient = q;
+        half = 5;
+    }
+    // Without short-circuits: which way a remainder rounds follows no pattern a branch
+    // predictor learns, and a mispredicted branch here cost more than the comparisons.
+    let odd = quotient & 1 == 1;
+    let up = (remainder > half) | ((remainder == half) & (odd | sticky));
+    let mut value = quotient + u128::from(up);
+    if value >> 96 != 0 {
+        // Rounding carried into bit 96: drop one more digit, rounding 2⁹⁶ / 10 afresh.
+        if scale == 0 {
+            return None;
+        }
+        scale -= 1;
+        let tenth = value / 10;
+        let rem = value - tenth * 10;
+        value = tenth + u128::from(rem > 5 || (rem == 5 && tenth & 1 == 1));
+    }
+    Some(compose(value, negative, scale, true))
+}
+
+/// `(hi · 2¹²⁸ + lo) / 10^k` for `1 ≤ k ≤ 19` and `hi < 2⁶⁴`, with its remainder; `None`
+/// when the top limb is not below the divisor (the quotient may then pass 128 bits).
+#[inline]
+fn divide_by_power_of_ten(hi: u128, lo: u128, k: u32) -> Option<(u128, u64)> {
+    debug_assert!((1..20).contains(&k));
+    if hi == 0 {
+        if k == 1 {
+            // A sum that passed 96 bits by a digit: a division by the constant ten, which the
+            // compiler turns into multiplications.
+            let q = lo / 10;
+            return Some((q, (lo - q * 10) as u64));
+        }
+        let d = u128::from(POW10_U64[k as usize]);
+        let q = lo / d;
+        return Some((q, (lo - q * d) as u64));
+    }
+    let d = u128::from(POW10_U64[k as usize]);
+    if hi >= d {
+        return None;
+    }
+    // Two divisions of 128 by 64 bits, each with a 64-bit quotient.
+    let upper = (hi << 64) | (lo >> 64);
+    let q1 = upper / d;
+    let lower = ((upper - q1 * d) << 64) | (lo & u128::from(u64::MAX));
+    let q0 = lower / d;
+    Some(((q1 << 64) | q0, (lower - q0 * d) as u64))
+}
+
+/// [`round_to_96_bits`] in every case: the digits dropped in steps of at most 19, then one at
+/// a time while the quotient has more than 96 bits, and a carry into bit 96 rounded afresh.
+#[inline(never)]
+fn round_to_96_bits_in_steps(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
+    // How many digits to drop, estimated from the bit length as `rust_decimal` does
+    // (`Buf24::rescale`): at least what brings the scale to 28, and one more at a time
+    // while the quotient still has more than 96 bits.
+    let drop = digits_to_drop(hi, lo, scale)?;
+    let mut scale = scale - drop;
+    let (mut q, mut rem_up) = divide_rounding(hi, lo, drop);
     while q.quotient >> 96 != 0 {
         if scale == 0 {
             return None;
@@ -362,7 +468,208 @@ fn div_wide(hi: u128, lo: u128, d: u64) -> ((u128, u128), u64) {
 /// `a ÷ b`; the caller guarantees `b ≠ 0`, so a `None` here means overflow.
 pub(crate) fn div(a: Decimal, b: Decimal, what: &str) -> Result<Decimal> {
     debug_assert!(!b.is_zero(), "division by zero in {what}");
-    a.checked_div(b).ok_or_else(|| Error::overflow(what))
+    checked_div(a, b).ok_or_else(|| Error::overflow(what))
+}
+
+/// `a ÷ b` exactly as `rust_decimal`'s `checked_div` gives it — the same digits, the same
+/// scale, `None` in the same cases (a zero divisor, overflow) — on 128-bit integers.
+///
+/// `rust_decimal` (`ops::div::div_impl`) divides the mantissas, then, while a remainder is
+/// left, scales the quotient up by as many digits as `find_scale` allows (at most nine at a
+/// time, at most to scale 28) and divides the scaled remainder again; when no digit more
+/// fits it rounds half to even on twice the remainder against the divisor, and a quotient
+/// that passes 96 bits on adding its new digits is divided by ten again, rounding with the
+/// remainder as a sticky digit. A quotient that had a remainder loses trailing zeros in the
+/// library's steps (eight at a time only while its low 32 bits are zero, then four, two and
+/// one). Its three divisor sizes (32, 64 and 96 bits) compute the same exact quotients and
+/// remainders with different word arithmetic; here each is one 128-bit division. The unit
+/// tests compare this with `checked_div` bit for bit; `checked_div` stays the reference.
+pub(crate) fn checked_div(a: Decimal, b: Decimal) -> Option<Decimal> {
+    if b.is_zero() {
+        return None;
+    }
+    if a.is_zero() {
+        return Some(Decimal::ZERO);
+    }
+    let negative = a.is_sign_negative() ^ b.is_sign_negative();
+    let mut scale = a.scale() as i32 - b.scale() as i32;
+    let (dividend, divisor) = (a.mantissa().unsigned_abs(), b.mantissa().unsigned_abs());
+    let mut quotient = dividend / divisor;
+    let mut remainder = dividend - quotient * divisor;
+    let mut unscale = false;
+    if remainder != 0 || scale < 0 {
+        loop {
+            let power;
+            if remainder == 0 {
+                if scale >= 0 {
+                    break;
+                }
+                power = (-scale).min(9) as u32;
+            } else {
+                unscale = true;
+                let digits = if scale == MAX_SCALE as i32 {
+                    0
+                } else {
+                    find_scale(quotient, scale)?
+                };
+                if digits == 0 {
+                    // No digit more fits: round half to even on the remainder.
+                    let twice = remainder << 1;
+                    if twice > divisor || (twice == divisor && quotient & 1 == 1) {
+                        quotient += 1;
+                        if quotient >> 96 != 0 {
+                            (quotient, scale) = tenth_of_overflow(quotient, scale, true)?;
+                        }
+                    }
+                    break;
+                }
+                power = digits;
+            }
+            scale += power as i32;
+            let p = u128::from(POW10_U64[power as usize]);
+            quotient *= p;
+            if quotient >> 96 != 0 {
+                return None;
+            }
+            // The remainder is below the divisor (< 2⁹⁶), so times 10⁹ it fits 128 bits.
+            let scaled = remainder * p;
+            let digits_quotient = scaled / divisor;
+            remainder = scaled - digits_quotient * divisor;
+            quotient += digits_quotient;
+            if quotient >> 96 != 0 {
+                (quotient, scale) = tenth_of_overflow(quotient, scale, remainder != 0)?;
+                break;
+            }
+        }
+    }
+    if unscale {
+        (quotient, scale) = strip_zeros_as_rust_decimal(quotient, scale);
+    }
+    Some(Decimal::from_parts(
+        quotient as u32,
+        (quotient >> 32) as u32,
+        (quotient >> 64) as u32,
+        negative,
+        scale as u32,
+    ))
+}
+
+/// `floor((2⁹⁶ − 1) / 10ˣ)` for `x` from 1 to 9: the largest quotient that `x` more digits
+/// leave within 96 bits (`rust_decimal`'s `POWER_OVERFLOW_VALUES` and `OVERFLOW_MAX_9`).
+const FITS_DIGITS: [u128; 10] = {
+    let mut table = [0u128; 10];
+    let mut x = 1;
+    while x < 10 {
+        table[x] = ((1u128 << 96) - 1) / POW10_U128[x];
+        x += 1;
+    }
+    table
+};
+
+/// How many digits (0 to 9) the division may append to `quotient` at `scale` (below 28), as
+/// `rust_decimal`'s `Buf12::find_scale` decides it from the top 32-bit word and, at a
+/// boundary, the low 64 bits; `None` where the scale is negative and cannot reach zero.
+fn find_scale(quotient: u128, scale: i32) -> Option<u32> {
+    let hi = (quotient >> 64) as u32;
+    let top = |x: usize| (FITS_DIGITS[x] >> 64) as u32;
+    if hi > top(1) {
+        return (scale >= 0).then_some(0);
+    }
+    if scale > MAX_SCALE as i32 - 9 {
+        let x = (MAX_SCALE as i32 - scale) as usize;
+        if hi < top(x) {
+            return (x as i32 + scale >= 0).then_some(x as u32);
+        }
+    } else if quotient <= FITS_DIGITS[9] {
+        return Some(9);
+    }
+    // The library's search on the top word alone, then one step back at its boundary.
+    let mut x = if hi > top(5) {
+        if hi > top(3) {
+            if hi > top(2) { 1 } else { 2 }
+        } else if hi > top(4) {
+            3
+        } else {
+            4
+        }
+    } else if hi > top(7) {
+        if hi > top(6) { 5 } else { 6 }
+    } else if hi > top(8) {
+        7
+    } else {
+        8
+    };
+    if hi == top(x) && quotient as u64 > FITS_DIGITS[x] as u64 {
+        x -= 1;
+    }
+    (x as i32 + scale >= 0).then_some(x as u32)
+}
+
+/// A quotient that passed 96 bits (by less than 2⁶⁴) divided by ten at one scale less,
+/// rounded half to even with `sticky` standing for the digits below (`rust_decimal`'s
+/// `unscale_from_overflow`); `None` below scale 0.
+fn tenth_of_overflow(quotient: u128, scale: i32, sticky: bool) -> Option<(u128, i32)> {
+    let scale = scale - 1;
+    if scale < 0 {
+        return None;
+    }
+    let tenth = quotient / 10;
+    let digit = quotient - tenth * 10;
+    let up = digit > 5 || (digit == 5 && (sticky || tenth & 1 == 1));
+    Some((tenth + u128::from(up), scale))
+}
+
+/// Trailing zeros removed as `rust_decimal`'s `unscale` removes them after a division with a
+/// remainder: eight at a time while the low 32 bits are zero, then four, two and one once
+/// each, every step only when the low bits allow it and the digits are zero.
+fn strip_zeros_as_rust_decimal(mut quotient: u128, mut scale: i32) -> (u128, i32) {
+    while quotient as u32 == 0 && scale >= 8 {
+        match exact_tenth_power(quotient, 8) {
+            Some(q) => quotient = q,
+            None => break,
+        }
+        scale -= 8;
+    }
+    for (k, low_bits) in [(4, 0xF), (2, 0x3), (1, 0x1)] {
+        if quotient & low_bits == 0
+            && scale >= k as i32
+            && let Some(q) = exact_tenth_power(quotient, k)
+        {
+            quotient = q;
+            scale -= k as i32;
+        }
+    }
+    (quotient, scale)
+}
+
+/// `5⁻ᵏ mod 2¹²⁸` for `k` from 0 to 8 (five is odd, so it has an inverse modulo 2¹²⁸):
+/// Newton's iteration `x ← x(2 − ax)` doubles the correct low bits from the three that
+/// `x = a` gives (`a² ≡ 1 mod 8`).
+const INVERSE_POW5: [u128; 9] = {
+    let mut table = [1u128; 9];
+    let mut k = 1;
+    while k < 9 {
+        let a = 5u128.pow(k as u32);
+        let mut x = a;
+        let mut i = 0;
+        while i < 7 {
+            x = x.wrapping_mul(2u128.wrapping_sub(a.wrapping_mul(x)));
+            i += 1;
+        }
+        table[k] = x;
+        k += 1;
+    }
+    table
+};
+
+/// `q / 10ᵏ` when `10ᵏ` divides `q` (`k ≤ 8`, the low `k` bits of `q` already zero),
+/// otherwise `None`, by multiplications instead of a 128-bit division: `q/2ᵏ` is divisible by
+/// `5ᵏ` exactly when its product with `5⁻ᵏ mod 2¹²⁸` is at most `(2¹²⁸ − 1)/5ᵏ`, and that
+/// product is then the quotient (Granlund and Montgomery, 1994, §9).
+fn exact_tenth_power(q: u128, k: u32) -> Option<u128> {
+    debug_assert!(k <= 8 && q.trailing_zeros() >= k);
+    let candidate = (q >> k).wrapping_mul(INVERSE_POW5[k as usize]);
+    (candidate <= u128::MAX / 5u128.pow(k)).then_some(candidate)
 }
 
 /// `base^exp` for a whole exponent (negative allowed), by repeated squaring.
@@ -385,7 +692,7 @@ pub(crate) fn powi(base: Decimal, exp: i64, what: &str) -> Result<Decimal> {
 pub(crate) fn checked_powi(base: Decimal, exp: i64) -> Option<Decimal> {
     if exp < 0 {
         let power = checked_powu(base, exp.unsigned_abs())?;
-        return Decimal::ONE.checked_div(power);
+        return checked_div(Decimal::ONE, power);
     }
     checked_powu(base, exp.unsigned_abs())
 }
@@ -603,7 +910,7 @@ mod tests {
     use rust_decimal::prelude::FromPrimitive;
     use rust_decimal::{Decimal, MathematicalOps};
 
-    use super::{checked_add, checked_mul, checked_powi, decimal_from_f64};
+    use super::{checked_add, checked_div, checked_mul, checked_powi, decimal_from_f64};
 
     /// Same bits: digits, scale and sign (of a zero too).
     fn same(a: Option<Decimal>, b: Option<Decimal>) -> bool {
@@ -655,6 +962,240 @@ mod tests {
         fn appraisal_products_are_rust_decimals_bit_for_bit((a, b) in appraisal_operands()) {
             prop_assert!(same(checked_mul(a, b), a.checked_mul(b)), "{:?} × {:?}", a, b);
         }
+    }
+
+    /// A wide value `hi · 2¹²⁸ + lo` (`hi < 2⁶⁴`) of any bit length from 1 to 192, a scale
+    /// from 0 to 56 (a product's), and a sign, as [`round_to_96_bits`] receives them: more
+    /// than 96 bits or a scale above 28. Every fourth value is moved onto a tie (`…5000`) or
+    /// next to one for a random number of dropped digits.
+    fn wide_value() -> impl Strategy<Value = (u128, u128, u32, bool)> {
+        (
+            1u32..=192,
+            any::<u128>(),
+            any::<u64>(),
+            0u32..=56,
+            any::<bool>(),
+            0u32..4,
+            1u32..=19,
+            -1i8..=1,
+        )
+            .prop_filter_map(
+                "needs rounding",
+                |(bits, raw_lo, raw_hi, scale, negative, tie, k, nudge)| {
+                    let (mut hi, mut lo) = if bits > 128 {
+                        (
+                            u128::from(raw_hi) >> (192 - bits) | 1 << (bits - 129),
+                            raw_lo,
+                        )
+                    } else {
+                        (0, raw_lo >> (128 - bits) | 1 << (bits - 1))
+                    };
+                    if tie == 0 && hi == 0 {
+                        // lo rounded down to a multiple of 10^k, plus half of it, ± 1.
+                        let p = 10u128.pow(k);
+                        let base = lo - lo % p + p / 2;
+                        lo = base.checked_add_signed(i128::from(nudge)).unwrap_or(base);
+                    } else if tie == 0 {
+                        // The low limb's digits below 10^k set to a half, ± 1 (ties of a
+                        // 192-bit value need the whole value; this shifts the low digits).
+                        let p = 10u128.pow(k);
+                        let base = lo - lo % p + p / 2;
+                        lo = base.checked_add_signed(i128::from(nudge)).unwrap_or(base);
+                        hi = hi.max(1);
+                    }
+                    let wide = hi != 0 || lo >> 96 != 0;
+                    (wide || scale > super::MAX_SCALE).then_some((hi, lo, scale, negative))
+                },
+            )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(50_000))]
+
+        #[test]
+        fn one_step_rounding_is_the_stepped_rounding((hi, lo, scale, negative) in wide_value()) {
+            prop_assert!(
+                same(
+                    super::round_to_96_bits(hi, lo, negative, scale),
+                    super::round_to_96_bits_in_steps(hi, lo, negative, scale)
+                ),
+                "{hi} · 2¹²⁸ + {lo} at scale {scale}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_step_rounding_meets_the_stepped_rounding_at_its_edges() {
+        // Ties, carries into bit 96, quotients one digit too wide and the 19-digit limit.
+        let mut values = Vec::new();
+        for k in 1..=20u32 {
+            let p = 10u128.pow(k.min(38));
+            for q in [
+                (1u128 << 96) - 1,
+                (1u128 << 96) - 2,
+                1u128 << 95,
+                (1u128 << 96) / 10,
+            ] {
+                for r in [0, p / 2 - 1, p / 2, p / 2 + 1, p - 1] {
+                    if let Some(v) = q.checked_mul(p).and_then(|v| v.checked_add(r)) {
+                        values.push((0u128, v));
+                    }
+                }
+            }
+        }
+        values.push((u128::from(u64::MAX), u128::MAX));
+        values.push((1, 0));
+        values.push((10u128.pow(19) - 1, u128::MAX));
+        values.push((10u128.pow(19), 0));
+        for (hi, lo) in values {
+            for scale in [0, 1, 18, 19, 20, 28, 29, 38, 47, 48, 56] {
+                if hi == 0 && lo >> 96 == 0 && scale <= super::MAX_SCALE {
+                    continue;
+                }
+                for negative in [false, true] {
+                    assert!(
+                        same(
+                            super::round_to_96_bits(hi, lo, negative, scale),
+                            super::round_to_96_bits_in_steps(hi, lo, negative, scale)
+                        ),
+                        "{hi} · 2¹²⁸ + {lo} at scale {scale}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Divisions as an appraisal makes them: `1/(1+r)` for rates of up to 28 digits, a
+    /// Newton step's small residual over an `f64` slope, a ratio of two present values, a
+    /// yearly DSCR, an average over a count.
+    fn appraisal_division() -> impl Strategy<Value = (Decimal, Decimal)> {
+        let rate =
+            (any::<u64>(), any::<u32>(), 1u32..=28, any::<bool>()).prop_map(|(f, g, s, neg)| {
+                let m = (u128::from(g) << 64 | u128::from(f)) % 10u128.pow(s);
+                let r = Decimal::from_i128_with_scale(m as i128, s);
+                if neg { -r } else { r }
+            });
+        prop_oneof![
+            rate.clone()
+                .prop_map(|r| (Decimal::ONE, Decimal::ONE + r / Decimal::TWO)),
+            (any::<i64>(), 10u32..=28, -1e12f64..1e12).prop_filter_map(
+                "nonzero slope",
+                |(f, s, slope)| {
+                    let fp = Decimal::from_f64(slope).filter(|d| !d.is_zero())?;
+                    Some((Decimal::new(f, s), fp))
+                }
+            ),
+            (any::<i64>(), 0u32..=28, any::<i64>(), 0u32..=28)
+                .prop_filter_map("nonzero", |(a, sa, b, sb)| {
+                    (b != 0).then(|| (Decimal::new(a, sa), Decimal::new(b, sb)))
+                }),
+            (any::<i64>(), 1u32..=200).prop_map(|(a, n)| (Decimal::new(a, 4), Decimal::from(n))),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn the_quotient_is_rust_decimals_bit_for_bit(a in any_decimal(), b in any_decimal()) {
+            prop_assert!(same(checked_div(a, b), a.checked_div(b)), "{:?} / {:?}", a, b);
+            // Exact quotients (no remainder) of either sign of scale difference.
+            if let Some(p) = a.checked_mul(b) {
+                prop_assert!(same(checked_div(p, b), p.checked_div(b)), "{:?} / {:?}", p, b);
+            }
+        }
+
+        #[test]
+        fn appraisal_quotients_are_rust_decimals_bit_for_bit((a, b) in appraisal_division()) {
+            prop_assert!(same(checked_div(a, b), a.checked_div(b)), "{:?} / {:?}", a, b);
+            prop_assert!(same(checked_div(-a, b), (-a).checked_div(b)), "{:?} / {:?}", -a, b);
+        }
+    }
+
+    #[test]
+    fn boundary_quotients_are_rust_decimals_bit_for_bit() {
+        let max = Decimal::MAX;
+        let tiny = Decimal::new(1, 28);
+        let odd_top = Decimal::from_i128_with_scale((1i128 << 96) - 1, 28);
+        let mut values = vec![
+            Decimal::ZERO,
+            Decimal::ONE,
+            Decimal::TWO,
+            Decimal::TEN,
+            Decimal::NEGATIVE_ONE,
+            max,
+            Decimal::MIN,
+            tiny,
+            odd_top,
+            Decimal::from_i128_with_scale((1i128 << 96) - 1, 0),
+            Decimal::from_i128_with_scale(1i128 << 95, 0),
+            Decimal::from_i128_with_scale((1i128 << 64) - 1, 0),
+            Decimal::from_i128_with_scale(1i128 << 64, 0),
+            Decimal::from_i128_with_scale(u32::MAX.into(), 0),
+            Decimal::from_i128_with_scale(1i128 << 32, 5),
+            Decimal::new(3, 0),
+            Decimal::new(7, 3),
+            Decimal::new(20, 0),
+            Decimal::new(5, 1),
+            Decimal::new(25, 28),
+            Decimal::new(100_000_000, 0),
+            Decimal::new(42_949_672_960_000, 4),
+            Decimal::new(1_000_000_007, 9),
+        ];
+        // The largest quotients that x more digits still fit, and one past each.
+        for x in 1..=9u32 {
+            let m = ((1u128 << 96) - 1) / 10u128.pow(x);
+            for d in [m - 1, m, m + 1] {
+                for s in [0, 5, 19, 20, 27, 28] {
+                    values.push(Decimal::from_i128_with_scale(d as i128, s));
+                }
+            }
+        }
+        for &a in &values {
+            for &b in &values {
+                for (a, b) in [(a, b), (-a, b), (a, -b)] {
+                    assert!(same(checked_div(a, b), a.checked_div(b)), "{a:?} / {b:?}");
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn exact_powers_of_ten_are_found_as_by_division(raw in any::<u128>(), zeros in 0u32..=12, k in prop::sample::select(vec![1u32, 2, 4, 8])) {
+            // Values below 2⁹⁶ (as a quotient is) with a run of trailing decimal zeros, and
+            // values with only the binary zeros the caller checks (most not divisible by 5ᵏ).
+            let with_zeros = (raw >> 32) / 10u128.pow(zeros) * 10u128.pow(zeros);
+            let p = 10u128.pow(k);
+            for q in [with_zeros, (raw >> 40) << k] {
+                if q.trailing_zeros() >= k {
+                    prop_assert_eq!(super::exact_tenth_power(q, k), (q % p == 0).then(|| q / p));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_scale_search_uses_rust_decimals_thresholds() {
+        // `Buf12::find_scale`'s constants: the top words of the largest quotients that
+        // x more digits leave within 96 bits, and the low 64 bits for nine.
+        let tops = [
+            429_496_729u32,
+            42_949_672,
+            4_294_967,
+            429_496,
+            42_949,
+            4_294,
+            429,
+            42,
+            4,
+        ];
+        for (x, top) in (1..=9).zip(tops) {
+            assert_eq!((super::FITS_DIGITS[x] >> 64) as u32, top, "{x}");
+        }
+        assert_eq!(super::FITS_DIGITS[9] as u64, 5_441_186_219_426_131_129);
     }
 
     /// Bases as an appraisal raises them: `1 + r` for rates of a few digits (escalation,

@@ -34,7 +34,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::num::{checked_add, checked_mul, from_f64, to_f64};
+use crate::num::{checked_add, checked_div, checked_mul, from_f64, to_f64};
 
 /// How many distinct real roots were found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -609,7 +609,7 @@ impl<'a> Series<'a> {
         let (mut f, mut gross) = (Decimal::ZERO, Decimal::ZERO);
         match self.times {
             None => {
-                let v = Decimal::ONE.checked_div(growth)?;
+                let v = checked_div(Decimal::ONE, growth)?;
                 let mut df = Decimal::ONE;
                 for a in self.amounts {
                     if !a.is_zero() {
@@ -650,7 +650,7 @@ impl<'a> Series<'a> {
                 return None;
             }
             // The same operations as `eval_decimal`, less the sum of magnitudes.
-            let v = Decimal::ONE.checked_div(growth)?;
+            let v = checked_div(Decimal::ONE, growth)?;
             let (mut df, mut f) = (Decimal::ONE, Decimal::ZERO);
             for a in self.amounts {
                 if !a.is_zero() {
@@ -749,7 +749,7 @@ impl<'a> Series<'a> {
             let Some(fp) = from_f64(self.slope_f64(to_f64(r))).filter(|d| !d.is_zero()) else {
                 return confirmed.then_some(r);
             };
-            let step = f.checked_div(fp)?;
+            let step = checked_div(f, fp)?;
             let next = r.checked_sub(step)?;
             if next <= Decimal::NEGATIVE_ONE {
                 return confirmed.then_some(r);
