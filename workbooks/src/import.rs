@@ -19,6 +19,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -322,96 +323,211 @@ pub fn import_workbook_streamed(
     progress: &mut dyn FnMut(u64),
     sink: &mut dyn ImportSink,
 ) -> Result<ImportSummary, Error> {
-    let mut book = SafeWorkbook::open(bytes, limits)?;
+    // Set when the import ends: a quick pass still running gives up.
+    let stop = AtomicBool::new(false);
+    // Set as well when the file is rejected or the early pass's result is not used.
+    let stop_early = AtomicBool::new(false);
+    let (stop, stop_early) = (&stop, &stop_early);
+    std::thread::scope(|scope| {
+        // The quick pass over CashFlows, the longest, starts before the archive check (see
+        // `start_cash_flows_pass`), so no core waits while the check inflates every entry.
+        let early = start_cash_flows_pass(scope, bytes, limits, stop_early);
+        let result = import_checked(scope, bytes, limits, early, stop, progress, sink);
+        stop.store(true, Ordering::Relaxed);
+        stop_early.store(true, Ordering::Relaxed);
+        result
+    })
+}
+
+/// The quick pass over CashFlows, started on its own thread before the archive check.
+struct EarlyPass<'b, 'scope> {
+    /// The archive the pass was opened from, kept for the other passes, so the shared
+    /// strings are read once.
+    archive: crate::scan::Archive<'b>,
+    /// The sheet's name, as `xl/workbook.xml` spells it.
+    sheet: String,
+    /// The pass's thread.
+    pass: std::thread::ScopedJoinHandle<'scope, Result<Option<SheetScan>, Error>>,
+    /// Set to make the pass give up.
+    stop: &'scope AtomicBool,
+}
+
+impl<'b> EarlyPass<'b, '_> {
+    /// Tells the pass to give up, since its result will not be used, and hands back the
+    /// archive.
+    fn abandon(self) -> crate::scan::Archive<'b> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.archive
+    }
+}
+
+/// Starts the quick pass over CashFlows before the archive check, when the entries the pass
+/// reads besides its sheet (workbook, relationships, shared strings, styles) pass the check's
+/// rules on their own: the shared-string table is built only after its counts are checked,
+/// and the pass inflates its sheet under the entry cap as it always does, so what it holds
+/// stays bounded whatever the rest of the archive is. Its result is used only once the whole
+/// check has passed; a file the check rejects sets `stop`, and the pass gives up. `None`
+/// when the file is not an xlsx of the usual layout with a CashFlows sheet (the passes then
+/// start after the check, as before).
+fn start_cash_flows_pass<'b, 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    bytes: &'b [u8],
+    limits: &'scope WorkbookLimits,
+    stop: &'scope AtomicBool,
+) -> Option<EarlyPass<'b, 'scope>>
+where
+    'b: 'scope,
+{
+    if !crate::safety::entries_pass_check(bytes, limits, &crate::scan::Archive::ENTRIES) {
+        return None;
+    }
+    let archive = crate::scan::Archive::open(bytes, limits)?;
+    let name = sheet_named(archive.sheet_names(), SheetKind::CashFlows)?.to_owned();
+    let mut reader = archive.reopen()?;
+    let sheet = name.clone();
+    let pass = scope.spawn(move || {
+        let rule =
+            |cells: &[(u32, crate::scan::ScanValue)]| key_column(SheetKind::CashFlows, cells);
+        reader.scan_until(&sheet, Some(&rule), stop)
+    });
+    Some(EarlyPass {
+        archive,
+        sheet: name,
+        pass,
+        stop,
+    })
+}
+
+/// The first sheet named as `kind` in English or Chinese (ignoring case and surrounding
+/// spaces), as the import finds its sheets.
+fn sheet_named<'n>(mut names: impl Iterator<Item = &'n str>, kind: SheetKind) -> Option<&'n str> {
+    let (en, zh) = kind.names();
+    names.find(|n| n.trim().eq_ignore_ascii_case(en) || n.trim() == zh)
+}
+
+/// The import once the CashFlows pass may have started: the archive check and the opening of
+/// the workbook (their errors come first, whatever the pass found), the other quick passes
+/// beside the reading of Settings, then the reading.
+#[allow(clippy::too_many_arguments)]
+fn import_checked<'b, 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    bytes: &'b [u8],
+    limits: &'scope WorkbookLimits,
+    early: Option<EarlyPass<'b, 'scope>>,
+    stop: &'scope AtomicBool,
+    progress: &mut dyn FnMut(u64),
+    sink: &mut dyn ImportSink,
+) -> Result<ImportSummary, Error>
+where
+    'b: 'scope,
+{
+    let mut book = match SafeWorkbook::open_in_place(bytes, limits) {
+        Ok(book) => book,
+        Err(e) => {
+            drop(early.map(EarlyPass::abandon));
+            return Err(e);
+        }
+    };
     let names: Vec<String> = book.sheet_names().to_vec();
     let mut import = Import {
         sheets: names.iter().cloned().collect(),
         ..Import::default()
     };
     let sheet_of = |kind: SheetKind| -> Option<String> {
-        let (en, zh) = kind.names();
-        names
-            .iter()
-            .find(|n| n.trim().eq_ignore_ascii_case(en) || n.trim() == zh)
-            .cloned()
+        sheet_named(names.iter().map(String::as_str), kind).map(str::to_owned)
     };
     let is_xlsx = matches!(book.format(), Format::Xlsx | Format::Xlsm);
-    std::thread::scope(|scope| {
-        // The quick passes run beside the reading of the other sheets: merged regions of the
-        // streamed sheets, and the last row of each project in CashFlows.
-        let (scans_tx, scans_rx) = std::sync::mpsc::channel();
-        let streamed: Vec<(SheetKind, String)> = [
-            SheetKind::Projects,
-            SheetKind::Quantities,
-            SheetKind::Evidence,
-            SheetKind::Details,
-            SheetKind::CashFlows,
-        ]
-        .into_iter()
-        .filter_map(|k| sheet_of(k).map(|n| (k, n)))
-        .collect();
-        if is_xlsx {
-            let streamed = streamed.clone();
-            scope.spawn(move || {
-                let mut archive = crate::scan::Archive::open(bytes, limits);
-                // The reading waits for every pass, and CashFlows holds most of the cells: its
-                // pass runs on a thread of its own beside the passes over the other sheets.
-                let (cash_flows, others): (Vec<_>, Vec<_>) = streamed
-                    .into_iter()
-                    .partition(|(kind, _)| *kind == SheetKind::CashFlows);
-                let second = archive.as_ref().and_then(|a| a.reopen());
-                let scan_all = |archive: &mut Option<crate::scan::Archive<'_>>,
-                                sheets: Vec<(SheetKind, String)>,
-                                tx: &std::sync::mpsc::Sender<_>| {
-                    for (kind, name) in sheets {
-                        let rule =
-                            |cells: &[(u32, crate::scan::ScanValue)]| key_column(kind, cells);
-                        let scan = match archive {
-                            Some(a) => a.scan(&name, Some(&rule)),
-                            None => Ok(None),
-                        };
-                        if tx.send((kind, scan)).is_err() {
-                            return;
-                        }
-                    }
-                };
-                match second {
-                    Some(second) if !cash_flows.is_empty() => {
-                        let tx = scans_tx.clone();
-                        scope.spawn(move || scan_all(&mut Some(second), cash_flows, &tx));
-                        scan_all(&mut archive, others, &scans_tx);
-                    }
-                    _ => {
-                        scan_all(&mut archive, others, &scans_tx);
-                        scan_all(&mut archive, cash_flows, &scans_tx);
+    // The quick passes run beside the reading of the other sheets: merged regions of the
+    // streamed sheets, and the last row of each project in CashFlows.
+    let (scans_tx, scans_rx) = std::sync::mpsc::channel();
+    let streamed: Vec<(SheetKind, String)> = [
+        SheetKind::Projects,
+        SheetKind::Quantities,
+        SheetKind::Evidence,
+        SheetKind::Details,
+        SheetKind::CashFlows,
+    ]
+    .into_iter()
+    .filter_map(|k| sheet_of(k).map(|n| (k, n)))
+    .collect();
+    if is_xlsx {
+        let streamed = streamed.clone();
+        scope.spawn(move || {
+            let (cash_flows, others): (Vec<_>, Vec<_>) = streamed
+                .into_iter()
+                .partition(|(kind, _)| *kind == SheetKind::CashFlows);
+            // The early pass stands for CashFlows' own when it read the sheet the workbook
+            // reader names CashFlows (the same name finds the same entry); otherwise it is
+            // told to stop and its result is dropped.
+            let (mut archive, early) = match early {
+                Some(early) if cash_flows.first().is_some_and(|(_, n)| *n == early.sheet) => {
+                    (Some(early.archive), Some(early.pass))
+                }
+                Some(early) => (Some(early.abandon()), None),
+                None => (crate::scan::Archive::open(bytes, limits), None),
+            };
+            let scan_all = |archive: &mut Option<crate::scan::Archive<'_>>,
+                            sheets: Vec<(SheetKind, String)>,
+                            tx: &std::sync::mpsc::Sender<_>| {
+                for (kind, name) in sheets {
+                    let rule = |cells: &[(u32, crate::scan::ScanValue)]| key_column(kind, cells);
+                    let scan = match archive {
+                        Some(a) => a.scan_until(&name, Some(&rule), stop),
+                        None => Ok(None),
+                    };
+                    if tx.send((kind, scan)).is_err() {
+                        return;
                     }
                 }
-            });
-        } else {
-            drop(scans_tx);
-        }
-        let mut scans: Vec<(SheetKind, Result<Option<SheetScan>, Error>)> = Vec::new();
-        let mut scan_of = |kind: SheetKind| -> Result<Option<SheetScan>, Error> {
-            loop {
-                if let Some(i) = scans.iter().position(|(k, _)| *k == kind) {
-                    return scans.swap_remove(i).1;
+            };
+            if let Some(pass) = early {
+                scan_all(&mut archive, others, &scans_tx);
+                let scan = pass
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                drop(scans_tx.send((SheetKind::CashFlows, scan)));
+                return;
+            }
+            // The reading waits for every pass, and CashFlows holds most of the cells: its
+            // pass runs on a thread of its own beside the passes over the other sheets.
+            let second = archive.as_ref().and_then(|a| a.reopen());
+            match second {
+                Some(second) if !cash_flows.is_empty() => {
+                    let tx = scans_tx.clone();
+                    scope.spawn(move || scan_all(&mut Some(second), cash_flows, &tx));
+                    scan_all(&mut archive, others, &scans_tx);
                 }
-                match scans_rx.recv() {
-                    Ok(s) => scans.push(s),
-                    Err(_) => return Ok(None),
+                _ => {
+                    scan_all(&mut archive, others, &scans_tx);
+                    scan_all(&mut archive, cash_flows, &scans_tx);
                 }
             }
-        };
-        import.read(
-            bytes,
-            &mut book,
-            &sheet_of,
-            &names,
-            progress,
-            sink,
-            &mut scan_of,
-        )
-    })
+        });
+    } else {
+        drop(early.map(EarlyPass::abandon));
+        drop(scans_tx);
+    }
+    let mut scans: Vec<(SheetKind, Result<Option<SheetScan>, Error>)> = Vec::new();
+    let mut scan_of = |kind: SheetKind| -> Result<Option<SheetScan>, Error> {
+        loop {
+            if let Some(i) = scans.iter().position(|(k, _)| *k == kind) {
+                return scans.swap_remove(i).1;
+            }
+            match scans_rx.recv() {
+                Ok(s) => scans.push(s),
+                Err(_) => return Ok(None),
+            }
+        }
+    };
+    import.read(
+        bytes,
+        &mut book,
+        &sheet_of,
+        &names,
+        progress,
+        sink,
+        &mut scan_of,
+    )
 }
 
 /// The key column of a CashFlows sheet as the import finds it: the first column naming the
@@ -639,7 +755,7 @@ enum SheetReader<'b> {
     /// Our reader of plain sheets (see `scan`).
     Own(crate::scan::Archive<'b>),
     /// The calamine reader.
-    Calamine(Box<SafeWorkbook>),
+    Calamine(Box<SafeWorkbook<'b>>),
 }
 
 /// One sheet read on its own thread, row by row, for [`Import::read_side_by_side`].

@@ -5,7 +5,8 @@
 //! - [`check_archive`]`(bytes, &limits) -> Result<Format, Error>`: detects the format by
 //!   content (never by name) and rejects a hostile or corrupt file before any spreadsheet
 //!   reader sees it;
-//! - [`SafeWorkbook::open`]`(bytes, &limits)` runs that check and opens the workbook;
+//! - [`SafeWorkbook::open`]`(bytes, &limits)` runs that check and opens the workbook (on a
+//!   copy of the bytes; [`SafeWorkbook::open_in_place`] reads the caller's bytes in place);
 //!   [`SafeWorkbook::sheet_names`] lists its sheets; [`SafeWorkbook::read_sheet`] reads one
 //!   sheet into a sparse [`Sheet`] (non-empty cells only, with formulas and merged regions),
 //!   and [`SafeWorkbook::for_each_row`] streams it row by row without keeping it;
@@ -137,64 +138,8 @@ fn check_zip(bytes: &[u8], limits: &WorkbookLimits) -> Result<Format, Error> {
             Err(e) => return Err(corrupt(e)),
         };
         let name = entry.name().map_err(corrupt)?.into_owned();
-        let cap = if name == "xl/sharedStrings.xml" {
-            limits.max_shared_strings_bytes
-        } else {
-            limits.max_entry_inflated_bytes
-        };
-        // Read one byte past the cap, so an entry of exactly the cap passes and a larger
-        // one is caught without inflating the rest.
-        let mut limited = (&mut entry).take(cap.saturating_add(1));
-        let mut size: u64 = 0;
-        let mut head = Vec::new();
-        // The header's counts can understate what the table holds: its items are counted
-        // as they inflate, so a table of millions of empty items is refused before a reader
-        // builds it.
-        let mut items = (name == "xl/sharedStrings.xml").then(ItemCount::default);
-        loop {
-            let n = limited
-                .read(&mut buffer)
-                .map_err(|e| corrupt(e).at(name.clone()))?;
-            if n == 0 {
-                break;
-            }
-            if head.len() < 4096 {
-                let room = 4096 - head.len();
-                head.extend_from_slice(&buffer[..n.min(room)]);
-            }
-            if let Some(items) = &mut items {
-                items.feed(&buffer[..n]);
-                if items.count > limits.max_shared_strings {
-                    return Err(too_many_shared_strings(
-                        format!(
-                            "the table holds more than {} items",
-                            limits.max_shared_strings
-                        ),
-                        limits,
-                    ));
-                }
-            }
-            size += n as u64;
-            if size > cap {
-                return Err(Error::new(
-                    "entry_too_large",
-                    format!("the entry inflates to more than {cap} bytes"),
-                )
-                .at(name));
-            }
-            total += n as u64;
-            if total > limits.max_total_inflated_bytes {
-                return Err(Error::new(
-                    "archive_too_large",
-                    format!(
-                        "the archive inflates to more than {} bytes",
-                        limits.max_total_inflated_bytes
-                    ),
-                ));
-            }
-        }
+        let head = check_entry(&mut entry, &name, limits, &mut buffer, &mut total)?;
         match name.as_str() {
-            "xl/sharedStrings.xml" => check_shared_strings_header(&head, limits)?,
             "mimetype" => mimetype = head,
             "[Content_Types].xml" => content_types = head,
             _ => {}
@@ -223,6 +168,111 @@ fn check_zip(bytes: &[u8], limits: &WorkbookLimits) -> Result<Format, Error> {
         "not_a_workbook",
         "a zip archive that is not a workbook (no xl/workbook.xml and no ods content)",
     ))
+}
+
+/// Inflates one entry under the check's rules and returns its first 4 KiB: the per-entry cap
+/// (the shared-strings cap for `xl/sharedStrings.xml`), the running `total` against the
+/// archive cap, and for the shared-string table its items counted as they inflate and the
+/// counts its header declares.
+fn check_entry(
+    entry: &mut impl Read,
+    name: &str,
+    limits: &WorkbookLimits,
+    buffer: &mut [u8],
+    total: &mut u64,
+) -> Result<Vec<u8>, Error> {
+    let shared_strings = name == "xl/sharedStrings.xml";
+    let cap = if shared_strings {
+        limits.max_shared_strings_bytes
+    } else {
+        limits.max_entry_inflated_bytes
+    };
+    // Read one byte past the cap, so an entry of exactly the cap passes and a larger
+    // one is caught without inflating the rest.
+    let mut limited = entry.take(cap.saturating_add(1));
+    let mut size: u64 = 0;
+    let mut head = Vec::new();
+    // The header's counts can understate what the table holds: its items are counted
+    // as they inflate, so a table of millions of empty items is refused before a reader
+    // builds it.
+    let mut items = shared_strings.then(ItemCount::default);
+    loop {
+        let n = limited
+            .read(buffer)
+            .map_err(|e| corrupt(e).at(name.to_owned()))?;
+        if n == 0 {
+            break;
+        }
+        if head.len() < 4096 {
+            let room = 4096 - head.len();
+            head.extend_from_slice(&buffer[..n.min(room)]);
+        }
+        if let Some(items) = &mut items {
+            items.feed(&buffer[..n]);
+            if items.count > limits.max_shared_strings {
+                return Err(too_many_shared_strings(
+                    format!(
+                        "the table holds more than {} items",
+                        limits.max_shared_strings
+                    ),
+                    limits,
+                ));
+            }
+        }
+        size += n as u64;
+        if size > cap {
+            return Err(Error::new(
+                "entry_too_large",
+                format!("the entry inflates to more than {cap} bytes"),
+            )
+            .at(name.to_owned()));
+        }
+        *total += n as u64;
+        if *total > limits.max_total_inflated_bytes {
+            return Err(Error::new(
+                "archive_too_large",
+                format!(
+                    "the archive inflates to more than {} bytes",
+                    limits.max_total_inflated_bytes
+                ),
+            ));
+        }
+    }
+    if shared_strings {
+        check_shared_strings_header(&head, limits)?;
+    }
+    Ok(head)
+}
+
+/// Whether the entries `names` of a zip archive, each found by name as a reader finds it,
+/// pass the rules [`check_archive`] applies to them (the entry count, each entry's cap, the
+/// shared-string counts), with the archive cap on their sum. It is the part of the check a
+/// reader of those entries alone depends on, so it lets that reader start before the whole
+/// archive is checked; it reports nothing, since the whole check, run anyway, names the
+/// first failure in entry order. An absent entry passes.
+pub(crate) fn entries_pass_check(bytes: &[u8], limits: &WorkbookLimits, names: &[&str]) -> bool {
+    if bytes.len() as u64 > limits.max_upload_bytes || !bytes.starts_with(ZIP_MAGIC) {
+        return false;
+    }
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    if zip.len() > limits.max_zip_entries {
+        return false;
+    }
+    let mut total: u64 = 0;
+    let mut buffer = vec![0u8; 64 * 1024];
+    for name in names {
+        let mut entry = match zip.by_name(name) {
+            Ok(entry) => entry,
+            Err(zip::result::ZipError::FileNotFound) => continue,
+            Err(_) => return false,
+        };
+        if check_entry(&mut entry, name, limits, &mut buffer, &mut total).is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 fn password_protected() -> Error {
@@ -874,28 +924,42 @@ pub fn cell_name(row: u32, col: u32) -> String {
     )
 }
 
-/// The file's bytes, shared by every reader opened on them.
-type Bytes = std::sync::Arc<[u8]>;
+/// The file's bytes, shared by every reader opened on them: the caller's, borrowed, or a
+/// copy the workbook owns.
+#[derive(Clone)]
+enum Bytes<'b> {
+    Borrowed(&'b [u8]),
+    Owned(std::sync::Arc<[u8]>),
+}
 
-enum Inner {
-    Xlsx(Box<Xlsx<Cursor<Bytes>>>),
-    Xls(Box<Xls<Cursor<Bytes>>>),
-    Ods(Box<Ods<Cursor<Bytes>>>),
+impl AsRef<[u8]> for Bytes<'_> {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Bytes::Borrowed(bytes) => bytes,
+            Bytes::Owned(bytes) => bytes,
+        }
+    }
+}
+
+enum Inner<'b> {
+    Xlsx(Box<Xlsx<Cursor<Bytes<'b>>>>),
+    Xls(Box<Xls<Cursor<Bytes<'b>>>>),
+    Ods(Box<Ods<Cursor<Bytes<'b>>>>),
 }
 
 /// A workbook opened after [`check_archive`] passed, read within its limits.
-pub struct SafeWorkbook {
+pub struct SafeWorkbook<'b> {
     format: Format,
     limits: WorkbookLimits,
     names: Vec<String>,
-    inner: Inner,
-    bytes: Bytes,
+    inner: Inner<'b>,
+    bytes: Bytes<'b>,
     /// Cells read from the workbook, shared by every reader opened on it with
     /// [`SafeWorkbook::reopen`], so the cell cap holds for the workbook as a whole.
     cells_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl std::fmt::Debug for SafeWorkbook {
+impl std::fmt::Debug for SafeWorkbook<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SafeWorkbook")
             .field("format", &self.format)
@@ -915,16 +979,33 @@ fn reader_error(e: impl std::fmt::Display) -> Error {
     )
 }
 
-impl SafeWorkbook {
-    /// Checks `bytes` with [`check_archive`] and opens the workbook.
-    pub fn open(bytes: &[u8], limits: &WorkbookLimits) -> Result<SafeWorkbook, Error> {
+impl SafeWorkbook<'static> {
+    /// Checks `bytes` with [`check_archive`] and opens the workbook on a copy of them.
+    pub fn open(bytes: &[u8], limits: &WorkbookLimits) -> Result<SafeWorkbook<'static>, Error> {
         let format = check_archive(bytes, limits)?;
-        Self::open_checked(bytes.into(), limits, format, Default::default())
+        Self::open_checked(
+            Bytes::Owned(bytes.into()),
+            limits,
+            format,
+            Default::default(),
+        )
+    }
+}
+
+impl<'b> SafeWorkbook<'b> {
+    /// As [`SafeWorkbook::open`], reading the caller's bytes in place: opening a large file
+    /// copies nothing, and the workbook lives no longer than the bytes.
+    pub fn open_in_place(
+        bytes: &'b [u8],
+        limits: &WorkbookLimits,
+    ) -> Result<SafeWorkbook<'b>, Error> {
+        let format = check_archive(bytes, limits)?;
+        Self::open_checked(Bytes::Borrowed(bytes), limits, format, Default::default())
     }
 
     /// Another reader of the same workbook, to read a second sheet at the same time (on
     /// another thread); it shares the bytes and the count of cells read.
-    pub fn reopen(&self) -> Result<SafeWorkbook, Error> {
+    pub fn reopen(&self) -> Result<SafeWorkbook<'b>, Error> {
         Self::open_checked(
             self.bytes.clone(),
             &self.limits,
@@ -934,11 +1015,11 @@ impl SafeWorkbook {
     }
 
     fn open_checked(
-        bytes: Bytes,
+        bytes: Bytes<'b>,
         limits: &WorkbookLimits,
         format: Format,
         cells_read: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    ) -> Result<SafeWorkbook, Error> {
+    ) -> Result<SafeWorkbook<'b>, Error> {
         let cursor = Cursor::new(bytes.clone());
         let inner = match format {
             Format::Xlsx | Format::Xlsm => {
@@ -1007,7 +1088,7 @@ impl SafeWorkbook {
             Inner::Xlsx(w) => w.merge_cells_by_sheet_name(name).map_err(reader_error)?,
             Inner::Xls(w) => w.merge_cells_by_sheet_name(name).map_err(reader_error)?,
             // The ods reader does not expose them: read from the sheet's XML.
-            Inner::Ods(_) => return ods_merged_regions(&self.bytes, &self.limits, name),
+            Inner::Ods(_) => return ods_merged_regions(self.bytes.as_ref(), &self.limits, name),
         };
         Ok(dims
             .into_iter()

@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::Error;
 use crate::limits::WorkbookLimits;
@@ -74,6 +75,14 @@ pub(crate) struct Archive<'b> {
 }
 
 impl<'b> Archive<'b> {
+    /// The entries [`Archive::open`] reads, besides the sheets a pass reads later.
+    pub(crate) const ENTRIES: [&'static str; 4] = [
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/sharedStrings.xml",
+        "xl/styles.xml",
+    ];
+
     /// Opens an xlsx archive already passed by `check_archive`; `None` when its layout is not
     /// the usual one (the import then does without the pass).
     pub(crate) fn open(bytes: &'b [u8], limits: &WorkbookLimits) -> Option<Archive<'b>> {
@@ -137,11 +146,27 @@ impl<'b> Archive<'b> {
         })
     }
 
+    /// The names of the sheets, in workbook order, as `xl/workbook.xml` spells them.
+    pub(crate) fn sheet_names(&self) -> impl Iterator<Item = &str> {
+        self.sheets.iter().map(|(name, _)| name.as_str())
+    }
+
     /// Scans the sheet named `name`; `None` when it cannot (the import does without).
     pub(crate) fn scan(
         &mut self,
         name: &str,
         header: Option<HeaderRule<'_>>,
+    ) -> Result<Option<SheetScan>, Error> {
+        self.scan_until(name, header, &AtomicBool::new(false))
+    }
+
+    /// [`Archive::scan`], given up (`Ok(None)`) once `stop` is set: a pass started before the
+    /// archive check ended is not finished for a file the check rejects.
+    pub(crate) fn scan_until(
+        &mut self,
+        name: &str,
+        header: Option<HeaderRule<'_>>,
+        stop: &AtomicBool,
     ) -> Result<Option<SheetScan>, Error> {
         let Some((_, path)) = self.sheets.iter().find(|(n, _)| n == name) else {
             return Ok(None);
@@ -187,6 +212,9 @@ impl<'b> Archive<'b> {
             }
             if n == 0 {
                 break;
+            }
+            if stop.load(Ordering::Relaxed) {
+                return Ok(None);
             }
             let used = scanner.feed(window.data(), false);
             window.consume(used);

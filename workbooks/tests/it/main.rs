@@ -3,4 +3,5 @@
 mod import;
 mod round_trip;
 mod safety;
+mod start;
 mod support;
