@@ -196,6 +196,12 @@ fn check_entry(
     // as they inflate, so a table of millions of empty items is refused before a reader
     // builds it.
     let mut items = shared_strings.then(ItemCount::default);
+    // XML parts are also measured for their longest stretch without a `>`: a reader holds
+    // an element (a tag, or a text between tags) whole, so one that never ends would cost
+    // memory and time as large as the entry. Reported once the entry has inflated within
+    // its caps, so a deflate bomb is still refused as too large.
+    let xml = name.ends_with(".xml") || name.ends_with(".rels");
+    let mut open = OpenElement::default();
     loop {
         let n = limited
             .read(buffer)
@@ -219,6 +225,9 @@ fn check_entry(
                 ));
             }
         }
+        if xml {
+            open.feed(&buffer[..n]);
+        }
         size += n as u64;
         if size > cap {
             return Err(Error::new(
@@ -241,7 +250,52 @@ fn check_entry(
     if shared_strings {
         check_shared_strings_header(&head, limits)?;
     }
+    if open.longest > MAX_OPEN_ELEMENT_BYTES as u64 {
+        return Err(element_too_large(name));
+    }
     Ok(head)
+}
+
+/// The longest element (a tag, a text between tags, or for the quick pass a cell from `<c`
+/// to `</c>`) a reader is let hold while it waits for the element's end. A cell of the most
+/// text a spreadsheet cell can hold (32 767 characters, each escaped to at most ten bytes) is
+/// about 320 KiB.
+pub(crate) const MAX_OPEN_ELEMENT_BYTES: usize = 8 << 20;
+
+/// An XML part whose element runs past [`MAX_OPEN_ELEMENT_BYTES`].
+pub(crate) fn element_too_large(entry: &str) -> Error {
+    Error::new(
+        "element_too_large",
+        format!(
+            "an XML element runs past {} MiB without ending (a cell holds at most 32 767 characters): the file is damaged or was not written by a spreadsheet program",
+            MAX_OPEN_ELEMENT_BYTES >> 20
+        ),
+    )
+    .at(entry.to_owned())
+}
+
+/// The longest stretch without a `>` in a part fed in pieces of any size. Only each piece's
+/// first and last `>` are looked for: a stretch inside one piece is shorter than the piece,
+/// and the pieces (64 KiB) are far shorter than the limit.
+#[derive(Debug, Default)]
+struct OpenElement {
+    /// Bytes since the last `>`.
+    since_close: u64,
+    longest: u64,
+}
+
+impl OpenElement {
+    fn feed(&mut self, piece: &[u8]) {
+        match piece.iter().position(|&b| b == b'>') {
+            Some(first) => {
+                self.longest = self.longest.max(self.since_close + first as u64);
+                let last = piece.iter().rposition(|&b| b == b'>').unwrap_or(first);
+                self.since_close = (piece.len() - last - 1) as u64;
+            }
+            None => self.since_close += piece.len() as u64,
+        }
+        self.longest = self.longest.max(self.since_close);
+    }
 }
 
 /// Whether the entries `names` of a zip archive, each found by name as a reader finds it,

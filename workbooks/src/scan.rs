@@ -218,6 +218,12 @@ impl<'b> Archive<'b> {
             }
             let used = scanner.feed(window.data(), false);
             window.consume(used);
+            // What is left is one element not yet closed. `feed` searches it from its start
+            // again after every read, so an element without end would cost time growing
+            // with the square of its length (a sheet of one 500 MiB tag took minutes).
+            if window.data().len() > crate::safety::MAX_OPEN_ELEMENT_BYTES {
+                return Err(crate::safety::element_too_large(path));
+            }
         }
         scanner.feed(window.data(), true);
         scanner.end_row();

@@ -159,3 +159,43 @@ fn a_damaged_entry_is_reported_as_the_check_reports_it() {
         assert_eq!(import_error(&bytes), checked, "{name}");
     }
 }
+
+/// A CashFlows sheet that is one cell whose text never ends: the quick pass holds an open
+/// element at most 8 MiB long and rejects the sheet there, instead of searching the growing
+/// element from its start after every read (which took minutes for a 500 MiB element).
+#[test]
+fn an_element_that_never_closes_is_rejected_at_its_sheet() {
+    let mut sheet = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>".to_vec();
+    sheet.resize(sheet.len() + 9 * MIB, b'a');
+    let bytes = city_with(&[("xl/worksheets/sheet2.xml", sheet)], &[]);
+    let error = import_workbook(&bytes, &WorkbookLimits::default()).expect_err("rejected");
+    assert_eq!(
+        (error.code, error.location.as_str()),
+        ("element_too_large", "xl/worksheets/sheet2.xml"),
+        "{error:?}"
+    );
+    assert!(error.message.contains("8 MiB"), "{}", error.message);
+}
+
+/// The same in a sheet no quick pass reads (Settings, read by the cell reader, which would
+/// hold the whole text): the archive check measures every XML part's longest stretch
+/// without a `>` and refuses it, before any reader starts.
+#[test]
+fn an_element_that_never_closes_is_refused_by_the_archive_check() {
+    let mut sheet = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>".to_vec();
+    sheet.resize(sheet.len() + 9 * MIB, b'a');
+    let bytes = city_with(&[("xl/worksheets/sheet6.xml", sheet)], &[]);
+    let checked = check_archive(&bytes, &WorkbookLimits::default()).expect_err("refused");
+    assert_eq!(
+        (checked.code, checked.location.as_str()),
+        ("element_too_large", "xl/worksheets/sheet6.xml")
+    );
+    let imported = import_workbook(&bytes, &WorkbookLimits::default()).expect_err("rejected");
+    assert_eq!(imported, checked);
+    // 7 MiB of text with its element closed passes the check (the reader then judges it).
+    let mut sheet = b"<?xml version=\"1.0\"?><worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>".to_vec();
+    sheet.resize(sheet.len() + 7 * MIB, b'a');
+    sheet.extend_from_slice(b"</t></is></c></row></sheetData></worksheet>");
+    let bytes = city_with(&[("xl/worksheets/sheet6.xml", sheet)], &[]);
+    assert!(check_archive(&bytes, &WorkbookLimits::default()).is_ok());
+}
