@@ -707,6 +707,14 @@ impl Scanner<'_> {
                 return xml.len();
             };
             let start = at + p;
+            // A cell written the usual way is cut in one walk into what the general path
+            // below finds in it: its place, its attributes and its body.
+            if let Some(frame) = usual_cell_frame(&xml[start..]) {
+                self.col = Some(frame.col);
+                self.cell(&frame.tag, frame.row, frame.col, frame.body);
+                at = start + frame.len;
+                continue;
+            }
             let Some(gt) = xml[start..].iter().position(|&b| b == b'>') else {
                 return if last { xml.len() } else { start };
             };
@@ -1310,6 +1318,64 @@ fn usual_cell(
     shared: Option<&[Option<String>]>,
     plain_styles: &[bool],
 ) -> Option<UsualCell> {
+    let frame = usual_cell_frame(xml)?;
+    let UsualFrame {
+        row,
+        col,
+        ref tag,
+        style,
+        body,
+        len,
+    } = frame;
+    let value = if tag.t == Some(b"inlineStr") {
+        // `plain_value` finds no `<f` or `<v` in such a body and reads the one item
+        // (`<t>…</t>` inside `<is>…</is>`).
+        string_item(&body[4..body.len() - 5])
+            .map(|text| Some(CellValue::Text(text)))
+            .ok_or(())
+    } else {
+        let v = &body[3..body.len() - 4];
+        // What `plain_value` gives for the usual body `<v>…</v>`, without its searches; a
+        // number it would parse in full goes to it.
+        match tag.t {
+            Some(b"s") => match parse_u32(v).and_then(|i| shared?.get(i as usize)) {
+                Some(Some(text)) => Ok(Some(CellValue::Text(text.clone()))),
+                _ => Err(()),
+            },
+            None | Some(b"n")
+                if tag.s.is_none() || plain_styles.get(style as usize) == Some(&true) =>
+            {
+                match simple_f64(v) {
+                    Some(x) => Ok(Some(CellValue::Number(x))),
+                    None => plain_cell(tag, body, shared, plain_styles),
+                }
+            }
+            _ => plain_cell(tag, body, shared, plain_styles),
+        }
+    };
+    Some(UsualCell {
+        row,
+        col,
+        value,
+        len,
+    })
+}
+
+/// The parts of a cell [`usual_cell`] reads, before its value: its place, its attributes, its
+/// body (from after the tag's `>` to before `</c>`, as the general path cuts it) and the
+/// length of its XML from `<c` to the end of `</c>`. `None` for a cell not written the usual
+/// way (see [`usual_cell`]).
+struct UsualFrame<'x> {
+    row: u32,
+    col: u32,
+    tag: CellTag<'x>,
+    /// The style index `s` names (0 when none).
+    style: u32,
+    body: &'x [u8],
+    len: usize,
+}
+
+fn usual_cell_frame(xml: &[u8]) -> Option<UsualFrame<'_>> {
     let rest = xml.strip_prefix(b"<c r=\"")?;
     // The reference, read as `parse_ref` reads it: one to three letters cannot overflow the
     // column, nine digits cannot overflow the row.
@@ -1373,47 +1439,27 @@ fn usual_cell(
     let body_start = i + 1;
     let body = &rest[body_start..];
     let tag = CellTag { r: Some(r), s, t };
-    let (body_len, value) = if t == Some(b"inlineStr") {
+    let body_len = if t == Some(b"inlineStr") {
         let text = body.strip_prefix(b"<is><t>")?;
         let lt = text.iter().position(|&b| b == b'<')?;
         if !starts_with(&text[lt..], b"</t></is></c>") {
             return None;
         }
-        // `plain_value` finds no `<f` or `<v` in such a body and reads the one item.
-        let item = &body[4..4 + 3 + lt + 4];
-        let value = string_item(item)
-            .map(|text| Some(CellValue::Text(text)))
-            .ok_or(());
-        (7 + lt + 9, value)
+        7 + lt + 9
     } else {
         let v = body.strip_prefix(b"<v>")?;
         let lt = v.iter().position(|&b| b == b'<')?;
         if !starts_with(&v[lt..], b"</v></c>") {
             return None;
         }
-        let body_len = 3 + lt + 4;
-        let v = &v[..lt];
-        // What `plain_value` gives for the usual body `<v>…</v>`, without its searches; a
-        // number it would parse in full goes to it.
-        let value = match t {
-            Some(b"s") => match parse_u32(v).and_then(|i| shared?.get(i as usize)) {
-                Some(Some(text)) => Ok(Some(CellValue::Text(text.clone()))),
-                _ => Err(()),
-            },
-            None | Some(b"n") if s.is_none() || plain_styles.get(style as usize) == Some(&true) => {
-                match simple_f64(v) {
-                    Some(x) => Ok(Some(CellValue::Number(x))),
-                    None => plain_cell(&tag, &body[..body_len], shared, plain_styles),
-                }
-            }
-            _ => plain_cell(&tag, &body[..body_len], shared, plain_styles),
-        };
-        (body_len, value)
+        3 + lt + 4
     };
-    Some(UsualCell {
+    Some(UsualFrame {
         row,
         col,
-        value,
+        tag,
+        style,
+        body: &body[..body_len],
         len: 6 + body_start + body_len + 4,
     })
 }
@@ -1674,7 +1720,7 @@ mod tests {
     /// attribute orders and spellings, self-closed cells, and every cell cut short at each
     /// length (as the end of a buffer cuts it).
     #[test]
-    fn usual_cells_are_read_as_by_the_general_path() {
+    fn usual_cells_are_read_and_cut_as_by_the_general_path() {
         type Read = (Option<(u32, u32)>, Result<Option<CellValue>, ()>, usize);
         // The general path of `Archive::read_rows_owned` for one cell at the start of `xml`:
         // `None` where it waits for more bytes.
@@ -1780,6 +1826,19 @@ mod tests {
                         assert_eq!(Some((ours.row, ours.col)), theirs.0, "{label}");
                         assert_eq!(ours.value, theirs.1, "{label}");
                         assert_eq!(ours.len, theirs.2, "{label}");
+                        // The frame the quick pass uses: the general path's cut of the same
+                        // cell (its attributes and its body).
+                        let frame = usual_cell_frame(part).expect(&label);
+                        let end = part.iter().position(|&b| b == b'>').expect(&label);
+                        let attributes = cell_tag(&part[1..end]);
+                        let close = cell_close(&part[end + 1..]).expect(&label);
+                        assert_eq!(
+                            (frame.tag.r, frame.tag.s, frame.tag.t),
+                            (attributes.r, attributes.s, attributes.t),
+                            "{label}"
+                        );
+                        assert_eq!(frame.body, &part[end + 1..end + 1 + close], "{label}");
+                        assert_eq!(frame.len, end + 1 + close + 4, "{label}");
                     }
                 }
             }
