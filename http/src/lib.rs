@@ -122,7 +122,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Puts the routes behind the service's layers, outermost first: request id, error shape
-/// and access log, panic guard, timeout, API key, concurrency limit.
+/// and access log, panic guard, timeout, API key, concurrency limit, the multipart parser's
+/// body limit.
 fn layered(app: Router<AppState>, state: AppState) -> Router {
     let timeout = state.config.request_timeout();
     app.route_layer(axum::middleware::from_fn(middleware::record_route))
@@ -144,6 +145,13 @@ fn layered(app: Router<AppState>, state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     middleware::limit_concurrency,
+                ))
+                // Bodies are read within the service's own limits (`extract::read_body`);
+                // the multipart parser then reads the upload already in memory, and would
+                // otherwise apply the framework's 2 MB default and refuse a larger workbook
+                // that the upload limit admits.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    state.config.upload_body_limit,
                 )),
         )
         .with_state(state)

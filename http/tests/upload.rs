@@ -365,3 +365,50 @@ async fn a_workbook_over_the_service_cell_limit_is_422_and_costs_only_its_reques
     .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// The LED workbook with `extra` incompressible bytes in one more archive part, so its size
+/// can be set without changing what it holds.
+fn padded(workbook: &[u8], extra: usize) -> Vec<u8> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(workbook)).expect("a zip");
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).expect("an entry");
+        let name = entry.name().expect("a name").to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).expect("the entry inflates");
+        out.start_file(name, options).expect("an entry starts");
+        out.write_all(&data).expect("the entry is written");
+    }
+    // xorshift: the same bytes every run, which deflate cannot shrink.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let noise: Vec<u8> = (0..extra)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    out.start_file("xl/media/image1.bin", options)
+        .expect("an entry starts");
+    out.write_all(&noise).expect("the entry is written");
+    out.finish().expect("the zip closes").into_inner()
+}
+
+/// A workbook above 2 MiB (the web framework's own default limit for a multipart form) and
+/// under the service's upload limit is appraised, not refused as too large.
+#[tokio::test]
+async fn an_upload_of_a_few_megabytes_within_the_limit_is_appraised() {
+    let workbook = padded(&led_workbook(), 3 << 20);
+    assert!(
+        workbook.len() > 3 << 20 && workbook.len() < ServiceConfig::default().upload_body_limit
+    );
+    let app = app();
+    let (status, _, body) =
+        send(&app, upload(&[("file", Some("led.xlsx"), &workbook)], None)).await;
+    assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
+    let report = json_of(&body);
+    assert_eq!(report["results"].as_array().map(Vec::len), Some(1));
+    assert_eq!(report["results"][0]["id"], "cn-dz-led-01");
+}
