@@ -230,11 +230,7 @@ fn check_entry(
         }
         size += n as u64;
         if size > cap {
-            return Err(Error::new(
-                "entry_too_large",
-                format!("the entry inflates to more than {cap} bytes"),
-            )
-            .at(name.to_owned()));
+            return Err(entry_too_large(name, cap));
         }
         *total += n as u64;
         if *total > limits.max_total_inflated_bytes {
@@ -261,6 +257,15 @@ fn check_entry(
 /// text a spreadsheet cell can hold (32 767 characters, each escaped to at most ten bytes) is
 /// about 320 KiB.
 pub(crate) const MAX_OPEN_ELEMENT_BYTES: usize = 8 << 20;
+
+/// An archive entry that inflates past `cap` bytes.
+pub(crate) fn entry_too_large(entry: &str, cap: u64) -> Error {
+    Error::new(
+        "entry_too_large",
+        format!("the entry inflates to more than {cap} bytes"),
+    )
+    .at(entry.to_owned())
+}
 
 /// An XML part whose element runs past [`MAX_OPEN_ELEMENT_BYTES`].
 pub(crate) fn element_too_large(entry: &str) -> Error {

@@ -204,11 +204,7 @@ impl<'b> Archive<'b> {
                 .map_err(|e| Error::new("corrupt_archive", format!("the file is damaged: {e}")))?;
             inflated += n as u64;
             if inflated > cap {
-                return Err(Error::new(
-                    "entry_too_large",
-                    format!("the entry inflates to more than {cap} bytes"),
-                )
-                .at(path.clone()));
+                return Err(crate::safety::entry_too_large(path, cap));
             }
             if n == 0 {
                 break;
@@ -1170,11 +1166,7 @@ impl Archive<'_> {
                 })?;
                 inflated += n as u64;
                 if inflated > cap {
-                    return Err(Error::new(
-                        "entry_too_large",
-                        format!("the entry inflates to more than {cap} bytes"),
-                    )
-                    .at(path));
+                    return Err(crate::safety::entry_too_large(&path, cap));
                 }
                 if n == 0 {
                     last = true;

@@ -160,14 +160,19 @@ fn a_damaged_entry_is_reported_as_the_check_reports_it() {
     }
 }
 
+/// A sheet whose first cell holds `len` bytes of text and never ends.
+fn unending_cell(len: usize) -> Vec<u8> {
+    let mut sheet = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>".to_vec();
+    sheet.resize(sheet.len() + len, b'a');
+    sheet
+}
+
 /// A CashFlows sheet that is one cell whose text never ends: the quick pass holds an open
 /// element at most 8 MiB long and rejects the sheet there, instead of searching the growing
 /// element from its start after every read (which took minutes for a 500 MiB element).
 #[test]
 fn an_element_that_never_closes_is_rejected_at_its_sheet() {
-    let mut sheet = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>".to_vec();
-    sheet.resize(sheet.len() + 9 * MIB, b'a');
-    let bytes = city_with(&[("xl/worksheets/sheet2.xml", sheet)], &[]);
+    let bytes = city_with(&[("xl/worksheets/sheet2.xml", unending_cell(9 * MIB))], &[]);
     let error = import_workbook(&bytes, &WorkbookLimits::default()).expect_err("rejected");
     assert_eq!(
         (error.code, error.location.as_str()),
@@ -182,9 +187,7 @@ fn an_element_that_never_closes_is_rejected_at_its_sheet() {
 /// without a `>` and refuses it, before any reader starts.
 #[test]
 fn an_element_that_never_closes_is_refused_by_the_archive_check() {
-    let mut sheet = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>".to_vec();
-    sheet.resize(sheet.len() + 9 * MIB, b'a');
-    let bytes = city_with(&[("xl/worksheets/sheet6.xml", sheet)], &[]);
+    let bytes = city_with(&[("xl/worksheets/sheet6.xml", unending_cell(9 * MIB))], &[]);
     let checked = check_archive(&bytes, &WorkbookLimits::default()).expect_err("refused");
     assert_eq!(
         (checked.code, checked.location.as_str()),
