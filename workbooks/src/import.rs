@@ -530,6 +530,15 @@ where
     )
 }
 
+/// The cells read before a sheet's header was known that lie below it, in reading order.
+fn cells_below_header(head: &Sheet, h: &Header) -> Vec<Cell> {
+    head.cells
+        .iter()
+        .filter(|c| c.row > h.row)
+        .cloned()
+        .collect()
+}
+
 /// The key column of a CashFlows sheet as the import finds it: the first column naming the
 /// project id in the first row that names it.
 fn key_column(kind: SheetKind, cells: &[(u32, crate::scan::ScanValue)]) -> Option<u32> {
@@ -843,13 +852,7 @@ impl RowStream {
     fn settle_header(&mut self, import: &mut Import) {
         let h = import.header(self.kind, &self.head);
         if let Some(h) = &h {
-            let early: Vec<Cell> = self
-                .head
-                .cells
-                .iter()
-                .filter(|c| c.row > h.row)
-                .cloned()
-                .collect();
+            let early = cells_below_header(&self.head, h);
             for r in early.chunk_by(|a, b| a.row == b.row) {
                 self.queue.push_back(r.to_vec());
             }
@@ -1369,12 +1372,7 @@ impl Import {
 
     /// Hands on the rows read before the header was known that lie below it.
     fn rows_below_header(&mut self, head: &Sheet, h: &Header, on_row: &mut RowHandler<'_>) {
-        let early: Vec<Cell> = head
-            .cells
-            .iter()
-            .filter(|c| c.row > h.row)
-            .cloned()
-            .collect();
+        let early = cells_below_header(head, h);
         for r in early.chunk_by(|a, b| a.row == b.row) {
             on_row(self, head, h, r[0].row, r);
         }
@@ -2777,16 +2775,7 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A xorshift generator: the same numbers every run from the same seed.
-    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        }
-    }
+    use crate::scan::tests::xorshift;
 
     /// Decimals written from their digits read as the formatter writes them, on random
     /// mantissas of every width up to 96 bits, every scale and both signs, and on zeros,

@@ -1581,7 +1581,7 @@ struct RowReader {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -1604,8 +1604,8 @@ mod tests {
         );
     }
 
-    /// A small deterministic generator for the comparisons below.
-    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    /// A small deterministic generator for the comparisons below (and the import's).
+    pub(crate) fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
         move || {
             state ^= state << 13;
             state ^= state >> 7;
