@@ -8,6 +8,7 @@ pub mod exercise;
 pub mod fields;
 pub mod import;
 pub mod limits;
+pub mod pipeline;
 pub mod report;
 pub mod safety;
 mod scan;
@@ -19,6 +20,7 @@ pub use import::{
     import_workbook, import_workbook_streamed,
 };
 pub use limits::WorkbookLimits;
+pub use pipeline::{WorkbookAppraisal, WorkbookRun, appraise_workbook};
 pub use report::{ReportOptions, results_workbook};
 pub use safety::{Format, SafeWorkbook, check_archive};
 
