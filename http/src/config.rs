@@ -29,6 +29,10 @@ pub struct ServiceConfig {
     pub workbook_max_cells: u64,
     /// Most bytes all entries of one uploaded workbook may inflate to.
     pub workbook_max_inflated_bytes: u64,
+    /// Most projects an upload may hold when the answer asked for is the results workbook,
+    /// whose summary and MAC curve need every outcome at once (the JSON answer is streamed
+    /// and has no such bound); above it the request is answered 413.
+    pub workbook_answer_max_projects: usize,
     /// Time allowed for a whole request, from its headers to the answer, in milliseconds.
     pub request_timeout_ms: u64,
     /// Time a client has to send a request's headers, in milliseconds; a connection that
@@ -54,6 +58,9 @@ impl Default for ServiceConfig {
             // 3 million cells and inflates to about 100 MiB.
             workbook_max_cells: 4_000_000,
             workbook_max_inflated_bytes: 256 * 1024 * 1024,
+            // About 25 KB of outcome per thirty-year project with its eligibility: a 5 000
+            // project answer holds about 130 MB before the workbook is written.
+            workbook_answer_max_projects: 5_000,
             request_timeout_ms: 30_000,
             header_read_timeout_ms: 10_000,
             max_concurrent_requests: 256,
@@ -64,7 +71,7 @@ impl Default for ServiceConfig {
 }
 
 /// The environment variables read, and the field each sets.
-pub const ENV_VARS: [(&str, &str); 11] = [
+pub const ENV_VARS: [(&str, &str); 12] = [
     ("GREENLIGHT_ADDR", "addr"),
     ("GREENLIGHT_API_KEY", "api_key"),
     ("GREENLIGHT_JSON_BODY_LIMIT", "json_body_limit"),
@@ -73,6 +80,10 @@ pub const ENV_VARS: [(&str, &str); 11] = [
     (
         "GREENLIGHT_WORKBOOK_MAX_INFLATED_BYTES",
         "workbook_max_inflated_bytes",
+    ),
+    (
+        "GREENLIGHT_WORKBOOK_ANSWER_MAX_PROJECTS",
+        "workbook_answer_max_projects",
     ),
     ("GREENLIGHT_REQUEST_TIMEOUT_MS", "request_timeout_ms"),
     (
@@ -152,6 +163,9 @@ impl ServiceConfig {
                 "GREENLIGHT_WORKBOOK_MAX_INFLATED_BYTES" => {
                     self.workbook_max_inflated_bytes = parse(var, &value)?
                 }
+                "GREENLIGHT_WORKBOOK_ANSWER_MAX_PROJECTS" => {
+                    self.workbook_answer_max_projects = parse(var, &value)?
+                }
                 "GREENLIGHT_REQUEST_TIMEOUT_MS" => self.request_timeout_ms = parse(var, &value)?,
                 "GREENLIGHT_HEADER_READ_TIMEOUT_MS" => {
                     self.header_read_timeout_ms = parse(var, &value)?
@@ -176,6 +190,10 @@ impl ServiceConfig {
             (
                 "workbook_max_inflated_bytes",
                 self.workbook_max_inflated_bytes,
+            ),
+            (
+                "workbook_answer_max_projects",
+                self.workbook_answer_max_projects as u64,
             ),
             ("request_timeout_ms", self.request_timeout_ms),
             ("header_read_timeout_ms", self.header_read_timeout_ms),

@@ -14,6 +14,7 @@ mod exercises;
 pub mod extract;
 mod middleware;
 mod routes;
+mod upload;
 
 use std::io::Write;
 use std::sync::Arc;

@@ -162,6 +162,15 @@ impl InFlight {
 /// cancelled by the timeout or the client.
 struct Slot(Arc<InFlight>);
 
+/// The place a request holds, shared with work that outlives its handler: a workbook upload
+/// answered as a stream goes on appraising after the head of the answer is sent, and keeps
+/// its place until it stops, so streamed answers count against the limit as long as they
+/// cost. Put in the request's extensions; the place is given back when the last clone drops.
+#[derive(Clone)]
+pub(crate) struct HeldSlot {
+    _place: Arc<Slot>,
+}
+
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.count.fetch_sub(1, Ordering::AcqRel);
@@ -181,6 +190,11 @@ pub(crate) async fn limit_concurrency(
     }
     match state.in_flight.try_enter() {
         Some(slot) => {
+            let slot = HeldSlot {
+                _place: Arc::new(slot),
+            };
+            let mut req = req;
+            req.extensions_mut().insert(slot.clone());
             let response = next.run(req).await;
             drop(slot);
             response

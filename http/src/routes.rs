@@ -16,17 +16,18 @@ use greenlight_core::batch::{EligibilityJudge, InputError, appraise_json};
 use greenlight_core::calc::{CalcRequest, CalcResult, FUNCTIONS, evaluate};
 use greenlight_core::registry::DataSet;
 use greenlight_workbooks::template::{Layout, write_template};
-use greenlight_workbooks::{Lang, ReportOptions, import_workbook, results_workbook};
+use greenlight_workbooks::{Lang, ReportOptions, results_workbook};
 use serde_json::Value;
 
 use crate::AppState;
 use crate::api::{
     ApiLang, AppraisalQuery, AppraisalReport, AppraisalRequest, CalcArguments, CalcPath,
     EligibilityOutcome, EligibilityOutput, EligibilityRequest, Health, IdPath, LangPath,
-    RulePackDetail, RulePackSummary, TemplateLayout, TemplateQuery, WorkbookProblem,
+    RulePackDetail, RulePackSummary, TemplateLayout, TemplateQuery,
 };
 use crate::error::Error;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, JsonOrForm, json_or_form, parse_json};
+use crate::middleware::HeldSlot;
 
 /// The documented routes. A new route is added here with `api_route` (or in a module's own
 /// `ApiRouter` merged here, as the exercise routes are), so the OpenAPI document picks it up.
@@ -163,7 +164,7 @@ async fn healthz() -> Json<Health> {
 }
 
 /// A core batch error (the whole document is at fault) as an answer.
-fn batch_error(e: InputError) -> Error {
+pub(crate) fn batch_error(e: InputError) -> Error {
     let status = if e.code == "invalid_json" {
         StatusCode::BAD_REQUEST
     } else {
@@ -209,11 +210,13 @@ pub(crate) enum AppraisalBody {
     Workbook(WorkbookUpload),
 }
 
-/// The fields of a workbook upload.
+/// The fields of a workbook upload, and the request's place in the concurrency limit, which
+/// the appraisal keeps while it streams its answer.
 pub(crate) struct WorkbookUpload {
-    file: Vec<u8>,
-    settings: Option<Value>,
-    lang: Option<ApiLang>,
+    pub(crate) file: Vec<u8>,
+    pub(crate) settings: Option<Value>,
+    pub(crate) lang: Option<ApiLang>,
+    pub(crate) slot: Option<HeldSlot>,
 }
 
 /// Reads the multipart fields `file`, `settings` (JSON) and `lang` from a body already read
@@ -223,6 +226,7 @@ async fn read_upload(
     bytes: axum::body::Bytes,
     state: &AppState,
 ) -> Result<WorkbookUpload, Error> {
+    let slot = parts.extensions.get::<HeldSlot>().cloned();
     let request = Request::from_parts(parts, axum::body::Body::from(bytes));
     let bad = |message: String| Error::new(StatusCode::BAD_REQUEST, "invalid_multipart", message);
     let mut multipart = axum::extract::Multipart::from_request(request, state)
@@ -232,6 +236,7 @@ async fn read_upload(
         file: Vec::new(),
         settings: None,
         lang: None,
+        slot,
     };
     let mut has_file = false;
     while let Some(field) = multipart
@@ -364,6 +369,8 @@ pub(crate) fn document_multipart_body(
 /// `Accept` asks for xlsx.
 pub(crate) enum AppraisalAnswer {
     Json(Box<AppraisalReport>),
+    /// The JSON of an [`AppraisalReport`], sent as it is made (a workbook upload).
+    Streamed(axum::body::Body),
     Workbook(Vec<u8>),
 }
 
@@ -371,6 +378,9 @@ impl IntoResponse for AppraisalAnswer {
     fn into_response(self) -> Response {
         match self {
             AppraisalAnswer::Json(output) => Json(output).into_response(),
+            AppraisalAnswer::Streamed(body) => {
+                ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+            }
             AppraisalAnswer::Workbook(bytes) => (
                 [
                     (header::CONTENT_TYPE, XLSX),
@@ -465,39 +475,44 @@ async fn appraisals(
     let options = AppraisalOptions {
         trace: query.explain,
     };
-    let mut one_project = false;
-    let (input, lang) = match body {
-        AppraisalBody::Json(request) => {
-            one_project = request.projects.len() == 1;
-            let mut document = serde_json::Map::new();
-            if let Some(settings) = request.settings {
-                document.insert("settings".into(), Value::Object(settings));
-            }
-            document.insert("projects".into(), Value::Array(request.projects));
-            (BatchInput::Json(Value::Object(document)), query.lang)
-        }
+    let request = match body {
+        AppraisalBody::Json(request) => request,
         AppraisalBody::Workbook(upload) => {
             let lang = upload.lang.or(query.lang);
-            (BatchInput::Workbook(upload), lang)
+            let report = wants_workbook(&headers).then(|| ReportOptions {
+                lang: language(lang, &headers),
+                ..ReportOptions::default()
+            });
+            let request_id = headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-")
+                .to_owned();
+            return crate::upload::answer_upload(upload, state, options, report, request_id).await;
         }
     };
+    let one_project = request.projects.len() == 1;
+    let mut document = serde_json::Map::new();
+    if let Some(settings) = request.settings {
+        document.insert("settings".into(), Value::Object(settings));
+    }
+    document.insert("projects".into(), Value::Array(request.projects));
+    let document = Value::Object(document);
     let workbook = wants_workbook(&headers).then(|| ReportOptions {
-        lang: language(lang, &headers),
+        lang: language(query.lang, &headers),
         ..ReportOptions::default()
     });
     // One project without its working costs about a tenth of a millisecond: handing it to
     // the blocking pool and back would cost more in thread wake-ups than it frees the
-    // runtime, so it runs here. Batches, traces, uploads and workbook answers go to the pool.
+    // runtime, so it runs here. Batches, traces and workbook answers go to the pool, and
+    // uploads are streamed from it (see `upload`).
     let small = one_project && workbook.is_none() && !options.trace;
     let work = move || {
         let judge: &dyn EligibilityJudge = state.rules.as_ref();
-        let report = match input {
-            BatchInput::Json(document) => AppraisalReport {
-                output: appraise_json(document, &state.registry, &options, Some(judge))
-                    .map_err(batch_error)?,
-                problems: Vec::new(),
-            },
-            BatchInput::Workbook(upload) => appraise_upload(upload, &state, &options, judge)?,
+        let report = AppraisalReport {
+            output: appraise_json(document, &state.registry, &options, Some(judge))
+                .map_err(batch_error)?,
+            problems: Vec::new(),
         };
         match workbook {
             None => Ok(AppraisalAnswer::Json(Box::new(report))),
@@ -510,58 +525,6 @@ async fn appraisals(
         }
     };
     if small { work() } else { blocking(work).await? }
-}
-
-/// What an appraisal request carries once read.
-enum BatchInput {
-    Json(Value),
-    Workbook(WorkbookUpload),
-}
-
-/// Imports an uploaded workbook within the workbook limits, appraises its projects and
-/// places every error back on its sheet and cell. A file that cannot be read at all is 422
-/// with the reader's code and location.
-fn appraise_upload(
-    upload: WorkbookUpload,
-    state: &AppState,
-    options: &AppraisalOptions,
-    judge: &dyn EligibilityJudge,
-) -> Result<AppraisalReport, Error> {
-    let mut imported =
-        import_workbook(&upload.file, &state.config.workbook_limits()).map_err(|e| {
-            let problem = WorkbookProblem::of(&e);
-            let error = Error::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                problem.code,
-                problem.message,
-            );
-            match problem.location {
-                Some(at) => error.at(at),
-                None => error.at("file"),
-            }
-        })?;
-    let mut problems: Vec<WorkbookProblem> =
-        imported.problems.iter().map(WorkbookProblem::of).collect();
-    for id in &imported.rejected {
-        problems.push(WorkbookProblem {
-            code: "project_rejected".into(),
-            location: None,
-            message: format!("project {id:?} was not appraised because of the problems above"),
-        });
-    }
-    let mut document = std::mem::take(&mut imported.document);
-    if let (Some(settings), Value::Object(map)) = (upload.settings, &mut document) {
-        map.insert("settings".into(), settings);
-    }
-    let mut output =
-        appraise_json(document, &state.registry, options, Some(judge)).map_err(|mut e| {
-            if e.location.is_none() {
-                imported.place(&mut e);
-            }
-            batch_error(e)
-        })?;
-    imported.place_all(&mut output);
-    Ok(AppraisalReport { output, problems })
 }
 
 async fn eligibility(
