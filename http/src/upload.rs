@@ -36,13 +36,14 @@ use tokio::time::Instant;
 use crate::AppState;
 use crate::api::WorkbookProblem;
 use crate::error::Error;
+use crate::middleware::HeldSlot;
 use crate::routes::{AppraisalAnswer, WorkbookUpload, batch_error};
 
 /// Appraising threads per upload: one, the blocking-pool thread that runs the upload, with
-/// the workbook's reader on a thread of its own. The service answers several requests at
-/// once, each bounded by the concurrency limit and the blocking pool; a second worker per
-/// upload would take processor time from the other requests rather than add any (measured in
-/// BENCHMARKS.md: on two cores the reader and one appraiser already keep both busy).
+/// the workbook's reader (and its quick passes) on threads of their own. The service answers
+/// several requests at once, each bounded by the concurrency limit and the blocking pool, so
+/// its parallelism comes from the requests; threads started per upload outside the pool are
+/// kept to the reader's, and a large upload does not take every core from the others.
 const WORKERS_PER_UPLOAD: usize = 1;
 
 /// Bytes of the answer gathered before they are sent as one piece: a few outcomes (a thirty
@@ -199,6 +200,7 @@ fn stream_json(
     let (pieces, received) = mpsc::channel(PIECES_AHEAD);
     let mut answer = JsonAnswer {
         head,
+        slot: upload.slot,
         body: Some(StreamedBody {
             pieces: received,
             ended: false,
@@ -246,12 +248,14 @@ fn stream_json(
     }
     // Dropping the answer without its end cuts the body, if it was sent.
     drop(answer);
-    drop(upload.slot);
 }
 
 /// The JSON answer being written.
 struct JsonAnswer {
     head: Head,
+    /// The request's place in the concurrency limit, given back before the last piece is
+    /// sent: once a client has the whole answer, the place is free.
+    slot: Option<HeldSlot>,
     /// The body, until the head carries it.
     body: Option<StreamedBody>,
     pieces: mpsc::Sender<Piece>,
@@ -339,6 +343,7 @@ impl JsonAnswer {
         }
         self.buffer.push(b'}');
         self.begin()?;
+        self.slot = None;
         self.flush()?;
         self.send(Piece::End)
     }
