@@ -39,7 +39,8 @@ pub struct ErrorDetail {
     /// Machine code: `invalid_json` (400), `unauthorized` (401), `not_found`,
     /// `unknown_rule_pack`, `unknown_factor_set`, `unknown_function`, `unknown_language`,
     /// `unknown_exercise` (404),
-    /// `method_not_allowed` (405), `request_timeout` (408), `body_too_large` (413),
+    /// `method_not_allowed` (405), `request_timeout` (408), `body_too_large`,
+    /// `too_many_projects_for_workbook` (413),
     /// `unsupported_media_type` (415), `invalid_request`, `invalid_argument`,
     /// `missing_argument`, `overflow` (422), `too_many_requests` (429), `internal` (500),
     /// `not_implemented` (501), `unavailable` (503).
