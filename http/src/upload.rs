@@ -139,9 +139,8 @@ impl Head {
                 "workbook upload failed after its answer began: the answer is cut short"
             );
         } else {
-            if error.status.is_server_error() {
-                tracing::error!(request_id = self.request_id, code = %error.code, message = %error.message, "workbook upload failed");
-            }
+            // The access log records the status; an internal failure's detail was logged
+            // where it was found.
             let _ = self.send(Err(error));
         }
     }
