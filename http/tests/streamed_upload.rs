@@ -45,6 +45,8 @@ fn app_with(config: ServiceConfig) -> Router {
     router(AppState::from_shared(config, registry, rules))
 }
 
+const BOUNDARY: &str = "greenlight-stream-boundary-51c2";
+
 /// A multipart/form-data upload of `file`, with `settings` when given.
 fn upload(
     file: &[u8],
@@ -52,7 +54,21 @@ fn upload(
     accept: Option<&str>,
     query: &str,
 ) -> Request<Body> {
-    let boundary = "greenlight-stream-boundary-51c2";
+    let mut request = Request::post(format!("/v1/appraisals{query}")).header(
+        header::CONTENT_TYPE,
+        format!("multipart/form-data; boundary={BOUNDARY}"),
+    );
+    if let Some(a) = accept {
+        request = request.header(header::ACCEPT, a);
+    }
+    request
+        .body(Body::from(form(file, settings)))
+        .expect("valid request")
+}
+
+/// The multipart/form-data body of an upload (boundary [`BOUNDARY`]).
+fn form(file: &[u8], settings: Option<&Value>) -> Vec<u8> {
+    let boundary = BOUNDARY;
     let mut body = Vec::new();
     write!(
         body,
@@ -69,14 +85,7 @@ fn upload(
         .expect("write");
     }
     write!(body, "--{boundary}--\r\n").expect("write");
-    let mut request = Request::post(format!("/v1/appraisals{query}")).header(
-        header::CONTENT_TYPE,
-        format!("multipart/form-data; boundary={boundary}"),
-    );
-    if let Some(a) = accept {
-        request = request.header(header::ACCEPT, a);
-    }
-    request.body(Body::from(body)).expect("valid request")
+    body
 }
 
 async fn send(app: &Router, request: Request<Body>) -> (StatusCode, Vec<u8>) {
@@ -414,4 +423,65 @@ async fn a_streaming_upload_keeps_its_place_until_its_answer_is_taken() {
     // The place is given back before the last piece of the answer is sent.
     let (status, _) = send(&app, packs()).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// Over a real connection, the complete answer ends with the last chunk of its chunked
+/// transfer and the cut one does not: an HTTP client reports the cut answer as failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_a_connection_a_cut_answer_lacks_its_last_chunk() {
+    let file = portfolio(500);
+    let cells = cells_read(&file);
+    let body = form(&file, None);
+    for (max_cells, complete) in [(cells, true), (cells - 1, false)] {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let addr = listener.local_addr().expect("its address");
+        let app = app_with(ServiceConfig {
+            workbook_max_cells: max_cells,
+            ..ServiceConfig::default()
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(greenlight_http::serve_connections(
+            listener,
+            app,
+            std::time::Duration::from_secs(10),
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        let head = format!(
+            "POST /v1/appraisals HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        let request = [head.into_bytes(), body.clone()].concat();
+        // A plain blocking client on its own thread: it reads until the service closes the
+        // connection (a reset ends the read as well).
+        let raw = tokio::task::spawn_blocking(move || {
+            use std::io::{Read, Write};
+            let mut tcp = std::net::TcpStream::connect(addr).expect("connects");
+            tcp.write_all(&request).expect("sends");
+            let mut raw = Vec::new();
+            let mut buffer = vec![0u8; 1 << 16];
+            loop {
+                match tcp.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => raw.extend_from_slice(&buffer[..n]),
+                }
+            }
+            raw
+        })
+        .await
+        .expect("the client ends");
+        let text = String::from_utf8_lossy(&raw[..raw.len().min(512)]).to_ascii_lowercase();
+        assert!(text.starts_with("http/1.1 200"), "{text}");
+        assert!(text.contains("transfer-encoding: chunked"), "{text}");
+        assert_eq!(
+            raw.ends_with(b"\r\n0\r\n\r\n"),
+            complete,
+            "cells capped at {max_cells} of {cells}"
+        );
+        let _ = stop.send(());
+        server.await.expect("the server stops");
+    }
 }
