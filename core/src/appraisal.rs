@@ -98,14 +98,18 @@ pub struct Conventions {
     /// Where it came from: `input` or a data-set id.
     pub discount_source: String,
     /// The rate as stated in the input, before any real/nominal conversion.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub stated_rate: Option<Decimal>,
     /// The basis of the stated rate.
     pub stated_rate_basis: Basis,
     /// Inflation used for conversions, if given.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub inflation: Option<Decimal>,
     /// MIRR finance rate.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub finance_rate: Decimal,
     /// MIRR and AIRR reinvestment rate.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub reinvest_rate: Decimal,
     /// How figures are rounded: they are not; presentation rounds money to 2 places.
     pub rounding: String,
@@ -191,22 +195,27 @@ impl<T> From<std::result::Result<T, Finding>> for Figure<T> {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct FinancialView {
     /// Net present value of the net flows.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub npv: Decimal,
     /// Every IRR, flagged, with the selected root.
     pub irr: RootSet,
     /// Modified IRR at the finance and reinvestment rates.
+    #[serde(serialize_with = "crate::decimal_text::serialize_figure")]
     pub mirr: Figure<Decimal>,
     /// Simple payback.
     pub payback: Payback,
     /// Discounted payback (discounted from the base date).
     pub discounted_payback: Payback,
     /// Present value of inflows (revenue, savings, grants, residual value, positive other).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pv_inflows: Decimal,
     /// Present value of outflows, as a positive number.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pv_outflows: Decimal,
     /// Benefit–cost ratios on inflows over outflows.
     pub benefit_cost: Figure<BenefitCost>,
     /// The NPV spread evenly over the periods after the base date.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub equivalent_annual_npv: Decimal,
 }
 
@@ -214,20 +223,28 @@ pub struct FinancialView {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct LifecycleCost {
     /// Investment.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub investment: Decimal,
     /// Replacements.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub replacement: Decimal,
     /// Residual value (subtracted).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub residual_value: Decimal,
     /// Energy.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub energy: Decimal,
     /// Water.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub water: Decimal,
     /// Operation, maintenance and repair.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub operation_maintenance: Decimal,
     /// `LCC = I + Repl − Res + E + W + OM&R`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub total: Decimal,
     /// Equivalent annual cost: LCC over the annuity factor of the periods after the base date.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub equivalent_annual_cost: Decimal,
     /// Comparison with the base case, when one is given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -241,12 +258,16 @@ pub struct LifecycleCost {
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct LccComparison {
     /// LCC of the base case.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub base_case_total: Decimal,
     /// `NS = LCC_base − LCC_project`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub net_savings: Decimal,
     /// `SIR = ΔPV operational savings / ΔPV investment-related cost`.
+    #[serde(serialize_with = "crate::decimal_text::serialize_figure")]
     pub sir: Figure<Decimal>,
     /// `AIRR = (1 + reinvest rate)·SIR^(1/N) − 1`.
+    #[serde(serialize_with = "crate::decimal_text::serialize_figure")]
     pub airr: Figure<Decimal>,
 }
 
@@ -258,6 +279,7 @@ pub struct LevelisedCost {
     /// What the figure is called.
     pub label: Text,
     /// `LCC / Σ quantityₜ·DFₜ`, in currency per unit of the quantity.
+    #[serde(serialize_with = "crate::decimal_text::serialize_figure")]
     pub value: Figure<Decimal>,
 }
 

@@ -29,8 +29,10 @@ fn default_guess() -> Decimal {
 #[serde(deny_unknown_fields)]
 pub struct NpvArgs {
     /// Discount rate per period, e.g. `"0.06"`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
     /// Cash flows, one per period, in order.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub values: Vec<Decimal>,
     /// `t0` (default): the first value is at t = 0, undiscounted; `spreadsheet`: discounted
     /// one period, as the spreadsheet `NPV()` does.
@@ -43,9 +45,11 @@ pub struct NpvArgs {
 #[serde(deny_unknown_fields)]
 pub struct IrrArgs {
     /// Cash flows, one per period, the first at t = 0.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub values: Vec<Decimal>,
     /// Which root to select when there are several: the nearest to this (default 0.1).
     #[serde(default = "default_guess")]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub guess: Decimal,
 }
 
@@ -54,10 +58,13 @@ pub struct IrrArgs {
 #[serde(deny_unknown_fields)]
 pub struct MirrArgs {
     /// Cash flows, one per period.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub values: Vec<Decimal>,
     /// Rate at which negative flows are financed (discounted to t = 0).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub finance_rate: Decimal,
     /// Rate at which positive flows are reinvested (compounded to the last period).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub reinvest_rate: Decimal,
 }
 
@@ -66,8 +73,10 @@ pub struct MirrArgs {
 #[serde(deny_unknown_fields)]
 pub struct XnpvArgs {
     /// Discount rate per year.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
     /// Amounts, one per date.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub values: Vec<Decimal>,
     /// Dates `YYYY-MM-DD`; the first is the time origin and no other may precede it.
     pub dates: Vec<Date>,
@@ -81,11 +90,13 @@ pub struct XnpvArgs {
 #[serde(deny_unknown_fields)]
 pub struct XirrArgs {
     /// Amounts, one per date.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub values: Vec<Decimal>,
     /// Dates `YYYY-MM-DD`; the first is the time origin and no other may precede it.
     pub dates: Vec<Date>,
     /// Which root to select when there are several: the nearest to this (default 0.1).
     #[serde(default = "default_guess")]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub guess: Decimal,
     /// `act_365f` (default, as spreadsheets), `act_360` or `30_360`.
     #[serde(default)]
@@ -97,13 +108,17 @@ pub struct XirrArgs {
 #[serde(deny_unknown_fields)]
 pub struct PmtArgs {
     /// Rate per period.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
     /// Number of periods (may be fractional).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub nper: Decimal,
     /// Present value.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pv: Decimal,
     /// Future value (default 0).
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub fv: Decimal,
     /// 0 (default): payments at period end; 1: at period start.
     #[serde(default, rename = "type")]
@@ -115,13 +130,17 @@ pub struct PmtArgs {
 #[serde(deny_unknown_fields)]
 pub struct PvArgs {
     /// Rate per period.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
     /// Number of periods (may be fractional).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub nper: Decimal,
     /// Payment per period.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pmt: Decimal,
     /// Future value (default 0).
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub fv: Decimal,
     /// 0 (default): payments at period end; 1: at period start.
     #[serde(default, rename = "type")]
@@ -133,13 +152,17 @@ pub struct PvArgs {
 #[serde(deny_unknown_fields)]
 pub struct FvArgs {
     /// Rate per period.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
     /// Number of periods (may be fractional).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub nper: Decimal,
     /// Payment per period.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pmt: Decimal,
     /// Present value (default 0).
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pv: Decimal,
     /// 0 (default): payments at period end; 1: at period start.
     #[serde(default, rename = "type")]
@@ -151,19 +174,24 @@ pub struct FvArgs {
 #[serde(deny_unknown_fields)]
 pub struct RateArgs {
     /// Number of periods (a whole number).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub nper: Decimal,
     /// Payment per period.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pmt: Decimal,
     /// Present value.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pv: Decimal,
     /// Future value (default 0).
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub fv: Decimal,
     /// 0 (default): payments at period end; 1: at period start.
     #[serde(default, rename = "type")]
     pub timing: PaymentTiming,
     /// Which root to select when there are several: the nearest to this (default 0.1).
     #[serde(default = "default_guess")]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub guess: Decimal,
 }
 
@@ -172,9 +200,11 @@ pub struct RateArgs {
 #[serde(deny_unknown_fields)]
 pub struct PaybackArgs {
     /// Net cash flows by year, the first at year 0.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub values: Vec<Decimal>,
     /// Discount rate for the discounted payback (year 0 undiscounted, end-of-year flows).
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub rate: Option<Decimal>,
 }
 

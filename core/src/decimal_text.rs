@@ -31,54 +31,47 @@ pub struct DecimalText {
 impl DecimalText {
     /// The text of `value`.
     pub fn of(value: &Decimal) -> Self {
-        // The mantissa's digits, right-aligned in `digits[29 - n..]`.
-        let mut digits = [b'0'; 29];
+        // The digits are written once, right-aligned where they end up, into a buffer of
+        // zeros: a fraction's leading zeros and the zero before a leading point are already
+        // in place, and only the whole part moves (one place left) to make room for the point.
+        let mut bytes = [b'0'; CAPACITY];
         let mantissa = value.mantissa().unsigned_abs();
-        let n = if mantissa == 0 {
-            0
+        let first = if mantissa == 0 {
+            CAPACITY
         } else if let Ok(small) = u64::try_from(mantissa) {
-            write_u64(small, &mut digits)
+            write_u64(small, &mut bytes, CAPACITY)
         } else {
             const TEN_19: u128 = 10_000_000_000_000_000_000;
             // Below 2⁹⁶, so the quotient fits 64 bits (it is below 8·10⁹) and so does the
-            // remainder; the low part is written with all its 19 digits.
+            // remainder; the low part keeps all its 19 digits (the zeros are the buffer's).
             let high = (mantissa / TEN_19) as u64;
             let low = (mantissa % TEN_19) as u64;
-            let mut low_digits = [b'0'; 29];
-            write_u64(low, &mut low_digits);
-            digits[10..].copy_from_slice(&low_digits[10..]);
-            let mut high_digits = [b'0'; 29];
-            let h = write_u64(high, &mut high_digits);
-            digits[10 - h..10].copy_from_slice(&high_digits[29 - h..]);
-            19 + h
+            write_u64(low, &mut bytes, CAPACITY);
+            write_u64(high, &mut bytes, CAPACITY - 19)
         };
         let scale = value.scale() as usize;
-        // Zeros before the mantissa when it has fewer digits than the scale (`digits` is
-        // already `0` there).
-        let len = n.max(scale);
-        let whole = len - scale;
-        let first = 29 - len;
-
-        let mut bytes = [0u8; CAPACITY];
-        let mut end = CAPACITY;
-        if scale > 0 {
-            end -= scale;
-            bytes[end..CAPACITY].copy_from_slice(&digits[29 - scale..]);
-            end -= 1;
-            bytes[end] = b'.';
-        }
-        if whole > 0 {
-            end -= whole;
-            bytes[end..end + whole].copy_from_slice(&digits[first..first + whole]);
+        let point = CAPACITY - scale;
+        let mut start = if scale == 0 {
+            first
+        } else if first < point {
+            // Whole digits: moved one place left, the point after them.
+            bytes.copy_within(first..point, first - 1);
+            bytes[point - 1] = b'.';
+            first - 1
         } else {
-            end -= 1;
-            bytes[end] = b'0';
+            // No whole digit: `0.` and the fraction, padded with the buffer's zeros.
+            bytes[point - 1] = b'.';
+            point - 2
+        };
+        if start == CAPACITY {
+            // Zero of scale 0.
+            start -= 1;
         }
         if value.is_sign_negative() {
-            end -= 1;
-            bytes[end] = b'-';
+            start -= 1;
+            bytes[start] = b'-';
         }
-        DecimalText { bytes, start: end }
+        DecimalText { bytes, start }
     }
 
     /// The text.
@@ -88,9 +81,10 @@ impl DecimalText {
     }
 }
 
-/// Writes `value`'s digits right-aligned at the end of `out`; returns how many (0 for zero).
-fn write_u64(mut value: u64, out: &mut [u8; 29]) -> usize {
-    let mut at = out.len();
+/// Writes `value`'s digits right-aligned to end before `end`; returns where they start
+/// (`end` for zero, whose digit, if needed, is the buffer's own zero).
+fn write_u64(mut value: u64, out: &mut [u8; CAPACITY], end: usize) -> usize {
+    let mut at = end;
     while value >= 100 {
         let pair = (value % 100) as usize * 2;
         value /= 100;
@@ -105,12 +99,52 @@ fn write_u64(mut value: u64, out: &mut [u8; 29]) -> usize {
         at -= 1;
         out[at] = b'0' + value as u8;
     }
-    out.len() - at
+    at
 }
 
 /// Serializes a decimal as its text, as `Decimal`'s own `Serialize` does.
 pub fn serialize<S: serde::Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(DecimalText::of(value).as_str())
+}
+
+/// A decimal serialized as its text (for the elements of an option or a list).
+struct Text<'a>(&'a Decimal);
+
+impl serde::Serialize for Text<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize(self.0, serializer)
+    }
+}
+
+/// Serializes an optional decimal as `Option<Decimal>`'s own `Serialize` does.
+pub fn serialize_option<S: serde::Serializer>(
+    value: &Option<Decimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => serializer.serialize_some(&Text(v)),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Serializes a list of decimals as `Vec<Decimal>`'s own `Serialize` does.
+pub fn serialize_vec<S: serde::Serializer>(
+    values: &[Decimal],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(values.iter().map(Text))
+}
+
+/// Serializes a decimal figure as `Figure<Decimal>`'s own `Serialize` does: the value is
+/// untagged, so it is the decimal's text; a finding is left to the derived form.
+pub fn serialize_figure<S: serde::Serializer>(
+    figure: &crate::appraisal::Figure<Decimal>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match figure {
+        crate::appraisal::Figure::Value(v) => serialize(v, serializer),
+        other => serde::Serialize::serialize(other, serializer),
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +187,78 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The same fields serialized by the library's forms and by this module's.
+    #[derive(serde::Serialize)]
+    struct Plain {
+        one: Decimal,
+        some: Option<Decimal>,
+        none: Option<Decimal>,
+        list: Vec<Decimal>,
+        empty: Vec<Decimal>,
+        figure: crate::appraisal::Figure<Decimal>,
+        finding: crate::appraisal::Figure<Decimal>,
+    }
+
+    #[derive(serde::Serialize)]
+    struct Fast {
+        #[serde(serialize_with = "serialize")]
+        one: Decimal,
+        #[serde(serialize_with = "serialize_option")]
+        some: Option<Decimal>,
+        #[serde(serialize_with = "serialize_option")]
+        none: Option<Decimal>,
+        #[serde(serialize_with = "serialize_vec")]
+        list: Vec<Decimal>,
+        #[serde(serialize_with = "serialize_vec")]
+        empty: Vec<Decimal>,
+        #[serde(serialize_with = "serialize_figure")]
+        figure: crate::appraisal::Figure<Decimal>,
+        #[serde(serialize_with = "serialize_figure")]
+        finding: crate::appraisal::Figure<Decimal>,
+    }
+
+    #[test]
+    fn options_lists_and_figures_serialize_as_the_library_forms() {
+        let d = |m: i64, s: u32| Decimal::new(m, s);
+        let finding = || crate::appraisal::Figure::None {
+            finding: crate::metrics::Finding {
+                code: "no_irr".into(),
+                message: "no \"root\"".into(),
+                message_zh: "无".into(),
+            },
+        };
+        let plain = Plain {
+            one: d(-12345, 3),
+            some: Some(d(7, 28)),
+            none: None,
+            list: vec![
+                d(1, 0),
+                d(-5, 1),
+                Decimal::from_parts(u32::MAX, u32::MAX, 7, true, 20),
+            ],
+            empty: Vec::new(),
+            figure: crate::appraisal::Figure::Value(d(105, 2)),
+            finding: finding(),
+        };
+        let fast = Fast {
+            one: plain.one,
+            some: plain.some,
+            none: plain.none,
+            list: plain.list.clone(),
+            empty: Vec::new(),
+            figure: crate::appraisal::Figure::Value(d(105, 2)),
+            finding: finding(),
+        };
+        assert_eq!(
+            serde_json::to_string_pretty(&fast).unwrap(),
+            serde_json::to_string_pretty(&plain).unwrap()
+        );
+        assert_eq!(
+            serde_json::to_value(&fast).unwrap(),
+            serde_json::to_value(&plain).unwrap()
+        );
     }
 
     proptest! {

@@ -55,6 +55,7 @@ pub struct RateBand {
     /// Last year of the band; open-ended when absent.
     pub to_year: Option<u32>,
     /// The rate applied to each year in the band.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
 }
 

@@ -32,12 +32,15 @@ pub struct EconomicView {
     /// Yearly economic flows.
     pub years: Vec<EconomicYear>,
     /// Economic net present value (ENPV).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub enpv: Decimal,
     /// Every economic rate of return (ERR), flagged.
     pub err: RootSet,
     /// Present value of economic benefits.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pv_benefits: Decimal,
     /// Present value of economic costs, positive.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub pv_costs: Decimal,
     /// Economic benefit–cost ratios.
     pub benefit_cost: Figure<BenefitCost>,
@@ -93,10 +96,13 @@ pub struct CarbonValuation {
     /// Price base year of the path.
     pub path_price_base_year: u32,
     /// Project currency per unit of path currency (1 when they are the same).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub exchange_rate: Decimal,
     /// Price level of the project's price base year over the path's (1 when the same).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub deflator: Decimal,
     /// Tonnes avoided over the study period (undiscounted).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub tonnes: Decimal,
 }
 

@@ -42,12 +42,15 @@ pub enum Repayment {
 pub struct Loan {
     /// Principal drawn, in money (≥ 0). Give exactly one of `amount` and `share`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub amount: Option<Decimal>,
     /// Principal as a share of the total investment, from 0 to 1. Give exactly one of
     /// `amount` and `share`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub share: Option<Decimal>,
     /// Annual interest rate on the opening balance of each year, e.g. `"0.05"` (≥ 0).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
     /// Years from drawdown to final repayment, grace years included (≥ 1). The last
     /// repayment falls in year `drawdown_year_index + tenor_years`, which must lie inside the
@@ -92,9 +95,11 @@ pub struct DebtYear {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct DebtSchedule {
     /// The principal drawn (from `amount`, or `share` × total investment).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub principal: Decimal,
     /// The level annual payment of an annuity loan after grace; absent for linear loans.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub level_payment: Option<Decimal>,
     /// The year of the first principal repayment.
     pub first_repayment_year: u32,
@@ -295,6 +300,7 @@ pub struct DscrYear {
     pub debt_service: Decimal,
     /// `cfads / debt_service`; absent when no debt service is due.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub dscr: Option<Decimal>,
     /// Why there is no ratio this year.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -307,11 +313,13 @@ pub struct Dscr {
     /// One row per year of the schedule.
     pub years: Vec<DscrYear>,
     /// The lowest yearly DSCR over the years with debt service.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub min: Option<Decimal>,
     /// The year in which the lowest DSCR occurs (the first, on a tie).
     pub min_year: Option<u32>,
     /// The arithmetic mean of the yearly DSCRs over the years with debt service (the lenders'
     /// "average DSCR"; not the ratio of the sums).
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub average: Option<Decimal>,
     /// Why there is no minimum or average, when the loan has no debt service at all.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -424,6 +432,7 @@ pub fn equity_flows(project_net: &[Decimal], schedule: &DebtSchedule) -> Result<
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EquityReturns {
     /// Equity cash flows by year: project net flow + drawdown − debt service.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub equity_flows: Vec<Decimal>,
     /// Every IRR of the project net flows (before financing).
     pub project_irr: RootSet,
@@ -462,18 +471,24 @@ fn rename_values(mut e: Error, pointer: &str) -> Error {
 #[serde(deny_unknown_fields)]
 pub struct FundingGapInput {
     /// DIC: the discounted investment cost (> 0).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discounted_investment_cost: Decimal,
     /// Discounted revenues over the reference period (≥ 0).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discounted_revenues: Decimal,
     /// Discounted operating costs, replacements included (≥ 0).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discounted_operating_costs: Decimal,
     /// Discounted residual value at the end of the reference period (default 0; negative
     /// only if decommissioning costs exceed what remains).
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discounted_residual_value: Decimal,
     /// EC: the eligible cost, undiscounted (≥ 0).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub eligible_cost: Decimal,
     /// Max CRpa: the maximum co-financing rate of the priority axis, from 0 to 1.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub max_cofinancing_rate: Decimal,
 }
 
@@ -481,16 +496,22 @@ pub struct FundingGapInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct FundingGap {
     /// DNR = discounted revenues − discounted operating costs + discounted residual value.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub discounted_net_revenue: Decimal,
     /// The funding gap DIC − DNR (the maximum eligible expenditure); may be negative.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub funding_gap: Decimal,
     /// R before clamping: (DIC − DNR) / DIC.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate_unclamped: Decimal,
     /// R, the funding-gap rate used, clamped to [0, 1].
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
     /// DA = EC × R, the amount to which the co-financing rate applies.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub decision_amount: Decimal,
     /// EU grant = DA × Max CRpa.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub eu_grant: Decimal,
     /// Why R was clamped, when it was.
     pub findings: Vec<Finding>,

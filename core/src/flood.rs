@@ -30,8 +30,10 @@ use crate::num::{add, div, mul, sub};
 pub struct DamagePoint {
     /// Annual exceedance probability of the event, 0 < aep ≤ 1 (e.g. `"0.01"` for the
     /// 1-in-100-year flood).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub aep: Decimal,
     /// Damage if the event occurs, in money (≥ 0).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub damage: Decimal,
 }
 
@@ -60,14 +62,19 @@ pub struct DamageCurve {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct EadInterval {
     /// AEP of the more frequent event, `Pᵢ`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub aep_from: Decimal,
     /// AEP of the rarer event, `Pᵢ₊₁`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub aep_to: Decimal,
     /// `½(Dᵢ + Dᵢ₊₁)`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub mean_damage: Decimal,
     /// `Pᵢ − Pᵢ₊₁`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub probability: Decimal,
     /// `mean_damage × probability`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub contribution: Decimal,
 }
 
@@ -75,6 +82,7 @@ pub struct EadInterval {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Ead {
     /// Expected annual damage: the sum of the intervals plus the tail term.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub ead: Decimal,
     /// The points in descending AEP, as integrated.
     pub points: Vec<DamagePoint>,
@@ -83,6 +91,7 @@ pub struct Ead {
     /// The tail rule used.
     pub tail: Tail,
     /// The tail term: `D_last × P_last` for `extend`, 0 for `truncate`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub tail_contribution: Decimal,
     /// Whether the most frequent point has zero damage (a threshold event).
     pub starts_at_threshold: bool,
@@ -206,9 +215,11 @@ pub struct AvoidedDamage {
     /// EAD with the scheme.
     pub with: Ead,
     /// `EAD_without − EAD_with`, the annual benefit (negative if the scheme adds damage).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub avoided: Decimal,
     /// `avoided / EAD_without`; absent when there is no damage without the scheme.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub share_avoided: Option<Decimal>,
     /// Comparability warnings: different tail rules, damage increased by the scheme.
     pub findings: Vec<Finding>,

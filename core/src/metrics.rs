@@ -227,6 +227,7 @@ pub struct Payback {
     /// The first year `T` whose cumulative flow is ≥ 0 (FEMP/E3 style), if ever.
     pub year: Option<u32>,
     /// `(T − 1) + |cum_{T−1}| / flow_T`: the fractional year, assuming even flow within year T.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub interpolated: Option<Decimal>,
     /// The cumulative flow falls below zero again after `year` (e.g. a late replacement).
     pub turns_negative_later: bool,
@@ -353,8 +354,10 @@ fn payback_by(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct BenefitCost {
     /// `PV benefits / PV costs` (EU CBA Guide, Green Book).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub bcr: Decimal,
     /// `(PV benefits − PV costs) / PV costs`, i.e. `bcr − 1` (NIST E3's "BCR").
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub net_bcr: Decimal,
 }
 

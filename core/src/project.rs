@@ -163,6 +163,7 @@ pub enum Basis {
 pub struct FinanceInput {
     /// The discount rate, e.g. `"0.06"`; give this or `discount_preset`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub discount_rate: Option<Decimal>,
     /// A discount schedule from the data registry, e.g. `uk-green-book-2022-declining`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,12 +177,15 @@ pub struct FinanceInput {
     pub rate_basis: Option<Basis>,
     /// General inflation per year, for real ↔ nominal conversion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub inflation: Option<Decimal>,
     /// MIRR finance rate (default: the discount rate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub finance_rate: Option<Decimal>,
     /// MIRR and AIRR reinvestment rate (default: the discount rate).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub reinvest_rate: Option<Decimal>,
 }
 
@@ -278,10 +282,12 @@ pub struct CashFlowLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub years: Option<[i32; 2]>,
     /// The amount per year in `price_base_year` prices; outflows negative, inflows positive.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub amount: Decimal,
     /// Escalation per year from the price base year: the amount in year `y` is
     /// `amount · (1 + escalation)^(y − price_base_year)` (NIST Handbook 135 convention).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub escalation: Option<Decimal>,
 }
 
@@ -292,6 +298,7 @@ pub struct Asset {
     /// What it is, e.g. "LED luminaires".
     pub name: String,
     /// Cost of one installation in `price_base_year` prices, a positive number.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cost: Decimal,
     /// Year of the first installation (an investment flow).
     pub year: i32,
@@ -304,6 +311,7 @@ pub struct Asset {
     pub replace: Option<bool>,
     /// Escalation of its cost per year from the price base year.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub escalation: Option<Decimal>,
 }
 
@@ -337,8 +345,10 @@ pub struct FinancingInput {
 pub struct FundingGapSettings {
     /// Eligible cost EC (default: the undiscounted investment).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub eligible_cost: Option<Decimal>,
     /// Maximum co-financing rate of the priority axis, 0–1.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub max_cofinancing_rate: Decimal,
 }
 
@@ -348,6 +358,7 @@ pub struct FundingGapSettings {
 pub struct EconomicInput {
     /// The social discount rate; give this or `discount_preset`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub discount_rate: Option<Decimal>,
     /// A social discount preset from the data registry, e.g. `cn-ndrc-2006-sdr-8`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -360,10 +371,12 @@ pub struct EconomicInput {
     pub carbon_price_overrides: Vec<YearValue>,
     /// Units of project currency per unit of the path's currency (e.g. CNY per EUR).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub exchange_rate: Option<Decimal>,
     /// Price level of the project's price base year over the path's price base year, in the
     /// path's currency (e.g. 1.25 for 25 % inflation from 2016 to 2025).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub deflator: Option<Decimal>,
     /// Emissions avoided per year, tonnes CO2e (until the emissions calculators provide them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -397,6 +410,7 @@ pub struct YearValue {
     /// The year.
     pub year: i32,
     /// The value.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub value: Decimal,
 }
 
@@ -411,6 +425,7 @@ pub struct QuantityLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub years: Option<[i32; 2]>,
     /// The quantity per year, zero or more, in the unit the name carries.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub value: Decimal,
 }
 

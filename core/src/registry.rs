@@ -360,6 +360,7 @@ pub struct FuelRow {
         deserialize_with = "exact_decimal_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub co2_t_per_gj: Option<Decimal>,
     /// Carbon content, tonnes C per GJ, where the source gives CO2 as C × OF × 44/12.
     #[serde(
@@ -367,6 +368,7 @@ pub struct FuelRow {
         deserialize_with = "exact_decimal_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub carbon_t_per_gj: Option<Decimal>,
     /// Oxidation fraction, with `carbon_t_per_gj`.
     #[serde(
@@ -374,6 +376,7 @@ pub struct FuelRow {
         deserialize_with = "exact_decimal_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub oxidation: Option<Decimal>,
     /// CH4 per GJ, tonnes; absent where the source gives none.
     #[serde(
@@ -381,6 +384,7 @@ pub struct FuelRow {
         deserialize_with = "exact_decimal_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub ch4_t_per_gj: Option<Decimal>,
     /// N2O per GJ, tonnes; absent where the source gives none.
     #[serde(
@@ -388,6 +392,7 @@ pub struct FuelRow {
         deserialize_with = "exact_decimal_opt",
         skip_serializing_if = "Option::is_none"
     )]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub n2o_t_per_gj: Option<Decimal>,
     /// The values not checked against the source, by name: `ncv`, `co2`, `carbon`,
     /// `oxidation`, `ch4`, `n2o`. One field per name rather than one flag per row, because a
@@ -451,8 +456,10 @@ pub struct Override {
     /// Calendar year.
     pub year: u32,
     /// The project's value.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub value: Decimal,
     /// The published value it replaced, if the year was published.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub published: Option<Decimal>,
 }
 
@@ -615,15 +622,19 @@ impl DataSet {
     /// or not covered by those rules is an `unknown_data` error naming the set and the year.
     pub fn value_at(&self, year: u32) -> Result<Decimal> {
         self.require_points("value_at")?;
-        self.path_at(&self.file.points, year, "")
+        self.path_at(&self.file.points, year, &String::new)
     }
 
     /// Reads one path of points (a set's own, or one region's) under the set's rules.
-    /// `at` qualifies the subject in errors, e.g. ` in region cn-north`.
-    fn path_at(&self, points: &[Point], year: u32, at: &str) -> Result<Decimal> {
+    /// `at` gives what qualifies the subject in errors, e.g. ` in region cn-north`; it is
+    /// formed only for an error or a computed value, never for a published year's read.
+    fn path_at(&self, points: &[Point], year: u32, at: &dyn Fn() -> String) -> Result<Decimal> {
         let id = &self.file.id;
         let missing = |why: String| {
-            Error::unknown_data("/year", format!("{id} has no value for {year}{at}: {why}"))
+            Error::unknown_data(
+                "/year",
+                format!("{id} has no value for {year}{}: {why}", at()),
+            )
         };
         if year < self.file.valid_from {
             return Err(missing(format!(
@@ -636,7 +647,7 @@ impl DataSet {
         {
             return Err(missing(format!("the set ends in {to}")));
         }
-        let what = format!("{id} in {year}{at}");
+        let what = || format!("{id} in {year}{}", at());
         match points.binary_search_by_key(&year, |p| p.year) {
             Ok(i) => Ok(points[i].value),
             // Validation keeps every path non-empty; an empty one still errors, not panics.
@@ -654,6 +665,7 @@ impl DataSet {
                     ))),
                     Extrapolation::HoldLast => Ok(last.value),
                     Extrapolation::Growth(rate) => {
+                        let what = what();
                         let factor = powi(
                             add(Decimal::ONE, rate, &what)?,
                             i64::from(year - last.year),
@@ -673,6 +685,7 @@ impl DataSet {
                     ))),
                     // One division at the end keeps the result exact whenever it terminates.
                     Interpolation::Linear => {
+                        let what = what();
                         let span = Decimal::from(b.year - a.year);
                         let left = mul(a.value, Decimal::from(b.year - year), &what)?;
                         let right = mul(b.value, Decimal::from(year - a.year), &what)?;
@@ -706,11 +719,11 @@ impl DataSet {
                 format!("{id} has no region {region}; known regions are {known}"),
             ));
         };
-        let at = format!(" in region {region}");
+        let at = || format!(" in region {region}");
         let Ok(year) = u32::try_from(year) else {
             return Err(Error::unknown_data(
                 "/year",
-                format!("{id} has no value for {year}{at}: not a calendar year"),
+                format!("{id} has no value for {year}{}: not a calendar year", at()),
             ));
         };
         self.path_at(&found.points, year, &at)

@@ -52,10 +52,12 @@ pub enum RootFlag {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RootSet {
     /// Every confirmed real root above −1, ascending, each listed once.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub roots: Vec<Decimal>,
     /// `none`, `unique` or `multiple`.
     pub flag: RootFlag,
     /// The root reported as "the" rate: the unique root, or the root nearest the guess.
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub selected: Option<Decimal>,
     /// Sign changes of the amounts in time order: an upper bound on the number of roots.
     pub sign_changes: u32,

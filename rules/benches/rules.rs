@@ -7,6 +7,9 @@ mod portfolio;
 
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
+use greenlight_core::appraisal::AppraisalOptions;
+use greenlight_core::batch::{EligibilityJudge, appraise_json};
+use greenlight_core::registry::Registry;
 use greenlight_rules::pack::Pack;
 use greenlight_rules::record::{FieldValue, Record};
 use greenlight_rules::{EngineLimits, RuleSet};
@@ -43,6 +46,27 @@ fn portfolio_pack_evaluations(b: Bencher, taxonomy: &str) {
                 black_box(set.evaluate_packs(black_box(r), portfolio::DATE, only.as_deref()));
             }
         });
+}
+
+/// What the service does for `POST /v1/appraisals` with one project (the LED example) and
+/// no working: the request's JSON read into a value, the project parsed, appraised and
+/// judged under every shipped pack, and the answer written as compact JSON. The HTTP layer
+/// itself is left out.
+#[divan::bench]
+fn one_project_request(b: Bencher) {
+    let set = RuleSet::shipped(EngineLimits::standard()).expect("packs load");
+    let registry = Registry::embedded().expect("registry loads");
+    let options = AppraisalOptions { trace: false };
+    let body = format!(
+        "{{\"projects\": [{}]}}",
+        include_str!("../../workbooks/examples/led-street-lighting.json")
+    );
+    b.bench(|| {
+        let judge: &dyn EligibilityJudge = &set;
+        let document: serde_json::Value = serde_json::from_str(black_box(&body)).expect("JSON");
+        let output = appraise_json(document, &registry, &options, Some(judge)).expect("batch");
+        serde_json::to_vec(&output).expect("written").len()
+    });
 }
 
 #[divan::bench]

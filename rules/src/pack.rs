@@ -721,6 +721,21 @@ impl Pack {
             Some(FieldValue::Text(a)) => a.clone(),
             _ => String::new(),
         };
+        // A pack with no rule for the activity needs neither its parameters nor a scope: its
+        // verdict is the one `combine` gives for no clause.
+        if !self.rules.iter().any(|rule| applies(rule, &activity)) {
+            let (verdict, reason_en, reason_zh) = combine(&[], &activity, &self.meta);
+            return PackVerdict {
+                pack: self.texts.id.clone(),
+                version: self.texts.version.clone(),
+                content_hash: self.texts.content_hash.clone(),
+                taxonomy: self.texts.taxonomy.clone(),
+                verdict,
+                reason_en,
+                reason_zh,
+                clauses: Vec::new(),
+            };
+        }
         let params = self.params_at(engine, date);
         let mut scope = rule_inputs(map, &params.map);
         let clauses: Vec<ClauseVerdict> = self

@@ -62,6 +62,7 @@ pub struct EmissionsInput {
     pub fuel_overrides: Vec<FuelFactor>,
     /// Purchased-heat factor, tCO2/GJ (needed only by calculators that use heat).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub heat_t_per_gj: Option<Decimal>,
     /// The sector calculators of the project, each under its name.
     pub calculators: Vec<CalculatorInput>,
@@ -191,6 +192,7 @@ pub struct EmissionsView {
     pub cost_per_undiscounted_tonne: Figure<CostPerTonne>,
     /// `EAC / average annual abatement`, EAC being the present value of net cost spread over
     /// the periods after the base date.
+    #[serde(serialize_with = "crate::decimal_text::serialize_figure")]
     pub annualised_cost_per_tonne: Figure<Decimal>,
     /// Fuel factors the project replaced.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -223,12 +225,16 @@ pub struct EmissionsYear {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct EmissionsTotals {
     /// Baseline.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub baseline: Decimal,
     /// Project.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub project: Decimal,
     /// Leakage.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub leakage: Decimal,
     /// Abatement.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub abatement: Decimal,
 }
 
@@ -238,10 +244,13 @@ pub struct Footprint {
     /// The year taken as typical.
     pub year: i32,
     /// Absolute emissions AE = project emissions (+ leakage), tCO2e/yr.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub absolute: Decimal,
     /// Baseline emissions BLE, tCO2e/yr.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub baseline: Decimal,
     /// Relative emissions RE = AE − BLE (negative = avoided), tCO2e/yr.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub relative: Decimal,
 }
 
@@ -251,6 +260,7 @@ pub struct CalculatorSummary {
     /// Calculator name.
     pub calculator: String,
     /// Lifetime abatement, tCO2e.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub abatement: Decimal,
 }
 

@@ -42,11 +42,14 @@ pub struct CostPerTonne {
     /// The convention.
     pub basis: CostPerTonneBasis,
     /// Money per tCO2e; negative is a net saving.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cost_per_t: Decimal,
     /// The numerator: present value of net costs (levelised, undiscounted tonnes) or the
     /// equivalent annual cost (annualised), money.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cost: Decimal,
     /// The denominator: discounted tonnes, undiscounted tonnes or tonnes per year, tCO2e.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub tonnes_co2e: Decimal,
     /// Whether the figure is levelised (tonnes and money on the same discounted footing):
     /// false only for `undiscounted_tonnes`.
@@ -145,16 +148,21 @@ pub fn undiscounted_tonnes_cost_per_tonne(
 #[serde(deny_unknown_fields)]
 pub struct AnnualisedCostInput {
     /// Investment at the base date (t = 0), money.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub capex: Decimal,
     /// Discount rate per year (> −1).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub rate: Decimal,
     /// Years over which the investment is annualised (≥ 1).
     pub years: u32,
     /// Change in operating cost per year, money (positive = more cost).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub delta_opex_per_year: Decimal,
     /// Energy and other savings per year, money.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub savings_per_year: Decimal,
     /// Abatement per year, tCO2e, constant over the years.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub tonnes_co2e_per_year: Decimal,
 }
 
@@ -206,8 +214,10 @@ pub struct MacRow {
     /// Project id, unique within the curve.
     pub project_id: String,
     /// Cost per tCO2e (under one convention for the whole curve), money.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cost_per_t: Decimal,
     /// Abatement, tCO2e, on the curve's tonnes basis.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub tonnes_co2e: Decimal,
 }
 
@@ -227,12 +237,16 @@ pub struct MacBar {
     /// Project id.
     pub project_id: String,
     /// Height, money per tCO2e.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cost_per_t: Decimal,
     /// Width, tCO2e.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub tonnes_co2e: Decimal,
     /// Cumulative tonnes at the bar's left edge.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cumulative_from_t: Decimal,
     /// Cumulative tonnes at its right edge.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub cumulative_to_t: Decimal,
 }
 
@@ -253,6 +267,7 @@ pub struct MacCurve {
     /// Bars by ascending cost per tonne; equal costs by project id.
     pub bars: Vec<MacBar>,
     /// Total width, tCO2e.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub total_tonnes_co2e: Decimal,
     /// Projects without a bar (tonnes ≤ 0).
     pub excluded: Vec<MacExclusion>,

@@ -340,19 +340,24 @@ pub struct FuelUse {
     pub fuel: String,
     /// Tonnes per year.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub quantity_t: Option<Decimal>,
     /// Cubic metres per year (normal m3 for gases).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub quantity_m3: Option<Decimal>,
     /// Litres per year.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub quantity_l: Option<Decimal>,
     /// Energy content per year, GJ on a net calorific value basis (no NCV is then applied).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub energy_gj: Option<Decimal>,
     /// Density, kg per litre, when the quantity's unit differs from the unit of the fuel
     /// factors by volume versus mass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub density_kg_per_l: Option<Decimal>,
 }
 
@@ -454,9 +459,11 @@ pub(super) fn book_fuel(
 pub struct CarrierUse {
     /// Grid electricity, MWh per year.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub electricity_mwh: Decimal,
     /// Purchased (district) heat, GJ per year.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub heat_gj: Decimal,
     /// Fuels burnt on site per year (natural gas in m3 or GJ, oil in litres, coal in tonnes …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -596,13 +603,16 @@ pub struct RooftopPvInput {
     /// first is the first full year of operation.
     pub years: [i32; 2],
     /// Installed peak capacity, kWp (DC, at standard test conditions).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub capacity_kwp: Decimal,
     /// Net AC energy delivered in the first year per kWp installed, kWh/kWp/yr (after
     /// inverter, wiring, soiling and temperature losses).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub specific_yield_kwh_per_kwp: Decimal,
     /// Loss of output per year, as a fraction (e.g. `0.005`); compounded, so year n of
     /// operation yields `(1 − d)^n` of the first. Default 0.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub degradation_per_year: Decimal,
 }
 
@@ -695,6 +705,7 @@ pub struct LuminaireGroup {
     /// Number of luminaires.
     pub count: u32,
     /// Power drawn by one luminaire, W, including ballast or driver.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub power_w: Decimal,
 }
 
@@ -709,11 +720,13 @@ pub struct StreetLightingInput {
     /// Luminaires installed (the project), by group.
     pub project_luminaires: Vec<LuminaireGroup>,
     /// Burning hours per year, the same for baseline and project (AMS-II.L), at most 8 760.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub operating_hours_per_year: Decimal,
     /// Optional technical (T&D) loss fraction of the grid: emissions are grossed up by
     /// `1 ÷ (1 − TDL)`. Default none: AMS-II.L itself applies no gross-up, and some lighting
     /// methodologies do; leave it out unless the appraisal follows one of those.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub transmission_loss_fraction: Option<Decimal>,
 }
 
@@ -831,6 +844,7 @@ pub struct HeatSupply {
     pub source: HeatSource,
     /// Share of the heat produced that is lost in the network, in [0, 1). Default 0.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub network_loss_fraction: Decimal,
 }
 
@@ -841,6 +855,7 @@ pub struct DistrictHeatingInput {
     /// First and last calendar year (inclusive) of operation, inside the study period.
     pub years: [i32; 2],
     /// Heat delivered to consumers per year, GJ (the same service in both cases).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub heat_delivered_gj: Decimal,
     /// Heat supply without the project.
     pub baseline: HeatSupply,
@@ -973,12 +988,16 @@ pub fn district_heating(input: &DistrictHeatingInput, ctx: &Context) -> Result<C
 #[serde(deny_unknown_fields)]
 pub struct PumpUpgrade {
     /// Volume pumped per year with the project, m3.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub volume_m3: Decimal,
     /// Total dynamic head, m.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub head_m: Decimal,
     /// Wire-to-water efficiency of the old pumps, in (0, 1].
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub baseline_efficiency: Decimal,
     /// Wire-to-water efficiency of the new pumps, in (0, 1].
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub project_efficiency: Decimal,
 }
 
@@ -990,10 +1009,12 @@ pub struct WaterSupplyInput {
     pub years: [i32; 2],
     /// Water no longer lost to leaks per year, m3. Default 0.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub leakage_reduction_m3: Decimal,
     /// Electricity to produce and deliver one m3 in the baseline system, kWh/m3 (treatment
     /// and pumping). Required when `leakage_reduction_m3` is not zero.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub specific_energy_kwh_per_m3: Option<Decimal>,
     /// A pump efficiency upgrade, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1143,31 +1164,40 @@ pub struct WastewaterInput {
     pub years: [i32; 2],
     /// Plant electricity without the project, MWh per year. Default 0.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub baseline_electricity_mwh: Decimal,
     /// Plant electricity with the project, MWh per year. Default 0.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub project_electricity_mwh: Decimal,
     /// Organic load treated per year (TOW), kg BOD; give this or `tow_kg_cod`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub tow_kg_bod: Option<Decimal>,
     /// Organic load treated per year (TOW), kg COD; give this or `tow_kg_bod`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub tow_kg_cod: Option<Decimal>,
     /// Maximum CH4 producing capacity B_o, kg CH4 per kg of the load's basis. Default IPCC
     /// 2006: 0.6 per kg BOD, 0.25 per kg COD.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub bo_kg_ch4_per_kg: Option<Decimal>,
     /// Methane correction factor of the baseline treatment, in [0, 1] (IPCC 2006 Table 6.3,
     /// e.g. 0.8 anaerobic reactor or deep lagoon, 0.3 poorly managed aerobic).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub baseline_mcf: Decimal,
     /// Methane correction factor of the project treatment, in [0, 1] (e.g. 0 well-managed
     /// aerobic plant).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub project_mcf: Decimal,
     /// CH4 recovered and destroyed (flared or used) in the baseline, kg per year. Default 0.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub baseline_ch4_recovered_kg: Decimal,
     /// CH4 recovered and destroyed in the project, kg per year. Default 0.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub project_ch4_recovered_kg: Decimal,
 }
 

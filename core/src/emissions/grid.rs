@@ -82,6 +82,7 @@ pub struct GridPoint {
     /// Calendar year.
     pub year: i32,
     /// tCO2/MWh (≥ 0).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub value: Decimal,
 }
 
@@ -220,8 +221,10 @@ pub fn yearly(path: &GridPath, first_year: i32, years: usize) -> Result<Vec<Deci
 #[serde(deny_unknown_fields)]
 pub struct MarginWeights {
     /// `w_OM` (0–1).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub om: Decimal,
     /// `w_BM` (0–1); `w_OM + w_BM = 1`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub bm: Decimal,
 }
 

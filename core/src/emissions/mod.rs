@@ -18,12 +18,16 @@ use crate::trace::TraceStep;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub struct GasTonnes {
     /// Tonnes CO2.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub co2: Decimal,
     /// Tonnes fossil CH4 (gas leaks, fuel combustion).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub ch4_fossil: Decimal,
     /// Tonnes biogenic CH4 (landfill, composting, digestion, wastewater).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub ch4_biogenic: Decimal,
     /// Tonnes N2O.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub n2o: Decimal,
 }
 
@@ -134,10 +138,13 @@ pub struct Gwp {
     /// The set's id, e.g. `ipcc-ar5-gwp100`.
     pub id: String,
     /// Fossil CH4.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub ch4_fossil: Decimal,
     /// Biogenic (non-fossil) CH4.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub ch4_biogenic: Decimal,
     /// N2O.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub n2o: Decimal,
 }
 
@@ -158,6 +165,7 @@ pub struct ImpactIndicator {
     /// Indicator key with its unit, e.g. `energy_saved_mwh_per_year`, `capacity_installed_mw`.
     pub key: String,
     /// Its value (per year for `_per_year` keys, else a stock).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub value: Decimal,
 }
 
@@ -178,16 +186,20 @@ pub struct FuelFactor {
     /// Fuel key, e.g. `diesel`, `natural_gas`.
     pub fuel: String,
     /// Net calorific value, GJ per unit of `unit`.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub ncv_gj_per_unit: Decimal,
     /// The physical unit the NCV is per: `t`, `m3`, `l` (litre).
     pub unit: String,
     /// CO2 per GJ of fuel, tonnes.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub co2_t_per_gj: Decimal,
     /// CH4 per GJ, tonnes (stationary or mobile as the set says); 0 when not given.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub ch4_t_per_gj: Decimal,
     /// N2O per GJ, tonnes; 0 when not given.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub n2o_t_per_gj: Decimal,
     /// Data-set id it came from, or `input` (set by the engine for a project's own values).
     #[serde(default)]

@@ -54,16 +54,19 @@ pub struct BusElectrificationInput {
     /// Number of buses replaced (one project bus per baseline bus).
     pub vehicles: u32,
     /// Distance driven per bus per year, km.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub distance_km_per_vehicle: Decimal,
     /// Fuel of the baseline buses, a key known to the fuel factors. Default `diesel`.
     #[serde(default = "diesel")]
     pub baseline_fuel: String,
     /// Fuel use of a baseline bus, L/100 km.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub baseline_l_per_100km: Decimal,
     /// Fuel density, kg/L, needed when the fuel factors are per tonne (e.g. the China
     /// guideline gives diesel per t; 0.835 kg/L is the IPCC-typical diesel density, China
     /// often uses 0.85).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub density_kg_per_l: Option<Decimal>,
     /// The replacement technology.
     pub project: BusTechnology,
@@ -234,9 +237,11 @@ pub struct PreviousMode {
     /// The mode, e.g. `car`, `taxi`, `bus`, `motorcycle`, `none` (induced trips, factor 0).
     pub mode: String,
     /// Passenger-km per year on the new system by passengers who used this mode before.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub passenger_km: Decimal,
     /// Emission factor of the mode, kg CO2 per passenger-km (AM0031:
     /// `EF_P,i = EF_KM,i × TD_i ÷ OC_i`, from the vehicle factor, trip distance and occupancy).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub co2_kg_per_pkm: Decimal,
 }
 
@@ -253,13 +258,16 @@ pub struct ModalShiftInput {
     pub project_fuels: Vec<FuelUse>,
     /// Grid electricity the new system uses per year (traction, stations), MWh.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub project_electricity_mwh: Decimal,
     /// Vehicle-km the new system's fleet runs per year, km; reported as an indicator only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub vehicle_km: Option<Decimal>,
     /// Leakage per year, tonnes CO2 (e.g. lower load factors of the remaining buses, induced
     /// traffic). Default 0.
     #[serde(default)]
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub leakage_co2_t: Decimal,
 }
 

@@ -143,6 +143,7 @@ pub struct WasteStream {
     pub first_year: i32,
     /// Wet tonnes in `first_year`, `first_year + 1`, … (≥ 0). Years after the study period
     /// are ignored.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub tonnes: Vec<Decimal>,
 }
 
@@ -154,9 +155,11 @@ pub struct WasteTypeParameters {
     pub waste_type: WasteType,
     /// Degradable organic carbon, fraction of wet weight (0–1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub doc: Option<Decimal>,
     /// Decay rate k, per year (≥ 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub k_per_year: Option<Decimal>,
 }
 
@@ -175,28 +178,34 @@ pub struct SwdsModel {
     /// Tool 04 v07/v08, recalled]; B (avoided disposal) 0.85 in wet zones, 0.80 in dry zones
     /// [S: one public AD-project parameter file pairing them with the humid and dry k values].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub phi: Option<Decimal>,
     /// `f`: fraction of the methane captured and flared or used at the site in the baseline
     /// (0–1). Default 0 (no capture).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub baseline_capture_fraction: Option<Decimal>,
     /// OX, fraction of methane oxidised in the cover (0 ≤ OX < 1). Default 0.1 for managed
     /// sites (covered with oxidising material), 0 otherwise [S: a public ACM0022
     /// implementation of the IPCC 2006 Vol.5 values].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub ox: Option<Decimal>,
     /// F, fraction of methane in landfill gas by volume (0–1). Default 0.5 [F: IPCC 2006
     /// Vol.5; US EPA 40 CFR 98 Table HH-1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub ch4_fraction_in_gas: Option<Decimal>,
     /// DOC_f, fraction of DOC that decomposes (0–1). Default 0.5 [F: IPCC 2006 Vol.5; US EPA
     /// 40 CFR 98 Table HH-1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub doc_f: Option<Decimal>,
     /// MCF, methane correction factor (0–1). Default by site type, IPCC 2006 Vol.5 Table
     /// 3.1: managed anaerobic 1.0 [F]; unmanaged deep 0.8 and shallow 0.4 [S]; managed
     /// semi-aerobic 0.5 and uncategorised 0.6 [R].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub mcf: Option<Decimal>,
     /// Overrides of DOC_j and k_j. Defaults: DOC_j (wet) food 0.15, garden 0.20, paper 0.40,
     /// wood 0.43, textiles 0.24, inert 0 [F: IPCC 2006 Vol.5 Table 2.4; US EPA 40 CFR 98
@@ -211,6 +220,7 @@ pub struct SwdsModel {
 pub struct SwdsMethane {
     /// Tonnes biogenic CH4 emitted in each year of the study period (index 0 = first year),
     /// after φ, baseline capture `f` and oxidation OX.
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub ch4_t: Vec<Decimal>,
     /// Every factor used, with its value and where it came from (input or default with its
     /// confidence tag).
@@ -792,13 +802,16 @@ pub struct LandfillGasInput {
     /// `baseline_capture_fraction` is the gas the site would flare anyway (e.g. by regulation).
     pub site: SwdsModel,
     /// Fraction of the methane generated that the project's collection system captures (0–1).
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub capture_efficiency: Decimal,
     /// Fraction of the captured methane destroyed by flaring or use (0–1). No default: a flare's
     /// efficiency is measured or taken from CDM Tool 06.
+    #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub destruction_efficiency: Decimal,
     /// Electricity generated from the gas and exported, MWh: none, one value for every year, or
     /// one per year of the study period.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub electricity_exported_mwh: Vec<Decimal>,
 }
 
@@ -1058,10 +1071,12 @@ pub struct CompostingInput {
     /// CH4 from composting, g per kg wet waste. Default 4 [R: IPCC 2006 Vol.5 Table 4.1,
     /// central value; range 0.03–8 F].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub ch4_g_per_kg_wet: Option<Decimal>,
     /// N2O from composting, g per kg wet waste. Default 0.3 [S: IPCC 2006 Vol.5 Table 4.1;
     /// range 0.06–0.6 F].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub n2o_g_per_kg_wet: Option<Decimal>,
 }
 
@@ -1127,13 +1142,16 @@ pub struct AnaerobicDigestionInput {
     /// CH4 leaking from digestion, g per kg wet waste. Default 0.8 [R: IPCC 2006 Vol.5 Table
     /// 4.1, central value; range 0–8 F]. N2O is taken as negligible, as the table does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub ch4_g_per_kg_wet: Option<Decimal>,
     /// Electricity from the biogas exported to the grid, MWh: none, one value for every year,
     /// or one per year of the study period.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub electricity_exported_mwh: Vec<Decimal>,
     /// Heat from the biogas displacing purchased heat, GJ: none, one value, or one per year.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub heat_exported_gj: Vec<Decimal>,
 }
 
@@ -1240,14 +1258,17 @@ pub struct WasteToEnergyInput {
     pub diverted: SwdsModel,
     /// Electricity exported to the grid, MWh: none, one value for every year, or one per year.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub electricity_exported_mwh: Vec<Decimal>,
     /// Plastics incinerated, wet tonnes: none, one value for every year, or one per year.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_vec")]
     pub plastics_incinerated_t: Vec<Decimal>,
     /// Fossil carbon per tonne of plastics (dry matter × carbon × fossil fraction × oxidation),
     /// t C/t. Default 0.75 = 1.0 × 0.75 × 1.0 × 1.0 [R: IPCC 2006 Vol.5 Table 2.4 plastics and
     /// Table 5.2 oxidation factor].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
     pub plastics_fossil_carbon_t_per_t: Option<Decimal>,
 }
 
