@@ -707,7 +707,7 @@ impl Scanner<'_> {
             // below finds in it: its place, its attributes and its body.
             if let Some(frame) = usual_cell_frame(&xml[start..]) {
                 self.col = Some(frame.col);
-                self.cell(&frame.tag, frame.row, frame.col, frame.body);
+                self.usual_cell(&frame);
                 at = start + frame.len;
                 continue;
             }
@@ -770,76 +770,49 @@ impl Scanner<'_> {
         if self.plain && !is_plain_cell(tag, body, self.shared, self.plain_styles) {
             self.plain = false;
         }
+        if self.wants(row, col) {
+            let value = scan_value(tag, body, self.shared);
+            self.keep(row, col, value);
+        }
+    }
+
+    /// [`Scanner::cell`] for a cell written the usual way, checked and read from its frame
+    /// ([`usual_frame_is_plain`], and inline text by its one run) instead of by the general
+    /// searches of its body.
+    fn usual_cell(&mut self, frame: &UsualFrame<'_>) {
+        if self.plain && !usual_frame_is_plain(frame, self.shared, self.plain_styles) {
+            self.plain = false;
+        }
+        if self.wants(frame.row, frame.col) {
+            let value = usual_frame_value(frame, self.shared);
+            self.keep(frame.row, frame.col, value);
+        }
+    }
+
+    /// Whether the pass keeps the value of the cell at (`row`, `col`): the key column's, or
+    /// every cell's in the first rows while the header is sought; none past the caps.
+    fn wants(&mut self, row: u32, col: u32) -> bool {
         if row >= self.max_rows || col >= self.max_columns {
             self.beyond = true;
             self.exact = false;
         }
         if self.beyond {
-            return;
+            return false;
         }
-        let wanted = match self.key_col {
+        match self.key_col {
             None => self.rows_seen < 20,
             Some(k) => k == col,
-        };
-        if !wanted {
-            return;
         }
-        let value = self.value(tag, body);
+    }
+
+    /// Keeps a wanted cell's value (`None`: an empty cell) in its row.
+    fn keep(&mut self, row: u32, col: u32, value: Option<ScanValue>) {
         let Some(value) = value else { return };
         if self.row_of_cells.is_some_and(|r| r != row) {
             self.end_row();
         }
         self.row_of_cells = Some(row);
         self.row_cells.push((col, value));
-    }
-
-    /// The cell's value; `None` for an empty cell (no value and no formula).
-    fn value(&self, tag: &CellTag<'_>, body: &[u8]) -> Option<ScanValue> {
-        let kind = tag.t.unwrap_or(b"n");
-        let formula = find(body, b"<f").is_some();
-        let v = find(body, b"<v>").and_then(|s| {
-            let rest = &body[s + 3..];
-            find(rest, b"</v>").map(|e| &rest[..e])
-        });
-        Some(match kind {
-            b"s" => {
-                let index: usize = std::str::from_utf8(v?).ok()?.trim().parse().ok()?;
-                match self.shared.and_then(|s| s.get(index)) {
-                    Some(Some(text)) if !formula => ScanValue::Text(text.clone()),
-                    _ => ScanValue::Other,
-                }
-            }
-            b"inlineStr" => match find(body, b"<is>") {
-                Some(s) if !formula => {
-                    let rest = &body[s + 4..];
-                    match find(rest, b"</is>").and_then(|e| string_item(&rest[..e])) {
-                        Some(text) => ScanValue::Text(text),
-                        None => ScanValue::Other,
-                    }
-                }
-                _ if v.is_none() && !formula => return None,
-                _ => ScanValue::Other,
-            },
-            b"n" => {
-                let Some(v) = v else {
-                    return formula.then_some(ScanValue::Other);
-                };
-                let styled = tag.s.is_some_and(|s| s != b"0");
-                match std::str::from_utf8(v)
-                    .ok()
-                    .and_then(|t| t.parse::<f64>().ok())
-                {
-                    Some(n) if !formula && !styled => ScanValue::Number(n),
-                    _ => ScanValue::Other,
-                }
-            }
-            _ => {
-                if v.is_none() && !formula {
-                    return None;
-                }
-                ScanValue::Other
-            }
-        })
     }
 
     /// Notes that `row` names `key`. A project's rows usually follow each other, so the key
@@ -917,6 +890,74 @@ impl Scanner<'_> {
         cells.clear();
         self.row_cells = cells;
     }
+}
+
+/// A cell's value as the quick pass reads it; `None` for an empty cell (no value and no formula).
+fn scan_value(
+    tag: &CellTag<'_>,
+    body: &[u8],
+    shared: Option<&[Option<String>]>,
+) -> Option<ScanValue> {
+    let kind = tag.t.unwrap_or(b"n");
+    let formula = find(body, b"<f").is_some();
+    let v = find(body, b"<v>").and_then(|s| {
+        let rest = &body[s + 3..];
+        find(rest, b"</v>").map(|e| &rest[..e])
+    });
+    Some(match kind {
+        b"s" => {
+            let index: usize = std::str::from_utf8(v?).ok()?.trim().parse().ok()?;
+            match shared.and_then(|s| s.get(index)) {
+                Some(Some(text)) if !formula => ScanValue::Text(text.clone()),
+                _ => ScanValue::Other,
+            }
+        }
+        b"inlineStr" => match find(body, b"<is>") {
+            Some(s) if !formula => {
+                let rest = &body[s + 4..];
+                match find(rest, b"</is>").and_then(|e| string_item(&rest[..e])) {
+                    Some(text) => ScanValue::Text(text),
+                    None => ScanValue::Other,
+                }
+            }
+            _ if v.is_none() && !formula => return None,
+            _ => ScanValue::Other,
+        },
+        b"n" => {
+            let Some(v) = v else {
+                return formula.then_some(ScanValue::Other);
+            };
+            let styled = tag.s.is_some_and(|s| s != b"0");
+            match std::str::from_utf8(v)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+            {
+                Some(n) if !formula && !styled => ScanValue::Number(n),
+                _ => ScanValue::Other,
+            }
+        }
+        _ => {
+            if v.is_none() && !formula {
+                return None;
+            }
+            ScanValue::Other
+        }
+    })
+}
+
+/// [`scan_value`] of a cell written the usual way: inline text by its one run (no formula,
+/// the one item `scan_value` finds in `<is><t>…</t></is>`), any other by [`scan_value`].
+fn usual_frame_value(
+    frame: &UsualFrame<'_>,
+    shared: Option<&[Option<String>]>,
+) -> Option<ScanValue> {
+    if frame.tag.t == Some(b"inlineStr") {
+        return Some(match string_item(&frame.body[4..frame.body.len() - 5]) {
+            Some(text) => ScanValue::Text(text),
+            None => ScanValue::Other,
+        });
+    }
+    scan_value(&frame.tag, frame.body, shared)
 }
 
 /// A plain cell's value as it lies in the sheet's XML, before it is made a [`CellValue`].
@@ -1043,6 +1084,45 @@ fn plain_value<'x>(
             Ok(PlainValue::Number(v))
         }
         _ => Err(()),
+    }
+}
+
+/// [`is_plain_cell`] of a cell written the usual way, from what its frame already holds: the
+/// value between `<v>` and `</v>` (which holds no `<`, so `plain_value` takes it without its
+/// searches), the style's index as read in the walk, and for inline text the one run, whose
+/// text is checked as [`string_item`] checks it without being copied.
+fn usual_frame_is_plain(
+    frame: &UsualFrame<'_>,
+    shared: Option<&[Option<String>]>,
+    plain_styles: &[bool],
+) -> bool {
+    let body = frame.body;
+    match frame.tag.t {
+        Some(b"inlineStr") => {
+            // `<is><t>text</t></is>`: `string_item`'s quick path for a run with nothing to
+            // unescape, else the item itself.
+            let item = &body[4..body.len() - 5];
+            let text = &item[3..item.len() - 4];
+            if text.iter().any(|&b| matches!(b, b'&' | b'\r')) {
+                return string_item(item).is_some();
+            }
+            std::str::from_utf8(text).is_ok_and(|t| !t.contains("_x"))
+        }
+        t => {
+            let v = &body[3..body.len() - 4];
+            match t {
+                Some(b"s") => matches!(
+                    parse_u32(v).and_then(|i| shared?.get(i as usize)),
+                    Some(Some(_))
+                ),
+                Some(b"b") => v == b"1" || v == b"0",
+                _ => {
+                    // No `t`, or `n` (the frame admits no other type).
+                    (frame.tag.s.is_none() || plain_styles.get(frame.style as usize) == Some(&true))
+                        && is_float_text(v)
+                }
+            }
+        }
     }
 }
 
@@ -1831,6 +1911,19 @@ pub(crate) mod tests {
                         );
                         assert_eq!(frame.body, &part[end + 1..end + 1 + close], "{label}");
                         assert_eq!(frame.len, end + 1 + close + 4, "{label}");
+                        // The quick pass's check and value from the frame are the general ones.
+                        for table in [Some(shared.as_slice()), None] {
+                            assert_eq!(
+                                usual_frame_is_plain(&frame, table, &styles),
+                                is_plain_cell(&attributes, frame.body, table, &styles),
+                                "{label}"
+                            );
+                            assert_eq!(
+                                usual_frame_value(&frame, table),
+                                scan_value(&attributes, frame.body, table),
+                                "{label}"
+                            );
+                        }
                     }
                 }
             }
