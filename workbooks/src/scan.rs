@@ -1985,7 +1985,7 @@ pub(crate) mod tests {
             let len = (next() % 41) as usize;
             let text: Vec<u8> = (0..len)
                 .map(|_| {
-                    if next() % 6 == 0 {
+                    if next().is_multiple_of(6) {
                         b'<'
                     } else {
                         alphabet[(next() % alphabet.len() as u64) as usize]
