@@ -481,7 +481,23 @@ where
                 }
             };
             if let Some(pass) = early {
-                scan_all(&mut archive, others, &scans_tx);
+                // After the check the other passes share the processors with the CashFlows
+                // pass: Projects' on a thread of its own beside the rest, so the start ends
+                // when the three threads are done, not after the other passes one by one.
+                let (projects, rest): (Vec<_>, Vec<_>) = others
+                    .into_iter()
+                    .partition(|(kind, _)| *kind == SheetKind::Projects);
+                match archive.as_ref().and_then(|a| a.reopen()) {
+                    Some(second) if !projects.is_empty() && !rest.is_empty() => {
+                        let tx = scans_tx.clone();
+                        scope.spawn(move || scan_all(&mut Some(second), projects, &tx));
+                        scan_all(&mut archive, rest, &scans_tx);
+                    }
+                    _ => {
+                        scan_all(&mut archive, projects, &scans_tx);
+                        scan_all(&mut archive, rest, &scans_tx);
+                    }
+                }
                 let scan = pass
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
