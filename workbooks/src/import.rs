@@ -16,7 +16,7 @@
 //! sheet's key column.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -56,7 +56,7 @@ impl ImportedWorkbook {
 }
 
 /// A cell position: an index into [`Locations::sheets`], zero-based row and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct CellRef {
     sheet: u32,
     row: u32,
@@ -481,7 +481,23 @@ where
                 }
             };
             if let Some(pass) = early {
-                scan_all(&mut archive, others, &scans_tx);
+                // After the check the other passes share the processors with the CashFlows
+                // pass: Projects' on a thread of its own beside the rest, so the start ends
+                // when the three threads are done, not after the other passes one by one.
+                let (projects, rest): (Vec<_>, Vec<_>) = others
+                    .into_iter()
+                    .partition(|(kind, _)| *kind == SheetKind::Projects);
+                match archive.as_ref().and_then(|a| a.reopen()) {
+                    Some(second) if !projects.is_empty() && !rest.is_empty() => {
+                        let tx = scans_tx.clone();
+                        scope.spawn(move || scan_all(&mut Some(second), projects, &tx));
+                        scan_all(&mut archive, rest, &scans_tx);
+                    }
+                    _ => {
+                        scan_all(&mut archive, projects, &scans_tx);
+                        scan_all(&mut archive, rest, &scans_tx);
+                    }
+                }
                 let scan = pass
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -1050,6 +1066,8 @@ impl Import {
                     ended: false,
                 };
                 if kind == SheetKind::Projects {
+                    // Every project will have its draft: room for all at once, not grown.
+                    self.projects.reserve(last.len());
                     self.all_ids = last;
                     self.repeated_ids = scan.repeated;
                     projects = Some(stream);
@@ -1125,7 +1143,8 @@ fn is_help_sheet(name: &str) -> bool {
 #[derive(Debug, Default)]
 struct Draft {
     id: String,
-    at: String,
+    /// The id's cell, named only for a duplicate's message.
+    at: CellRef,
     value: Map<String, Value>,
     /// Where its values came from.
     cells: ProjectCells,
@@ -1169,7 +1188,9 @@ enum Stage {
 #[derive(Debug, Default)]
 struct Import {
     projects: Vec<Draft>,
-    by_id: BTreeMap<String, usize>,
+    /// Each id's first project (looked up for every project and for the first row of each
+    /// project in every sheet: a hash, not a search of ordered keys).
+    by_id: HashMap<String, usize>,
     duplicates: BTreeSet<String>,
     problems: Problems,
     defaults: Map<String, Value>,
@@ -1509,6 +1530,8 @@ impl Import {
             if Self::in_merged_data(sheet, header, row) {
                 self.projects[index].bad = true;
             }
+            // The sheet is looked up once for the row's cells.
+            let row_at = self.cell(sheet, row, 0);
             for cell in cells {
                 let Some(((_, field, unit), steps)) = found.column_at(cell.col) else {
                     continue;
@@ -1519,7 +1542,10 @@ impl Import {
                 match convert(cell, field.kind, unit.as_deref()) {
                     Ok(None) => {}
                     Ok(Some(v)) => {
-                        let at = self.cell(sheet, row, cell.col);
+                        let at = CellRef {
+                            col: cell.col,
+                            ..row_at
+                        };
                         let d = &mut self.projects[index];
                         set_path(&mut d.value, steps.iter().cloned(), v);
                         d.cells.fields.push((Cow::Borrowed(field.pointer), at));
@@ -1534,14 +1560,13 @@ impl Import {
 
     fn new_project(&mut self, id: String, sheet: &Sheet, row: u32, col: u32) -> usize {
         let at_ref = self.cell(sheet, row, col);
-        let at = sheet.at(row, col);
         if let Some(&first) = self.by_id.get(&id) {
-            let first_at = self.projects[first].at.clone();
+            let first_at = self.locations_name(self.projects[first].at);
             self.projects[first].bad = true;
             self.duplicates.insert(id.clone());
             self.problems.push(problem(
                 "duplicate_id",
-                at.clone(),
+                sheet.at(row, col),
                 format!(
                     "duplicate project id {id:?}, first at {first_at}: every id must be unique"
                 ),
@@ -1549,7 +1574,7 @@ impl Import {
         }
         let mut draft = Draft {
             id: id.clone(),
-            at: at.clone(),
+            at: at_ref,
             ..Draft::default()
         };
         draft.value.insert("id".into(), Value::String(id.clone()));

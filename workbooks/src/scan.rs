@@ -484,10 +484,10 @@ fn string_item(xml: &[u8]) -> Option<String> {
         .and_then(|r| r.strip_suffix(b"</t>"))
         && !inner.iter().any(|&b| matches!(b, b'<' | b'&' | b'\r'))
     {
-        let text = std::str::from_utf8(inner).ok()?;
-        if text.contains("_x") {
+        if holds_escape(inner) {
             return None;
         }
+        let text = std::str::from_utf8(inner).ok()?;
         return Some(trim_run(text).to_owned());
     }
     if find(xml, b"<![CDATA[").is_some() || xml.contains(&b'\r') {
@@ -515,6 +515,13 @@ fn string_item(xml: &[u8]) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Whether `text` holds `_x`, the start of the escapes spreadsheet programs write for
+/// control characters: `str::contains("_x")` on the bytes, without setting up a substring
+/// search for a text of a few bytes.
+fn holds_escape(text: &[u8]) -> bool {
+    text.windows(2).any(|pair| pair == b"_x")
 }
 
 /// A `<t>` run trimmed of ASCII white space as the cell reader trims it; a run whose first
@@ -707,7 +714,7 @@ impl Scanner<'_> {
             // below finds in it: its place, its attributes and its body.
             if let Some(frame) = usual_cell_frame(&xml[start..]) {
                 self.col = Some(frame.col);
-                self.cell(&frame.tag, frame.row, frame.col, frame.body);
+                self.usual_cell(&frame);
                 at = start + frame.len;
                 continue;
             }
@@ -770,76 +777,49 @@ impl Scanner<'_> {
         if self.plain && !is_plain_cell(tag, body, self.shared, self.plain_styles) {
             self.plain = false;
         }
+        if self.wants(row, col) {
+            let value = scan_value(tag, body, self.shared);
+            self.keep(row, col, value);
+        }
+    }
+
+    /// [`Scanner::cell`] for a cell written the usual way, checked and read from its frame
+    /// ([`usual_frame_is_plain`], and inline text by its one run) instead of by the general
+    /// searches of its body.
+    fn usual_cell(&mut self, frame: &UsualFrame<'_>) {
+        if self.plain && !usual_frame_is_plain(frame, self.shared, self.plain_styles) {
+            self.plain = false;
+        }
+        if self.wants(frame.row, frame.col) {
+            let value = usual_frame_value(frame, self.shared);
+            self.keep(frame.row, frame.col, value);
+        }
+    }
+
+    /// Whether the pass keeps the value of the cell at (`row`, `col`): the key column's, or
+    /// every cell's in the first rows while the header is sought; none past the caps.
+    fn wants(&mut self, row: u32, col: u32) -> bool {
         if row >= self.max_rows || col >= self.max_columns {
             self.beyond = true;
             self.exact = false;
         }
         if self.beyond {
-            return;
+            return false;
         }
-        let wanted = match self.key_col {
+        match self.key_col {
             None => self.rows_seen < 20,
             Some(k) => k == col,
-        };
-        if !wanted {
-            return;
         }
-        let value = self.value(tag, body);
+    }
+
+    /// Keeps a wanted cell's value (`None`: an empty cell) in its row.
+    fn keep(&mut self, row: u32, col: u32, value: Option<ScanValue>) {
         let Some(value) = value else { return };
         if self.row_of_cells.is_some_and(|r| r != row) {
             self.end_row();
         }
         self.row_of_cells = Some(row);
         self.row_cells.push((col, value));
-    }
-
-    /// The cell's value; `None` for an empty cell (no value and no formula).
-    fn value(&self, tag: &CellTag<'_>, body: &[u8]) -> Option<ScanValue> {
-        let kind = tag.t.unwrap_or(b"n");
-        let formula = find(body, b"<f").is_some();
-        let v = find(body, b"<v>").and_then(|s| {
-            let rest = &body[s + 3..];
-            find(rest, b"</v>").map(|e| &rest[..e])
-        });
-        Some(match kind {
-            b"s" => {
-                let index: usize = std::str::from_utf8(v?).ok()?.trim().parse().ok()?;
-                match self.shared.and_then(|s| s.get(index)) {
-                    Some(Some(text)) if !formula => ScanValue::Text(text.clone()),
-                    _ => ScanValue::Other,
-                }
-            }
-            b"inlineStr" => match find(body, b"<is>") {
-                Some(s) if !formula => {
-                    let rest = &body[s + 4..];
-                    match find(rest, b"</is>").and_then(|e| string_item(&rest[..e])) {
-                        Some(text) => ScanValue::Text(text),
-                        None => ScanValue::Other,
-                    }
-                }
-                _ if v.is_none() && !formula => return None,
-                _ => ScanValue::Other,
-            },
-            b"n" => {
-                let Some(v) = v else {
-                    return formula.then_some(ScanValue::Other);
-                };
-                let styled = tag.s.is_some_and(|s| s != b"0");
-                match std::str::from_utf8(v)
-                    .ok()
-                    .and_then(|t| t.parse::<f64>().ok())
-                {
-                    Some(n) if !formula && !styled => ScanValue::Number(n),
-                    _ => ScanValue::Other,
-                }
-            }
-            _ => {
-                if v.is_none() && !formula {
-                    return None;
-                }
-                ScanValue::Other
-            }
-        })
     }
 
     /// Notes that `row` names `key`. A project's rows usually follow each other, so the key
@@ -917,6 +897,74 @@ impl Scanner<'_> {
         cells.clear();
         self.row_cells = cells;
     }
+}
+
+/// A cell's value as the quick pass reads it; `None` for an empty cell (no value and no formula).
+fn scan_value(
+    tag: &CellTag<'_>,
+    body: &[u8],
+    shared: Option<&[Option<String>]>,
+) -> Option<ScanValue> {
+    let kind = tag.t.unwrap_or(b"n");
+    let formula = find(body, b"<f").is_some();
+    let v = find(body, b"<v>").and_then(|s| {
+        let rest = &body[s + 3..];
+        find(rest, b"</v>").map(|e| &rest[..e])
+    });
+    Some(match kind {
+        b"s" => {
+            let index: usize = std::str::from_utf8(v?).ok()?.trim().parse().ok()?;
+            match shared.and_then(|s| s.get(index)) {
+                Some(Some(text)) if !formula => ScanValue::Text(text.clone()),
+                _ => ScanValue::Other,
+            }
+        }
+        b"inlineStr" => match find(body, b"<is>") {
+            Some(s) if !formula => {
+                let rest = &body[s + 4..];
+                match find(rest, b"</is>").and_then(|e| string_item(&rest[..e])) {
+                    Some(text) => ScanValue::Text(text),
+                    None => ScanValue::Other,
+                }
+            }
+            _ if v.is_none() && !formula => return None,
+            _ => ScanValue::Other,
+        },
+        b"n" => {
+            let Some(v) = v else {
+                return formula.then_some(ScanValue::Other);
+            };
+            let styled = tag.s.is_some_and(|s| s != b"0");
+            match std::str::from_utf8(v)
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+            {
+                Some(n) if !formula && !styled => ScanValue::Number(n),
+                _ => ScanValue::Other,
+            }
+        }
+        _ => {
+            if v.is_none() && !formula {
+                return None;
+            }
+            ScanValue::Other
+        }
+    })
+}
+
+/// [`scan_value`] of a cell written the usual way: inline text by its one run (no formula,
+/// the one item `scan_value` finds in `<is><t>…</t></is>`), any other by [`scan_value`].
+fn usual_frame_value(
+    frame: &UsualFrame<'_>,
+    shared: Option<&[Option<String>]>,
+) -> Option<ScanValue> {
+    if frame.tag.t == Some(b"inlineStr") {
+        return Some(match string_item(&frame.body[4..frame.body.len() - 5]) {
+            Some(text) => ScanValue::Text(text),
+            None => ScanValue::Other,
+        });
+    }
+    scan_value(&frame.tag, frame.body, shared)
 }
 
 /// A plain cell's value as it lies in the sheet's XML, before it is made a [`CellValue`].
@@ -1043,6 +1091,45 @@ fn plain_value<'x>(
             Ok(PlainValue::Number(v))
         }
         _ => Err(()),
+    }
+}
+
+/// [`is_plain_cell`] of a cell written the usual way, from what its frame already holds: the
+/// value between `<v>` and `</v>` (which holds no `<`, so `plain_value` takes it without its
+/// searches), the style's index as read in the walk, and for inline text the one run, whose
+/// text is checked as [`string_item`] checks it without being copied.
+fn usual_frame_is_plain(
+    frame: &UsualFrame<'_>,
+    shared: Option<&[Option<String>]>,
+    plain_styles: &[bool],
+) -> bool {
+    let body = frame.body;
+    match frame.tag.t {
+        Some(b"inlineStr") => {
+            // `<is><t>text</t></is>`: `string_item`'s quick path for a run with nothing to
+            // unescape, else the item itself.
+            let item = &body[4..body.len() - 5];
+            let text = &item[3..item.len() - 4];
+            if text.iter().any(|&b| matches!(b, b'&' | b'\r')) {
+                return string_item(item).is_some();
+            }
+            !holds_escape(text) && std::str::from_utf8(text).is_ok()
+        }
+        t => {
+            let v = &body[3..body.len() - 4];
+            match t {
+                Some(b"s") => matches!(
+                    parse_u32(v).and_then(|i| shared?.get(i as usize)),
+                    Some(Some(_))
+                ),
+                Some(b"b") => v == b"1" || v == b"0",
+                _ => {
+                    // No `t`, or `n` (the frame admits no other type).
+                    (frame.tag.s.is_none() || plain_styles.get(frame.style as usize) == Some(&true))
+                        && is_float_text(v)
+                }
+            }
+        }
     }
 }
 
@@ -1290,9 +1377,6 @@ struct UsualCell {
     len: usize,
 }
 
-/// The types [`usual_cell`] reads; any other goes the general way (and is not plain).
-const USUAL_TYPES: [&[u8]; 4] = [b"s", b"n", b"b", b"inlineStr"];
-
 /// A cell written the way spreadsheet programs usually write one, read in one walk: `xml`
 /// begins with `<c r="B17"`, then optionally ` s="3"` and ` t="s"` (or `n`, `b`,
 /// `inlineStr`), `>`, then `<v>value</v></c>`, or for inline text `<is><t>text</t></is></c>`,
@@ -1417,13 +1501,21 @@ fn usual_cell_frame(xml: &[u8]) -> Option<UsualFrame<'_>> {
     let mut t = None;
     if starts_with(&rest[i..], b" t=\"") {
         let start = i + 4;
-        let len = rest[start..].iter().take(10).position(|&b| b == b'"')?;
-        let kind = &rest[start..start + len];
-        if !USUAL_TYPES.contains(&kind) {
+        // The value up to the first quote, one of the usual types: decided by its first
+        // letter and the quote after the type it names.
+        let value = &rest[start..];
+        let kind: &[u8] = match value.first()? {
+            b's' => b"s",
+            b'n' => b"n",
+            b'b' => b"b",
+            b'i' => b"inlineStr",
+            _ => return None,
+        };
+        if !starts_with(value, kind) || value.get(kind.len()) != Some(&b'"') {
             return None;
         }
-        t = Some(kind);
-        i = start + len + 1;
+        t = Some(&value[..kind.len()]);
+        i = start + kind.len() + 1;
     }
     if rest.get(i) != Some(&b'>') {
         return None;
@@ -1433,15 +1525,15 @@ fn usual_cell_frame(xml: &[u8]) -> Option<UsualFrame<'_>> {
     let tag = CellTag { r: Some(r), s, t };
     let body_len = if t == Some(b"inlineStr") {
         let text = body.strip_prefix(b"<is><t>")?;
-        let lt = text.iter().position(|&b| b == b'<')?;
+        let lt = position_of_lt(text)?;
         if !starts_with(&text[lt..], b"</t></is></c>") {
             return None;
         }
         7 + lt + 9
     } else {
         let v = body.strip_prefix(b"<v>")?;
-        let lt = v.iter().position(|&b| b == b'<')?;
-        if !starts_with(&v[lt..], b"</v></c>") {
+        let lt = position_of_lt(v)?;
+        if v[lt..].first_chunk::<8>() != Some(b"</v></c>") {
             return None;
         }
         3 + lt + 4
@@ -1454,6 +1546,28 @@ fn usual_cell_frame(xml: &[u8]) -> Option<UsualFrame<'_>> {
         body: &body[..body_len],
         len: 6 + body_start + body_len + 4,
     })
+}
+
+/// `bytes.iter().position(|&b| b == b'<')`, eight bytes at a time.
+///
+/// Why it finds the same byte: in `x = word ^ "<<<<<<<<"` a byte is zero exactly where the
+/// word holds `<`, and `(x - 0x01…01) & !x & 0x80…80` sets the high bit of the lowest zero
+/// byte and of no byte below it (a borrow starts only at a zero byte and runs upwards), so
+/// the lowest set bit, read little-endian, marks the first `<`.
+fn position_of_lt(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const LTS: u64 = ONES * b'<' as u64;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let x = u64::from_le_bytes(*chunk) ^ LTS;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| b == b'<').map(|p| at + p)
 }
 
 /// `str::parse::<f64>` of a decimal `-?d+(.d+)?` of at most 15 digits, by one division
@@ -1770,6 +1884,12 @@ pub(crate) mod tests {
             r#"<c r='A1'"#,
             r#"<c s="1" r="A1""#,
             r#"<c r="A1" s="1" r="B1""#,
+            r#"<c r="A1" t="nn""#,
+            r#"<c r="A1" t="bs""#,
+            r#"<c r="A1" t="inline""#,
+            r#"<c r="A1" t="inlineStrs""#,
+            r#"<c r="A1" t="""#,
+            r#"<c r="A1" t="S""#,
         ];
         let bodies = [
             "<v>476065.87</v></c>",
@@ -1831,12 +1951,68 @@ pub(crate) mod tests {
                         );
                         assert_eq!(frame.body, &part[end + 1..end + 1 + close], "{label}");
                         assert_eq!(frame.len, end + 1 + close + 4, "{label}");
+                        // The quick pass's check and value from the frame are the general ones.
+                        for table in [Some(shared.as_slice()), None] {
+                            assert_eq!(
+                                usual_frame_is_plain(&frame, table, &styles),
+                                is_plain_cell(&attributes, frame.body, table, &styles),
+                                "{label}"
+                            );
+                            assert_eq!(
+                                usual_frame_value(&frame, table),
+                                scan_value(&attributes, frame.body, table),
+                                "{label}"
+                            );
+                        }
                     }
                 }
             }
         }
         // Many of these are usual cells: the comparison is not empty.
         assert!(usual > 500, "{usual} usual cells");
+    }
+
+    /// The search eight bytes at a time finds the first `<` that a plain search finds, in
+    /// random texts of every length up to 40 with `<` and bytes near it in value.
+    #[test]
+    fn the_first_lt_is_found_as_by_a_plain_search() {
+        let mut next = xorshift(0x5eed);
+        let alphabet = [
+            b'<', b'=', b';', b'>', b'\0', 0x01, 0x3d, 0xbc, 0xff, b'a', b'7',
+        ];
+        let mut found = 0;
+        for _ in 0..200_000 {
+            let len = (next() % 41) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    if next().is_multiple_of(6) {
+                        b'<'
+                    } else {
+                        alphabet[(next() % alphabet.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            let plain = text.iter().position(|&b| b == b'<');
+            found += usize::from(plain.is_some());
+            assert_eq!(position_of_lt(&text), plain, "{text:?}");
+        }
+        assert!(found > 100_000, "{found} texts hold a `<`");
+    }
+
+    /// The escape test is the substring search it stands for, over random short texts of
+    /// `_`, `x` and other bytes.
+    #[test]
+    fn escapes_are_found_as_by_a_substring_search() {
+        let mut next = xorshift(0xe5c);
+        let alphabet = [b'_', b'x', b'X', b'0', 0xc3, b' '];
+        for _ in 0..100_000 {
+            let len = (next() % 12) as usize;
+            let text: Vec<u8> = (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            let plain = String::from_utf8_lossy(&text).contains("_x");
+            assert_eq!(holds_escape(&text), plain, "{text:?}");
+        }
     }
 
     /// The number check without parsing accepts exactly the texts of digits, signs, `.`, `e`
