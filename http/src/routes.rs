@@ -54,9 +54,11 @@ pub(crate) fn api_routes() -> ApiRouter<AppState> {
                          `problems`, errors carry their `Sheet!Cell`. An upload's JSON answer \
                          is streamed as its projects are appraised (chunked, no \
                          `content-length`; the same bytes as a whole answer): the status waits \
-                         for the first project's outcome, so a file its checks reject and \
-                         settings that cannot be read are 422 as usual, but a file found \
-                         unreadable later (a cell beyond the limits late in a sheet) can no \
+                         for the first project's outcome, so a file its checks reject, a \
+                         workbook of plain values over the cell limit and settings that \
+                         cannot be read are 422 as usual, but a file found unreadable later \
+                         (a cell beyond the limits late in a sheet holding formulas or \
+                         dates) can no \
                          longer change the 200: the transfer is then cut without its last \
                          chunk, so the client sees a failed, not a complete, answer. The \
                          results workbook of an upload is written for at most \

@@ -24,6 +24,8 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod support;
+
 const LED: &str = include_str!("../../workbooks/examples/led-street-lighting.json");
 const CITY: &[u8] = include_bytes!("../../workbooks/examples/city-pipeline.xlsx");
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -297,9 +299,38 @@ fn cells_read(bytes: &[u8]) -> u64 {
         .sum()
 }
 
+/// The workbook with a formula's cell (its cached text beside it) at the end of CashFlows'
+/// header row (`xl/worksheets/sheet2.xml`: the template's second sheet). A sheet holding a
+/// formula is read by calamine's reader, which counts its cells as it reads them, so a cell
+/// cap below the workbook's count is found late; a plain sheet's cells are counted by the
+/// quick pass, and such a workbook is refused before any answer.
+fn with_a_formula_in_cash_flows(bytes: &[u8]) -> Vec<u8> {
+    support::rewrite_entry(bytes, "xl/worksheets/sheet2.xml", |xml| {
+        xml.replacen(
+            "</row>",
+            "<c r=\"AZ1\" t=\"str\"><f>\"late\"</f><v>late</v></c></row>",
+            1,
+        )
+    })
+}
+
+#[tokio::test]
+async fn a_workbook_over_the_cell_cap_is_refused_before_the_answer_begins() {
+    let file = portfolio(500);
+    let cells = cells_read(&file);
+    let app = app_with(ServiceConfig {
+        workbook_max_cells: cells - 1,
+        ..ServiceConfig::default()
+    });
+    let (status, body) = send(&app, upload(&file, None, None, "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = serde_json::from_slice(&body).expect("an error in JSON");
+    assert_eq!(error["error"]["code"], "too_many_cells", "{error}");
+}
+
 #[tokio::test]
 async fn a_file_found_unreadable_after_the_answer_began_cuts_the_body() {
-    let file = portfolio(500);
+    let file = with_a_formula_in_cash_flows(&portfolio(500));
     let cells = cells_read(&file);
     // The cap is passed by the last cell read, long after the first projects were appraised
     // and passed on: the reader cannot run more than a few hundred projects ahead of the
@@ -429,7 +460,7 @@ async fn a_streaming_upload_keeps_its_place_until_its_answer_is_taken() {
 /// transfer and the cut one does not: an HTTP client reports the cut answer as failed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_a_connection_a_cut_answer_lacks_its_last_chunk() {
-    let file = portfolio(500);
+    let file = with_a_formula_in_cash_flows(&portfolio(500));
     let cells = cells_read(&file);
     let body = form(&file, None);
     for (max_cells, complete) in [(cells, true), (cells - 1, false)] {

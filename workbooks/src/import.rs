@@ -622,10 +622,22 @@ impl Import {
                 _ => false,
             };
             if cached.iter().all(|(kind, scan)| exact(scan, *kind)) {
-                let streams = cached
+                let streams: Vec<(SheetKind, String, SheetScan)> = cached
                     .into_iter()
                     .filter_map(|(kind, scan)| Some((kind, sheet_of(kind)?, scan?)))
                     .collect();
+                // The passes counted the cells the readers will count: a workbook over the
+                // cell cap is refused now, before any project is handed on (a service has
+                // not yet answered), with the error the readers would give on reaching it.
+                let held: Option<u64> = streams.iter().map(|(_, _, scan)| scan.cells).sum();
+                if let Some(held) = held {
+                    let read = book
+                        .cells_counter()
+                        .load(std::sync::atomic::Ordering::Relaxed);
+                    if read.saturating_add(held) > book.limits().max_cells {
+                        return Err(crate::safety::too_many_cells(book.limits()));
+                    }
+                }
                 sink.settings(self.settings_value(), self.settings_locator());
                 let mut counted = |rows: u64| {
                     rows_read += rows;

@@ -31,6 +31,11 @@ pub(crate) struct SheetScan {
     /// reader does (shared or inline text, plain numbers, no formula), so the sheet can be
     /// read by it.
     pub plain: bool,
+    /// The cells with a value the reader will count against the workbook's cell cap, when
+    /// the sheet is plain and no cell lies beyond the row and column caps (`None`
+    /// otherwise): a workbook holding more than the cap allows is then refused before its
+    /// first project is handed on, rather than when the reader reaches the cell.
+    pub cells: Option<u64>,
 }
 
 /// The rows of each key, when every key cell could be read exactly.
@@ -182,6 +187,7 @@ impl<'b> Archive<'b> {
             beyond: false,
             plain_styles: &self.plain_styles,
             plain: true,
+            cells: 0,
             shared: self.shared.as_deref().map(Vec::as_slice),
             header,
             key_col: None,
@@ -234,6 +240,8 @@ impl<'b> Archive<'b> {
             keys,
             repeated: scanner.repeated,
             plain: scanner.plain && self.shared.is_some(),
+            cells: (scanner.plain && self.shared.is_some() && !scanner.beyond)
+                .then_some(scanner.cells),
         }))
     }
 }
@@ -683,6 +691,8 @@ struct Scanner<'s> {
     plain_styles: &'s [bool],
     /// Whether every cell so far is plain (see [`SheetScan::plain`]).
     plain: bool,
+    /// The plain cells with a value so far (see [`SheetScan::cells`]).
+    cells: u64,
     shared: Option<&'s [Option<String>]>,
     header: Option<HeaderRule<'s>>,
     key_col: Option<u32>,
@@ -748,6 +758,18 @@ impl Scanner<'_> {
                     };
                     self.col = Some(col);
                     if self_closing {
+                        // Checked as a cell with an empty body, as the reader reads it: a
+                        // number, text or boolean without a value is an empty cell, but
+                        // inline text or a formula's string without one is not plain.
+                        if self.plain {
+                            self.count_plain(plain_value(
+                                &attributes,
+                                b"",
+                                self.shared,
+                                self.plain_styles,
+                                false,
+                            ));
+                        }
                         at = end + 1;
                         continue;
                     }
@@ -774,8 +796,14 @@ impl Scanner<'_> {
     }
 
     fn cell(&mut self, tag: &CellTag<'_>, row: u32, col: u32, body: &[u8]) {
-        if self.plain && !is_plain_cell(tag, body, self.shared, self.plain_styles) {
-            self.plain = false;
+        if self.plain {
+            self.count_plain(plain_value(
+                tag,
+                body,
+                self.shared,
+                self.plain_styles,
+                false,
+            ));
         }
         if self.wants(row, col) {
             let value = scan_value(tag, body, self.shared);
@@ -787,12 +815,27 @@ impl Scanner<'_> {
     /// ([`usual_frame_is_plain`], and inline text by its one run) instead of by the general
     /// searches of its body.
     fn usual_cell(&mut self, frame: &UsualFrame<'_>) {
-        if self.plain && !usual_frame_is_plain(frame, self.shared, self.plain_styles) {
-            self.plain = false;
+        if self.plain {
+            // A usual cell always has a value: plain, it is counted.
+            if usual_frame_is_plain(frame, self.shared, self.plain_styles) {
+                self.cells += 1;
+            } else {
+                self.plain = false;
+            }
         }
         if self.wants(frame.row, frame.col) {
             let value = usual_frame_value(frame, self.shared);
             self.keep(frame.row, frame.col, value);
+        }
+    }
+
+    /// Notes what [`plain_value`] found of a cell: not plain, empty (the reader skips it), or
+    /// a value the reader counts.
+    fn count_plain(&mut self, value: Result<PlainValue<'_>, ()>) {
+        match value {
+            Ok(PlainValue::Empty) => {}
+            Ok(_) => self.cells += 1,
+            Err(()) => self.plain = false,
         }
     }
 
@@ -1002,7 +1045,8 @@ fn plain_cell(
 }
 
 /// Whether a cell is plain (see [`plain_cell`]), decided as [`plain_cell`] decides it but
-/// without forming its value.
+/// without forming its value: the general path the frame's checks are tested against.
+#[cfg(test)]
 fn is_plain_cell(
     tag: &CellTag<'_>,
     body: &[u8],
@@ -2404,6 +2448,9 @@ pub(crate) mod tests {
                     })
                     .expect("our reader reads it");
                 assert_eq!(ours, theirs, "{file}: {name}");
+                // The pass counts the cells the reader counts against the cell cap.
+                let read = ours.iter().map(Vec::len).sum::<usize>() as u64;
+                assert_eq!(scan.cells, Some(read), "{file}: {name}: cells counted");
                 compared += 1;
                 plain_cells += ours.iter().map(Vec::len).sum::<usize>();
             }

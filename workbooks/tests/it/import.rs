@@ -651,15 +651,14 @@ fn a_repeated_id_is_left_out_when_streamed() {
 /// seven repeated under fresh ids, some 30 000 rows across the sheets), the first project is
 /// handed on before a tenth of the rows are read and the middle one near the middle. Were
 /// the import to hold the portfolio, each would come after the last row.
-#[test]
-fn projects_are_handed_on_while_the_sheets_are_still_being_read() {
-    use std::cell::Cell;
-    use std::rc::Rc;
+/// The city example's seven projects `copies` times over (ids made unique), as a filled
+/// template of the portfolio layout.
+fn city_pipeline_copies(copies: usize) -> Vec<u8> {
     let text = include_str!("../../examples/city-pipeline.json");
     let example: serde_json::Value = serde_json::from_str(text).expect("JSON");
     let seven = example["projects"].as_array().expect("projects").clone();
     let mut projects = Vec::new();
-    for copy in 0..100 {
+    for copy in 0..copies {
         for p in &seven {
             let mut p = p.clone();
             p["id"] = json!(format!("{}-{copy}", p["id"].as_str().expect("an id")));
@@ -667,7 +666,102 @@ fn projects_are_handed_on_while_the_sheets_are_still_being_read() {
         }
     }
     let document = json!({"projects": projects});
-    let bytes = write_filled(&document, Lang::En, Layout::Portfolio).expect("written");
+    write_filled(&document, Lang::En, Layout::Portfolio).expect("written")
+}
+
+/// Counts the projects an import hands on.
+struct Counted(usize);
+
+impl greenlight_workbooks::ImportSink for Counted {
+    fn settings(&mut self, _: serde_json::Value, _: greenlight_workbooks::SettingsLocator) {}
+    fn project(&mut self, _: greenlight_workbooks::ImportedProject) {
+        self.0 += 1;
+    }
+}
+
+/// A workbook holding more cells than the cap allows is refused before its first project is
+/// handed on (a service streaming its answer has then not yet answered), not when the reader
+/// reaches the cell past the cap, hundreds of projects later.
+#[test]
+fn a_workbook_over_the_cell_cap_is_refused_before_any_project_is_handed_on() {
+    let bytes = city_pipeline_copies(100);
+    // The cells with a value in the sheets the import reads (all but Help), counted by
+    // calamine's whole-sheet reader, not by the import.
+    use calamine::Reader;
+    let mut book =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("an xlsx workbook");
+    let names: Vec<String> = book.sheet_names().to_vec();
+    let cells: u64 = names
+        .iter()
+        .filter(|n| *n != "Help")
+        .map(|n| {
+            book.worksheet_range(n)
+                .expect("the sheet reads")
+                .used_cells()
+                .count() as u64
+        })
+        .sum();
+    assert!(cells > 20_000, "{cells} cells");
+    for (max_cells, admitted) in [(cells, true), (cells - 1, false)] {
+        let limits = WorkbookLimits {
+            max_cells,
+            ..WorkbookLimits::default()
+        };
+        let mut sink = Counted(0);
+        let result =
+            greenlight_workbooks::import_workbook_streamed(&bytes, &limits, &mut |_| {}, &mut sink);
+        if admitted {
+            result.expect("the workbook is read within its own cell count");
+            assert_eq!(sink.0, 700);
+        } else {
+            let e = result.expect_err("one cell over the cap");
+            assert_eq!(e.code, "too_many_cells", "{e}");
+            assert_eq!(sink.0, 0, "projects handed on before the refusal");
+        }
+    }
+}
+
+/// A cell written as an empty element (`<c r="AZ1" t="inlineStr"/>`) is read as the
+/// calamine reader reads it. The quick pass once skipped such cells when it decided whether
+/// a sheet is plain, and our reader then refused the inline text without a body as a file
+/// "changed while it was read".
+#[test]
+fn cells_written_as_empty_elements_are_read_as_calamine_reads_them() {
+    use crate::support::{entries_of, zip_of};
+    let bytes = city_pipeline_copies(1);
+    let before = import(&bytes);
+    for t in ["inlineStr", "str", "e", "s", "n", "b"] {
+        let entries: Vec<(String, Vec<u8>)> = entries_of(&bytes)
+            .into_iter()
+            .map(|(name, data)| {
+                if name.starts_with("xl/worksheets/sheet") {
+                    let text = String::from_utf8(data).expect("xml is utf-8");
+                    let cell = format!("<c r=\"AZ1\" t=\"{t}\"/></row>");
+                    let edited = text.replacen("</row>", &cell, 1);
+                    assert_ne!(edited, text, "{name} has a row");
+                    (name, edited.into_bytes())
+                } else {
+                    (name, data)
+                }
+            })
+            .collect();
+        let refs: Vec<(&str, &[u8])> = entries
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        let edited = zip_of(&refs);
+        let after = import_workbook(&edited, &WorkbookLimits::default())
+            .unwrap_or_else(|e| panic!("t=\"{t}\": {e}"));
+        assert_eq!(after.document, before.document, "t=\"{t}\"");
+        assert_eq!(after.problems, before.problems, "t=\"{t}\"");
+    }
+}
+
+#[test]
+fn projects_are_handed_on_while_the_sheets_are_still_being_read() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let bytes = city_pipeline_copies(100);
 
     struct Watch {
         rows: Rc<Cell<u64>>,
