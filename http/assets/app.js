@@ -51,6 +51,8 @@
       failed: 'The appraisal failed.',
       network_error: 'The service could not be reached. Check the connection and try again.',
       bad_answer: 'The service answered with something that is not an appraisal.',
+      answer_cut: 'The answer was cut off before its end.',
+      answer_cut_detail: 'The service began answering, then found a problem it could not put in the answer (for example a cell beyond the limits late in the workbook). Nothing is shown, since nothing received is complete; the service log names the problem under this request id.',
       error_code: 'Code',
       error_location: 'Location',
       error_request: 'Request id',
@@ -144,6 +146,8 @@
       failed: '评估失败。',
       network_error: '无法连接服务，请检查网络后重试。',
       bad_answer: '服务返回的内容不是评估结果。',
+      answer_cut: '回答在结束前被中断。',
+      answer_cut_detail: '服务已开始回答，随后发现了无法写入回答的问题（例如工作簿后部有超出限制的单元格）。收到的内容不完整，因此不予显示；服务日志在此请求编号下记录了该问题。',
       error_code: '代码',
       error_location: '位置',
       error_request: '请求编号',
@@ -480,8 +484,27 @@
         xhr.upload.addEventListener('progress', (e) => onUploadProgress(e.lengthComputable ? e.loaded / e.total : null));
         xhr.upload.addEventListener('load', () => onUploadProgress('sent'));
       }
+      // A workbook's JSON answer is streamed: its status comes with the first project, and a
+      // problem found later cuts the transfer short. The browser then reports an error with
+      // status 0, so the status and request id are kept when the head arrives, to tell a cut
+      // answer from a service that could not be reached.
+      let head = null;
+      xhr.addEventListener('readystatechange', () => {
+        if (xhr.readyState === XMLHttpRequest.HEADERS_RECEIVED) {
+          head = { status: xhr.status, requestId: xhr.getResponseHeader('x-request-id') };
+        }
+      });
       xhr.addEventListener('load', () => resolve(xhr));
-      xhr.addEventListener('error', () => reject({ title: t('network_error') }));
+      xhr.addEventListener('error', () => {
+        if (head && head.status === 200) {
+          reject({
+            title: t('answer_cut'),
+            detail: { code: 'answer_cut', message: t('answer_cut_detail'), request_id: head.requestId }
+          });
+        } else {
+          reject({ title: t('network_error') });
+        }
+      });
       xhr.addEventListener('abort', () => reject({ title: t('network_error') }));
       if (request.form) {
         xhr.send(request.form());

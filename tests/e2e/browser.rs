@@ -89,6 +89,8 @@ async fn the_page_appraises_a_workbook_switches_language_and_downloads_the_repor
     );
     assert!(filled.status.success(), "{}", stderr(&filled));
 
+    let (late_workbook, late_cap) = late_failing_workbook(&dir);
+
     let server = Server::start();
     let driver = Driver::start();
     let client = reqwest::Client::new();
@@ -97,7 +99,11 @@ async fn the_page_appraises_a_workbook_switches_language_and_downloads_the_repor
         Err(e) => panic!("no browser session: {e}"),
     };
     let bad_files = [bad_file.as_path(), bad_workbook.as_path()];
-    let steps = drive(&session, &server.url, workbook, bad_files, &downloads).await;
+    let mut steps = drive(&session, &server.url, workbook, bad_files, &downloads).await;
+    if steps.is_ok() {
+        let capped = Server::start_with(&[("GREENLIGHT_WORKBOOK_MAX_CELLS", late_cap.to_string())]);
+        steps = drive_cut_answer(&session, &capped.url, &late_workbook).await;
+    }
     session.close().await;
     if let Err(e) = steps {
         panic!("{e}");
@@ -424,6 +430,92 @@ fn workbook_contents(path: &Path, id: &str) -> Outcome<(Vec<String>, bool)> {
     Ok((sheets, found))
 }
 
+/// A workbook whose answer is cut, and the cell cap that cuts it: 400 copies of the LED
+/// project with a formula's cell at the end of CashFlows' header row (the template's second
+/// sheet), so CashFlows is read by calamine's reader and its cells are counted as they are
+/// read, not before; a service whose cap is one cell below the workbook's count passes it at
+/// the workbook's last cell, after the answer began.
+fn late_failing_workbook(dir: &ScratchDir) -> (PathBuf, u64) {
+    let led = read_json(LED);
+    let projects: Vec<Value> = (0..400)
+        .map(|i| {
+            let mut p = led.clone();
+            p["id"] = json!(format!("led-{i:03}"));
+            p
+        })
+        .collect();
+    let many = dir.path().join("many.json");
+    std::fs::write(&many, json!({ "projects": projects }).to_string()).expect("projects file");
+    let filled = dir.path().join("many.xlsx");
+    let written = greenlight(
+        &[
+            "template",
+            "--fill",
+            &many.display().to_string(),
+            "-o",
+            &filled.display().to_string(),
+        ],
+        "",
+    );
+    assert!(written.status.success(), "{}", stderr(&written));
+    let mut entries = crate::serve::zip_entries(&std::fs::read(&filled).expect("read"));
+    let sheet = entries
+        .iter_mut()
+        .find(|(name, _)| name == "xl/worksheets/sheet2.xml")
+        .expect("a second sheet");
+    let xml = String::from_utf8(std::mem::take(&mut sheet.1)).expect("xml is UTF-8");
+    sheet.1 = xml
+        .replacen(
+            "</row>",
+            "<c r=\"AZ1\" t=\"str\"><f>\"late\"</f><v>late</v></c></row>",
+            1,
+        )
+        .into_bytes();
+    let bytes = crate::serve::zip_of(&entries);
+    // The cells with a value in the sheets the import reads (all but Help), by calamine.
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).expect("an xlsx");
+    let names: Vec<String> = book.sheet_names().to_vec();
+    let cells: u64 = names
+        .iter()
+        .filter(|n| *n != "Help")
+        .map(|n| {
+            book.worksheet_range(n)
+                .expect("the sheet reads")
+                .used_cells()
+                .count() as u64
+        })
+        .sum();
+    let late = dir.path().join("late.xlsx");
+    std::fs::write(&late, bytes).expect("late workbook");
+    (late, cells - 1)
+}
+
+/// A workbook whose answer the service cuts after it began: the page says the answer was
+/// cut (not that the service could not be reached) and shows no results.
+async fn drive_cut_answer(s: &Session<'_>, base: &str, workbook: &Path) -> Outcome<()> {
+    s.navigate(&format!("{base}/")).await?;
+    let file = s.find("#file").await?;
+    s.send_keys(&file, &workbook.display().to_string()).await?;
+    s.click(&s.find("#submit").await?).await?;
+    let mut error = String::new();
+    for _ in 0..1200 {
+        error = s.shown_error().await?;
+        if !error.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    check(
+        error.contains("answer_cut"),
+        format!("a cut answer is reported as cut: {error:?}"),
+    )?;
+    let rows = s.find_all("#results tbody tr").await?.len();
+    check(
+        rows == 0,
+        format!("no results from a cut answer: {rows} rows"),
+    )
+}
+
 /// `greenlight serve` on a free loopback port, stopped when dropped.
 struct Server {
     child: Child,
@@ -432,8 +524,14 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// The service with settings from the environment (`GREENLIGHT_…`).
+    fn start_with(settings: &[(&str, String)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_greenlight"))
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .envs(settings.iter().map(|(k, v)| (k, v)))
             // Warnings and errors only: the access log of every request would drown the
             // test's own report.
             .env("GREENLIGHT_LOG", "warn")

@@ -353,7 +353,7 @@ fn a_workbook_upload_is_appraised_and_a_hostile_one_costs_only_its_request() {
     });
 }
 
-fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
     (0..zip.len())
         .map(|i| {
@@ -366,7 +366,7 @@ fn zip_entries(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
+pub(crate) fn zip_of(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated);
