@@ -212,15 +212,7 @@ fn stream_json(
         deadline,
     };
     let limits = state.config.workbook_limits();
-    let judge: &dyn EligibilityJudge = state.rules.as_ref();
-    let how = WorkbookAppraisal {
-        limits: &limits,
-        registry: &state.registry,
-        options,
-        judge: Some(judge),
-        workers: WORKERS_PER_UPLOAD,
-        settings: upload.settings,
-    };
+    let how = upload_appraisal(state, &limits, options, upload.settings);
     let render = |o: ProjectOutcome| {
         serde_json::to_vec(&o)
             .map_err(|e| greenlight_workbooks::Error::new("internal", e.to_string()))
@@ -395,6 +387,25 @@ impl hyper::body::Body for StreamedBody {
     }
 }
 
+/// How an upload is appraised: within the service's workbook limits, over its registry and
+/// rule packs, on [`WORKERS_PER_UPLOAD`] appraising threads, with the request's settings.
+fn upload_appraisal<'a>(
+    state: &'a AppState,
+    limits: &'a greenlight_workbooks::WorkbookLimits,
+    options: &'a AppraisalOptions,
+    settings: Option<serde_json::Value>,
+) -> WorkbookAppraisal<'a> {
+    let judge: &dyn EligibilityJudge = state.rules.as_ref();
+    WorkbookAppraisal {
+        limits,
+        registry: &state.registry,
+        options,
+        judge: Some(judge),
+        workers: WORKERS_PER_UPLOAD,
+        settings,
+    }
+}
+
 /// The results workbook: outcomes kept (at most `workbook_answer_max_projects`), then
 /// written whole.
 fn write_workbook(
@@ -405,15 +416,7 @@ fn write_workbook(
     mut head: Head,
 ) {
     let limits = state.config.workbook_limits();
-    let judge: &dyn EligibilityJudge = state.rules.as_ref();
-    let how = WorkbookAppraisal {
-        limits: &limits,
-        registry: &state.registry,
-        options,
-        judge: Some(judge),
-        workers: WORKERS_PER_UPLOAD,
-        settings: upload.settings,
-    };
+    let how = upload_appraisal(state, &limits, options, upload.settings);
     let max = state.config.workbook_answer_max_projects;
     let mut results: Vec<ProjectOutcome> = Vec::new();
     let waiting = &head;

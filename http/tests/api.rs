@@ -4,37 +4,20 @@
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use greenlight_core::registry::Registry;
-use greenlight_http::{AppState, ServiceConfig, router};
-use greenlight_rules::{EngineLimits, RuleSet};
+use greenlight_http::ServiceConfig;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod support;
+use support::app_with;
+
 const LED: &str = include_str!("../../workbooks/examples/led-street-lighting.json");
-
-fn shared() -> (Arc<Registry>, Arc<RuleSet>) {
-    static SHARED: OnceLock<(Arc<Registry>, Arc<RuleSet>)> = OnceLock::new();
-    SHARED
-        .get_or_init(|| {
-            (
-                Arc::new(Registry::embedded().expect("embedded data loads")),
-                Arc::new(RuleSet::shipped(EngineLimits::standard()).expect("shipped packs load")),
-            )
-        })
-        .clone()
-}
-
-fn app_with(config: ServiceConfig) -> Router {
-    let (registry, rules) = shared();
-    router(AppState::from_shared(config, registry, rules))
-}
 
 fn app() -> Router {
     app_with(ServiceConfig::default())

@@ -12,36 +12,23 @@
 //! - mistake "ignored replacements" on q3: 237621.604739 − 79031.452573 = 158590.152166.
 
 use std::io::Cursor;
-use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use calamine::{Data, Reader, Xlsx};
-use greenlight_core::registry::Registry;
-use greenlight_http::{AppState, ServiceConfig, router};
-use greenlight_rules::{EngineLimits, RuleSet};
+use greenlight_http::ServiceConfig;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
+mod support;
+use support::app_with;
+
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn app() -> Router {
-    static SHARED: OnceLock<(Arc<Registry>, Arc<RuleSet>)> = OnceLock::new();
-    let (registry, rules) = SHARED
-        .get_or_init(|| {
-            (
-                Arc::new(Registry::embedded().expect("embedded data loads")),
-                Arc::new(RuleSet::shipped(EngineLimits::standard()).expect("shipped packs load")),
-            )
-        })
-        .clone();
-    router(AppState::from_shared(
-        ServiceConfig::default(),
-        registry,
-        rules,
-    ))
+    app_with(ServiceConfig::default())
 }
 
 /// Status, headers and body of the answer.

@@ -6,7 +6,6 @@
 //! place until its answer is taken.
 
 use std::io::Write;
-use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -14,10 +13,8 @@ use axum::http::{Request, StatusCode, header};
 use calamine::Reader;
 use greenlight_core::appraisal::AppraisalOptions;
 use greenlight_core::batch::{EligibilityJudge, appraise_json};
-use greenlight_core::registry::Registry;
+use greenlight_http::ServiceConfig;
 use greenlight_http::api::{AppraisalReport, WorkbookProblem};
-use greenlight_http::{AppState, ServiceConfig, router};
-use greenlight_rules::{EngineLimits, RuleSet};
 use greenlight_workbooks::template::{Layout, write_filled};
 use greenlight_workbooks::{Lang, ReportOptions, WorkbookLimits, import_workbook};
 use http_body_util::BodyExt;
@@ -25,27 +22,11 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 mod support;
+use support::{app_with, shared};
 
 const LED: &str = include_str!("../../workbooks/examples/led-street-lighting.json");
 const CITY: &[u8] = include_bytes!("../../workbooks/examples/city-pipeline.xlsx");
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn shared() -> (Arc<Registry>, Arc<RuleSet>) {
-    static SHARED: OnceLock<(Arc<Registry>, Arc<RuleSet>)> = OnceLock::new();
-    SHARED
-        .get_or_init(|| {
-            (
-                Arc::new(Registry::embedded().expect("embedded data loads")),
-                Arc::new(RuleSet::shipped(EngineLimits::standard()).expect("shipped packs load")),
-            )
-        })
-        .clone()
-}
-
-fn app_with(config: ServiceConfig) -> Router {
-    let (registry, rules) = shared();
-    router(AppState::from_shared(config, registry, rules))
-}
 
 const BOUNDARY: &str = "greenlight-stream-boundary-51c2";
 

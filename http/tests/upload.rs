@@ -3,15 +3,12 @@
 //! while the service stays up.
 
 use std::io::{Cursor, Read, Write};
-use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use calamine::{Reader, Xlsx};
-use greenlight_core::registry::Registry;
-use greenlight_http::{AppState, ServiceConfig, router};
-use greenlight_rules::{EngineLimits, RuleSet};
+use greenlight_http::ServiceConfig;
 use greenlight_workbooks::Lang;
 use greenlight_workbooks::template::{Layout, write_filled};
 use http_body_util::BodyExt;
@@ -19,23 +16,10 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 mod support;
-use support::rewrite_entry;
+use support::{app_with, rewrite_entry};
 
 const LED: &str = include_str!("../../workbooks/examples/led-street-lighting.json");
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-fn app_with(config: ServiceConfig) -> Router {
-    static SHARED: OnceLock<(Arc<Registry>, Arc<RuleSet>)> = OnceLock::new();
-    let (registry, rules) = SHARED
-        .get_or_init(|| {
-            (
-                Arc::new(Registry::embedded().expect("embedded data loads")),
-                Arc::new(RuleSet::shipped(EngineLimits::standard()).expect("shipped packs load")),
-            )
-        })
-        .clone();
-    router(AppState::from_shared(config, registry, rules))
-}
 
 fn app() -> Router {
     app_with(ServiceConfig::default())

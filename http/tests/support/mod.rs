@@ -1,6 +1,34 @@
-//! Building test workbooks, shared by the service's test files.
+//! What the service's test files share: the service built once per test binary over the
+//! embedded data and shipped packs, and building test workbooks. Each test file uses part of
+//! it, hence `dead_code` allowed here.
+#![allow(dead_code)]
 
 use std::io::{Cursor, Read, Write};
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use greenlight_core::registry::Registry;
+use greenlight_http::{AppState, ServiceConfig, router};
+use greenlight_rules::{EngineLimits, RuleSet};
+
+/// The embedded registry and the shipped rule packs, loaded once per test binary.
+pub(crate) fn shared() -> (Arc<Registry>, Arc<RuleSet>) {
+    static SHARED: OnceLock<(Arc<Registry>, Arc<RuleSet>)> = OnceLock::new();
+    SHARED
+        .get_or_init(|| {
+            (
+                Arc::new(Registry::embedded().expect("embedded data loads")),
+                Arc::new(RuleSet::shipped(EngineLimits::standard()).expect("shipped packs load")),
+            )
+        })
+        .clone()
+}
+
+/// The service's router with `config`, over the shared registry and packs.
+pub(crate) fn app_with(config: ServiceConfig) -> Router {
+    let (registry, rules) = shared();
+    router(AppState::from_shared(config, registry, rules))
+}
 
 /// The archive with one entry replaced.
 pub(crate) fn rewrite_entry(bytes: &[u8], name: &str, edit: impl Fn(&str) -> String) -> Vec<u8> {
