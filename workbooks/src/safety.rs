@@ -202,6 +202,7 @@ fn check_entry(
     // its caps, so a deflate bomb is still refused as too large.
     let xml = name.ends_with(".xml") || name.ends_with(".rels");
     let mut open = OpenElement::default();
+    let mut references = References::default();
     loop {
         let n = limited
             .read(buffer)
@@ -227,6 +228,7 @@ fn check_entry(
         }
         if xml {
             open.feed(&buffer[..n]);
+            references.feed(&buffer[..n]);
         }
         size += n as u64;
         if size > cap {
@@ -249,7 +251,104 @@ fn check_entry(
     if open.longest > MAX_OPEN_ELEMENT_BYTES as u64 {
         return Err(element_too_large(name));
     }
+    if let Some(reference) = references.beyond {
+        return Err(reference_out_of_range(name, &reference));
+    }
     Ok(head)
+}
+
+/// A row or column number no sheet can reach, and past which the calamine reader's `u32`
+/// arithmetic on references would overflow (a panic in a debug build, in a release build a
+/// silent wrap onto another cell: `A4294967297` read as `A1`).
+const MAX_REFERENCE_NUMBER: u64 = 1 << 31;
+
+/// A part holding a cell reference beyond [`MAX_REFERENCE_NUMBER`].
+pub(crate) fn reference_out_of_range(entry: &str, reference: &str) -> Error {
+    Error::new(
+        "reference_out_of_range",
+        format!(
+            "the cell reference {reference:?} is beyond any sheet's rows and columns: the file is damaged or was not written by a spreadsheet program"
+        ),
+    )
+    .at(entry.to_owned())
+}
+
+/// Finds, in a part fed in pieces of any size, the first value of a reference attribute
+/// (`r`, `ref`, `sqref`; quoted either way, as XML allows) whose row or column number, read
+/// as the calamine reader reads it (letters in base 26, then digits; any other byte starts
+/// the next reference of a range or list), passes [`MAX_REFERENCE_NUMBER`].
+#[derive(Debug, Default)]
+struct References {
+    /// The last bytes seen outside a value, newest in the low byte.
+    recent: u64,
+    /// The closing quote of the reference value being read, if any.
+    quote: Option<u8>,
+    column: u64,
+    row: u64,
+    /// The value read so far (its first 32 bytes), for the message.
+    text: String,
+    beyond: Option<String>,
+}
+
+impl References {
+    fn feed(&mut self, piece: &[u8]) {
+        if self.beyond.is_some() {
+            return;
+        }
+        for &b in piece {
+            match self.quote {
+                Some(q) if b == q => {
+                    self.quote = None;
+                    self.recent = u64::from(b);
+                }
+                Some(_) => {
+                    match b {
+                        b'A'..=b'Z' | b'a'..=b'z' if self.row == 0 => {
+                            self.column =
+                                self.column * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1;
+                        }
+                        b'0'..=b'9' => self.row = self.row * 10 + u64::from(b - b'0'),
+                        _ => {
+                            self.column = 0;
+                            self.row = 0;
+                        }
+                    }
+                    if self.text.len() < 32 {
+                        self.text.push(char::from(b));
+                    }
+                    if self.column > MAX_REFERENCE_NUMBER || self.row > MAX_REFERENCE_NUMBER {
+                        let mut text = std::mem::take(&mut self.text);
+                        if text.len() >= 32 {
+                            text.push('…');
+                        }
+                        self.beyond = Some(text);
+                        return;
+                    }
+                }
+                None => {
+                    self.recent = self.recent << 8 | u64::from(b);
+                    if b == b'"' || b == b'\'' {
+                        // ` r="`, ` ref="`, `sqref="`: the name and `=` before the quote.
+                        let before = self.recent >> 8;
+                        let r = before & 0xFF_FFFF;
+                        let is_r = r & 0xFFFF == u64::from_be_bytes([0, 0, 0, 0, 0, 0, b'r', b'='])
+                            && matches!((r >> 16) as u8, b' ' | b'\t' | b'\n' | b'\r');
+                        let f = before & 0xFFFF_FFFF;
+                        let is_ref = f & 0xFF_FFFF
+                            == u64::from_be_bytes([0, 0, 0, 0, 0, b'e', b'f', b'='])
+                            && matches!((f >> 24) as u8, b'r')
+                            && matches!((before >> 32) as u8, b' ' | b'\t' | b'\n' | b'\r' | b'q');
+                        if is_r || is_ref {
+                            self.quote = Some(b);
+                            self.column = 0;
+                            self.row = 0;
+                            self.text.clear();
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The longest element (a tag, a text between tags, or for the quick pass a cell from `<c`

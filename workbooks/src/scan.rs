@@ -201,9 +201,11 @@ impl<'b> Archive<'b> {
             repeated: Default::default(),
             exact: true,
             merged: Vec::new(),
+            sheet_data: SheetData::Before,
         };
         let mut window = Window::new();
         let mut inflated: u64 = 0;
+        let mut utf8 = Utf8Check::default();
         loop {
             let n = window
                 .fill(&mut reader)
@@ -219,6 +221,7 @@ impl<'b> Archive<'b> {
                 return Ok(None);
             }
             let used = scanner.feed(window.data(), false);
+            utf8.feed(&window.data()[..used]);
             window.consume(used);
             // What is left is one element not yet closed. `feed` searches it from its start
             // again after every read, so an element without end would cost time growing
@@ -228,6 +231,15 @@ impl<'b> Archive<'b> {
             }
         }
         scanner.feed(window.data(), true);
+        utf8.feed(window.data());
+        if !utf8.is_valid() {
+            // Calamine refuses a part that is not UTF-8; our reader would read around it.
+            scanner.unusual();
+        }
+        if scanner.sheet_data != SheetData::After {
+            // A part cut before `</sheetData>` (calamine refuses it) or without one.
+            scanner.unusual();
+        }
         scanner.end_row();
         scanner.end_run();
         let keys = match (scanner.key_col, scanner.exact) {
@@ -709,6 +721,141 @@ struct Scanner<'s> {
     repeated: std::collections::HashSet<String>,
     exact: bool,
     merged: Vec<Region>,
+    /// Where the pass is in the sheet: cells count only inside `<sheetData>`.
+    sheet_data: SheetData,
+}
+
+/// Whether a tag (after its `<`, opening or closing) names with a prefix (`x:c`) an element
+/// calamine's cell reader reads by its local name: the passes and our reader know the
+/// usual names only.
+fn is_prefixed_cell_element(tag: &[u8]) -> bool {
+    let tag = tag.strip_prefix(b"/").unwrap_or(tag);
+    let name_len = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace() || *b == b'/')
+        .unwrap_or(tag.len());
+    let Some(colon) = tag[..name_len].iter().position(|&b| b == b':') else {
+        return false;
+    };
+    matches!(
+        &tag[colon + 1..name_len],
+        b"sheetData" | b"row" | b"c" | b"v" | b"f" | b"is" | b"t" | b"r" | b"dimension"
+    )
+}
+
+/// Whether every tag in a cell's body names an element a cell holds (value, formula, inline
+/// text and its runs with their properties). Calamine refuses a cell holding another element,
+/// or a tag whose name does not follow its `<` (`<\nv>`), where the readers of plain cells
+/// would skip it; `<![CDATA[` and comments are left to calamine too.
+fn body_has_known_elements(body: &[u8]) -> bool {
+    const KNOWN: &[&[u8]] = &[
+        b"v",
+        b"f",
+        b"is",
+        b"t",
+        b"r",
+        b"rPr",
+        b"rPh",
+        b"phoneticPr",
+        b"rFont",
+        b"charset",
+        b"family",
+        b"b",
+        b"i",
+        b"strike",
+        b"outline",
+        b"shadow",
+        b"condense",
+        b"extend",
+        b"color",
+        b"sz",
+        b"u",
+        b"vertAlign",
+        b"scheme",
+    ];
+    let mut at = 0;
+    while let Some(p) = body[at..].iter().position(|&b| b == b'<') {
+        let tag = &body[at + p + 1..];
+        let tag = tag.strip_prefix(b"/").unwrap_or(tag);
+        let name_len = tag
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
+            .unwrap_or(tag.len());
+        if !KNOWN.contains(&&tag[..name_len]) {
+            return false;
+        }
+        at += p + 1;
+    }
+    true
+}
+
+/// Whether every quoted value in a tag (after its `<`, before its first `>`) is closed.
+fn quotes_close(tag: &[u8]) -> bool {
+    let mut open: Option<u8> = None;
+    for &b in tag {
+        match open {
+            Some(q) if b == q => open = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => open = Some(b),
+            None => {}
+        }
+    }
+    open.is_none()
+}
+
+/// Whether text fed in pieces of any size is UTF-8: a character cut by the end of a piece
+/// is completed from the next.
+#[derive(Debug, Default)]
+struct Utf8Check {
+    /// The start of a character cut by the end of the last piece, and its length.
+    pending: ([u8; 4], usize),
+    invalid: bool,
+}
+
+impl Utf8Check {
+    fn feed(&mut self, mut piece: &[u8]) {
+        if self.invalid {
+            return;
+        }
+        let (start, n) = &mut self.pending;
+        while *n > 0 {
+            let Some((&b, rest)) = piece.split_first() else {
+                return;
+            };
+            start[*n] = b;
+            *n += 1;
+            piece = rest;
+            match std::str::from_utf8(&start[..*n]) {
+                Ok(_) => *n = 0,
+                Err(e) if e.error_len().is_some() => {
+                    self.invalid = true;
+                    return;
+                }
+                Err(_) => {}
+            }
+        }
+        match std::str::from_utf8(piece) {
+            Ok(_) => {}
+            Err(e) if e.error_len().is_none() => {
+                let cut = &piece[e.valid_up_to()..];
+                start[..cut.len()].copy_from_slice(cut);
+                *n = cut.len();
+            }
+            Err(_) => self.invalid = true,
+        }
+    }
+
+    fn is_valid(&self) -> bool {
+        !self.invalid && self.pending.1 == 0
+    }
+}
+
+/// Where a pass is relative to the sheet's `<sheetData>` element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SheetData {
+    Before,
+    Inside,
+    After,
 }
 
 impl Scanner<'_> {
@@ -733,6 +880,10 @@ impl Scanner<'_> {
             };
             let end = start + gt;
             let tag = &xml[start + 1..end];
+            if !quotes_close(tag) {
+                // The tag's `>` is inside a quoted value: calamine reads past it.
+                self.unusual();
+            }
             let name_len = tag
                 .iter()
                 .position(|b| b.is_ascii_whitespace() || *b == b'/')
@@ -740,19 +891,33 @@ impl Scanner<'_> {
             match &tag[..name_len] {
                 b"row" => {
                     self.end_row();
-                    self.row =
-                        match attribute_raw(tag, b"r").and_then(|r| parse_u32(r)?.checked_sub(1)) {
-                            Some(r) => r,
-                            None if self.rows_seen == 0 && self.row_of_cells.is_none() => 0,
-                            None => self.row + 1,
-                        };
+                    let r = attribute_raw(tag, b"r");
+                    let number = r.and_then(|r| parse_u32(r)?.checked_sub(1));
+                    if r.is_some() && number.is_none() {
+                        // Calamine refuses a row number it cannot read, or reads it otherwise.
+                        self.unusual();
+                    }
+                    self.row = match number {
+                        Some(r) => r,
+                        None if self.rows_seen == 0 && self.row_of_cells.is_none() => 0,
+                        None => self.row + 1,
+                    };
                     self.col = None;
                     at = end + 1;
                 }
                 b"c" => {
+                    if self.sheet_data != SheetData::Inside {
+                        self.unusual();
+                    }
                     let self_closing = tag.ends_with(b"/");
                     let attributes = cell_tag(tag);
-                    let (row, col) = match attributes.r.and_then(parse_ref) {
+                    let place = attributes.r.and_then(parse_ref);
+                    if attributes.r.is_some() && place.is_none() {
+                        // Calamine refuses a reference it cannot read (`A1:B2`, `A0`), or
+                        // reads it otherwise (`a1`).
+                        self.unusual();
+                    }
+                    let (row, col) = match place {
                         Some(rc) => rc,
                         None => (self.row, self.col.map_or(0, |c| c + 1)),
                     };
@@ -790,12 +955,43 @@ impl Scanner<'_> {
                     }
                     at = end + 1;
                 }
-                _ => at = end + 1,
+                b"sheetData" => {
+                    // A second `<sheetData>`: calamine reads the first only.
+                    if self.sheet_data != SheetData::Before {
+                        self.unusual();
+                    }
+                    self.sheet_data = if tag.ends_with(b"/") {
+                        SheetData::After
+                    } else {
+                        SheetData::Inside
+                    };
+                    at = end + 1;
+                }
+                b"" if tag.starts_with(b"/sheetData") => {
+                    self.sheet_data = SheetData::After;
+                    at = end + 1;
+                }
+                _ => {
+                    if is_prefixed_cell_element(tag) {
+                        self.unusual();
+                    }
+                    at = end + 1;
+                }
             }
         }
     }
 
+    /// Something calamine reads otherwise than our reader and this pass would: the sheet is
+    /// left to calamine, and its keys to the reading.
+    fn unusual(&mut self) {
+        self.plain = false;
+        self.exact = false;
+    }
+
     fn cell(&mut self, tag: &CellTag<'_>, row: u32, col: u32, body: &[u8]) {
+        if !body_has_known_elements(body) {
+            self.unusual();
+        }
         if self.plain {
             self.count_plain(plain_value(
                 tag,
@@ -815,6 +1011,10 @@ impl Scanner<'_> {
     /// ([`usual_frame_is_plain`], and inline text by its one run) instead of by the general
     /// searches of its body.
     fn usual_cell(&mut self, frame: &UsualFrame<'_>) {
+        if self.sheet_data != SheetData::Inside {
+            // Calamine reads the cells of `<sheetData>` only.
+            self.unusual();
+        }
         if self.plain {
             // A usual cell always has a value: plain, it is counted.
             if usual_frame_is_plain(frame, self.shared, self.plain_styles) {
@@ -1086,6 +1286,10 @@ fn plain_value<'x>(
             None => None,
         }
     };
+    // Calamine reads inline text whatever the cell's type says.
+    if tag.t != Some(b"inlineStr") && find(body, b"<is").is_some() {
+        return Err(());
+    }
     match tag.t {
         Some(b"s") => {
             let Some(v) = v else {
@@ -1290,6 +1494,7 @@ impl Archive<'_> {
         let mut window = Window::new();
         let mut inflated: u64 = 0;
         let mut last = false;
+        let mut finished = false;
         loop {
             if !last {
                 let n = window.fill(&mut reader).map_err(|e| {
@@ -1370,6 +1575,13 @@ impl Archive<'_> {
                             let value = plain_cell(&attributes, body, shared, styles);
                             (row, col, value, next)
                         }
+                        b"" if tag.starts_with(b"/sheetData") => {
+                            // Calamine's reader ends here; the pass made sure nothing after
+                            // it is a cell.
+                            at = buffer.len();
+                            finished = true;
+                            break;
+                        }
                         _ => {
                             at = end + 1;
                             continue;
@@ -1399,6 +1611,18 @@ impl Archive<'_> {
                     value,
                     formula: None,
                 });
+            }
+            if finished {
+                break;
+            }
+            if last && at < buffer.len() {
+                // A tag the part ends inside: calamine's reader refuses such a part, and so
+                // does this one, rather than read the rows before the cut as the sheet.
+                return Err(Error::new(
+                    "corrupt_workbook",
+                    "the workbook could not be read: the sheet ends inside a tag",
+                )
+                .at(name.to_owned()));
             }
             window.consume(at);
             if last {
@@ -2360,9 +2584,9 @@ pub(crate) mod tests {
     /// and positions): the shipped templates, examples and answer workbooks, and workbooks
     /// written from the example portfolios in both layouts and languages (inline strings)
     /// and by rust_xlsxwriter's default writer (shared strings, a date, a formula, styles).
-    #[test]
-    fn the_own_reader_reads_plain_sheets_as_calamine_does() {
-        use crate::safety::{Cell, SafeWorkbook};
+    /// The shipped templates, examples and answer workbooks, and workbooks written from the
+    /// example portfolios in both layouts and languages.
+    fn shipped_and_filled_workbooks() -> Vec<(String, Vec<u8>)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         for dir in ["templates", "examples"] {
@@ -2404,6 +2628,13 @@ pub(crate) mod tests {
                 }
             }
         }
+        files
+    }
+
+    #[test]
+    fn the_own_reader_reads_plain_sheets_as_calamine_does() {
+        use crate::safety::{Cell, SafeWorkbook};
+        let mut files = shipped_and_filled_workbooks();
         let mut book = rust_xlsxwriter::Workbook::new();
         let sheet = book.add_worksheet();
         let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
@@ -2540,5 +2771,234 @@ pub(crate) mod tests {
             (e.code, e.location.as_str()),
             ("entry_too_large", "xl/worksheets/sheet1.xml")
         );
+    }
+
+    /// The mutations of `tests/it/mutator.rs`, shared with the import's mutation test.
+    mod mutator {
+        include!("../tests/it/mutator.rs");
+    }
+
+    /// Our reader of one sheet, or calamine's: each row's cells, or the error that stopped it.
+    type Rows = Result<Vec<Vec<crate::safety::Cell>>, Error>;
+
+    /// A sheet's name, the rows our reader and calamine's read, and the cells the pass counted.
+    type Compared = (String, Rows, Rows, Option<u64>);
+
+    /// Both readers on every sheet of a workbook the quick pass calls plain: the rows each
+    /// reads, and the cells the pass counted; `None` when the file does not open.
+    fn both_readers(bytes: &[u8], limits: &WorkbookLimits) -> Option<Vec<Compared>> {
+        let mut book = crate::safety::SafeWorkbook::open(bytes, limits).ok()?;
+        let mut archive = Archive::open(bytes, limits)?;
+        let mut compared = Vec::new();
+        for name in book.sheet_names().to_vec() {
+            let Ok(Some(scan)) = archive.scan(&name, None) else {
+                continue;
+            };
+            if !scan.plain {
+                continue;
+            }
+            let mut theirs = Vec::new();
+            let theirs = book
+                .for_each_row(&name, |cells| {
+                    theirs.push(cells.to_vec());
+                    Ok(())
+                })
+                .map(|()| theirs);
+            let mut ours = Vec::new();
+            let ours = archive
+                .read_rows(&name, &Default::default(), |cells| {
+                    ours.push(cells.to_vec());
+                    Ok(())
+                })
+                .map(|()| ours);
+            compared.push((name, ours, theirs, scan.cells));
+        }
+        Some(compared)
+    }
+
+    /// Seeded mutants of the shipped and filled workbooks (elements deleted, duplicated and
+    /// swapped, cell types and references changed, odd numbers and escapes, prefixes, quotes,
+    /// white space, parts cut, bytes changed, stored entries, duplicated entries): on every
+    /// sheet the quick pass calls plain, our reader reads what calamine reads, or fails where
+    /// calamine fails, and the pass counts the cells read. Each failure names the mutant.
+    #[test]
+    fn the_own_reader_reads_mutated_plain_sheets_as_calamine_does() {
+        let limits = WorkbookLimits::default();
+        let files = shipped_and_filled_workbooks();
+        let (mut sheets, mut mutants) = (0usize, 0usize);
+        for (s, (file, original)) in files.iter().enumerate() {
+            for n in 0..24u64 {
+                let seed = (s as u64) << 32 | n;
+                let mut rng = mutator::Rng::new(seed);
+                let (bytes, what) = mutator::mutate(original, &mut rng);
+                let Some(compared) = std::panic::catch_unwind(|| both_readers(&bytes, &limits))
+                    .unwrap_or_else(|_| {
+                        panic!("a reader panicked on mutant {seed:#x} of {file}: {what}")
+                    })
+                else {
+                    continue;
+                };
+                mutants += 1;
+                for (name, ours, theirs, counted) in compared {
+                    let context = format!("mutant {seed:#x} of {file}: {what}: sheet {name}");
+                    match (&ours, &theirs) {
+                        (Ok(ours), Ok(theirs)) => {
+                            if let Some(i) = (0..ours.len().max(theirs.len()))
+                                .find(|&i| ours.get(i) != theirs.get(i))
+                            {
+                                panic!(
+                                    "{context}: row {i} read as {:?} by ours, {:?} by calamine",
+                                    ours.get(i),
+                                    theirs.get(i)
+                                );
+                            }
+                            let read = ours.iter().map(Vec::len).sum::<usize>() as u64;
+                            assert_eq!(counted, Some(read), "{context}: cells counted");
+                        }
+                        (Err(_), Err(_)) => {}
+                        _ => panic!(
+                            "{context}: ours {:?}, calamine's {:?}",
+                            ours.as_ref().map(Vec::len),
+                            theirs.as_ref().map(Vec::len)
+                        ),
+                    }
+                    sheets += 1;
+                }
+            }
+        }
+        // The test must not pass by comparing nothing.
+        assert!(mutants >= 300, "{mutants} mutants opened");
+        assert!(sheets >= 1000, "{sheets} plain sheets compared");
+    }
+
+    /// The mutants the test above found read otherwise by our reader than by calamine, each
+    /// written by hand into a small sheet (`A1` "id", `B1` "amount", `A2` "p-1", `B2` 42.5,
+    /// `A3` "p-2", `B3` 7): either the pass leaves the sheet to calamine, or both readers
+    /// read the same rows, or both refuse it. Before the fixes our reader read each one
+    /// (rows before a cut, a cell after `</sheetData>` or outside it, a cell of an
+    /// unreadable reference placed after its neighbour, a run inside a shared-string cell
+    /// skipped, text that is not UTF-8, a tag whose quote runs past its `>`) where calamine
+    /// refused the sheet or read other cells.
+    #[test]
+    fn hand_made_mutants_are_read_as_calamine_reads_them() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("Data").expect("named");
+        sheet.write_string(0, 0, "id").expect("written");
+        sheet.write_string(0, 1, "amount").expect("written");
+        sheet.write_string(1, 0, "p-1").expect("written");
+        sheet.write_number(1, 1, 42.5).expect("written");
+        sheet.write_string(2, 0, "p-2").expect("written");
+        sheet.write_number(2, 1, 7.0).expect("written");
+        let original = book.save_to_buffer().expect("saved");
+        let entries = mutator::unzip(&original).expect("a zip");
+        let sheet_xml = |entries: &[(String, Vec<u8>)]| {
+            let (_, xml) = entries
+                .iter()
+                .find(|(n, _)| n == "xl/worksheets/sheet1.xml")
+                .expect("the sheet");
+            String::from_utf8(xml.clone()).expect("UTF-8")
+        };
+        let xml = sheet_xml(&entries);
+        let after_data = xml.find("</sheetData>").expect("sheet data");
+        let cut_inside_row_3 = xml.as_bytes()[..xml.find(r#"<c r="B3""#).expect("B3") + 5].to_vec();
+        let edits: Vec<(&str, Vec<u8>)> = vec![
+            ("the part cut inside a tag of row 3", cut_inside_row_3),
+            (
+                "the part cut after row 2",
+                xml.as_bytes()[..xml.find(r#"<row r="3""#).expect("row 3")].to_vec(),
+            ),
+            (
+                "a cell after </sheetData>",
+                format!(
+                    "{}</sheetData><c r=\"C1\"><v>5</v></c>{}",
+                    &xml[..after_data],
+                    &xml[after_data + "</sheetData>".len()..]
+                )
+                .into_bytes(),
+            ),
+            (
+                "a second <sheetData>",
+                format!(
+                    "{}</sheetData><sheetData><row r=\"9\"><c r=\"A9\"><v>5</v></c></row>{}",
+                    &xml[..after_data],
+                    &xml[after_data..]
+                )
+                .into_bytes(),
+            ),
+            (
+                "a cell of reference A1:B2",
+                xml.replacen(r#"r="B2""#, r#"r="A1:B2""#, 1).into_bytes(),
+            ),
+            (
+                "a cell of reference A0",
+                xml.replacen(r#"r="B2""#, r#"r="A0""#, 1).into_bytes(),
+            ),
+            (
+                "a row of number x",
+                xml.replacen(r#"<row r="2""#, r#"<row r="x""#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "prefixed cells",
+                xml.replace("<c ", "<x:c ")
+                    .replace("</c>", "</x:c>")
+                    .into_bytes(),
+            ),
+            (
+                "a value tag written <\\nv>",
+                xml.replacen("<v>42.5</v>", "<\nv>42.5</v>", 1).into_bytes(),
+            ),
+            (
+                "inline text in a shared-string cell",
+                xml.replacen(r#"t="s"><v>0</v>"#, r#"t="s"><is><t>x</t></is>"#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "a byte that is not UTF-8 in a tag",
+                xml.replacen("<row ", "<row \u{80}", 1).into_bytes(),
+            ),
+            (
+                "a quote closed past the tag's >",
+                xml.replacen(r#"r="B2">"#, r#"r="B2>"#, 1).into_bytes(),
+            ),
+        ];
+        let limits = WorkbookLimits::default();
+        let mut disagreements = Vec::new();
+        for (what, edited) in edits {
+            assert_ne!(edited, xml.as_bytes(), "{what}: the edit changed nothing");
+            let mut edited = edited;
+            // `\u{80}` stands for the lone byte 0x80.
+            if what.contains("UTF-8") {
+                let at = edited
+                    .windows(2)
+                    .position(|w| w == [0xC2, 0x80])
+                    .expect("marked");
+                edited.remove(at);
+            }
+            let mutant: Vec<(String, Vec<u8>)> = entries
+                .iter()
+                .map(|(n, d)| {
+                    let d = if n == "xl/worksheets/sheet1.xml" {
+                        edited.clone()
+                    } else {
+                        d.clone()
+                    };
+                    (n.clone(), d)
+                })
+                .collect();
+            let bytes = mutator::rezip(&mutant, &|_| false);
+            let compared = both_readers(&bytes, &limits).expect("the file opens");
+            for (name, ours, theirs, _) in compared {
+                match (&ours, &theirs) {
+                    (Ok(a), Ok(b)) if a == b => {}
+                    (Err(_), Err(_)) => {}
+                    _ => disagreements.push(format!(
+                        "{what}: {name}: ours {ours:?}, calamine's {theirs:?}"
+                    )),
+                }
+            }
+        }
+        assert!(disagreements.is_empty(), "{disagreements:#?}");
     }
 }

@@ -1,6 +1,8 @@
 //! Integration tests of the workbooks crate.
 
 mod import;
+mod mutations;
+mod mutator;
 mod round_trip;
 mod safety;
 mod start;

@@ -310,3 +310,43 @@ fn a_shared_string_table_holding_more_items_than_it_declares_is_rejected() {
     });
     assert!(check_archive(&within, &limits).is_ok());
 }
+
+/// A reference whose row or column number passes any sheet's (mutant: a cell's `r` set to
+/// `A4294967297`, a row's to `4294967296`, a region's to `A1:XFE99999999999`) is refused by
+/// the archive check, at its part: the calamine reader's `u32` arithmetic on references
+/// overflowed on it (a panic in a debug build; in a release build `A4294967297` wrapped
+/// onto `A1`, a cell read in another's place).
+#[test]
+fn a_reference_beyond_any_sheet_is_refused_before_a_reader_reads_it() {
+    let sheet = "xl/worksheets/sheet1.xml";
+    for (from, to) in [
+        (r#"<c r="B2""#, r#"<c r="A4294967297""#),
+        (r#"<c r="B2""#, r#"<c r='A4294967297'"#),
+        (r#"<c r="B2""#, r#"<c r="ZZZZZZZZ2""#),
+        (r#"<row r="2""#, r#"<row r="4294967296""#),
+        (
+            r#"<dimension ref="A1:B2""#,
+            r#"<dimension ref="A1:XFE99999999999""#,
+        ),
+    ] {
+        let bytes = rewrite_entry(&small_xlsx(), sheet, |xml| xml.replacen(from, to, 1));
+        let e = greenlight_workbooks::import_workbook(&bytes, &WorkbookLimits::default())
+            .expect_err("the file is refused");
+        assert_eq!(
+            (e.code, e.location.as_str()),
+            ("reference_out_of_range", sheet),
+            "{to}"
+        );
+        assert_eq!(
+            code_of(check_archive(&bytes, &WorkbookLimits::default())),
+            ("reference_out_of_range".to_owned(), sheet.to_owned()),
+            "{to}"
+        );
+    }
+    // The largest sheet's references, and numbers elsewhere, are not references.
+    let largest = rewrite_entry(&small_xlsx(), sheet, |xml| {
+        xml.replacen(r#"<c r="B2""#, r#"<c r="XFD1048576""#, 1)
+            .replacen("<v>42.5</v>", "<v>99999999999999999999</v>", 1)
+    });
+    assert!(check_archive(&largest, &WorkbookLimits::default()).is_ok());
+}
