@@ -120,6 +120,9 @@ impl<'b> Archive<'b> {
             "xl/sharedStrings.xml",
             limits.max_shared_strings_bytes,
         ) {
+            // A table whose items calamine might count otherwise is not used: every cell of
+            // shared text is then left to calamine.
+            Some(xml) if !shared_table_is_sound(&xml) => None,
             Some(xml) => Some(std::sync::Arc::new(shared_strings(&xml))),
             None if zip.index_for_name("xl/sharedStrings.xml").is_none() => {
                 Some(std::sync::Arc::new(Vec::new()))
@@ -477,11 +480,23 @@ fn unescape(raw: &[u8]) -> Option<String> {
             "quot" => '"',
             "apos" => '\'',
             _ => {
+                // Digits only (the parsers also take a sign), and never the character 0,
+                // which XML does not permit: calamine refuses such a reference.
                 let code = if let Some(hex) = entity.strip_prefix("#x") {
+                    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                        return None;
+                    }
                     u32::from_str_radix(hex, 16).ok()?
                 } else {
-                    entity.strip_prefix('#')?.parse().ok()?
+                    let decimal = entity.strip_prefix('#')?;
+                    if !decimal.bytes().all(|b| b.is_ascii_digit()) {
+                        return None;
+                    }
+                    decimal.parse().ok()?
                 };
+                if code == 0 {
+                    return None;
+                }
                 char::from_u32(code)?
             }
         };
@@ -578,6 +593,65 @@ fn shared_strings(xml: &[u8]) -> Vec<Option<String>> {
     out
 }
 
+/// Whether a shared-string table is written so that our reading of its items is
+/// calamine's: UTF-8, every tag's quotes closed, and every tag naming an element of the
+/// table (the table, items, runs and their properties, phonetic runs) or the declaration,
+/// so the items are where both readers find them.
+fn shared_table_is_sound(xml: &[u8]) -> bool {
+    const KNOWN: &[&[u8]] = &[
+        b"?xml",
+        b"sst",
+        b"si",
+        b"t",
+        b"r",
+        b"rPr",
+        b"rPh",
+        b"phoneticPr",
+        b"rFont",
+        b"charset",
+        b"family",
+        b"b",
+        b"i",
+        b"strike",
+        b"outline",
+        b"shadow",
+        b"condense",
+        b"extend",
+        b"color",
+        b"sz",
+        b"u",
+        b"vertAlign",
+        b"scheme",
+    ];
+    if std::str::from_utf8(xml).is_err() {
+        return false;
+    }
+    let mut open: Vec<&[u8]> = Vec::new();
+    let mut at = 0;
+    while let Some(p) = xml[at..].iter().position(|&b| b == b'<') {
+        let start = at + p;
+        let Some(gt) = xml[start..].iter().position(|&b| b == b'>') else {
+            return false;
+        };
+        let tag = &xml[start + 1..start + gt];
+        let tag = tag.strip_suffix(b"?").unwrap_or(tag);
+        let name = xml_name(tag);
+        if !quotes_close(tag) || !KNOWN.contains(&name) {
+            return false;
+        }
+        // Elements nest: each end tag closes the latest open element.
+        if tag.starts_with(b"/") {
+            if open.pop() != Some(name) {
+                return false;
+            }
+        } else if !tag.ends_with(b"/") && name != b"?xml" {
+            open.push(name);
+        }
+        at = start + gt + 1;
+    }
+    open.is_empty()
+}
+
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     let first = needle[0];
     let mut at = 0;
@@ -638,6 +712,15 @@ fn parse_u32(text: &[u8]) -> Option<u32> {
         n = n.checked_mul(10)?.checked_add(u32::from(b - b'0'))?;
     }
     Some(n)
+}
+
+/// A shared-string or style index: digits only. Calamine reads any other text (`+5`) as
+/// index 0, so such a cell is not plain and is left to it.
+fn parse_index(text: &[u8]) -> Option<u32> {
+    if text.first() == Some(&b'+') {
+        return None;
+    }
+    parse_u32(text)
 }
 
 /// Whether a text is made of digits, signs, `.`, `e` and `E` only and `str::parse::<f64>`
@@ -729,18 +812,38 @@ struct Scanner<'s> {
 /// calamine's cell reader reads by its local name: the passes and our reader know the
 /// usual names only.
 fn is_prefixed_cell_element(tag: &[u8]) -> bool {
-    let tag = tag.strip_prefix(b"/").unwrap_or(tag);
-    let name_len = tag
-        .iter()
-        .position(|b| b.is_ascii_whitespace() || *b == b'/')
-        .unwrap_or(tag.len());
-    let Some(colon) = tag[..name_len].iter().position(|&b| b == b':') else {
+    let name = xml_name(tag);
+    let Some(colon) = name.iter().position(|&b| b == b':') else {
         return false;
     };
     matches!(
-        &tag[colon + 1..name_len],
+        &name[colon + 1..],
         b"sheetData" | b"row" | b"c" | b"v" | b"f" | b"is" | b"t" | b"r" | b"dimension"
     )
+}
+
+/// A tag's name as an XML reader takes it (after its `<`, opening or closing): up to the
+/// first white space, the `/` of an empty element left out. A `/` inside (`<c/r="A1">`)
+/// makes another name than the one the passes see.
+fn xml_name(tag: &[u8]) -> &[u8] {
+    let tag = tag.strip_prefix(b"/").unwrap_or(tag);
+    let tag = tag.strip_suffix(b"/").unwrap_or(tag);
+    let len = tag
+        .iter()
+        .position(|b| b.is_ascii_whitespace())
+        .unwrap_or(tag.len());
+    &tag[..len]
+}
+
+/// A tag calamine reads otherwise than the passes and our reader would: a name with a `/`
+/// inside or none, a comment, a character data section or a declaration (`<!`), or a
+/// prefixed cell element.
+fn is_unusual_tag(tag: &[u8]) -> bool {
+    let name = xml_name(tag);
+    name.is_empty()
+        || name.contains(&b'/')
+        || name.starts_with(b"!")
+        || is_prefixed_cell_element(tag)
 }
 
 /// Whether every tag in a cell's body names an element a cell holds (value, formula, inline
@@ -880,8 +983,9 @@ impl Scanner<'_> {
             };
             let end = start + gt;
             let tag = &xml[start + 1..end];
-            if !quotes_close(tag) {
-                // The tag's `>` is inside a quoted value: calamine reads past it.
+            if !quotes_close(tag) || is_unusual_tag(tag) {
+                // The tag's `>` is inside a quoted value (calamine reads past it), or a name
+                // calamine reads otherwise.
                 self.unusual();
             }
             let name_len = tag
@@ -971,8 +1075,21 @@ impl Scanner<'_> {
                     self.sheet_data = SheetData::After;
                     at = end + 1;
                 }
+                b"dimension" => {
+                    // Calamine's reader refuses a dimension it cannot read.
+                    let readable = attribute_raw(tag, b"ref").is_some_and(|r| {
+                        let mut parts = r.split(|&b| b == b':');
+                        parts.next().and_then(parse_ref).is_some()
+                            && parts.next().is_none_or(|b| parse_ref(b).is_some())
+                            && parts.next().is_none()
+                    });
+                    if !readable {
+                        self.unusual();
+                    }
+                    at = end + 1;
+                }
                 _ => {
-                    if is_prefixed_cell_element(tag) {
+                    if is_unusual_tag(tag) {
                         self.unusual();
                     }
                     at = end + 1;
@@ -1156,8 +1273,15 @@ fn scan_value(
     });
     Some(match kind {
         b"s" => {
-            let index: usize = std::str::from_utf8(v?).ok()?.trim().parse().ok()?;
-            match shared.and_then(|s| s.get(index)) {
+            let v = v?;
+            if v.is_empty() {
+                return None;
+            }
+            // Calamine reads an index it cannot parse as 0: not a key the pass can know.
+            let Some(index) = parse_index(v) else {
+                return Some(ScanValue::Other);
+            };
+            match shared.and_then(|s| s.get(index as usize)) {
                 Some(Some(text)) if !formula => ScanValue::Text(text.clone()),
                 _ => ScanValue::Other,
             }
@@ -1295,7 +1419,7 @@ fn plain_value<'x>(
             let Some(v) = v else {
                 return Ok(PlainValue::Empty);
             };
-            let index = parse_u32(v).ok_or(())? as usize;
+            let index = parse_index(v).ok_or(())? as usize;
             match shared.and_then(|s| s.get(index)) {
                 Some(Some(text)) => Ok(PlainValue::Shared(text)),
                 _ => Err(()),
@@ -1326,7 +1450,7 @@ fn plain_value<'x>(
                 return Ok(PlainValue::Empty);
             };
             if let Some(style) = tag.s {
-                let index = parse_u32(style).ok_or(())? as usize;
+                let index = parse_index(style).ok_or(())? as usize;
                 if !plain_styles.get(index).copied().unwrap_or(false) {
                     return Err(());
                 }
@@ -1367,7 +1491,7 @@ fn usual_frame_is_plain(
             let v = &body[3..body.len() - 4];
             match t {
                 Some(b"s") => matches!(
-                    parse_u32(v).and_then(|i| shared?.get(i as usize)),
+                    parse_index(v).and_then(|i| shared?.get(i as usize)),
                     Some(Some(_))
                 ),
                 Some(b"b") => v == b"1" || v == b"0",
@@ -1682,7 +1806,7 @@ fn usual_cell(
         // What `plain_value` gives for the usual body `<v>…</v>`, without its searches; a
         // number it would parse in full goes to it.
         match tag.t {
-            Some(b"s") => match parse_u32(v).and_then(|i| shared?.get(i as usize)) {
+            Some(b"s") => match parse_index(v).and_then(|i| shared?.get(i as usize)) {
                 Some(Some(text)) => Ok(Some(CellValue::Text(text.clone()))),
                 _ => Err(()),
             },
@@ -2892,14 +3016,12 @@ pub(crate) mod tests {
         sheet.write_number(2, 1, 7.0).expect("written");
         let original = book.save_to_buffer().expect("saved");
         let entries = mutator::unzip(&original).expect("a zip");
-        let sheet_xml = |entries: &[(String, Vec<u8>)]| {
-            let (_, xml) = entries
-                .iter()
-                .find(|(n, _)| n == "xl/worksheets/sheet1.xml")
-                .expect("the sheet");
+        let part = |name: &str| {
+            let (_, xml) = entries.iter().find(|(n, _)| n == name).expect("the part");
             String::from_utf8(xml.clone()).expect("UTF-8")
         };
-        let xml = sheet_xml(&entries);
+        let xml = part("xl/worksheets/sheet1.xml");
+        let shared_xml = part("xl/sharedStrings.xml");
         let after_data = xml.find("</sheetData>").expect("sheet data");
         let cut_inside_row_3 = xml.as_bytes()[..xml.find(r#"<c r="B3""#).expect("B3") + 5].to_vec();
         let edits: Vec<(&str, Vec<u8>)> = vec![
@@ -2962,11 +3084,43 @@ pub(crate) mod tests {
                 "a quote closed past the tag's >",
                 xml.replacen(r#"r="B2">"#, r#"r="B2>"#, 1).into_bytes(),
             ),
+            (
+                "a dimension calamine cannot read",
+                xml.replacen(r#"ref="A1:B3""#, "ref=\"A1:\nB3\"", 1)
+                    .into_bytes(),
+            ),
+            (
+                "a shared-string index written +1",
+                xml.replacen(r#"t="s"><v>2</v>"#, r#"t="s"><v>+1</v>"#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "a cell inside a comment",
+                xml.replacen("</row>", r#"<!-- <c r="C1"><v>5</v></c> --></row>"#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "inline text holding the character reference &#0;",
+                xml.replacen(
+                    r#"<c r="A2" t="s"><v>2</v></c>"#,
+                    r#"<c r="A2" t="inlineStr"><is><t>p&#0;1</t></is></c>"#,
+                    1,
+                )
+                .into_bytes(),
+            ),
         ];
         let limits = WorkbookLimits::default();
         let mut disagreements = Vec::new();
         for (what, edited) in edits {
-            assert_ne!(edited, xml.as_bytes(), "{what}: the edit changed nothing");
+            let entry = if what.starts_with("the shared strings") {
+                "xl/sharedStrings.xml"
+            } else {
+                "xl/worksheets/sheet1.xml"
+            };
+            assert!(
+                edited != xml.as_bytes() && edited != shared_xml.as_bytes(),
+                "{what}: the edit changed nothing"
+            );
             let mut edited = edited;
             // `\u{80}` stands for the lone byte 0x80.
             if what.contains("UTF-8") {
@@ -2979,7 +3133,7 @@ pub(crate) mod tests {
             let mutant: Vec<(String, Vec<u8>)> = entries
                 .iter()
                 .map(|(n, d)| {
-                    let d = if n == "xl/worksheets/sheet1.xml" {
+                    let d = if n == entry {
                         edited.clone()
                     } else {
                         d.clone()
@@ -3000,5 +3154,18 @@ pub(crate) mod tests {
             }
         }
         assert!(disagreements.is_empty(), "{disagreements:#?}");
+        // A shared-string table whose items calamine may count otherwise (mutants: a `<` of
+        // `</t>` set to `>`, a `/` inside `<si>`) is not used, so no cell is read from it by
+        // a position the two readers disagree on.
+        assert!(shared_table_is_sound(shared_xml.as_bytes()));
+        for damaged in [
+            shared_xml.replacen("amount</t>", "amount>/t>", 1),
+            shared_xml.replacen("<si>", "<si/t>", 1),
+            shared_xml.replacen("<si>", "<!-- --><si>", 1),
+            shared_xml.replacen("</sst>", "", 1),
+        ] {
+            assert_ne!(damaged, shared_xml);
+            assert!(!shared_table_is_sound(damaged.as_bytes()), "{damaged}");
+        }
     }
 }
