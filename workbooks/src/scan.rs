@@ -2977,7 +2977,11 @@ pub(crate) mod tests {
                                 );
                             }
                             let read = ours.iter().map(Vec::len).sum::<usize>() as u64;
-                            assert_eq!(counted, Some(read), "{context}: cells counted");
+                            // `None`: the pass met a cell beyond the caps and counts
+                            // nothing (the import then does not refuse early).
+                            if let Some(counted) = counted {
+                                assert_eq!(counted, read, "{context}: cells counted");
+                            }
                         }
                         (Err(_), Err(_)) => {}
                         _ => panic!(
