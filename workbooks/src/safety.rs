@@ -228,7 +228,10 @@ fn check_entry(
         }
         if xml {
             open.feed(&buffer[..n]);
-            references.feed(&buffer[..n]);
+            // The shared strings hold no reference a reader parses.
+            if !shared_strings {
+                references.feed(&buffer[..n]);
+            }
         }
         size += n as u64;
         if size > cap {
