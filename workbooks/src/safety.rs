@@ -294,59 +294,129 @@ struct References {
 }
 
 impl References {
+    /// Reads the next piece. Outside a reference value only quotes matter (the bytes before
+    /// a quote say whether a reference value opens), so the scan jumps from quote to quote
+    /// with a vectorised search, keeping the last eight bytes before each; inside a value,
+    /// a few bytes long, it goes byte by byte. [`References::feed_bytewise`] is the same
+    /// machine one byte at a time, against which a test compares it.
     fn feed(&mut self, piece: &[u8]) {
         if self.beyond.is_some() {
             return;
         }
-        for &b in piece {
-            match self.quote {
-                Some(q) if b == q => {
+        let mut at = 0;
+        while at < piece.len() {
+            if let Some(q) = self.quote {
+                // A value just opened whose end is in this piece, with at most six letters
+                // and nine digits, cannot pass the bound (six letters name a column below
+                // 26⁷, nine digits a row below 10⁹): it is stepped over whole. What the
+                // machine would have left of it (the last reference read, its text) is
+                // cleared when the next value opens, so only the closing quote counts.
+                if self.column == 0
+                    && self.row == 0
+                    && self.text.is_empty()
+                    && let Some(end) = memchr::memchr(q, &piece[at..])
+                    && piece[at..at + end]
+                        .iter()
+                        .filter(|b| b.is_ascii_alphabetic())
+                        .count()
+                        <= 6
+                    && piece[at..at + end]
+                        .iter()
+                        .filter(|b| b.is_ascii_digit())
+                        .count()
+                        <= 9
+                {
                     self.quote = None;
-                    self.recent = u64::from(b);
+                    self.recent = u64::from(q);
+                    at += end + 1;
+                    continue;
                 }
-                Some(_) => {
-                    match b {
-                        b'A'..=b'Z' | b'a'..=b'z' if self.row == 0 => {
-                            self.column =
-                                self.column * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1;
-                        }
-                        b'0'..=b'9' => self.row = self.row * 10 + u64::from(b - b'0'),
-                        _ => {
-                            self.column = 0;
-                            self.row = 0;
-                        }
+                self.byte(piece[at]);
+                at += 1;
+                if self.beyond.is_some() {
+                    return;
+                }
+                continue;
+            }
+            let (before, quote) = match memchr::memchr2(b'"', b'\'', &piece[at..]) {
+                Some(p) => (&piece[at..at + p], Some(at + p)),
+                None => (&piece[at..], None),
+            };
+            // Only the last eight bytes before the quote are kept, as shifting each in
+            // would keep them.
+            let tail = &before[before.len().saturating_sub(8)..];
+            for &b in tail {
+                self.recent = self.recent << 8 | u64::from(b);
+            }
+            match quote {
+                Some(i) => {
+                    self.byte(piece[i]);
+                    at = i + 1;
+                }
+                None => return,
+            }
+        }
+    }
+
+    /// [`References::feed`] one byte at a time.
+    #[cfg(test)]
+    fn feed_bytewise(&mut self, piece: &[u8]) {
+        for &b in piece {
+            if self.beyond.is_some() {
+                return;
+            }
+            self.byte(b);
+        }
+    }
+
+    /// One byte of the machine.
+    fn byte(&mut self, b: u8) {
+        match self.quote {
+            Some(q) if b == q => {
+                self.quote = None;
+                self.recent = u64::from(b);
+            }
+            Some(_) => {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' if self.row == 0 => {
+                        self.column =
+                            self.column * 26 + u64::from(b.to_ascii_uppercase() - b'A') + 1;
                     }
-                    if self.text.len() < 32 {
-                        self.text.push(char::from(b));
-                    }
-                    if self.column > MAX_REFERENCE_NUMBER || self.row > MAX_REFERENCE_NUMBER {
-                        let mut text = std::mem::take(&mut self.text);
-                        if text.len() >= 32 {
-                            text.push('…');
-                        }
-                        self.beyond = Some(text);
-                        return;
+                    b'0'..=b'9' => self.row = self.row * 10 + u64::from(b - b'0'),
+                    _ => {
+                        self.column = 0;
+                        self.row = 0;
                     }
                 }
-                None => {
-                    self.recent = self.recent << 8 | u64::from(b);
-                    if b == b'"' || b == b'\'' {
-                        // ` r="`, ` ref="`, `sqref="`: the name and `=` before the quote.
-                        let before = self.recent >> 8;
-                        let r = before & 0xFF_FFFF;
-                        let is_r = r & 0xFFFF == u64::from_be_bytes([0, 0, 0, 0, 0, 0, b'r', b'='])
-                            && matches!((r >> 16) as u8, b' ' | b'\t' | b'\n' | b'\r');
-                        let f = before & 0xFFFF_FFFF;
-                        let is_ref = f & 0xFF_FFFF
-                            == u64::from_be_bytes([0, 0, 0, 0, 0, b'e', b'f', b'='])
-                            && matches!((f >> 24) as u8, b'r')
-                            && matches!((before >> 32) as u8, b' ' | b'\t' | b'\n' | b'\r' | b'q');
-                        if is_r || is_ref {
-                            self.quote = Some(b);
-                            self.column = 0;
-                            self.row = 0;
-                            self.text.clear();
-                        }
+                if self.text.len() < 32 {
+                    self.text.push(char::from(b));
+                }
+                if self.column > MAX_REFERENCE_NUMBER || self.row > MAX_REFERENCE_NUMBER {
+                    let mut text = std::mem::take(&mut self.text);
+                    if text.len() >= 32 {
+                        text.push('…');
+                    }
+                    self.beyond = Some(text);
+                }
+            }
+            None => {
+                self.recent = self.recent << 8 | u64::from(b);
+                if b == b'"' || b == b'\'' {
+                    // ` r="`, ` ref="`, `sqref="`: the name and `=` before the quote.
+                    let before = self.recent >> 8;
+                    let r = before & 0xFF_FFFF;
+                    let is_r = r & 0xFFFF == u64::from_be_bytes([0, 0, 0, 0, 0, 0, b'r', b'='])
+                        && matches!((r >> 16) as u8, b' ' | b'\t' | b'\n' | b'\r');
+                    let f = before & 0xFFFF_FFFF;
+                    let is_ref = f & 0xFF_FFFF
+                        == u64::from_be_bytes([0, 0, 0, 0, 0, b'e', b'f', b'='])
+                        && matches!((f >> 24) as u8, b'r')
+                        && matches!((before >> 32) as u8, b' ' | b'\t' | b'\n' | b'\r' | b'q');
+                    if is_r || is_ref {
+                        self.quote = Some(b);
+                        self.column = 0;
+                        self.row = 0;
+                        self.text.clear();
                     }
                 }
             }
@@ -1447,7 +1517,78 @@ fn from_data(value: &Data) -> Option<CellValue> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ItemCount, constant_boolean};
+    use super::{ItemCount, References, constant_boolean};
+
+    /// The scan that jumps from quote to quote finds what the byte-by-byte machine finds, in
+    /// the same state, whatever the text and wherever it is cut into pieces: texts of
+    /// attributes, reference values (some far beyond any sheet), quotes of both kinds and
+    /// bytes around them.
+    #[test]
+    fn references_are_found_as_by_the_machine_byte_by_byte() {
+        let mut next = crate::scan::tests::xorshift(0x005e_ed0f_2026);
+        let words: [&[u8]; 19] = [
+            b"<c r=\"",
+            b" r='",
+            b" ref=\"",
+            b" sqref=\"",
+            b"\tr=\"",
+            b"\"",
+            b"'",
+            b"> <v>",
+            b"A1",
+            b"XFD1048576",
+            b"ABCDEF123456789",
+            b"ABCDEFG1",
+            b"1234567890",
+            b"A4294967297",
+            b"ZZZZZZZ1",
+            b"9999999999",
+            b" s=\"3\" t=\"n\"",
+            b":B",
+            b"qr=\"",
+        ];
+        let (mut found, mut compared) = (0, 0);
+        for _ in 0..4000 {
+            let mut text = Vec::new();
+            for _ in 0..(next() % 40) {
+                text.extend_from_slice(words[(next() % words.len() as u64) as usize]);
+            }
+            let (mut jumping, mut bytewise) = (References::default(), References::default());
+            let mut at = 0;
+            while at < text.len() {
+                let end = (at + 1 + (next() % 24) as usize).min(text.len());
+                jumping.feed(&text[at..end]);
+                bytewise.feed_bytewise(&text[at..end]);
+                at = end;
+            }
+            let shown = String::from_utf8_lossy(&text);
+            assert_eq!(jumping.beyond, bytewise.beyond, "{shown}");
+            if jumping.beyond.is_none() {
+                assert_eq!(
+                    (jumping.recent, jumping.quote),
+                    (bytewise.recent, bytewise.quote),
+                    "{shown}"
+                );
+                // Within a value the reference read so far must agree too; after its end
+                // what is left of it is cleared when the next value opens.
+                if jumping.quote.is_some() {
+                    assert_eq!(
+                        (jumping.column, jumping.row, &jumping.text),
+                        (bytewise.column, bytewise.row, &bytewise.text),
+                        "{shown}"
+                    );
+                }
+            } else {
+                found += 1;
+            }
+            compared += 1;
+        }
+        // Both outcomes must be common, or the test compares little.
+        assert!(
+            found > 500 && compared - found > 500,
+            "{found} of {compared}"
+        );
+    }
 
     #[test]
     fn constant_boolean_formulas_are_their_booleans() {
