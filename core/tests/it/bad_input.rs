@@ -254,3 +254,58 @@ fn malformed_discount_schedules_are_rejected() {
         "/rates/1"
     );
 }
+
+/// A small complete project: invest 1 000 in 2026, save 300 a year 2027–2030, at 6 %.
+fn small_project() -> serde_json::Value {
+    serde_json::json!({
+        "id": "p", "name": "p", "currency": "CNY", "price_base_year": 2026,
+        "sector": "lighting", "activity": "street_lighting",
+        "timeline": { "start_year": 2026, "analysis_years": 4 },
+        "finance": { "discount_rate": "0.06" },
+        "cash_flows": [
+            { "category": "investment", "year": 2026, "amount": "-1000" },
+            { "category": "savings", "years": [2027, 2030], "amount": "300" }
+        ]
+    })
+}
+
+/// Found by the mutated-project test: a derived struct also reads a JSON array field by
+/// field, so `"finance": []` was read as a finance section with every field at its default,
+/// and the missing rate was then reported at `/finance/discount_rate`, under an array.
+#[test]
+fn a_section_given_as_an_array_is_a_wrong_type_at_the_section() {
+    use greenlight_core::batch::parse_project;
+    let cases = [
+        ("/finance", serde_json::json!([])),
+        ("/timeline", serde_json::json!([2026, 1, 4])),
+        ("/economic", serde_json::json!([])),
+        ("/financing", serde_json::json!([])),
+        ("/base_case", serde_json::json!([[]])),
+        ("/emissions", serde_json::json!([])),
+        ("/assets", serde_json::json!([[]])),
+        (
+            "/cash_flows",
+            serde_json::json!([["investment", null, 2026, null, "-1000"]]),
+        ),
+    ];
+    for (field, value) in cases {
+        let mut project = small_project();
+        project[&field[1..]] = value;
+        let err = parse_project(&project)
+            .expect_err(&format!("{field} given as an array must be refused"));
+        assert!(
+            err.pointer == field || err.pointer == format!("{field}/0"),
+            "{field}: error at {:?}: {}",
+            err.pointer,
+            err.message
+        );
+        assert!(
+            err.message
+                .starts_with("invalid type: sequence, expected struct"),
+            "{field}: {}",
+            err.message
+        );
+    }
+    // The same sections as objects still read.
+    parse_project(&small_project()).expect("the small project reads");
+}
