@@ -21,8 +21,8 @@ use crate::metrics::{
 };
 use crate::num::{add, div, mul, sub};
 use crate::project::{
-    Basis, Category, EscalationTables, FirstYear, Period, ProjectInput, Sector, YearlyFlows,
-    expand_quantity, expand_with,
+    Basis, Category, EscalationTables, FirstYear, FundingGapSettings, Period, ProjectInput, Sector,
+    YearlyFlows, expand_quantity, expand_with,
 };
 use crate::provenance::{Provenance, input_hash};
 use crate::registry::{DataRef, Kind, Registry};
@@ -452,6 +452,28 @@ fn identical(a: &DiscountRate, b: &DiscountRate) -> bool {
                 })
         }
         _ => false,
+    }
+}
+
+/// `funding_gap` names its inputs as the fields of `FundingGapInput`; in an appraisal the
+/// present values among them (and the eligible cost, unless given) are computed from the
+/// project's cash flows and are not in the document, so an error about one of them is placed
+/// on the settings that asked for the method, saying where the figure came from.
+fn place_gap_error(e: Error, settings: &FundingGapSettings) -> Error {
+    let computed = match e.pointer.strip_prefix("/financing/funding_gap/") {
+        Some(
+            "discounted_investment_cost" | "discounted_revenues" | "discounted_operating_costs",
+        ) => true,
+        Some("eligible_cost") => settings.eligible_cost.is_none(),
+        _ => false,
+    };
+    if !computed {
+        return e;
+    }
+    Error {
+        pointer: "/financing/funding_gap".into(),
+        message: format!("{}, as computed from the project's cash flows", e.message),
+        ..e
     }
 }
 
@@ -913,7 +935,7 @@ fn financing_view(
                 eligible_cost: settings.eligible_cost.unwrap_or(investment_total),
                 max_cofinancing_rate: settings.max_cofinancing_rate,
             };
-            Some(funding_gap(&input)?)
+            Some(funding_gap(&input).map_err(|e| place_gap_error(e, settings))?)
         }
     };
     Ok(FinancingView {

@@ -345,7 +345,7 @@ pub struct BaseCase {
     #[serde(default, deserialize_with = "crate::objects::list")]
     pub cash_flows: Vec<CashFlowLine>,
     /// Its components with service lives.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::objects::list")]
     pub assets: Vec<Asset>,
 }
 

@@ -309,3 +309,31 @@ fn a_section_given_as_an_array_is_a_wrong_type_at_the_section() {
     // The same sections as objects still read.
     parse_project(&small_project()).expect("the small project reads");
 }
+
+/// Found by the mutated-project test: a funding gap asked for by a project with no investment
+/// flows was an error at `/financing/funding_gap/discounted_investment_cost`, a figure the
+/// appraisal computes and the document does not hold, and it read "got -0".
+#[test]
+fn a_funding_gap_without_investment_is_an_error_at_the_funding_gap_settings() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let mut project = small_project();
+    project["cash_flows"] = serde_json::json!([
+        { "category": "savings", "years": [2027, 2030], "amount": "300" }
+    ]);
+    project["financing"] = serde_json::json!({ "funding_gap": { "max_cofinancing_rate": "0.85" } });
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
+        .expect("one project is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("invalid_argument", "/financing/funding_gap")
+    );
+    assert_eq!(
+        errors[0].message,
+        "the discounted investment cost must be positive, got 0, as computed from the project's cash flows"
+    );
+}

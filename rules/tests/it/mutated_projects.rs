@@ -10,7 +10,8 @@
 //!
 //! Mutants are drawn by a seeded xorshift, so a failure names the seed, the mutant's number,
 //! its pointer and its value, and is replayed by `GREENLIGHT_MUTANT=<n>`. `GREENLIGHT_MUTANTS`
-//! changes how many are drawn (default below), `GREENLIGHT_MUTANT_SEED` the seed.
+//! changes how many are drawn (default below), `GREENLIGHT_MUTANT_SEED` the seed, and
+//! `GREENLIGHT_MUTANT_LOG=1` prints every error of every mutant.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -371,12 +372,15 @@ fn check(doc: &Value, projects: usize, output: &AppraisalOutput) -> Vec<String> 
                 problems.push(format!("error at {:?} has no code", e.pointer));
             }
             let exists = doc.pointer(&e.pointer).is_some();
-            // A missing field is named by its own pointer, under a parent that exists.
-            let parent_exists = split_last(&e.pointer).is_some_and(|(parent, last)| {
-                doc.pointer(parent)
-                    .and_then(Value::as_object)
-                    .is_some_and(|map| !map.contains_key(&last))
-            });
+            // A missing field is named by its own pointer, under a parent that exists; any
+            // other error names a value that is there.
+            let missing = e.code == "missing_argument" || e.message.starts_with("missing field");
+            let parent_exists = missing
+                && split_last(&e.pointer).is_some_and(|(parent, last)| {
+                    doc.pointer(parent)
+                        .and_then(Value::as_object)
+                        .is_some_and(|map| !map.contains_key(&last))
+                });
             if !exists && !parent_exists {
                 problems.push(format!(
                     "error pointer {:?} is not in the document ({}: {})",
@@ -405,7 +409,10 @@ fn mutated_projects_give_results_or_errors_that_name_their_field() {
     let seed = env_number("GREENLIGHT_MUTANT_SEED").unwrap_or(DEFAULT_SEED);
     let count = env_number("GREENLIGHT_MUTANTS").unwrap_or(DEFAULT_MUTANTS);
     let only = env_number("GREENLIGHT_MUTANT");
-    let mut rng = XorShift(seed);
+    // Every error of every mutant on standard error, to read through.
+    let log = std::env::var_os("GREENLIGHT_MUTANT_LOG").is_some();
+    // xorshift never leaves 0.
+    let mut rng = XorShift(if seed == 0 { DEFAULT_SEED } else { seed });
     let mut failures = Vec::new();
 
     for n in 0..count {
@@ -472,6 +479,17 @@ fn mutated_projects_give_results_or_errors_that_name_their_field() {
                 ));
             }
             Ok(output) => {
+                if log {
+                    for e in output.results.iter().flat_map(|r| &r.errors) {
+                        eprintln!(
+                            "{} => {} at {}: {}",
+                            describe(),
+                            e.code,
+                            e.pointer,
+                            e.message
+                        );
+                    }
+                }
                 for p in check(&doc, projects, &output) {
                     failures.push(format!("{}: {p}", describe()));
                 }
