@@ -605,7 +605,21 @@ pub fn appraise_with(
         "",
         &mut tables.escalation,
     )?;
-    let net = flows.net()?;
+    // A sum over the project's amounts that leaves the decimal range belongs to no single
+    // amount: it is placed on the lines the amounts come from.
+    let amounts = if input.cash_flows.is_empty() && !input.assets.is_empty() {
+        "/assets"
+    } else {
+        "/cash_flows"
+    };
+    let on_amounts = |e: Error| {
+        if e.pointer.is_empty() {
+            e.under(amounts)
+        } else {
+            e
+        }
+    };
+    let net = flows.net().map_err(on_amounts)?;
 
     let mut years = Vec::with_capacity(period.len());
     let (mut cumulative, mut cumulative_discounted) = (Decimal::ZERO, Decimal::ZERO);
@@ -614,10 +628,11 @@ pub fn appraise_with(
     let mut running = Vec::with_capacity(period.len());
     let mut running_discounted = Vec::with_capacity(period.len());
     for (i, &n) in net.iter().enumerate() {
-        let dn = mul(n, factors[i], "discounted net flow")?;
+        let dn = mul(n, factors[i], "discounted net flow").map_err(on_amounts)?;
         discounted.push(dn);
-        cumulative = add(cumulative, n, "cumulative flow")?;
-        cumulative_discounted = add(cumulative_discounted, dn, "cumulative discounted flow")?;
+        cumulative = add(cumulative, n, "cumulative flow").map_err(on_amounts)?;
+        cumulative_discounted =
+            add(cumulative_discounted, dn, "cumulative discounted flow").map_err(on_amounts)?;
         running.push(cumulative);
         running_discounted.push(cumulative_discounted);
         let at = |c: Category| flows.of(c)[i];

@@ -337,3 +337,65 @@ fn a_funding_gap_without_investment_is_an_error_at_the_funding_gap_settings() {
         "the discounted investment cost must be positive, got 0, as computed from the project's cash flows"
     );
 }
+
+/// Found by the mutated-project test: sums of amounts that leave the decimal range were
+/// reported at the project itself (pointer ``), naming no field; they belong to the cash
+/// flows whose amounts are summed.
+#[test]
+fn amounts_whose_sum_overflows_are_an_overflow_at_the_cash_flows() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let mut project = small_project();
+    // Two savings lines at the top of the decimal range: their sum in 2027 overflows.
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-1000" },
+        { "category": "savings", "year": 2027, "amount": "79228162514264337593543950335" },
+        { "category": "revenue", "year": 2027, "amount": "79228162514264337593543950335" }
+    ]);
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(
+        serde_json::json!([project]),
+        &registry,
+        &AppraisalOptions { trace: false },
+        None,
+    )
+    .expect("a batch of one");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("overflow", "/0/cash_flows"),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// Found by the mutated-project test: a deflator so large that the converted carbon price
+/// leaves the decimal range was reported at the project itself; it belongs to the economic
+/// view, whose exchange rate and deflator convert the price.
+#[test]
+fn a_carbon_price_conversion_that_overflows_is_an_overflow_at_the_economic_view() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline-eu.json"
+    ))
+    .expect("the example is JSON");
+    // The fourth project values carbon on the EIB path with a deflator of 1.28.
+    let mut project = doc["projects"][3].clone();
+    assert_eq!(project["economic"]["deflator"], "1.28");
+    project["economic"]["deflator"] = "79228162514264337593543950335".into();
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
+        .expect("one project is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("overflow", "/economic"),
+        "{}",
+        errors[0].message
+    );
+}
