@@ -202,7 +202,20 @@ fn replacement(rng: &mut XorShift, pointer: &str, current: &Value, project: &Val
         nested(100),
         json!(vec![0; 5_000]),
     ];
-    if name.contains("year") && !name.contains("years_") {
+    if name.ends_with("_years") {
+        // Periods: analysis, construction, service life, tenor, grace.
+        let choices = [
+            json!(0),
+            json!(1),
+            json!(200),
+            json!(201),
+            json!(-1),
+            json!(100_000),
+            json!(u32::MAX),
+        ];
+        return rng.pick(&choices).clone();
+    }
+    if name.contains("year") {
         let choices = [
             json!(start - 1),
             json!(start - 100),
@@ -217,18 +230,6 @@ fn replacement(rng: &mut XorShift, pointer: &str, current: &Value, project: &Val
             json!([start - 3, start + 1]),
             json!([start]),
             json!([start, start + 1, start + 2]),
-        ];
-        return rng.pick(&choices).clone();
-    }
-    if name == "analysis_years" || name == "construction_years" || name.ends_with("_years") {
-        let choices = [
-            json!(0),
-            json!(1),
-            json!(200),
-            json!(201),
-            json!(-1),
-            json!(100_000),
-            json!(u32::MAX),
         ];
         return rng.pick(&choices).clone();
     }
