@@ -686,8 +686,8 @@ pub fn appraise_with(
     let discounted_pb =
         payback_with_cumulative(&discounted, &running_discounted, PaybackBasis::Discounted)?;
 
-    let category_pv = CategoryPv::of(&flows, &factors)?;
-    let (pv_in, pv_out) = category_pv.in_out()?;
+    let category_pv = CategoryPv::of(&flows, &factors).map_err(on_amounts)?;
+    let (pv_in, pv_out) = category_pv.in_out().map_err(on_amounts)?;
     let bc: Figure<BenefitCost> = benefit_cost(pv_in, pv_out)?.into();
     let annuity = match disc.annuity {
         Some(annuity) => annuity,
@@ -700,7 +700,7 @@ pub fn appraise_with(
     };
 
     let parts = LccParts::of(&category_pv);
-    let lcc_total = parts.total()?;
+    let lcc_total = parts.total().map_err(on_amounts)?;
     let eac = if annuity.is_zero() {
         Decimal::ZERO
     } else {
@@ -801,15 +801,25 @@ pub fn appraise_with(
         .map(|e| e.years.iter().map(|y| y.abatement).collect());
     let economic = match &input.economic {
         None => None,
-        Some(econ) => Some(economic_view(
-            input,
-            econ,
-            &flows,
-            &period,
-            registry,
-            &mut used,
-            abatement.as_deref(),
-        )?),
+        Some(econ) => Some(
+            economic_view(
+                input,
+                econ,
+                &flows,
+                &period,
+                registry,
+                &mut used,
+                abatement.as_deref(),
+            )
+            // The view's sums (costs, benefits, carbon value) belong to no single field of it.
+            .map_err(|e| {
+                if e.pointer.is_empty() {
+                    e.under("/economic")
+                } else {
+                    e
+                }
+            })?,
+        ),
     };
     let lifecycle_cost = LifecycleCost {
         investment: parts.investment,

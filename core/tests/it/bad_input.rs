@@ -399,3 +399,62 @@ fn a_carbon_price_conversion_that_overflows_is_an_overflow_at_the_economic_view(
         errors[0].message
     );
 }
+
+/// Found by the mutated-project test: present values of outflows beyond the decimal range were
+/// reported at the project itself; they belong to the cash flows.
+#[test]
+fn outflows_whose_present_value_overflows_are_an_overflow_at_the_cash_flows() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let mut project = small_project();
+    // The net flow and its running sum stay in range (the investment, then +280 a year),
+    // but the outflows' present value, investment plus upkeep, does not.
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-79228162514264337593543950335" },
+        { "category": "savings", "years": [2027, 2030], "amount": "300" },
+        { "category": "operation_maintenance", "years": [2027, 2030], "amount": "-20" }
+    ]);
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
+        .expect("one project is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("overflow", "/cash_flows"),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// Found by the mutated-project test: an economic view whose benefits leave the decimal range
+/// (tonnes of waste at the top of the range, valued at the carbon price) was reported at the
+/// project itself; it belongs to the economic view.
+#[test]
+fn economic_benefits_that_overflow_are_an_overflow_at_the_economic_view() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline-eu.json"
+    ))
+    .expect("the example is JSON");
+    // The fifth project captures landfill gas and has an economic view.
+    let mut project = doc["projects"][4].clone();
+    let tonnes = "/emissions/calculators/0/landfill_gas_capture/site/streams/0/tonnes/0";
+    *project
+        .pointer_mut(tonnes)
+        .expect("the example's first waste tonnage") = "79228162514264337593543950335".into();
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
+        .expect("one project is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("overflow", "/economic"),
+        "{}",
+        errors[0].message
+    );
+}
