@@ -21,8 +21,8 @@ use crate::metrics::{
 };
 use crate::num::{add, div, mul, sub};
 use crate::project::{
-    Basis, Category, EscalationTables, FirstYear, Period, ProjectInput, Sector, YearlyFlows,
-    expand_quantity, expand_with,
+    Basis, Category, EscalationTables, FirstYear, FundingGapSettings, Period, ProjectInput, Sector,
+    YearlyFlows, expand_quantity, expand_with,
 };
 use crate::provenance::{Provenance, input_hash};
 use crate::registry::{DataRef, Kind, Registry};
@@ -455,6 +455,28 @@ fn identical(a: &DiscountRate, b: &DiscountRate) -> bool {
     }
 }
 
+/// `funding_gap` names its inputs as the fields of `FundingGapInput`; in an appraisal the
+/// present values among them (and the eligible cost, unless given) are computed from the
+/// project's cash flows and are not in the document, so an error about one of them is placed
+/// on the settings that asked for the method, saying where the figure came from.
+fn place_gap_error(e: Error, settings: &FundingGapSettings) -> Error {
+    let computed = match e.pointer.strip_prefix("/financing/funding_gap/") {
+        Some(
+            "discounted_investment_cost" | "discounted_revenues" | "discounted_operating_costs",
+        ) => true,
+        Some("eligible_cost") => settings.eligible_cost.is_none(),
+        _ => false,
+    };
+    if !computed {
+        return e;
+    }
+    Error {
+        pointer: "/financing/funding_gap".into(),
+        message: format!("{}, as computed from the project's cash flows", e.message),
+        ..e
+    }
+}
+
 fn resolve_discounting(
     input: &ProjectInput,
     period: &Period,
@@ -583,7 +605,21 @@ pub fn appraise_with(
         "",
         &mut tables.escalation,
     )?;
-    let net = flows.net()?;
+    // A sum over the project's amounts that leaves the decimal range belongs to no single
+    // amount: it is placed on the lines the amounts come from.
+    let amounts = if input.cash_flows.is_empty() && !input.assets.is_empty() {
+        "/assets"
+    } else {
+        "/cash_flows"
+    };
+    let on_amounts = |e: Error| {
+        if e.pointer.is_empty() {
+            e.under(amounts)
+        } else {
+            e
+        }
+    };
+    let net = flows.net().map_err(on_amounts)?;
 
     let mut years = Vec::with_capacity(period.len());
     let (mut cumulative, mut cumulative_discounted) = (Decimal::ZERO, Decimal::ZERO);
@@ -592,10 +628,11 @@ pub fn appraise_with(
     let mut running = Vec::with_capacity(period.len());
     let mut running_discounted = Vec::with_capacity(period.len());
     for (i, &n) in net.iter().enumerate() {
-        let dn = mul(n, factors[i], "discounted net flow")?;
+        let dn = mul(n, factors[i], "discounted net flow").map_err(on_amounts)?;
         discounted.push(dn);
-        cumulative = add(cumulative, n, "cumulative flow")?;
-        cumulative_discounted = add(cumulative_discounted, dn, "cumulative discounted flow")?;
+        cumulative = add(cumulative, n, "cumulative flow").map_err(on_amounts)?;
+        cumulative_discounted =
+            add(cumulative_discounted, dn, "cumulative discounted flow").map_err(on_amounts)?;
         running.push(cumulative);
         running_discounted.push(cumulative_discounted);
         let at = |c: Category| flows.of(c)[i];
@@ -649,8 +686,8 @@ pub fn appraise_with(
     let discounted_pb =
         payback_with_cumulative(&discounted, &running_discounted, PaybackBasis::Discounted)?;
 
-    let category_pv = CategoryPv::of(&flows, &factors)?;
-    let (pv_in, pv_out) = category_pv.in_out()?;
+    let category_pv = CategoryPv::of(&flows, &factors).map_err(on_amounts)?;
+    let (pv_in, pv_out) = category_pv.in_out().map_err(on_amounts)?;
     let bc: Figure<BenefitCost> = benefit_cost(pv_in, pv_out)?.into();
     let annuity = match disc.annuity {
         Some(annuity) => annuity,
@@ -663,7 +700,7 @@ pub fn appraise_with(
     };
 
     let parts = LccParts::of(&category_pv);
-    let lcc_total = parts.total()?;
+    let lcc_total = parts.total().map_err(on_amounts)?;
     let eac = if annuity.is_zero() {
         Decimal::ZERO
     } else {
@@ -764,15 +801,25 @@ pub fn appraise_with(
         .map(|e| e.years.iter().map(|y| y.abatement).collect());
     let economic = match &input.economic {
         None => None,
-        Some(econ) => Some(economic_view(
-            input,
-            econ,
-            &flows,
-            &period,
-            registry,
-            &mut used,
-            abatement.as_deref(),
-        )?),
+        Some(econ) => Some(
+            economic_view(
+                input,
+                econ,
+                &flows,
+                &period,
+                registry,
+                &mut used,
+                abatement.as_deref(),
+            )
+            // The view's sums (costs, benefits, carbon value) belong to no single field of it.
+            .map_err(|e| {
+                if e.pointer.is_empty() {
+                    e.under("/economic")
+                } else {
+                    e
+                }
+            })?,
+        ),
     };
     let lifecycle_cost = LifecycleCost {
         investment: parts.investment,
@@ -913,7 +960,7 @@ fn financing_view(
                 eligible_cost: settings.eligible_cost.unwrap_or(investment_total),
                 max_cofinancing_rate: settings.max_cofinancing_rate,
             };
-            Some(funding_gap(&input)?)
+            Some(funding_gap(&input).map_err(|e| place_gap_error(e, settings))?)
         }
     };
     Ok(FinancingView {

@@ -203,7 +203,11 @@ pub(crate) fn economic_view(
                 ));
             }
         }
-        let conversion = mul(exchange_rate, deflator, "carbon price conversion")?;
+        let conversion =
+            mul(exchange_rate, deflator, "carbon price conversion").map_err(|e| Error {
+                pointer: "/economic".into(),
+                ..e
+            })?;
         let growth = match input.finance.basis {
             Basis::Real => None,
             Basis::Nominal => Some(add(
@@ -226,7 +230,13 @@ pub(crate) fn economic_view(
                     pointer: "/economic/carbon_price_path".into(),
                     ..e
                 })?;
-            let mut price = mul(value, conversion, "carbon price")?;
+            // The price is converted by the view's exchange rate and deflator: an overflow
+            // is theirs.
+            let on_conversion = |e: Error| Error {
+                pointer: "/economic".into(),
+                ..e
+            };
+            let mut price = mul(value, conversion, "carbon price").map_err(on_conversion)?;
             if let Some(g) = growth {
                 price = mul(
                     price,
@@ -236,7 +246,8 @@ pub(crate) fn economic_view(
                         "inflation factor",
                     )?,
                     "carbon price",
-                )?;
+                )
+                .map_err(on_conversion)?;
             }
             carbon_price[i] = price;
             tonnes = add(tonnes, carbon_t[i], "tonnes avoided")?;

@@ -546,7 +546,11 @@ pub fn funding_gap(input: &FundingGapInput) -> Result<FundingGap> {
     if dic <= Decimal::ZERO {
         return Err(gap_error(
             "discounted_investment_cost",
-            format!("the discounted investment cost must be positive, got {dic}"),
+            // No investment at all gives −0: it reads as 0.
+            format!(
+                "the discounted investment cost must be positive, got {}",
+                dic.normalize()
+            ),
         ));
     }
     not_negative(

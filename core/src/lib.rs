@@ -28,6 +28,7 @@ pub mod financing;
 pub mod flood;
 pub mod metrics;
 mod num;
+mod objects;
 pub mod project;
 pub mod provenance;
 pub mod registry;

@@ -51,28 +51,50 @@ pub struct ProjectInput {
     /// The activity within the sector, e.g. `street_lighting_led`.
     pub activity: String,
     /// Start, construction and analysis period, and timing within the year.
+    #[serde(deserialize_with = "crate::objects::one")]
     pub timeline: Timeline,
     /// Discount rate and price basis of the financial view.
+    #[serde(deserialize_with = "crate::objects::one")]
     pub finance: FinanceInput,
     /// Cash-flow lines of the project.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::objects::list")]
     pub cash_flows: Vec<CashFlowLine>,
     /// Components with a service life: they generate their investment, replacements and
     /// residual value.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "crate::objects::list",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub assets: Vec<Asset>,
     /// The alternative the project replaces (business as usual), for lifecycle-cost comparison.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::objects::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub base_case: Option<BaseCase>,
     /// Loan financing (debt service, DSCR, equity IRR) and the EU funding-gap method.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::objects::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub financing: Option<FinancingInput>,
     /// The economic (social) view: social discount rate, shadow carbon price, avoided damages.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::objects::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub economic: Option<EconomicInput>,
     /// Emissions: grid, fuel and GWP data and the sector calculators that give baseline,
     /// project and leakage emissions per year.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "crate::objects::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub emissions: Option<crate::emissions::abatement::EmissionsInput>,
     /// Physical quantities by name; the unit is part of the name (`_mwh`, `_m3`, `_tco2e`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -320,10 +342,10 @@ pub struct Asset {
 #[serde(deny_unknown_fields)]
 pub struct BaseCase {
     /// Its cash-flow lines (same categories and years as the project).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::objects::list")]
     pub cash_flows: Vec<CashFlowLine>,
     /// Its components with service lives.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::objects::list")]
     pub assets: Vec<Asset>,
 }
 

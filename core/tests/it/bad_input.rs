@@ -254,3 +254,207 @@ fn malformed_discount_schedules_are_rejected() {
         "/rates/1"
     );
 }
+
+/// A small complete project: invest 1 000 in 2026, save 300 a year 2027–2030, at 6 %.
+fn small_project() -> serde_json::Value {
+    serde_json::json!({
+        "id": "p", "name": "p", "currency": "CNY", "price_base_year": 2026,
+        "sector": "lighting", "activity": "street_lighting",
+        "timeline": { "start_year": 2026, "analysis_years": 4 },
+        "finance": { "discount_rate": "0.06" },
+        "cash_flows": [
+            { "category": "investment", "year": 2026, "amount": "-1000" },
+            { "category": "savings", "years": [2027, 2030], "amount": "300" }
+        ]
+    })
+}
+
+/// Found by the mutated-project test: a derived struct also reads a JSON array field by
+/// field, so `"finance": []` was read as a finance section with every field at its default,
+/// and the missing rate was then reported at `/finance/discount_rate`, under an array.
+#[test]
+fn a_section_given_as_an_array_is_a_wrong_type_at_the_section() {
+    use greenlight_core::batch::parse_project;
+    let cases = [
+        ("/finance", serde_json::json!([])),
+        ("/timeline", serde_json::json!([2026, 1, 4])),
+        ("/economic", serde_json::json!([])),
+        ("/financing", serde_json::json!([])),
+        ("/base_case", serde_json::json!([[]])),
+        ("/emissions", serde_json::json!([])),
+        ("/assets", serde_json::json!([[]])),
+        (
+            "/cash_flows",
+            serde_json::json!([["investment", null, 2026, null, "-1000"]]),
+        ),
+    ];
+    for (field, value) in cases {
+        let mut project = small_project();
+        project[&field[1..]] = value;
+        let err = parse_project(&project)
+            .expect_err(&format!("{field} given as an array must be refused"));
+        assert!(
+            err.pointer == field || err.pointer == format!("{field}/0"),
+            "{field}: error at {:?}: {}",
+            err.pointer,
+            err.message
+        );
+        assert!(
+            err.message
+                .starts_with("invalid type: sequence, expected struct"),
+            "{field}: {}",
+            err.message
+        );
+    }
+    // The same sections as objects still read.
+    parse_project(&small_project()).expect("the small project reads");
+}
+
+/// Found by the mutated-project test: a funding gap asked for by a project with no investment
+/// flows was an error at `/financing/funding_gap/discounted_investment_cost`, a figure the
+/// appraisal computes and the document does not hold, and it read "got -0".
+#[test]
+fn a_funding_gap_without_investment_is_an_error_at_the_funding_gap_settings() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let mut project = small_project();
+    project["cash_flows"] = serde_json::json!([
+        { "category": "savings", "years": [2027, 2030], "amount": "300" }
+    ]);
+    project["financing"] = serde_json::json!({ "funding_gap": { "max_cofinancing_rate": "0.85" } });
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
+        .expect("one project is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("invalid_argument", "/financing/funding_gap")
+    );
+    assert_eq!(
+        errors[0].message,
+        "the discounted investment cost must be positive, got 0, as computed from the project's cash flows"
+    );
+}
+
+/// Found by the mutated-project test: sums of amounts that leave the decimal range were
+/// reported at the project itself (pointer ``), naming no field; they belong to the cash
+/// flows whose amounts are summed.
+#[test]
+fn amounts_whose_sum_overflows_are_an_overflow_at_the_cash_flows() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let mut project = small_project();
+    // Two savings lines at the top of the decimal range: their sum in 2027 overflows.
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-1000" },
+        { "category": "savings", "year": 2027, "amount": "79228162514264337593543950335" },
+        { "category": "revenue", "year": 2027, "amount": "79228162514264337593543950335" }
+    ]);
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(
+        serde_json::json!([project]),
+        &registry,
+        &AppraisalOptions { trace: false },
+        None,
+    )
+    .expect("a batch of one");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("overflow", "/0/cash_flows"),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// Found by the mutated-project test: a deflator so large that the converted carbon price
+/// leaves the decimal range was reported at the project itself; it belongs to the economic
+/// view, whose exchange rate and deflator convert the price.
+#[test]
+fn a_carbon_price_conversion_that_overflows_is_an_overflow_at_the_economic_view() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline-eu.json"
+    ))
+    .expect("the example is JSON");
+    // The fourth project values carbon on the EIB path with a deflator of 1.28.
+    let mut project = doc["projects"][3].clone();
+    assert_eq!(project["economic"]["deflator"], "1.28");
+    project["economic"]["deflator"] = "79228162514264337593543950335".into();
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
+        .expect("one project is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("overflow", "/economic"),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// Found by the mutated-project test: present values of outflows beyond the decimal range were
+/// reported at the project itself; they belong to the cash flows.
+#[test]
+fn outflows_whose_present_value_overflows_are_an_overflow_at_the_cash_flows() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let mut project = small_project();
+    // The net flow and its running sum stay in range (the investment, then +280 a year),
+    // but the outflows' present value, investment plus upkeep, does not.
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-79228162514264337593543950335" },
+        { "category": "savings", "years": [2027, 2030], "amount": "300" },
+        { "category": "operation_maintenance", "years": [2027, 2030], "amount": "-20" }
+    ]);
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
+        .expect("one project is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("overflow", "/cash_flows"),
+        "{}",
+        errors[0].message
+    );
+}
+
+/// Found by the mutated-project test: an economic view whose benefits leave the decimal range
+/// (tonnes of waste at the top of the range, valued at the carbon price) was reported at the
+/// project itself; it belongs to the economic view.
+#[test]
+fn economic_benefits_that_overflow_are_an_overflow_at_the_economic_view() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline-eu.json"
+    ))
+    .expect("the example is JSON");
+    // The fifth project captures landfill gas and has an economic view.
+    let mut project = doc["projects"][4].clone();
+    let tonnes = "/emissions/calculators/0/landfill_gas_capture/site/streams/0/tonnes/0";
+    *project
+        .pointer_mut(tonnes)
+        .expect("the example's first waste tonnage") = "79228162514264337593543950335".into();
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
+        .expect("one project is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(
+        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        ("overflow", "/economic"),
+        "{}",
+        errors[0].message
+    );
+}

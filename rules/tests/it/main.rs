@@ -2,6 +2,7 @@
 //! sandbox, and the loader's errors.
 
 mod cases;
+mod mutated_projects;
 mod reference;
 mod rule_functions;
 mod sandbox;
