@@ -593,36 +593,37 @@ fn shared_strings(xml: &[u8]) -> Vec<Option<String>> {
     out
 }
 
+/// The elements of a text item, in the shared-string table or inline in a cell: its text,
+/// its runs with their properties, and phonetic runs.
+const TEXT_ELEMENTS: &[&[u8]] = &[
+    b"t",
+    b"r",
+    b"rPr",
+    b"rPh",
+    b"phoneticPr",
+    b"rFont",
+    b"charset",
+    b"family",
+    b"b",
+    b"i",
+    b"strike",
+    b"outline",
+    b"shadow",
+    b"condense",
+    b"extend",
+    b"color",
+    b"sz",
+    b"u",
+    b"vertAlign",
+    b"scheme",
+];
+
 /// Whether a shared-string table is written so that our reading of its items is
 /// calamine's: UTF-8, every tag's quotes closed, and every tag naming an element of the
 /// table (the table, items, runs and their properties, phonetic runs) or the declaration,
 /// so the items are where both readers find them.
 fn shared_table_is_sound(xml: &[u8]) -> bool {
-    const KNOWN: &[&[u8]] = &[
-        b"?xml",
-        b"sst",
-        b"si",
-        b"t",
-        b"r",
-        b"rPr",
-        b"rPh",
-        b"phoneticPr",
-        b"rFont",
-        b"charset",
-        b"family",
-        b"b",
-        b"i",
-        b"strike",
-        b"outline",
-        b"shadow",
-        b"condense",
-        b"extend",
-        b"color",
-        b"sz",
-        b"u",
-        b"vertAlign",
-        b"scheme",
-    ];
+    const KNOWN: &[&[u8]] = &[b"?xml", b"sst", b"si"];
     if std::str::from_utf8(xml).is_err() {
         return false;
     }
@@ -636,7 +637,7 @@ fn shared_table_is_sound(xml: &[u8]) -> bool {
         let tag = &xml[start + 1..start + gt];
         let tag = tag.strip_suffix(b"?").unwrap_or(tag);
         let name = xml_name(tag);
-        if !quotes_close(tag) || !KNOWN.contains(&name) {
+        if !quotes_close(tag) || !(KNOWN.contains(&name) || TEXT_ELEMENTS.contains(&name)) {
             return false;
         }
         // Elements nest: each end tag closes the latest open element.
@@ -851,31 +852,7 @@ fn is_unusual_tag(tag: &[u8]) -> bool {
 /// or a tag whose name does not follow its `<` (`<\nv>`), where the readers of plain cells
 /// would skip it; `<![CDATA[` and comments are left to calamine too.
 fn body_has_known_elements(body: &[u8]) -> bool {
-    const KNOWN: &[&[u8]] = &[
-        b"v",
-        b"f",
-        b"is",
-        b"t",
-        b"r",
-        b"rPr",
-        b"rPh",
-        b"phoneticPr",
-        b"rFont",
-        b"charset",
-        b"family",
-        b"b",
-        b"i",
-        b"strike",
-        b"outline",
-        b"shadow",
-        b"condense",
-        b"extend",
-        b"color",
-        b"sz",
-        b"u",
-        b"vertAlign",
-        b"scheme",
-    ];
+    const KNOWN: &[&[u8]] = &[b"v", b"f", b"is"];
     let mut at = 0;
     while let Some(p) = body[at..].iter().position(|&b| b == b'<') {
         let tag = &body[at + p + 1..];
@@ -884,7 +861,8 @@ fn body_has_known_elements(body: &[u8]) -> bool {
             .iter()
             .position(|b| b.is_ascii_whitespace() || matches!(b, b'/' | b'>'))
             .unwrap_or(tag.len());
-        if !KNOWN.contains(&&tag[..name_len]) {
+        let name = &tag[..name_len];
+        if !(KNOWN.contains(&name) || TEXT_ELEMENTS.contains(&name)) {
             return false;
         }
         at += p + 1;

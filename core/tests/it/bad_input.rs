@@ -310,30 +310,46 @@ fn a_section_given_as_an_array_is_a_wrong_type_at_the_section() {
     parse_project(&small_project()).expect("the small project reads");
 }
 
+/// The one error of the first project of `document`, appraised without a judge: its code,
+/// pointer and message.
+fn only_error(document: serde_json::Value) -> (String, String, String) {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let registry = Registry::embedded().expect("embedded registry");
+    let out = appraise_json(
+        document,
+        &registry,
+        &AppraisalOptions { trace: false },
+        None,
+    )
+    .expect("the document is a batch");
+    let errors = &out.results[0].errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    (
+        errors[0].code.to_string(),
+        errors[0].pointer.to_string(),
+        errors[0].message.to_string(),
+    )
+}
+
 /// Found by the mutated-project test: a funding gap asked for by a project with no investment
 /// flows was an error at `/financing/funding_gap/discounted_investment_cost`, a figure the
 /// appraisal computes and the document does not hold, and it read "got -0".
 #[test]
 fn a_funding_gap_without_investment_is_an_error_at_the_funding_gap_settings() {
-    use greenlight_core::appraisal::AppraisalOptions;
-    use greenlight_core::batch::appraise_json;
-    use greenlight_core::registry::Registry;
     let mut project = small_project();
     project["cash_flows"] = serde_json::json!([
         { "category": "savings", "years": [2027, 2030], "amount": "300" }
     ]);
     project["financing"] = serde_json::json!({ "funding_gap": { "max_cofinancing_rate": "0.85" } });
-    let registry = Registry::embedded().expect("embedded registry");
-    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
-        .expect("one project is a batch");
-    let errors = &out.results[0].errors;
-    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (code, pointer, message) = only_error(project);
     assert_eq!(
-        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        (code.as_str(), pointer.as_str()),
         ("invalid_argument", "/financing/funding_gap")
     );
     assert_eq!(
-        errors[0].message,
+        message,
         "the discounted investment cost must be positive, got 0, as computed from the project's cash flows"
     );
 }
@@ -343,9 +359,6 @@ fn a_funding_gap_without_investment_is_an_error_at_the_funding_gap_settings() {
 /// flows whose amounts are summed.
 #[test]
 fn amounts_whose_sum_overflows_are_an_overflow_at_the_cash_flows() {
-    use greenlight_core::appraisal::AppraisalOptions;
-    use greenlight_core::batch::appraise_json;
-    use greenlight_core::registry::Registry;
     let mut project = small_project();
     // Two savings lines at the top of the decimal range: their sum in 2027 overflows.
     project["cash_flows"] = serde_json::json!([
@@ -353,21 +366,11 @@ fn amounts_whose_sum_overflows_are_an_overflow_at_the_cash_flows() {
         { "category": "savings", "year": 2027, "amount": "79228162514264337593543950335" },
         { "category": "revenue", "year": 2027, "amount": "79228162514264337593543950335" }
     ]);
-    let registry = Registry::embedded().expect("embedded registry");
-    let out = appraise_json(
-        serde_json::json!([project]),
-        &registry,
-        &AppraisalOptions { trace: false },
-        None,
-    )
-    .expect("a batch of one");
-    let errors = &out.results[0].errors;
-    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (code, pointer, message) = only_error(serde_json::json!([project]));
     assert_eq!(
-        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        (code.as_str(), pointer.as_str()),
         ("overflow", "/0/cash_flows"),
-        "{}",
-        errors[0].message
+        "{message}"
     );
 }
 
@@ -376,9 +379,6 @@ fn amounts_whose_sum_overflows_are_an_overflow_at_the_cash_flows() {
 /// view, whose exchange rate and deflator convert the price.
 #[test]
 fn a_carbon_price_conversion_that_overflows_is_an_overflow_at_the_economic_view() {
-    use greenlight_core::appraisal::AppraisalOptions;
-    use greenlight_core::batch::appraise_json;
-    use greenlight_core::registry::Registry;
     let doc: serde_json::Value = serde_json::from_str(include_str!(
         "../../../workbooks/examples/city-pipeline-eu.json"
     ))
@@ -387,16 +387,11 @@ fn a_carbon_price_conversion_that_overflows_is_an_overflow_at_the_economic_view(
     let mut project = doc["projects"][3].clone();
     assert_eq!(project["economic"]["deflator"], "1.28");
     project["economic"]["deflator"] = "79228162514264337593543950335".into();
-    let registry = Registry::embedded().expect("embedded registry");
-    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
-        .expect("one project is a batch");
-    let errors = &out.results[0].errors;
-    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (code, pointer, message) = only_error(project);
     assert_eq!(
-        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        (code.as_str(), pointer.as_str()),
         ("overflow", "/economic"),
-        "{}",
-        errors[0].message
+        "{message}"
     );
 }
 
@@ -404,9 +399,6 @@ fn a_carbon_price_conversion_that_overflows_is_an_overflow_at_the_economic_view(
 /// reported at the project itself; they belong to the cash flows.
 #[test]
 fn outflows_whose_present_value_overflows_are_an_overflow_at_the_cash_flows() {
-    use greenlight_core::appraisal::AppraisalOptions;
-    use greenlight_core::batch::appraise_json;
-    use greenlight_core::registry::Registry;
     let mut project = small_project();
     // The net flow and its running sum stay in range (the investment, then +280 a year),
     // but the outflows' present value, investment plus upkeep, does not.
@@ -415,16 +407,11 @@ fn outflows_whose_present_value_overflows_are_an_overflow_at_the_cash_flows() {
         { "category": "savings", "years": [2027, 2030], "amount": "300" },
         { "category": "operation_maintenance", "years": [2027, 2030], "amount": "-20" }
     ]);
-    let registry = Registry::embedded().expect("embedded registry");
-    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
-        .expect("one project is a batch");
-    let errors = &out.results[0].errors;
-    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (code, pointer, message) = only_error(project);
     assert_eq!(
-        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        (code.as_str(), pointer.as_str()),
         ("overflow", "/cash_flows"),
-        "{}",
-        errors[0].message
+        "{message}"
     );
 }
 
@@ -433,9 +420,6 @@ fn outflows_whose_present_value_overflows_are_an_overflow_at_the_cash_flows() {
 /// project itself; it belongs to the economic view.
 #[test]
 fn economic_benefits_that_overflow_are_an_overflow_at_the_economic_view() {
-    use greenlight_core::appraisal::AppraisalOptions;
-    use greenlight_core::batch::appraise_json;
-    use greenlight_core::registry::Registry;
     let doc: serde_json::Value = serde_json::from_str(include_str!(
         "../../../workbooks/examples/city-pipeline-eu.json"
     ))
@@ -446,15 +430,10 @@ fn economic_benefits_that_overflow_are_an_overflow_at_the_economic_view() {
     *project
         .pointer_mut(tonnes)
         .expect("the example's first waste tonnage") = "79228162514264337593543950335".into();
-    let registry = Registry::embedded().expect("embedded registry");
-    let out = appraise_json(project, &registry, &AppraisalOptions { trace: false }, None)
-        .expect("one project is a batch");
-    let errors = &out.results[0].errors;
-    assert_eq!(errors.len(), 1, "{errors:?}");
+    let (code, pointer, message) = only_error(project);
     assert_eq!(
-        (errors[0].code.as_str(), errors[0].pointer.as_str()),
+        (code.as_str(), pointer.as_str()),
         ("overflow", "/economic"),
-        "{}",
-        errors[0].message
+        "{message}"
     );
 }
