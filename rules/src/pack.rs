@@ -724,17 +724,7 @@ impl Pack {
         // A pack with no rule for the activity needs neither its parameters nor a scope: its
         // verdict is the one `combine` gives for no clause.
         if !self.rules.iter().any(|rule| applies(rule, &activity)) {
-            let (verdict, reason_en, reason_zh) = combine(&[], &activity, &self.meta);
-            return PackVerdict {
-                pack: self.texts.id.clone(),
-                version: self.texts.version.clone(),
-                content_hash: self.texts.content_hash.clone(),
-                taxonomy: self.texts.taxonomy.clone(),
-                verdict,
-                reason_en,
-                reason_zh,
-                clauses: Vec::new(),
-            };
+            return self.verdict(Vec::new(), &activity);
         }
         let params = self.params_at(engine, date);
         let mut scope = rule_inputs(map, &params.map);
@@ -793,7 +783,13 @@ impl Pack {
                 }
             })
             .collect();
-        let (verdict, reason_en, reason_zh) = combine(&clauses, &activity, &self.meta);
+        self.verdict(clauses, &activity)
+    }
+
+    /// The pack's verdict on an activity from its clauses' verdicts (none when no rule
+    /// applies), with the pack's identity.
+    fn verdict(&self, clauses: Vec<ClauseVerdict>, activity: &str) -> PackVerdict {
+        let (verdict, reason_en, reason_zh) = combine(&clauses, activity, &self.meta);
         PackVerdict {
             pack: self.texts.id.clone(),
             version: self.texts.version.clone(),
