@@ -423,7 +423,7 @@ impl MacRows {
 fn parse_settings(value: &Value) -> Result<BatchSettings, InputError> {
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(value, &mut track);
-    BatchSettings::deserialize(de).map_err(|e| InputError {
+    crate::objects::one::<_, BatchSettings>(de).map_err(|e| InputError {
         code: "invalid_request".into(),
         pointer: format!("/settings{}", pointer_of(&track.path())),
         message: e.to_string(),

@@ -7,6 +7,12 @@
 //! that hold sections are read through these functions, which refuse an array with serde's
 //! own message (`invalid type: sequence, expected struct FinanceInput`) at the section's
 //! pointer, and otherwise read exactly as before.
+//!
+//! Nested structs matter most where every field has a default (an empty array read as a
+//! struct of defaults, with no error at all): such structs reachable from `ProjectInput`
+//! (the building calculator's `CarrierUse`) and the batch's `settings` are read through
+//! [`one`] as well. A struct with a required field refuses `[]` on its own (`invalid length
+//! 0`) at the same pointer.
 
 use std::fmt;
 

@@ -437,3 +437,59 @@ fn economic_benefits_that_overflow_are_an_overflow_at_the_economic_view() {
         "{message}"
     );
 }
+
+/// A nested struct whose fields all have defaults read an empty array as a struct of
+/// defaults: the building calculator's baseline consumption given as `[]` was a building
+/// that used no energy, with no error. It is a wrong type at the field.
+#[test]
+fn a_nested_struct_of_defaults_given_as_an_array_is_a_wrong_type_at_the_field() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline.json"
+    ))
+    .expect("the example is JSON");
+    // The first project is the school retrofit, a building-efficiency calculator.
+    let building = "/emissions/calculators/0/building_efficiency";
+    for side in ["baseline", "project"] {
+        let mut project = doc["projects"][0].clone();
+        *project
+            .pointer_mut(&format!("{building}/{side}"))
+            .expect("the example's building consumption") = serde_json::json!([]);
+        let (code, pointer, message) = only_error(project);
+        assert_eq!(
+            (code.as_str(), pointer.as_str(), message.as_str()),
+            (
+                "invalid_request",
+                format!("{building}/{side}").as_str(),
+                "invalid type: sequence, expected struct CarrierUse"
+            )
+        );
+    }
+}
+
+/// The batch settings have only defaulted fields: `"settings": []` was read as no settings.
+#[test]
+fn batch_settings_given_as_an_array_are_a_wrong_type_at_the_settings() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let registry = Registry::embedded().expect("embedded registry");
+    let err = appraise_json(
+        serde_json::json!({ "settings": [], "projects": [small_project()] }),
+        &registry,
+        &AppraisalOptions { trace: false },
+        None,
+    )
+    .expect_err("settings given as an array must be refused");
+    assert_eq!(
+        (
+            err.code.as_str(),
+            err.pointer.as_str(),
+            err.message.as_str()
+        ),
+        (
+            "invalid_request",
+            "/settings",
+            "invalid type: sequence, expected struct BatchSettings"
+        )
+    );
+}
