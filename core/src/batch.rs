@@ -443,11 +443,15 @@ pub fn parse_project(value: &Value) -> Result<ProjectInput, InputError> {
 fn parse_project_tracked(value: &Value) -> Result<ProjectInput, InputError> {
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(value, &mut track);
-    ProjectInput::deserialize(de).map_err(|e| InputError {
-        code: "invalid_request".into(),
-        pointer: pointer_of(&track.path()),
-        message: e.to_string(),
-        location: None,
+    ProjectInput::deserialize(de).map_err(|e| {
+        let message = e.to_string();
+        let pointer = pointer_of(&track.path());
+        InputError {
+            code: "invalid_request".into(),
+            pointer: crate::tagged::field_at_fault(value, &pointer, &message).unwrap_or(pointer),
+            message,
+            location: None,
+        }
     })
 }
 

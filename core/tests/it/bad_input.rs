@@ -493,3 +493,83 @@ fn batch_settings_given_as_an_array_are_a_wrong_type_at_the_settings() {
         )
     );
 }
+
+/// A grid path is read whole before its `kind` is known, so an error inside it was reported
+/// at `/emissions/grid`; it belongs to the field that holds the bad value. A missing field
+/// stays at the path, where the key belongs.
+#[test]
+fn an_error_inside_a_grid_path_is_at_its_field() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline.json"
+    ))
+    .expect("the example is JSON");
+    let published = serde_json::json!({
+        "kind": "published", "set": "cn-mee-nbs-grid-average", "region": "cn-north",
+        "after_last": "hold"
+    });
+    assert_eq!(doc["projects"][0]["emissions"]["grid"], published);
+    let with = |field: &str, value: serde_json::Value| {
+        let mut path = published.clone();
+        path[field] = value;
+        path
+    };
+    let mut without_region = published.clone();
+    without_region
+        .as_object_mut()
+        .expect("an object")
+        .remove("region");
+    let cases = [
+        (
+            with("region", serde_json::json!(5)),
+            "/emissions/grid/region",
+            "invalid type: integer `5`, expected a string",
+        ),
+        (
+            with("kind", serde_json::json!("sideways")),
+            "/emissions/grid/kind",
+            "unknown variant `sideways`, expected one of `constant`, `published`, `linear_to_target`, `compound_decline`, `user`",
+        ),
+        (
+            with("colour", serde_json::json!("green")),
+            "/emissions/grid/colour",
+            "unknown field `colour`, expected one of `set`, `region`, `after_last`",
+        ),
+        (
+            with(
+                "after_last",
+                serde_json::json!({ "decline": { "rate": true } }),
+            ),
+            "/emissions/grid/after_last/decline/rate",
+            "invalid type: boolean `true`, expected a Decimal type representing a fixed-point number",
+        ),
+        (
+            serde_json::json!({ "kind": "user", "points": [
+                { "year": 2026, "value": "0.5" }, { "year": "2027", "value": "0.5" }
+            ] }),
+            "/emissions/grid/points/1/year",
+            "invalid type: string \"2027\", expected i32",
+        ),
+        (without_region, "/emissions/grid", "missing field `region`"),
+    ];
+    for (path, pointer, message) in cases {
+        let mut project = doc["projects"][0].clone();
+        project["emissions"]["grid"] = path;
+        let (code, at, said) = only_error(project);
+        assert_eq!(
+            (code.as_str(), at.as_str(), said.as_str()),
+            ("invalid_request", pointer, message)
+        );
+    }
+    // The same path as the displaced grid's operating margin.
+    let mut project = doc["projects"][0].clone();
+    project["emissions"]["grid_displaced"] = serde_json::json!({ "combined_margin": {
+        "operating_margin": with("region", serde_json::json!(5)),
+        "build_margin": published,
+        "project_type": "wind_solar", "crediting_period": "first"
+    } });
+    let (_, at, _) = only_error(project);
+    assert_eq!(
+        at,
+        "/emissions/grid_displaced/combined_margin/operating_margin/region"
+    );
+}
