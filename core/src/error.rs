@@ -100,5 +100,17 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// An error that names no field placed at `section`, the part of the input whose values the
+/// failing computation read (ARCHITECTURE.md, "Where a late error points").
+pub(crate) fn or_at(section: &str) -> impl Fn(Error) -> Error + Copy + '_ {
+    move |e| {
+        if e.pointer.is_empty() {
+            e.under(section)
+        } else {
+            e
+        }
+    }
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -29,7 +29,7 @@ use super::{
     CalculatorOutput, Co2eSeries, Context, FuelFactor, FuelLookup, GasTonnes, Gwp, ImpactIndicator,
 };
 use crate::appraisal::Figure;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, or_at};
 use crate::num::{add, div, sub};
 use crate::project::Period;
 use crate::registry::{DataRef, Kind, Registry};
@@ -538,6 +538,8 @@ pub(crate) fn emissions_view(
     let mut le = vec![GasTonnes::default(); n];
     let mut by_calculator = Vec::new();
     let mut indicators: BTreeMap<String, Decimal> = BTreeMap::new();
+    // Sums over the calculators' tonnes belong to no one calculator.
+    let on_calculators = or_at("/emissions/calculators");
     for (i, calc) in input.calculators.iter().enumerate() {
         let out = calc
             .run(&ctx)
@@ -548,19 +550,24 @@ pub(crate) fn emissions_view(
             if i == 0 {
                 (be[y], pe[y], le[y]) = (g.baseline, g.project, g.leakage);
             } else {
-                be[y] = be[y].plus(g.baseline)?;
-                pe[y] = pe[y].plus(g.project)?;
-                le[y] = le[y].plus(g.leakage)?;
+                be[y] = be[y].plus(g.baseline).map_err(on_calculators)?;
+                pe[y] = pe[y].plus(g.project).map_err(on_calculators)?;
+                le[y] = le[y].plus(g.leakage).map_err(on_calculators)?;
             }
             // With one calculator its share is the total, summed below once.
             if several {
-                let er = g.baseline.minus(g.project)?.minus(g.leakage)?.co2e(&gwp)?;
-                abated = add(abated, er, "abatement")?;
+                let er = g
+                    .baseline
+                    .minus(g.project)
+                    .and_then(|t| t.minus(g.leakage))
+                    .and_then(|t| t.co2e(&gwp))
+                    .map_err(on_calculators)?;
+                abated = add(abated, er, "abatement").map_err(on_calculators)?;
             }
         }
         for ind in &out.indicators {
             let slot = indicators.entry(ind.key.clone()).or_default();
-            *slot = add(*slot, ind.value, "indicator")?;
+            *slot = add(*slot, ind.value, "indicator").map_err(on_calculators)?;
         }
         if trace {
             steps.extend(out.steps);
@@ -590,15 +597,17 @@ pub(crate) fn emissions_view(
     );
     for y in 0..n {
         let (b, p, l) = (
-            be_co2e.co2e(&be[y])?,
-            pe_co2e.co2e(&pe[y])?,
-            le_co2e.co2e(&le[y])?,
+            be_co2e.co2e(&be[y]).map_err(on_calculators)?,
+            pe_co2e.co2e(&pe[y]).map_err(on_calculators)?,
+            le_co2e.co2e(&le[y]).map_err(on_calculators)?,
         );
-        let er = sub(sub(b, p, "abatement")?, l, "abatement")?;
-        totals.baseline = add(totals.baseline, b, "baseline")?;
-        totals.project = add(totals.project, p, "project")?;
-        totals.leakage = add(totals.leakage, l, "leakage")?;
-        totals.abatement = add(totals.abatement, er, "abatement")?;
+        let er = sub(b, p, "abatement")
+            .and_then(|t| sub(t, l, "abatement"))
+            .map_err(on_calculators)?;
+        totals.baseline = add(totals.baseline, b, "baseline").map_err(on_calculators)?;
+        totals.project = add(totals.project, p, "project").map_err(on_calculators)?;
+        totals.leakage = add(totals.leakage, l, "leakage").map_err(on_calculators)?;
+        totals.abatement = add(totals.abatement, er, "abatement").map_err(on_calculators)?;
         tonnes.push(er);
         years.push(EmissionsYear {
             year: period.first_year + y as i32,

@@ -573,3 +573,108 @@ fn an_error_inside_a_grid_path_is_at_its_field() {
         "/emissions/grid_displaced/combined_margin/operating_margin/region"
     );
 }
+
+/// Outlays so large beside the inflows that the MIRR's ratio of compounded inflows to
+/// discounted outlays rounds to zero: a debug build stopped on an assertion in the root, a
+/// release build reported a "fractional power" at the project itself. It is an overflow of
+/// the flows; so is inflows' compounding beyond the decimal range, which was reported at
+/// `/finance`, though the rates there were ordinary.
+#[test]
+fn a_mirr_out_of_the_decimal_range_is_an_overflow_at_the_cash_flows() {
+    let mut project = small_project();
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-19807040628566084398385987580" },
+        { "category": "savings", "years": [2027, 2030], "amount": "0.0000000000000000000000000001" }
+    ]);
+    let (code, pointer, message) = only_error(project);
+    assert_eq!(
+        (code.as_str(), pointer.as_str()),
+        ("overflow", "/cash_flows")
+    );
+    // Compounded at 6 %: 1e-28 × (1.06³ + 1.06² + 1.06 + 1) = 4.37e-28, rounded to the
+    // decimal's last place, 4e-28.
+    assert_eq!(
+        message,
+        "MIRR ratio (compounded inflows 0.0000000000000000000000000004 over discounted outlays 19807040628566084398385987580) is below the smallest decimal step (1e-28)"
+    );
+    let mut project = small_project();
+    // A quarter of the decimal range a year for four years, compounded at 6 %: 4.37 quarters.
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-1" },
+        { "category": "savings", "years": [2027, 2030], "amount": "19807040628566084398385987580" }
+    ]);
+    assert_eq!(
+        only_error(project),
+        (
+            "overflow".into(),
+            "/cash_flows".into(),
+            "FV of positive flows exceeds the decimal range (about ±7.9e28)".into()
+        )
+    );
+}
+
+/// A loan whose interest leaves the decimal range (10²⁷ at 10 000 % a year) was reported at
+/// the project itself; the schedule is the loan's, computed from its amount, rate and tenor.
+#[test]
+fn a_loan_schedule_that_overflows_is_an_overflow_at_the_loan() {
+    let mut project = small_project();
+    project["financing"] = serde_json::json!({ "loan": {
+        "amount": "1000000000000000000000000000", "rate": "100", "tenor_years": 4,
+        "repayment": "linear"
+    } });
+    assert_eq!(
+        only_error(project),
+        (
+            "overflow".into(),
+            "/financing/loan".into(),
+            "interest exceeds the decimal range (about ±7.9e28)".into()
+        )
+    );
+}
+
+/// A levelised cost over a quantity of 10⁻²⁸ a year (the lifecycle cost about 2e28 over a
+/// discounted quantity about 3.5e-28) was reported at the project itself; it belongs to the
+/// quantity.
+#[test]
+fn a_levelised_cost_that_overflows_is_an_overflow_at_its_quantity() {
+    let mut project = small_project();
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-19807040628566084398385987580" },
+        { "category": "savings", "years": [2027, 2030], "amount": "1" }
+    ]);
+    project["quantities"] = serde_json::json!({
+        "electricity_mwh": { "years": [2027, 2030], "value": "0.0000000000000000000000000001" }
+    });
+    let (code, pointer, message) = only_error(project);
+    assert_eq!(
+        (code.as_str(), pointer.as_str(), message.as_str()),
+        (
+            "overflow",
+            "/quantities/electricity_mwh",
+            "levelised cost exceeds the decimal range (about ±7.9e28)"
+        )
+    );
+}
+
+/// Two building calculators whose baseline tonnes are each within range but whose sum is
+/// not (2 × 7e28 MWh × about 0.6 t/MWh ≈ 8.4e28 t) were reported at the project itself; the
+/// sum is of the calculators.
+#[test]
+fn tonnes_whose_sum_over_calculators_overflows_are_an_overflow_at_the_calculators() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline.json"
+    ))
+    .expect("the example is JSON");
+    let mut project = doc["projects"][0].clone();
+    let building = serde_json::json!({ "building_efficiency": {
+        "years": [2027, 2050],
+        "baseline": { "electricity_mwh": "70000000000000000000000000000" },
+        "project": { "electricity_mwh": "0" }
+    } });
+    project["emissions"]["calculators"] = serde_json::json!([building, building]);
+    let (code, pointer, _) = only_error(project);
+    assert_eq!(
+        (code.as_str(), pointer.as_str()),
+        ("overflow", "/emissions/calculators")
+    );
+}
