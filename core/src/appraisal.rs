@@ -10,7 +10,7 @@ use crate::discount::{
 };
 use crate::economic::{EconomicView, economic_view};
 use crate::emissions::abatement::{CostBasis, EmissionsView, GridPathTables, emissions_view};
-use crate::error::{Error, Result, or_at};
+use crate::error::{Error, Result, echo, or_at};
 use crate::financing::{
     DebtSchedule, Dscr, EquityReturns, FundingGap, FundingGapInput, debt_schedule, dscr,
     equity_flows as equity_cash_flows, funding_gap,
@@ -1088,7 +1088,10 @@ fn validate_identity(input: &ProjectInput) -> Result<()> {
     if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Error::invalid(
             "/currency",
-            format!("expected an ISO 4217 code such as CNY or EUR, got {c:?}"),
+            format!(
+                "expected an ISO 4217 code such as CNY or EUR, got {:?}",
+                echo(c)
+            ),
         ));
     }
     if !(1800..=2500).contains(&input.price_base_year) {

@@ -92,7 +92,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::discount::{DiscountRate, RateBand};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, echo};
 use crate::num::{add, div, mul, powi};
 
 /// The embedded data files, by file name. Adding a set is adding a line here and a file.
@@ -716,10 +716,13 @@ impl DataSet {
                 .join(", ");
             return Err(Error::unknown_data(
                 "/region",
-                format!("{id} has no region {region}; known regions are {known}"),
+                format!(
+                    "{id} has no region {}; known regions are {known}",
+                    echo(region)
+                ),
             ));
         };
-        let at = || format!(" in region {region}");
+        let at = || format!(" in region {}", echo(region));
         let Ok(year) = u32::try_from(year) else {
             return Err(Error::unknown_data(
                 "/year",
@@ -742,7 +745,8 @@ impl DataSet {
             return Err(Error::unknown_data(
                 "/fuel",
                 format!(
-                    "{id} has no fuel {fuel}; known fuels are {}",
+                    "{id} has no fuel {}; known fuels are {}",
+                    echo(fuel),
                     self.fuel_keys().join(", ")
                 ),
             ));
@@ -983,7 +987,7 @@ impl Registry {
                 .join("; ");
             Error::unknown_data(
                 "/id",
-                format!("unknown data set {id}; known sets are {known}"),
+                format!("unknown data set {}; known sets are {known}", echo(id)),
             )
         })
     }
@@ -1000,8 +1004,8 @@ impl Registry {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let what = match found {
-                    Some(set) => format!("{id} is a {}, not a {kind}", set.file.kind),
-                    None => format!("unknown {kind} {id}"),
+                    Some(set) => format!("{} is a {}, not a {kind}", echo(id), set.file.kind),
+                    None => format!("unknown {kind} {}", echo(id)),
                 };
                 Err(Error::unknown_data(
                     "/id",

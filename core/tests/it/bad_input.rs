@@ -678,3 +678,97 @@ fn tonnes_whose_sum_over_calculators_overflows_are_an_overflow_at_the_calculator
         ("overflow", "/emissions/calculators")
     );
 }
+
+/// A value of a megabyte came back a megabyte long in its error (once per error, and again in
+/// a workbook's location list). An error repeats the first 64 characters of a value from the
+/// input (cut on a character boundary: `é` is two bytes), `…` and the value's length in bytes.
+#[test]
+fn an_error_repeats_a_long_value_cut_to_64_characters_and_its_length() {
+    // 500 000 × "é" = 1 000 000 bytes.
+    let long = "é".repeat(500_000);
+    let head = "é".repeat(64);
+    let sectors = "`buildings`, `transport`, `lighting`, `energy`, `heating`, `water`, \
+                   `wastewater`, `waste`, `flood_protection`, `other`";
+    let cases: [(&str, serde_json::Value, String, String); 4] = [
+        // serde's message, the value as it is.
+        (
+            "/sector",
+            long.clone().into(),
+            "/sector".into(),
+            format!("unknown variant `{head}… (1000000 bytes)`, expected one of {sectors}"),
+        ),
+        // serde's message, the value quoted and escaped: 100 quotes, each shown as \".
+        (
+            "/finance/discount_rate",
+            "\"".repeat(100).into(),
+            "/finance/discount_rate".into(),
+            format!(
+                "invalid value: string \"{}\"… (100 bytes), expected a Decimal type representing a fixed-point number",
+                "\\\"".repeat(64)
+            ),
+        ),
+        // The engine's own message.
+        (
+            "/currency",
+            long.clone().into(),
+            "/currency".into(),
+            format!(
+                "expected an ISO 4217 code such as CNY or EUR, got \"{head}\"… (1000000 bytes)"
+            ),
+        ),
+        // A key serde names as unknown.
+        (
+            "/timeline",
+            serde_json::json!({ "start_year": 2026, "analysis_years": 4, long.as_str(): 1 }),
+            format!("/timeline/{long}"),
+            format!(
+                "unknown field `{head}… (1000000 bytes)`, expected one of `start_year`, \
+                 `construction_years`, `analysis_years`, `timing`, `first_year`"
+            ),
+        ),
+    ];
+    for (field, value, pointer, message) in cases {
+        let mut project = small_project();
+        *project
+            .pointer_mut(field)
+            .expect("the small project's field") = value;
+        let (_, at, said) = only_error(project);
+        assert!(at == pointer, "{field}: at {}", &at[..at.len().min(80)]);
+        assert_eq!(said, message, "{field}");
+    }
+    // A data id the registry does not hold, named in a message listing the known ones.
+    let mut project = small_project();
+    project["finance"] = serde_json::json!({ "discount_preset": long });
+    let (code, at, said) = only_error(project);
+    assert_eq!(
+        (code.as_str(), at.as_str()),
+        ("unknown_data", "/finance/discount_preset")
+    );
+    assert!(
+        said.starts_with(&format!(
+            "unknown discount_schedule {head}… (1000000 bytes); known discount_schedule sets are "
+        )),
+        "{}",
+        &said[..said.len().min(300)]
+    );
+    assert!(said.len() < 1000, "{} bytes", said.len());
+}
+
+/// A value of 64 characters is repeated whole; one of 65 is cut.
+#[test]
+fn the_echo_cut_starts_after_64_characters() {
+    use greenlight_core::error::{echo, echo_within};
+    let exact = "x".repeat(64);
+    assert_eq!(echo(&exact).to_string(), exact);
+    assert_eq!(format!("{:?}", echo(&exact)), format!("\"{exact}\""));
+    let over = "x".repeat(65);
+    assert_eq!(echo(&over).to_string(), format!("{exact}… (65 bytes)"));
+    assert_eq!(
+        echo_within(format!("unknown `{over}`"), &over),
+        format!("unknown `{exact}… (65 bytes)`")
+    );
+    assert_eq!(
+        echo_within(format!("unknown `{exact}`"), &exact),
+        format!("unknown `{exact}`")
+    );
+}
