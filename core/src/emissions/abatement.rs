@@ -338,6 +338,23 @@ fn path_years(
     }
 }
 
+/// The fuel table keys the project's overrides by fuel (`/fuel_overrides/natural_gas`); the
+/// input lists them, so its pointer names the entry's index (`/fuel_overrides/2`): the last
+/// entry for that fuel, the one the table keeps.
+fn override_by_index(e: Error, overrides: &[FuelFactor]) -> Error {
+    let Some(rest) = e.pointer.strip_prefix("/fuel_overrides/") else {
+        return e;
+    };
+    let found = overrides.iter().enumerate().rev().find_map(|(i, f)| {
+        let field = rest.strip_prefix(f.fuel.as_str())?;
+        (field.is_empty() || field.starts_with('/')).then(|| format!("/fuel_overrides/{i}{field}"))
+    });
+    match found {
+        Some(pointer) => Error { pointer, ..e },
+        None => e,
+    }
+}
+
 /// The fuel table, noting whether any calculator asked it for a factor.
 struct RecordingFuels<'a> {
     table: &'a FuelTable<'a>,
@@ -515,8 +532,8 @@ pub(crate) fn emissions_view(
         .iter()
         .map(|f| (f.fuel.clone(), f.clone()))
         .collect();
-    let table =
-        FuelTable::with_overrides(fuel_set, overrides).map_err(|e| e.under("/emissions"))?;
+    let table = FuelTable::with_overrides(fuel_set, overrides)
+        .map_err(|e| override_by_index(e, &input.fuel_overrides).under("/emissions"))?;
     let fuels = RecordingFuels {
         table: &table,
         asked: std::cell::Cell::new(false),

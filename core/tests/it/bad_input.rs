@@ -772,3 +772,27 @@ fn the_echo_cut_starts_after_64_characters() {
         format!("unknown `{exact}`")
     );
 }
+
+/// A project's fuel factors are a list, but a bad one was named by its fuel
+/// (`/emissions/fuel_overrides/natural_gas/ncv_gj_per_unit`), a key the document does not
+/// have; it is named by its place in the list.
+#[test]
+fn a_bad_fuel_override_is_named_by_its_index() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline.json"
+    ))
+    .expect("the example is JSON");
+    let mut project = doc["projects"][0].clone();
+    project["emissions"]["fuel_overrides"] = serde_json::json!([
+        { "fuel": "diesel", "ncv_gj_per_unit": "0.0359", "unit": "l", "co2_t_per_gj": "0.0741" },
+        { "fuel": "natural_gas", "ncv_gj_per_unit": "0", "unit": "m3", "co2_t_per_gj": "0.0561" }
+    ]);
+    assert_eq!(
+        only_error(project),
+        (
+            "invalid_argument".into(),
+            "/emissions/fuel_overrides/1/ncv_gj_per_unit".into(),
+            "the calorific value of natural_gas must be positive".into()
+        )
+    );
+}
