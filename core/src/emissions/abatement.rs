@@ -48,6 +48,7 @@ pub struct EmissionsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gwp_set: Option<String>,
     /// Grid factor for electricity consumed or saved, tCO2/MWh per year.
+    #[serde(deserialize_with = "crate::objects::tagged")]
     pub grid: GridPath,
     /// Grid factor for electricity displaced by generation (PV, landfill gas, waste to
     /// energy); default: `grid`.
@@ -73,12 +74,14 @@ pub struct EmissionsInput {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DisplacedGrid {
     /// A path of its own.
-    Path(GridPath),
+    Path(#[serde(deserialize_with = "crate::objects::tagged")] GridPath),
     /// A combined margin `w_OM·OM + w_BM·BM` (CDM Tool 07) of two paths.
     CombinedMargin {
         /// Operating margin.
+        #[serde(deserialize_with = "crate::objects::tagged")]
         operating_margin: GridPath,
         /// Build margin.
+        #[serde(deserialize_with = "crate::objects::tagged")]
         build_margin: GridPath,
         /// Tool 07 project type for the default weights.
         project_type: MarginProjectType,

@@ -550,6 +550,12 @@ fn an_error_inside_a_grid_path_is_at_its_field() {
             "invalid type: string \"2027\", expected i32",
         ),
         (without_region, "/emissions/grid", "missing field `region`"),
+        // serde would read an array whose first element is the tag as the path.
+        (
+            serde_json::json!(["constant", "0.5"]),
+            "/emissions/grid",
+            "invalid type: sequence, expected internally tagged enum GridPath",
+        ),
     ];
     for (path, pointer, message) in cases {
         let mut project = doc["projects"][0].clone();
@@ -571,6 +577,17 @@ fn an_error_inside_a_grid_path_is_at_its_field() {
     assert_eq!(
         at,
         "/emissions/grid_displaced/combined_margin/operating_margin/region"
+    );
+    // And the displaced grid's own path given as an array.
+    let mut project = doc["projects"][0].clone();
+    project["emissions"]["grid_displaced"] = serde_json::json!({ "path": ["constant", "0.5"] });
+    assert_eq!(
+        only_error(project),
+        (
+            "invalid_request".into(),
+            "/emissions/grid_displaced/path".into(),
+            "invalid type: sequence, expected internally tagged enum GridPath".into()
+        )
     );
 }
 
