@@ -294,12 +294,19 @@ fn path_years(
                 .find(|r| &r.region == region)
                 .and_then(|r| r.points.last())
                 .map(|p| p.year);
+            // The set's values for the region: a year it does not give is named at the region.
+            let factor = |year: i32| {
+                data.grid_factor(year, region).map_err(|e| Error {
+                    pointer: format!("{at}/region"),
+                    ..e
+                })
+            };
             let mut out = Vec::with_capacity(period.len());
             for i in 0..period.len() {
                 let year = period.first_year + i as i32;
                 let beyond = last.filter(|l| i64::from(year) > i64::from(*l));
                 let value = match (beyond, after_last) {
-                    (Some(l), Some(AfterLast::Hold)) => data.grid_factor(l as i32, region)?,
+                    (Some(l), Some(AfterLast::Hold)) => factor(l as i32)?,
                     (Some(l), Some(AfterLast::Decline { rate })) => {
                         if *rate > Decimal::ONE || *rate < Decimal::ZERO {
                             return Err(Error::invalid(
@@ -310,15 +317,13 @@ fn path_years(
                         let keep = sub(Decimal::ONE, *rate, "grid decline")?;
                         let n = i64::from(year) - i64::from(l);
                         crate::num::mul(
-                            data.grid_factor(l as i32, region)?,
+                            factor(l as i32)?,
                             crate::num::powi(keep, n, "grid decline")?,
                             "grid decline",
-                        )?
+                        )
+                        .map_err(|e| e.under(at))?
                     }
-                    _ => data.grid_factor(year, region).map_err(|e| Error {
-                        pointer: format!("{at}/region"),
-                        ..e
-                    })?,
+                    _ => factor(year)?,
                 };
                 out.push(value);
             }
