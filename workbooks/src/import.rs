@@ -1823,7 +1823,7 @@ impl Import {
                                 self.fail(Some(p), problem(
                                     "unit_currency",
                                     at(),
-                                    format!("unit {unit} is in {currency}, but the project's currency is {own}"),
+                                    format!("unit {unit} is in {currency}, but the project's currency is {}", greenlight_core::error::echo(&own)),
                                 ));
                             }
                         }
@@ -2435,12 +2435,19 @@ fn check_formula(cell: &Cell) -> Result<(), Problem> {
         return Err((
             "formula_without_value",
             format!(
-                "formula ={f} has no stored result: open and save the file in a spreadsheet program (which stores results), or type the value"
+                "formula ={} has no stored result: open and save the file in a spreadsheet program (which stores results), or type the value",
+                greenlight_core::error::echo(f)
             ),
         ));
     }
     if let CellValue::Error(e) = &cell.value {
-        return Err(("cell_error", format!("the cell holds the error {e}")));
+        return Err((
+            "cell_error",
+            format!(
+                "the cell holds the error {}",
+                greenlight_core::error::echo(e)
+            ),
+        ));
     }
     Ok(())
 }
