@@ -10,7 +10,7 @@ use crate::discount::{
 };
 use crate::economic::{EconomicView, economic_view};
 use crate::emissions::abatement::{CostBasis, EmissionsView, GridPathTables, emissions_view};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, echo, or_at};
 use crate::financing::{
     DebtSchedule, Dscr, EquityReturns, FundingGap, FundingGapInput, debt_schedule, dscr,
     equity_flows as equity_cash_flows, funding_gap,
@@ -612,13 +612,7 @@ pub fn appraise_with(
     } else {
         "/cash_flows"
     };
-    let on_amounts = |e: Error| {
-        if e.pointer.is_empty() {
-            e.under(amounts)
-        } else {
-            e
-        }
-    };
+    let on_amounts = or_at(amounts);
     let net = flows.net().map_err(on_amounts)?;
 
     let mut years = Vec::with_capacity(period.len());
@@ -662,7 +656,7 @@ pub fn appraise_with(
     let finance_rate = input.finance.finance_rate.unwrap_or(rate1);
     let reinvest_rate = input.finance.reinvest_rate.unwrap_or(rate1);
     // A study period has at least two years (one of construction, one of operation).
-    let irr_set = irr(&net, rate1)?;
+    let irr_set = irr(&net, rate1).map_err(on_amounts)?;
     // MIRR compounds over the period indices, so with a discounted first year the series is
     // shifted by one period (a leading zero), as the spreadsheet would see it.
     let mirr_series: Vec<Decimal> = std::iter::repeat_n(Decimal::ZERO, off)
@@ -680,23 +674,33 @@ pub fn appraise_with(
     };
     let mirr_value: Figure<Decimal> =
         mirr_with(&mirr_series, finance_rate, finance_factors, reinvest_rate)
-            .map_err(|e| e.under("/finance"))?
+            // A rate is named under the finance section; a sum or ratio of the flows that
+            // leaves the decimal range comes from the amounts.
+            .map_err(|e| {
+                if e.pointer.is_empty() {
+                    e.under(amounts)
+                } else {
+                    e.under("/finance")
+                }
+            })?
             .into();
-    let simple = payback_with_cumulative(&net, &running, PaybackBasis::Simple)?;
+    let simple =
+        payback_with_cumulative(&net, &running, PaybackBasis::Simple).map_err(on_amounts)?;
     let discounted_pb =
-        payback_with_cumulative(&discounted, &running_discounted, PaybackBasis::Discounted)?;
+        payback_with_cumulative(&discounted, &running_discounted, PaybackBasis::Discounted)
+            .map_err(on_amounts)?;
 
     let category_pv = CategoryPv::of(&flows, &factors).map_err(on_amounts)?;
     let (pv_in, pv_out) = category_pv.in_out().map_err(on_amounts)?;
-    let bc: Figure<BenefitCost> = benefit_cost(pv_in, pv_out)?.into();
+    let bc: Figure<BenefitCost> = benefit_cost(pv_in, pv_out).map_err(on_amounts)?.into();
     let annuity = match disc.annuity {
         Some(annuity) => annuity,
-        None => annuity_factor(&disc.factors)?,
+        None => annuity_factor(&disc.factors).map_err(or_at("/finance"))?,
     };
     let eanpv = if annuity.is_zero() {
         Decimal::ZERO
     } else {
-        div(npv, annuity, "equivalent annual NPV")?
+        div(npv, annuity, "equivalent annual NPV").map_err(on_amounts)?
     };
 
     let parts = LccParts::of(&category_pv);
@@ -704,51 +708,56 @@ pub fn appraise_with(
     let eac = if annuity.is_zero() {
         Decimal::ZERO
     } else {
-        div(lcc_total, annuity, "equivalent annual cost")?
+        div(lcc_total, annuity, "equivalent annual cost").map_err(on_amounts)?
     };
     let comparison = match &input.base_case {
         None => None,
-        Some(base) => {
-            let base_flows = expand_with(
-                &base.cash_flows,
-                &base.assets,
-                &period,
-                input.price_base_year,
-                "/base_case",
-                &mut tables.escalation,
-            )?;
-            let base_parts = LccParts::of(&CategoryPv::of(&base_flows, &factors)?);
-            let base_total = base_parts.total()?;
-            let savings = sub(
-                base_parts.operational()?,
-                parts.operational()?,
-                "operational savings",
-            )?;
-            let added = sub(
-                parts.investment_related()?,
-                base_parts.investment_related()?,
-                "added investment",
-            )?;
-            let sir_value = sir(savings, added)?;
-            let n_years = period.periods();
-            let airr_value: Figure<Decimal> = match &sir_value {
-                Ok(s) => airr(*s, reinvest_rate, n_years.max(1))?.into(),
-                Err(f) => Figure::None { finding: f.clone() },
-            };
-            Some(LccComparison {
-                base_case_total: base_total,
-                net_savings: sub(base_total, lcc_total, "net savings")?,
-                sir: sir_value.into(),
-                airr: airr_value,
-            })
-        }
+        Some(base) => Some(
+            (|| -> Result<LccComparison> {
+                let base_flows = expand_with(
+                    &base.cash_flows,
+                    &base.assets,
+                    &period,
+                    input.price_base_year,
+                    "/base_case",
+                    &mut tables.escalation,
+                )?;
+                let base_parts = LccParts::of(&CategoryPv::of(&base_flows, &factors)?);
+                let base_total = base_parts.total()?;
+                let savings = sub(
+                    base_parts.operational()?,
+                    parts.operational()?,
+                    "operational savings",
+                )?;
+                let added = sub(
+                    parts.investment_related()?,
+                    base_parts.investment_related()?,
+                    "added investment",
+                )?;
+                let sir_value = sir(savings, added)?;
+                let n_years = period.periods();
+                let airr_value: Figure<Decimal> = match &sir_value {
+                    Ok(s) => airr(*s, reinvest_rate, n_years.max(1))?.into(),
+                    Err(f) => Figure::None { finding: f.clone() },
+                };
+                Ok(LccComparison {
+                    base_case_total: base_total,
+                    net_savings: sub(base_total, lcc_total, "net savings")?,
+                    sir: sir_value.into(),
+                    airr: airr_value,
+                })
+            })()
+            // The comparison's sums and ratios are of the base case beside the project.
+            .map_err(or_at("/base_case"))?,
+        ),
     };
     let mut levelised = Vec::new();
     for (name, line) in &input.quantities {
-        let series = expand_quantity(line, &period, &format!("/quantities/{name}"))?;
-        let pv_q = present_value(&series, &factors)?;
+        let at = format!("/quantities/{}", name.replace('~', "~0").replace('/', "~1"));
+        let series = expand_quantity(line, &period, &at)?;
+        let pv_q = present_value(&series, &factors).map_err(or_at(&at))?;
         let value: Figure<Decimal> = if pv_q > Decimal::ZERO {
-            Figure::Value(div(lcc_total, pv_q, "levelised cost")?)
+            Figure::Value(div(lcc_total, pv_q, "levelised cost").map_err(or_at(&at))?)
         } else {
             Figure::None {
                 finding: Finding::new("no_quantity", "the discounted quantity is zero"),
@@ -763,15 +772,19 @@ pub fn appraise_with(
 
     let financing = match &input.financing {
         None => None,
-        Some(fi) => Some(financing_view(
-            fi,
-            &flows,
-            &net,
-            &category_pv,
-            &period,
-            &irr_set,
-            rate1,
-        )?),
+        Some(fi) => Some(
+            financing_view(
+                fi,
+                &flows,
+                &net,
+                &category_pv,
+                &period,
+                &irr_set,
+                rate1,
+                amounts,
+            )
+            .map_err(or_at("/financing"))?,
+        ),
     };
     let mut emission_steps = Vec::new();
     let emissions = match &input.emissions {
@@ -784,16 +797,21 @@ pub fn appraise_with(
                 annuity,
                 npv,
             };
-            Some(emissions_view(
-                e,
-                &period,
-                &basis,
-                registry,
-                &mut used,
-                &mut emission_steps,
-                options.trace,
-                &mut tables.grid,
-            )?)
+            Some(
+                emissions_view(
+                    e,
+                    &period,
+                    &basis,
+                    registry,
+                    &mut used,
+                    &mut emission_steps,
+                    options.trace,
+                    &mut tables.grid,
+                )
+                // Figures of the whole view (cost per tonne, the footprint) that no calculator
+                // names.
+                .map_err(or_at("/emissions"))?,
+            )
         }
     };
     let abatement: Option<Vec<Decimal>> = emissions
@@ -900,6 +918,7 @@ fn sum_series(parts: &[&[Decimal]], n: usize) -> Result<Vec<Decimal>> {
     Ok(out)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn financing_view(
     fi: &crate::project::FinancingInput,
     flows: &YearlyFlows,
@@ -908,15 +927,20 @@ fn financing_view(
     period: &Period,
     project_irr: &RootSet,
     guess: Decimal,
+    amounts: &str,
 ) -> Result<FinancingView> {
     let n = period.len();
     let investment_total = -flows
         .of(Category::Investment)
         .iter()
-        .try_fold(Decimal::ZERO, |a, v| add(a, *v, "total investment"))?;
+        .try_fold(Decimal::ZERO, |a, v| add(a, *v, "total investment"))
+        .map_err(or_at(amounts))?;
     let (mut loan, mut cover, mut equity) = (None, None, None);
     if let Some(l) = &fi.loan {
-        let schedule = debt_schedule(l, investment_total, (n - 1) as u32)?;
+        // The schedule, its cover and the equity's flows and return are the loan's figures:
+        // a value out of range there comes from its amount, rate and tenor beside the flows.
+        let on_loan = or_at("/financing/loan");
+        let schedule = debt_schedule(l, investment_total, (n - 1) as u32).map_err(on_loan)?;
         let cfads = sum_series(
             &[
                 flows.of(Category::Revenue),
@@ -927,11 +951,12 @@ fn financing_view(
                 flows.of(Category::Water),
             ],
             n,
-        )?;
-        cover = Some(dscr(&cfads, &schedule)?);
+        )
+        .map_err(or_at(amounts))?;
+        cover = Some(dscr(&cfads, &schedule).map_err(on_loan)?);
         // The project IRR is already known; only the equity flows need a new root search.
-        let equity_flows = equity_cash_flows(net, &schedule)?;
-        let equity_irr = irr(&equity_flows, guess)?;
+        let equity_flows = equity_cash_flows(net, &schedule).map_err(on_loan)?;
+        let equity_irr = irr(&equity_flows, guess).map_err(on_loan)?;
         equity = Some(EquityReturns {
             equity_flows,
             project_irr: project_irr.clone(),
@@ -943,9 +968,11 @@ fn financing_view(
         None => None,
         Some(settings) => {
             let pv = |cs: &[Category]| -> Result<Decimal> {
-                cs.iter().try_fold(Decimal::ZERO, |acc, c| {
-                    add(acc, category_pv.get(*c), "present value")
-                })
+                cs.iter()
+                    .try_fold(Decimal::ZERO, |acc, c| {
+                        add(acc, category_pv.get(*c), "present value")
+                    })
+                    .map_err(or_at(amounts))
             };
             let input = FundingGapInput {
                 discounted_investment_cost: -pv(&[Category::Investment])?,
@@ -1061,7 +1088,10 @@ fn validate_identity(input: &ProjectInput) -> Result<()> {
     if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(Error::invalid(
             "/currency",
-            format!("expected an ISO 4217 code such as CNY or EUR, got {c:?}"),
+            format!(
+                "expected an ISO 4217 code such as CNY or EUR, got {:?}",
+                echo(c)
+            ),
         ));
     }
     if !(1800..=2500).contains(&input.price_base_year) {

@@ -158,7 +158,8 @@ pub fn appraise_json(
                     code: "invalid_request".into(),
                     pointer: format!("/{other}"),
                     message: format!(
-                        "unknown field `{other}` beside `projects`, expected `settings`"
+                        "unknown field `{}` beside `projects`, expected `settings`",
+                        crate::error::echo(other)
                     ),
                     location: None,
                 });
@@ -423,11 +424,14 @@ impl MacRows {
 fn parse_settings(value: &Value) -> Result<BatchSettings, InputError> {
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(value, &mut track);
-    BatchSettings::deserialize(de).map_err(|e| InputError {
-        code: "invalid_request".into(),
-        pointer: format!("/settings{}", pointer_of(&track.path())),
-        message: e.to_string(),
-        location: None,
+    crate::objects::one::<_, BatchSettings>(de).map_err(|e| {
+        let pointer = pointer_of(&track.path());
+        InputError {
+            code: "invalid_request".into(),
+            message: echo_read_value(e.to_string(), value, &pointer),
+            pointer: format!("/settings{pointer}"),
+            location: None,
+        }
     })
 }
 
@@ -443,12 +447,32 @@ pub fn parse_project(value: &Value) -> Result<ProjectInput, InputError> {
 fn parse_project_tracked(value: &Value) -> Result<ProjectInput, InputError> {
     let mut track = serde_path_to_error::Track::new();
     let de = serde_path_to_error::Deserializer::new(value, &mut track);
-    ProjectInput::deserialize(de).map_err(|e| InputError {
-        code: "invalid_request".into(),
-        pointer: pointer_of(&track.path()),
-        message: e.to_string(),
-        location: None,
+    ProjectInput::deserialize(de).map_err(|e| {
+        let message = e.to_string();
+        let pointer = pointer_of(&track.path());
+        let pointer = crate::tagged::field_at_fault(value, &pointer, &message).unwrap_or(pointer);
+        InputError {
+            code: "invalid_request".into(),
+            message: echo_read_value(message, value, &pointer),
+            pointer,
+            location: None,
+        }
     })
+}
+
+/// serde's message about the value at `pointer` in `document` (a string it repeats, or a key
+/// it names as unknown), with that text cut as [`crate::error::echo`] cuts it.
+fn echo_read_value(message: String, document: &Value, pointer: &str) -> String {
+    let message = match document.pointer(pointer) {
+        Some(Value::String(s)) => crate::error::echo_within(message, s),
+        _ => message,
+    };
+    match pointer.rsplit_once('/') {
+        Some((_, key)) => {
+            crate::error::echo_within(message, &key.replace("~1", "/").replace("~0", "~"))
+        }
+        None => message,
+    }
 }
 
 /// A `serde_path_to_error` path as a JSON pointer (`/cash_flows/3/amount`).

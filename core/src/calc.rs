@@ -260,7 +260,8 @@ impl CalcRequest {
             "payback" => CalcRequest::Payback(PaybackArgs::deserialize(args)?),
             other => {
                 return Err(serde::de::Error::custom(format!(
-                    "unknown function {other:?}; known: {}",
+                    "unknown function {:?}; known: {}",
+                    crate::error::echo(other),
                     FUNCTIONS.join(", ")
                 )));
             }

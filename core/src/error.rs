@@ -100,5 +100,80 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// An error that names no field placed at `section`, the part of the input whose values the
+/// failing computation read (ARCHITECTURE.md, "Where a late error points").
+pub(crate) fn or_at(section: &str) -> impl Fn(Error) -> Error + Copy + '_ {
+    move |e| {
+        if e.pointer.is_empty() {
+            e.under(section)
+        } else {
+            e
+        }
+    }
+}
+
+/// How many characters of a value from the input an error message repeats.
+pub const ECHO_CHARS: usize = 64;
+
+/// A value from the input as an error message repeats it: whole when it has at most
+/// [`ECHO_CHARS`] characters, else its first [`ECHO_CHARS`] characters, `…` and its length in
+/// bytes (`abc…… (1048576 bytes)`), so a megabyte id comes back a line long, once per error.
+/// `Display` shows the text as it is, `Debug` quoted and escaped as `{:?}` would.
+///
+/// Every message that repeats text from the input goes through this, or through
+/// [`echo_within`] for messages another library wrote.
+pub fn echo(value: &str) -> Echo<'_> {
+    Echo(value)
+}
+
+/// See [`echo`].
+#[derive(Clone, Copy)]
+pub struct Echo<'a>(&'a str);
+
+impl Echo<'_> {
+    /// The shown part and whether it is cut.
+    fn head(&self) -> (&str, bool) {
+        match self.0.char_indices().nth(ECHO_CHARS) {
+            Some((end, _)) => (&self.0[..end], true),
+            None => (self.0, false),
+        }
+    }
+}
+
+impl fmt::Display for Echo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.head() {
+            (head, true) => write!(f, "{head}… ({} bytes)", self.0.len()),
+            (all, false) => f.write_str(all),
+        }
+    }
+}
+
+impl fmt::Debug for Echo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.head() {
+            (head, true) => write!(f, "{head:?}… ({} bytes)", self.0.len()),
+            (all, false) => write!(f, "{all:?}"),
+        }
+    }
+}
+
+/// `message`, written by another library (serde's "unknown variant `…`", "invalid value:
+/// string \"…\""), with `value` repeated in it, as it is or quoted and escaped, cut as
+/// [`echo`] cuts it. A short value leaves the message as it is.
+pub fn echo_within(message: String, value: &str) -> String {
+    if value.chars().nth(ECHO_CHARS).is_none() {
+        return message;
+    }
+    let quoted = format!("{value:?}");
+    if message.contains(&quoted) {
+        return message.replace(&quoted, &format!("{:?}", echo(value)));
+    }
+    if message.contains(value) {
+        return message.replace(value, &echo(value).to_string());
+    }
+    message
+}
+
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -33,6 +33,7 @@ pub mod project;
 pub mod provenance;
 pub mod registry;
 pub mod roots;
+mod tagged;
 pub mod trace;
 pub mod tvm;
 

@@ -215,6 +215,18 @@ pub(crate) fn mirr_with(
         )));
     }
     let ratio = div(fv_positive, -pv_negative, "MIRR ratio")?;
+    if ratio.is_zero() {
+        // The inflows are so small beside the outlays that their ratio rounds to zero: its
+        // root, and so the MIRR, cannot be told from any other tiny ratio's.
+        return Err(Error {
+            code: crate::error::ErrorCode::Overflow,
+            pointer: String::new(),
+            message: format!(
+                "MIRR ratio (compounded inflows {fv_positive} over discounted outlays {}) is below the smallest decimal step (1e-28)",
+                -pv_negative
+            ),
+        });
+    }
     let root = nth_root(ratio, n as u32, "MIRR")?;
     Ok(Ok(sub(root, Decimal::ONE, "MIRR")?))
 }

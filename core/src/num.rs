@@ -756,7 +756,12 @@ pub(crate) fn powd(base: Decimal, exp: Decimal, what: &str) -> Result<Decimal> {
 /// An `f64` estimate is refined by decimal Newton steps on `yⁿ = x` until the step is below
 /// 1e-24 relative; the result agrees with `x^(1/n)` to about 1e-26.
 pub(crate) fn nth_root(x: Decimal, n: u32, what: &str) -> Result<Decimal> {
-    debug_assert!(x > Decimal::ZERO && n > 0);
+    if x <= Decimal::ZERO || n == 0 {
+        return Err(Error::invalid(
+            "",
+            format!("{what}: a root needs a positive base and degree"),
+        ));
+    }
     if n == 1 {
         return Ok(x);
     }

@@ -7,6 +7,12 @@
 //! that hold sections are read through these functions, which refuse an array with serde's
 //! own message (`invalid type: sequence, expected struct FinanceInput`) at the section's
 //! pointer, and otherwise read exactly as before.
+//!
+//! Nested structs matter most where every field has a default (an empty array read as a
+//! struct of defaults, with no error at all): such structs reachable from `ProjectInput`
+//! (the building calculator's `CarrierUse`) and the batch's `settings` are read through
+//! [`one`] as well. A struct with a required field refuses `[]` on its own (`invalid length
+//! 0`) at the same pointer.
 
 use std::fmt;
 
@@ -37,6 +43,39 @@ where
     T: Deserialize<'de>,
 {
     Vec::<Object<T>>::deserialize(deserializer).map(|v| v.into_iter().map(|Object(t)| t).collect())
+}
+
+/// A field holding an internally tagged enum (a grid path, by `kind`): serde reads it through
+/// `deserialize_any`, and its visitor also takes an array whose first element is the tag
+/// (`["constant", "0.5"]` read as a constant path), so the visitor is given maps only.
+pub(crate) fn tagged<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(AnyObjectOnly(deserializer))
+}
+
+/// The deserializer of an internally tagged enum: whatever it is asked for is read as any
+/// value with a visitor that takes a map only (such an enum asks for `deserialize_any`).
+struct AnyObjectOnly<D>(D);
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for AnyObjectOnly<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_any(MapOnly(visitor))
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.0.is_human_readable()
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
 }
 
 /// One section, read through [`ObjectOnly`].

@@ -92,7 +92,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::discount::{DiscountRate, RateBand};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, echo};
 use crate::num::{add, div, mul, powi};
 
 /// The embedded data files, by file name. Adding a set is adding a line here and a file.
@@ -716,10 +716,13 @@ impl DataSet {
                 .join(", ");
             return Err(Error::unknown_data(
                 "/region",
-                format!("{id} has no region {region}; known regions are {known}"),
+                format!(
+                    "{id} has no region {}; known regions are {known}",
+                    echo(region)
+                ),
             ));
         };
-        let at = || format!(" in region {region}");
+        let at = || format!(" in region {}", echo(region));
         let Ok(year) = u32::try_from(year) else {
             return Err(Error::unknown_data(
                 "/year",
@@ -742,7 +745,8 @@ impl DataSet {
             return Err(Error::unknown_data(
                 "/fuel",
                 format!(
-                    "{id} has no fuel {fuel}; known fuels are {}",
+                    "{id} has no fuel {}; known fuels are {}",
+                    echo(fuel),
                     self.fuel_keys().join(", ")
                 ),
             ));
@@ -983,7 +987,7 @@ impl Registry {
                 .join("; ");
             Error::unknown_data(
                 "/id",
-                format!("unknown data set {id}; known sets are {known}"),
+                format!("unknown data set {}; known sets are {known}", echo(id)),
             )
         })
     }
@@ -1000,8 +1004,8 @@ impl Registry {
                     .collect::<Vec<_>>()
                     .join(", ");
                 let what = match found {
-                    Some(set) => format!("{id} is a {}, not a {kind}", set.file.kind),
-                    None => format!("unknown {kind} {id}"),
+                    Some(set) => format!("{} is a {}, not a {kind}", echo(id), set.file.kind),
+                    None => format!("unknown {kind} {}", echo(id)),
                 };
                 Err(Error::unknown_data(
                     "/id",
@@ -1029,7 +1033,7 @@ fn validate(f: &DataFile, name: &str) -> Result<()> {
             "/id",
             format!(
                 "id {:?} must be lowercase letters, digits, '-', '_' or '.'",
-                f.id
+                echo(&f.id)
             ),
         );
     }
@@ -1041,7 +1045,7 @@ fn validate(f: &DataFile, name: &str) -> Result<()> {
     {
         return bad(
             "/version",
-            format!("version {:?} must be MAJOR.MINOR.PATCH", f.version),
+            format!("version {:?} must be MAJOR.MINOR.PATCH", echo(&f.version)),
         );
     }
     for (pointer, text) in [
@@ -1158,7 +1162,7 @@ fn validate(f: &DataFile, name: &str) -> Result<()> {
                         &format!("{at}/region"),
                         format!(
                             "region {:?} must be lowercase letters, digits, '-' or '_'",
-                            r.region
+                            echo(&r.region)
                         ),
                     );
                 }
@@ -1193,7 +1197,7 @@ fn validate(f: &DataFile, name: &str) -> Result<()> {
                         &format!("{at}/fuel"),
                         format!(
                             "fuel {:?} must be lowercase letters, digits, '-' or '_'",
-                            r.fuel
+                            echo(&r.fuel)
                         ),
                     );
                 }
@@ -1255,8 +1259,9 @@ fn validate(f: &DataFile, name: &str) -> Result<()> {
                         return bad(
                             &format!("{at}/unverified/{j}"),
                             format!(
-                                "{u:?} names no value of this row (ncv, co2, carbon, oxidation, \
-                                 ch4, n2o)"
+                                "{:?} names no value of this row (ncv, co2, carbon, oxidation, \
+                                 ch4, n2o)",
+                                echo(u)
                             ),
                         );
                     }
@@ -1277,7 +1282,7 @@ fn validate(f: &DataFile, name: &str) -> Result<()> {
                         &format!("{at}/gas"),
                         format!(
                             "gas {:?} must be lowercase letters, digits, '-' or '_'",
-                            g.gas
+                            echo(&g.gas)
                         ),
                     );
                 }
@@ -1386,7 +1391,7 @@ fn exact_decimal<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Decimal
             v.trim()
                 .parse::<Decimal>()
                 .or_else(|_| Decimal::from_scientific(v.trim()))
-                .map_err(|_| E::custom(format!("{v:?} is not a decimal number")))
+                .map_err(|_| E::custom(format!("{:?} is not a decimal number", echo(v))))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Decimal, E> {
             Err(E::custom(format!(
@@ -1625,6 +1630,25 @@ value = "100"
         r.load_extra(&EXTRA.replace("0.1.0", "0.2.0"), "v2.toml")
             .unwrap();
         assert_eq!(r.get("city-carbon").unwrap().version, "0.2.0");
+    }
+
+    /// A user's data file is input too: a long id is repeated cut, as every value from the
+    /// input is (its first 64 characters, `…` and its length in bytes).
+    #[test]
+    fn extra_file_with_a_long_bad_id_names_it_cut() {
+        let mut r = registry();
+        let id = "X".repeat(10_000);
+        let err = r
+            .load_extra(&EXTRA.replace("city-carbon", &id), "city.toml")
+            .unwrap_err();
+        assert_eq!(err.pointer, "/id");
+        assert_eq!(
+            err.message,
+            format!(
+                "city.toml: id \"{}\"… (10000 bytes) must be lowercase letters, digits, '-', '_' or '.'",
+                "X".repeat(64)
+            )
+        );
     }
 
     #[test]

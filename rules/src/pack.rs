@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use greenlight_core::error::echo;
 use rhai::{AST, Dynamic, Engine, EvalAltResult, ImmutableString, Map, OptimizationLevel, Scope};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -334,7 +335,9 @@ fn parse_header(pack: &str, file: &str, src: &str) -> Result<RuleHeader, RuleErr
                     "parameters" => h.parameters = list(),
                     "verification" => h.verification = value,
                     "source" => h.source = value,
-                    other => return Err(err(format!("unknown header key {other:?}"))),
+                    other => {
+                        return Err(err(format!("unknown header key {:?}", echo(other))));
+                    }
                 }
             }
             _ => doc.push(rest.to_owned()),
@@ -461,7 +464,11 @@ impl Pack {
                             RuleError::pack(
                                 &id,
                                 "parameters.toml",
-                                format!("parameter {}: {v:?} is not a decimal number", p.name),
+                                format!(
+                                    "parameter {}: {:?} is not a decimal number",
+                                    p.name,
+                                    echo(v)
+                                ),
                             )
                         })?;
                     }
@@ -936,8 +943,12 @@ fn combine(
     if clauses.is_empty() {
         return (
             Verdict::NotEligible,
-            format!("{} has no activity covering {activity:?}", meta.name_en),
-            format!("《{}》未涵盖活动 {activity:?}", meta.name_zh),
+            format!(
+                "{} has no activity covering {:?}",
+                meta.name_en,
+                echo(activity)
+            ),
+            format!("《{}》未涵盖活动 {:?}", meta.name_zh, echo(activity)),
         );
     }
     let worst = |v: Verdict| clauses.iter().find(|c| c.verdict == v);

@@ -1462,7 +1462,7 @@ impl Import {
                             Some((u, None)) => self.problems.push(problem(
                                 "unknown_unit",
                                 sheet.at(row, c.col),
-                                format!("unknown unit {u:?} in the header: use 元, 万元, 亿元, EUR, kEUR, MEUR, …"),
+                                format!("unknown unit {:?} in the header: use 元, 万元, 亿元, EUR, kEUR, MEUR, …", greenlight_core::error::echo(u)),
                             )),
                         }
                     }
@@ -1823,7 +1823,7 @@ impl Import {
                                 self.fail(Some(p), problem(
                                     "unit_currency",
                                     at(),
-                                    format!("unit {unit} is in {currency}, but the project's currency is {own}"),
+                                    format!("unit {unit} is in {currency}, but the project's currency is {}", greenlight_core::error::echo(&own)),
                                 ));
                             }
                         }
@@ -2159,7 +2159,10 @@ impl Import {
                 self.problems.push(problem(
                     "unknown_setting",
                     sheet.at(row, key_col),
-                    format!("unknown setting {name:?}: use a Projects column or taxonomies"),
+                    format!(
+                        "unknown setting {:?}: use a Projects column or taxonomies",
+                        greenlight_core::error::echo(&name)
+                    ),
                 ));
                 continue;
             };
@@ -2432,12 +2435,19 @@ fn check_formula(cell: &Cell) -> Result<(), Problem> {
         return Err((
             "formula_without_value",
             format!(
-                "formula ={f} has no stored result: open and save the file in a spreadsheet program (which stores results), or type the value"
+                "formula ={} has no stored result: open and save the file in a spreadsheet program (which stores results), or type the value",
+                greenlight_core::error::echo(f)
             ),
         ));
     }
     if let CellValue::Error(e) = &cell.value {
-        return Err(("cell_error", format!("the cell holds the error {e}")));
+        return Err((
+            "cell_error",
+            format!(
+                "the cell holds the error {}",
+                greenlight_core::error::echo(e)
+            ),
+        ));
     }
     Ok(())
 }
@@ -2724,9 +2734,15 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
         Kind::Money => {
             let power = match unit {
                 None => 0,
-                Some(u) => fields::money_unit(u)
-                    .map(|(_, p)| p)
-                    .ok_or_else(|| ("unknown_unit", format!("unknown unit {u:?} in the header")))?,
+                Some(u) => fields::money_unit(u).map(|(_, p)| p).ok_or_else(|| {
+                    (
+                        "unknown_unit",
+                        format!(
+                            "unknown unit {:?} in the header",
+                            greenlight_core::error::echo(u)
+                        ),
+                    )
+                })?,
             };
             Ok(scale(decimal_of(cell, kind)?, power)?.map(json_decimal))
         }
@@ -2758,7 +2774,11 @@ fn convert(cell: &Cell, kind: Kind, unit: Option<&str>) -> Result<Option<Value>,
                 .ok_or_else(|| {
                     (
                         "not_in_list",
-                        format!("{t:?} is not one of: {}", allowed.join(", ")),
+                        format!(
+                            "{:?} is not one of: {}",
+                            greenlight_core::error::echo(&t),
+                            allowed.join(", ")
+                        ),
                     )
                 })
         }

@@ -167,7 +167,10 @@ pub fn appraise_workbook<T: Send, E: From<Error> + Send>(
     for id in &summary.rejected {
         problems.push(Error::new(
             "project_rejected",
-            format!("project {id:?} was not appraised because of the problems above"),
+            format!(
+                "project {:?} was not appraised because of the problems above",
+                greenlight_core::error::echo(id)
+            ),
         ));
     }
     Ok(Ok(WorkbookRun { result, problems }))

@@ -1071,13 +1071,13 @@ impl CellValue {
     /// How the value reads in a message: text is quoted.
     pub fn describe(&self) -> String {
         match self {
-            CellValue::Text(s) => format!("{s:?}"),
+            CellValue::Text(s) => format!("{:?}", greenlight_core::error::echo(s)),
             CellValue::Number(n) => format!("{n}"),
             CellValue::Bool(b) => format!("{b}"),
             CellValue::Date { ymd, .. } => format!("date {:04}-{:02}-{:02}", ymd.0, ymd.1, ymd.2),
-            CellValue::DateIso(s) => format!("date {s}"),
-            CellValue::Duration(s) => format!("duration {s}"),
-            CellValue::Error(e) => format!("error {e}"),
+            CellValue::DateIso(s) => format!("date {}", greenlight_core::error::echo(s)),
+            CellValue::Duration(s) => format!("duration {}", greenlight_core::error::echo(s)),
+            CellValue::Error(e) => format!("error {}", greenlight_core::error::echo(e)),
             CellValue::Empty => String::from("an empty cell"),
         }
     }

@@ -29,7 +29,7 @@ use super::{
     CalculatorOutput, Co2eSeries, Context, FuelFactor, FuelLookup, GasTonnes, Gwp, ImpactIndicator,
 };
 use crate::appraisal::Figure;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, or_at};
 use crate::num::{add, div, sub};
 use crate::project::Period;
 use crate::registry::{DataRef, Kind, Registry};
@@ -48,6 +48,7 @@ pub struct EmissionsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gwp_set: Option<String>,
     /// Grid factor for electricity consumed or saved, tCO2/MWh per year.
+    #[serde(deserialize_with = "crate::objects::tagged")]
     pub grid: GridPath,
     /// Grid factor for electricity displaced by generation (PV, landfill gas, waste to
     /// energy); default: `grid`.
@@ -73,12 +74,14 @@ pub struct EmissionsInput {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum DisplacedGrid {
     /// A path of its own.
-    Path(GridPath),
+    Path(#[serde(deserialize_with = "crate::objects::tagged")] GridPath),
     /// A combined margin `w_OM·OM + w_BM·BM` (CDM Tool 07) of two paths.
     CombinedMargin {
         /// Operating margin.
+        #[serde(deserialize_with = "crate::objects::tagged")]
         operating_margin: GridPath,
         /// Build margin.
+        #[serde(deserialize_with = "crate::objects::tagged")]
         build_margin: GridPath,
         /// Tool 07 project type for the default weights.
         project_type: MarginProjectType,
@@ -291,12 +294,19 @@ fn path_years(
                 .find(|r| &r.region == region)
                 .and_then(|r| r.points.last())
                 .map(|p| p.year);
+            // The set's values for the region: a year it does not give is named at the region.
+            let factor = |year: i32| {
+                data.grid_factor(year, region).map_err(|e| Error {
+                    pointer: format!("{at}/region"),
+                    ..e
+                })
+            };
             let mut out = Vec::with_capacity(period.len());
             for i in 0..period.len() {
                 let year = period.first_year + i as i32;
                 let beyond = last.filter(|l| i64::from(year) > i64::from(*l));
                 let value = match (beyond, after_last) {
-                    (Some(l), Some(AfterLast::Hold)) => data.grid_factor(l as i32, region)?,
+                    (Some(l), Some(AfterLast::Hold)) => factor(l as i32)?,
                     (Some(l), Some(AfterLast::Decline { rate })) => {
                         if *rate > Decimal::ONE || *rate < Decimal::ZERO {
                             return Err(Error::invalid(
@@ -307,15 +317,13 @@ fn path_years(
                         let keep = sub(Decimal::ONE, *rate, "grid decline")?;
                         let n = i64::from(year) - i64::from(l);
                         crate::num::mul(
-                            data.grid_factor(l as i32, region)?,
+                            factor(l as i32)?,
                             crate::num::powi(keep, n, "grid decline")?,
                             "grid decline",
-                        )?
+                        )
+                        .map_err(|e| e.under(at))?
                     }
-                    _ => data.grid_factor(year, region).map_err(|e| Error {
-                        pointer: format!("{at}/region"),
-                        ..e
-                    })?,
+                    _ => factor(year)?,
                 };
                 out.push(value);
             }
@@ -335,6 +343,23 @@ fn path_years(
                 .map_err(|e| e.under(at))?,
             "input".into(),
         )),
+    }
+}
+
+/// The fuel table keys the project's overrides by fuel (`/fuel_overrides/natural_gas`); the
+/// input lists them, so its pointer names the entry's index (`/fuel_overrides/2`): the last
+/// entry for that fuel, the one the table keeps.
+fn override_by_index(e: Error, overrides: &[FuelFactor]) -> Error {
+    let Some(rest) = e.pointer.strip_prefix("/fuel_overrides/") else {
+        return e;
+    };
+    let found = overrides.iter().enumerate().rev().find_map(|(i, f)| {
+        let field = rest.strip_prefix(f.fuel.as_str())?;
+        (field.is_empty() || field.starts_with('/')).then(|| format!("/fuel_overrides/{i}{field}"))
+    });
+    match found {
+        Some(pointer) => Error { pointer, ..e },
+        None => e,
     }
 }
 
@@ -515,8 +540,8 @@ pub(crate) fn emissions_view(
         .iter()
         .map(|f| (f.fuel.clone(), f.clone()))
         .collect();
-    let table =
-        FuelTable::with_overrides(fuel_set, overrides).map_err(|e| e.under("/emissions"))?;
+    let table = FuelTable::with_overrides(fuel_set, overrides)
+        .map_err(|e| override_by_index(e, &input.fuel_overrides).under("/emissions"))?;
     let fuels = RecordingFuels {
         table: &table,
         asked: std::cell::Cell::new(false),
@@ -538,6 +563,8 @@ pub(crate) fn emissions_view(
     let mut le = vec![GasTonnes::default(); n];
     let mut by_calculator = Vec::new();
     let mut indicators: BTreeMap<String, Decimal> = BTreeMap::new();
+    // Sums over the calculators' tonnes belong to no one calculator.
+    let on_calculators = or_at("/emissions/calculators");
     for (i, calc) in input.calculators.iter().enumerate() {
         let out = calc
             .run(&ctx)
@@ -548,19 +575,24 @@ pub(crate) fn emissions_view(
             if i == 0 {
                 (be[y], pe[y], le[y]) = (g.baseline, g.project, g.leakage);
             } else {
-                be[y] = be[y].plus(g.baseline)?;
-                pe[y] = pe[y].plus(g.project)?;
-                le[y] = le[y].plus(g.leakage)?;
+                be[y] = be[y].plus(g.baseline).map_err(on_calculators)?;
+                pe[y] = pe[y].plus(g.project).map_err(on_calculators)?;
+                le[y] = le[y].plus(g.leakage).map_err(on_calculators)?;
             }
             // With one calculator its share is the total, summed below once.
             if several {
-                let er = g.baseline.minus(g.project)?.minus(g.leakage)?.co2e(&gwp)?;
-                abated = add(abated, er, "abatement")?;
+                let er = g
+                    .baseline
+                    .minus(g.project)
+                    .and_then(|t| t.minus(g.leakage))
+                    .and_then(|t| t.co2e(&gwp))
+                    .map_err(on_calculators)?;
+                abated = add(abated, er, "abatement").map_err(on_calculators)?;
             }
         }
         for ind in &out.indicators {
             let slot = indicators.entry(ind.key.clone()).or_default();
-            *slot = add(*slot, ind.value, "indicator")?;
+            *slot = add(*slot, ind.value, "indicator").map_err(on_calculators)?;
         }
         if trace {
             steps.extend(out.steps);
@@ -590,15 +622,17 @@ pub(crate) fn emissions_view(
     );
     for y in 0..n {
         let (b, p, l) = (
-            be_co2e.co2e(&be[y])?,
-            pe_co2e.co2e(&pe[y])?,
-            le_co2e.co2e(&le[y])?,
+            be_co2e.co2e(&be[y]).map_err(on_calculators)?,
+            pe_co2e.co2e(&pe[y]).map_err(on_calculators)?,
+            le_co2e.co2e(&le[y]).map_err(on_calculators)?,
         );
-        let er = sub(sub(b, p, "abatement")?, l, "abatement")?;
-        totals.baseline = add(totals.baseline, b, "baseline")?;
-        totals.project = add(totals.project, p, "project")?;
-        totals.leakage = add(totals.leakage, l, "leakage")?;
-        totals.abatement = add(totals.abatement, er, "abatement")?;
+        let er = sub(b, p, "abatement")
+            .and_then(|t| sub(t, l, "abatement"))
+            .map_err(on_calculators)?;
+        totals.baseline = add(totals.baseline, b, "baseline").map_err(on_calculators)?;
+        totals.project = add(totals.project, p, "project").map_err(on_calculators)?;
+        totals.leakage = add(totals.leakage, l, "leakage").map_err(on_calculators)?;
+        totals.abatement = add(totals.abatement, er, "abatement").map_err(on_calculators)?;
         tonnes.push(er);
         years.push(EmissionsYear {
             year: period.first_year + y as i32,

@@ -477,8 +477,10 @@ pub struct BuildingEfficiencyInput {
     /// First and last calendar year (inclusive) the savings apply to, inside the study period.
     pub years: [i32; 2],
     /// Consumption per year without the project (metered, weather-normalised).
+    #[serde(deserialize_with = "crate::objects::one")]
     pub baseline: CarrierUse,
     /// Consumption per year with the project.
+    #[serde(deserialize_with = "crate::objects::one")]
     pub project: CarrierUse,
 }
 

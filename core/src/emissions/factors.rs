@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::emissions::{FuelFactor, FuelLookup};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, echo};
 use crate::registry::{DataRef, DataSet, Kind};
 
 /// A fuel set with optional per-project overrides, ready for a [`crate::emissions::Context`].
@@ -47,13 +47,17 @@ impl<'a> FuelTable<'a> {
             if f.fuel != key {
                 return Err(Error::invalid(
                     pointer,
-                    format!("the override for {key} names fuel {}", f.fuel),
+                    format!(
+                        "the override for {} names fuel {}",
+                        echo(&key),
+                        echo(&f.fuel)
+                    ),
                 ));
             }
             if f.ncv_gj_per_unit <= rust_decimal::Decimal::ZERO {
                 return Err(Error::invalid(
                     format!("{pointer}/ncv_gj_per_unit"),
-                    format!("the calorific value of {key} must be positive"),
+                    format!("the calorific value of {} must be positive", echo(&key)),
                 ));
             }
             for (field, v) in [
@@ -64,7 +68,7 @@ impl<'a> FuelTable<'a> {
                 if v < rust_decimal::Decimal::ZERO {
                     return Err(Error::invalid(
                         format!("{pointer}/{field}"),
-                        format!("an emission factor of {key} cannot be negative"),
+                        format!("an emission factor of {} cannot be negative", echo(&key)),
                     ));
                 }
             }

@@ -437,3 +437,379 @@ fn economic_benefits_that_overflow_are_an_overflow_at_the_economic_view() {
         "{message}"
     );
 }
+
+/// A nested struct whose fields all have defaults read an empty array as a struct of
+/// defaults: the building calculator's baseline consumption given as `[]` was a building
+/// that used no energy, with no error. It is a wrong type at the field.
+#[test]
+fn a_nested_struct_of_defaults_given_as_an_array_is_a_wrong_type_at_the_field() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline.json"
+    ))
+    .expect("the example is JSON");
+    // The first project is the school retrofit, a building-efficiency calculator.
+    let building = "/emissions/calculators/0/building_efficiency";
+    for side in ["baseline", "project"] {
+        let mut project = doc["projects"][0].clone();
+        *project
+            .pointer_mut(&format!("{building}/{side}"))
+            .expect("the example's building consumption") = serde_json::json!([]);
+        let (code, pointer, message) = only_error(project);
+        assert_eq!(
+            (code.as_str(), pointer.as_str(), message.as_str()),
+            (
+                "invalid_request",
+                format!("{building}/{side}").as_str(),
+                "invalid type: sequence, expected struct CarrierUse"
+            )
+        );
+    }
+}
+
+/// The batch settings have only defaulted fields: `"settings": []` was read as no settings.
+#[test]
+fn batch_settings_given_as_an_array_are_a_wrong_type_at_the_settings() {
+    use greenlight_core::appraisal::AppraisalOptions;
+    use greenlight_core::batch::appraise_json;
+    use greenlight_core::registry::Registry;
+    let registry = Registry::embedded().expect("embedded registry");
+    let err = appraise_json(
+        serde_json::json!({ "settings": [], "projects": [small_project()] }),
+        &registry,
+        &AppraisalOptions { trace: false },
+        None,
+    )
+    .expect_err("settings given as an array must be refused");
+    assert_eq!(
+        (
+            err.code.as_str(),
+            err.pointer.as_str(),
+            err.message.as_str()
+        ),
+        (
+            "invalid_request",
+            "/settings",
+            "invalid type: sequence, expected struct BatchSettings"
+        )
+    );
+}
+
+/// A grid path is read whole before its `kind` is known, so an error inside it was reported
+/// at `/emissions/grid`; it belongs to the field that holds the bad value. A missing field
+/// stays at the path, where the key belongs.
+#[test]
+fn an_error_inside_a_grid_path_is_at_its_field() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline.json"
+    ))
+    .expect("the example is JSON");
+    let published = serde_json::json!({
+        "kind": "published", "set": "cn-mee-nbs-grid-average", "region": "cn-north",
+        "after_last": "hold"
+    });
+    assert_eq!(doc["projects"][0]["emissions"]["grid"], published);
+    let with = |field: &str, value: serde_json::Value| {
+        let mut path = published.clone();
+        path[field] = value;
+        path
+    };
+    let mut without_region = published.clone();
+    without_region
+        .as_object_mut()
+        .expect("an object")
+        .remove("region");
+    let cases = [
+        (
+            with("region", serde_json::json!(5)),
+            "/emissions/grid/region",
+            "invalid type: integer `5`, expected a string",
+        ),
+        (
+            with("kind", serde_json::json!("sideways")),
+            "/emissions/grid/kind",
+            "unknown variant `sideways`, expected one of `constant`, `published`, `linear_to_target`, `compound_decline`, `user`",
+        ),
+        (
+            with("colour", serde_json::json!("green")),
+            "/emissions/grid/colour",
+            "unknown field `colour`, expected one of `set`, `region`, `after_last`",
+        ),
+        (
+            with(
+                "after_last",
+                serde_json::json!({ "decline": { "rate": true } }),
+            ),
+            "/emissions/grid/after_last/decline/rate",
+            "invalid type: boolean `true`, expected a Decimal type representing a fixed-point number",
+        ),
+        (
+            serde_json::json!({ "kind": "user", "points": [
+                { "year": 2026, "value": "0.5" }, { "year": "2027", "value": "0.5" }
+            ] }),
+            "/emissions/grid/points/1/year",
+            "invalid type: string \"2027\", expected i32",
+        ),
+        (without_region, "/emissions/grid", "missing field `region`"),
+        // serde would read an array whose first element is the tag as the path.
+        (
+            serde_json::json!(["constant", "0.5"]),
+            "/emissions/grid",
+            "invalid type: sequence, expected internally tagged enum GridPath",
+        ),
+    ];
+    for (path, pointer, message) in cases {
+        let mut project = doc["projects"][0].clone();
+        project["emissions"]["grid"] = path;
+        let (code, at, said) = only_error(project);
+        assert_eq!(
+            (code.as_str(), at.as_str(), said.as_str()),
+            ("invalid_request", pointer, message)
+        );
+    }
+    // The same path as the displaced grid's operating margin.
+    let mut project = doc["projects"][0].clone();
+    project["emissions"]["grid_displaced"] = serde_json::json!({ "combined_margin": {
+        "operating_margin": with("region", serde_json::json!(5)),
+        "build_margin": published,
+        "project_type": "wind_solar", "crediting_period": "first"
+    } });
+    let (_, at, _) = only_error(project);
+    assert_eq!(
+        at,
+        "/emissions/grid_displaced/combined_margin/operating_margin/region"
+    );
+    // And the displaced grid's own path given as an array.
+    let mut project = doc["projects"][0].clone();
+    project["emissions"]["grid_displaced"] = serde_json::json!({ "path": ["constant", "0.5"] });
+    assert_eq!(
+        only_error(project),
+        (
+            "invalid_request".into(),
+            "/emissions/grid_displaced/path".into(),
+            "invalid type: sequence, expected internally tagged enum GridPath".into()
+        )
+    );
+}
+
+/// Outlays so large beside the inflows that the MIRR's ratio of compounded inflows to
+/// discounted outlays rounds to zero: a debug build stopped on an assertion in the root, a
+/// release build reported a "fractional power" at the project itself. It is an overflow of
+/// the flows; so is inflows' compounding beyond the decimal range, which was reported at
+/// `/finance`, though the rates there were ordinary.
+#[test]
+fn a_mirr_out_of_the_decimal_range_is_an_overflow_at_the_cash_flows() {
+    let mut project = small_project();
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-19807040628566084398385987580" },
+        { "category": "savings", "years": [2027, 2030], "amount": "0.0000000000000000000000000001" }
+    ]);
+    let (code, pointer, message) = only_error(project);
+    assert_eq!(
+        (code.as_str(), pointer.as_str()),
+        ("overflow", "/cash_flows")
+    );
+    // Compounded at 6 %: 1e-28 × (1.06³ + 1.06² + 1.06 + 1) = 4.37e-28, rounded to the
+    // decimal's last place, 4e-28.
+    assert_eq!(
+        message,
+        "MIRR ratio (compounded inflows 0.0000000000000000000000000004 over discounted outlays 19807040628566084398385987580) is below the smallest decimal step (1e-28)"
+    );
+    let mut project = small_project();
+    // A quarter of the decimal range a year for four years, compounded at 6 %: 4.37 quarters.
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-1" },
+        { "category": "savings", "years": [2027, 2030], "amount": "19807040628566084398385987580" }
+    ]);
+    assert_eq!(
+        only_error(project),
+        (
+            "overflow".into(),
+            "/cash_flows".into(),
+            "FV of positive flows exceeds the decimal range (about ±7.9e28)".into()
+        )
+    );
+}
+
+/// A loan whose interest leaves the decimal range (10²⁷ at 10 000 % a year) was reported at
+/// the project itself; the schedule is the loan's, computed from its amount, rate and tenor.
+#[test]
+fn a_loan_schedule_that_overflows_is_an_overflow_at_the_loan() {
+    let mut project = small_project();
+    project["financing"] = serde_json::json!({ "loan": {
+        "amount": "1000000000000000000000000000", "rate": "100", "tenor_years": 4,
+        "repayment": "linear"
+    } });
+    assert_eq!(
+        only_error(project),
+        (
+            "overflow".into(),
+            "/financing/loan".into(),
+            "interest exceeds the decimal range (about ±7.9e28)".into()
+        )
+    );
+}
+
+/// A levelised cost over a quantity of 10⁻²⁸ a year (the lifecycle cost about 2e28 over a
+/// discounted quantity about 3.5e-28) was reported at the project itself; it belongs to the
+/// quantity.
+#[test]
+fn a_levelised_cost_that_overflows_is_an_overflow_at_its_quantity() {
+    let mut project = small_project();
+    project["cash_flows"] = serde_json::json!([
+        { "category": "investment", "year": 2026, "amount": "-19807040628566084398385987580" },
+        { "category": "savings", "years": [2027, 2030], "amount": "1" }
+    ]);
+    project["quantities"] = serde_json::json!({
+        "electricity_mwh": { "years": [2027, 2030], "value": "0.0000000000000000000000000001" }
+    });
+    let (code, pointer, message) = only_error(project);
+    assert_eq!(
+        (code.as_str(), pointer.as_str(), message.as_str()),
+        (
+            "overflow",
+            "/quantities/electricity_mwh",
+            "levelised cost exceeds the decimal range (about ±7.9e28)"
+        )
+    );
+}
+
+/// Two building calculators whose baseline tonnes are each within range but whose sum is
+/// not (2 × 7e28 MWh × about 0.6 t/MWh ≈ 8.4e28 t) were reported at the project itself; the
+/// sum is of the calculators.
+#[test]
+fn tonnes_whose_sum_over_calculators_overflows_are_an_overflow_at_the_calculators() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline.json"
+    ))
+    .expect("the example is JSON");
+    let mut project = doc["projects"][0].clone();
+    let building = serde_json::json!({ "building_efficiency": {
+        "years": [2027, 2050],
+        "baseline": { "electricity_mwh": "70000000000000000000000000000" },
+        "project": { "electricity_mwh": "0" }
+    } });
+    project["emissions"]["calculators"] = serde_json::json!([building, building]);
+    let (code, pointer, _) = only_error(project);
+    assert_eq!(
+        (code.as_str(), pointer.as_str()),
+        ("overflow", "/emissions/calculators")
+    );
+}
+
+/// A value of a megabyte came back a megabyte long in its error (once per error, and again in
+/// a workbook's location list). An error repeats the first 64 characters of a value from the
+/// input (cut on a character boundary: `é` is two bytes), `…` and the value's length in bytes.
+#[test]
+fn an_error_repeats_a_long_value_cut_to_64_characters_and_its_length() {
+    // 500 000 × "é" = 1 000 000 bytes.
+    let long = "é".repeat(500_000);
+    let head = "é".repeat(64);
+    let sectors = "`buildings`, `transport`, `lighting`, `energy`, `heating`, `water`, \
+                   `wastewater`, `waste`, `flood_protection`, `other`";
+    let cases: [(&str, serde_json::Value, String, String); 4] = [
+        // serde's message, the value as it is.
+        (
+            "/sector",
+            long.clone().into(),
+            "/sector".into(),
+            format!("unknown variant `{head}… (1000000 bytes)`, expected one of {sectors}"),
+        ),
+        // serde's message, the value quoted and escaped: 100 quotes, each shown as \".
+        (
+            "/finance/discount_rate",
+            "\"".repeat(100).into(),
+            "/finance/discount_rate".into(),
+            format!(
+                "invalid value: string \"{}\"… (100 bytes), expected a Decimal type representing a fixed-point number",
+                "\\\"".repeat(64)
+            ),
+        ),
+        // The engine's own message.
+        (
+            "/currency",
+            long.clone().into(),
+            "/currency".into(),
+            format!(
+                "expected an ISO 4217 code such as CNY or EUR, got \"{head}\"… (1000000 bytes)"
+            ),
+        ),
+        // A key serde names as unknown.
+        (
+            "/timeline",
+            serde_json::json!({ "start_year": 2026, "analysis_years": 4, long.as_str(): 1 }),
+            format!("/timeline/{long}"),
+            format!(
+                "unknown field `{head}… (1000000 bytes)`, expected one of `start_year`, \
+                 `construction_years`, `analysis_years`, `timing`, `first_year`"
+            ),
+        ),
+    ];
+    for (field, value, pointer, message) in cases {
+        let mut project = small_project();
+        *project
+            .pointer_mut(field)
+            .expect("the small project's field") = value;
+        let (_, at, said) = only_error(project);
+        assert!(at == pointer, "{field}: at {}", &at[..at.len().min(80)]);
+        assert_eq!(said, message, "{field}");
+    }
+    // A data id the registry does not hold, named in a message listing the known ones.
+    let mut project = small_project();
+    project["finance"] = serde_json::json!({ "discount_preset": long });
+    let (code, at, said) = only_error(project);
+    assert_eq!(
+        (code.as_str(), at.as_str()),
+        ("unknown_data", "/finance/discount_preset")
+    );
+    assert!(
+        said.starts_with(&format!(
+            "unknown discount_schedule {head}… (1000000 bytes); known discount_schedule sets are "
+        )),
+        "{}",
+        &said[..said.len().min(300)]
+    );
+    assert!(said.len() < 1000, "{} bytes", said.len());
+}
+
+/// A value of 64 characters is repeated whole; one of 65 is cut.
+#[test]
+fn the_echo_cut_starts_after_64_characters() {
+    use greenlight_core::error::{echo, echo_within};
+    let exact = "x".repeat(64);
+    assert_eq!(echo(&exact).to_string(), exact);
+    assert_eq!(format!("{:?}", echo(&exact)), format!("\"{exact}\""));
+    let over = "x".repeat(65);
+    assert_eq!(echo(&over).to_string(), format!("{exact}… (65 bytes)"));
+    assert_eq!(
+        echo_within(format!("unknown `{over}`"), &over),
+        format!("unknown `{exact}… (65 bytes)`")
+    );
+    assert_eq!(
+        echo_within(format!("unknown `{exact}`"), &exact),
+        format!("unknown `{exact}`")
+    );
+}
+
+/// A project's fuel factors are a list, but a bad one was named by its fuel
+/// (`/emissions/fuel_overrides/natural_gas/ncv_gj_per_unit`), a key the document does not
+/// have; it is named by its place in the list.
+#[test]
+fn a_bad_fuel_override_is_named_by_its_index() {
+    let doc: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../workbooks/examples/city-pipeline.json"
+    ))
+    .expect("the example is JSON");
+    let mut project = doc["projects"][0].clone();
+    project["emissions"]["fuel_overrides"] = serde_json::json!([
+        { "fuel": "diesel", "ncv_gj_per_unit": "0.0359", "unit": "l", "co2_t_per_gj": "0.0741" },
+        { "fuel": "natural_gas", "ncv_gj_per_unit": "0", "unit": "m3", "co2_t_per_gj": "0.0561" }
+    ]);
+    assert_eq!(
+        only_error(project),
+        (
+            "invalid_argument".into(),
+            "/emissions/fuel_overrides/1/ncv_gj_per_unit".into(),
+            "the calorific value of natural_gas must be positive".into()
+        )
+    );
+}

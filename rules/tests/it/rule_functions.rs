@@ -96,3 +96,34 @@ fn flags_agree_with_the_script_loop_they_replace() {
     );
     assert_eq!((c.verdict, c.error), (Verdict::Eligible, None));
 }
+
+/// A pack with no rule for the project's activity names the activity in its verdict: a
+/// megabyte activity came back a megabyte long, in both languages. The verdict repeats its
+/// first 64 characters, `…` and its length in bytes.
+#[test]
+fn a_long_activity_no_pack_covers_is_named_cut_to_64_characters() {
+    let set = RuleSet::shipped(EngineLimits::standard()).expect("shipped packs");
+    let activity = "z".repeat(1_000_000);
+    let mut record = Record::default();
+    record.set("activity", FieldValue::Text(activity));
+    let out = set.evaluate(&record, "2024-01-01");
+    let cn = out
+        .taxonomies
+        .iter()
+        .find(|t| &*t.taxonomy == "cn")
+        .expect("China's catalogue is shipped");
+    let head = "z".repeat(64);
+    // The pack's names are those of its `pack.toml`.
+    assert_eq!(
+        cn.reason_en,
+        format!(
+            "China Green Bond Endorsed Projects Catalogue (2021 Edition), urban activities has no activity covering \"{head}\"… (1000000 bytes)"
+        )
+    );
+    assert_eq!(
+        cn.reason_zh,
+        format!(
+            "《绿色债券支持项目目录（2021年版）（城市相关项目）》未涵盖活动 \"{head}\"… (1000000 bytes)"
+        )
+    );
+}

@@ -403,6 +403,37 @@ fn formulas_without_cached_values() {
     );
 }
 
+/// A formula is repeated in its message cut as other input is: its first 64 characters, `…`
+/// and its length in bytes.
+#[test]
+fn a_long_formula_without_cached_value_is_repeated_cut() {
+    // -100 then +0 a hundred times: 204 characters; the first 64 are -100 and 30 × +0.
+    let formula = format!("-100{}", "+0".repeat(100));
+    let mut b = book(&[
+        projects_sheet(),
+        cash_sheet(vec![vec![T("p-1"), T("investment"), E, E, E, E]]),
+    ]);
+    b.worksheet_from_name("CashFlows")
+        .unwrap()
+        .write_formula(1, 5, format!("={formula}").as_str())
+        .unwrap();
+    let bytes = rewrite_entry(
+        &b.save_to_buffer().unwrap(),
+        "xl/worksheets/sheet2.xml",
+        |xml| xml.replace("</f><v>0</v>", "</f>"),
+    );
+    let imported = import(&bytes);
+    let (code, text) = only_problem(&imported);
+    assert_eq!(code, "formula_without_value");
+    let head = format!("-100{}", "+0".repeat(30));
+    assert!(
+        text.starts_with(&format!(
+            "CashFlows!F2: formula ={head}… (204 bytes) has no stored result"
+        )),
+        "{text}"
+    );
+}
+
 #[test]
 fn text_in_number_cells() {
     let imported = import(&save(&[

@@ -350,3 +350,16 @@ fn a_reference_beyond_any_sheet_is_refused_before_a_reader_reads_it() {
     });
     assert!(check_archive(&largest, &WorkbookLimits::default()).is_ok());
 }
+
+/// A cell's text is how the import's messages name what a cell holds: a cell of 32 767
+/// characters (a spreadsheet's longest) came back whole in every message about it. It is
+/// quoted with its first 64 characters, `…` and its length in bytes.
+#[test]
+fn a_long_cell_text_is_described_cut_to_64_characters() {
+    let text = "€".repeat(32_767);
+    assert_eq!(
+        CellValue::Text(text).describe(),
+        format!("\"{}\"… (98301 bytes)", "€".repeat(64))
+    );
+    assert_eq!(CellValue::Text("short".into()).describe(), "\"short\"");
+}
