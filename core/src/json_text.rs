@@ -214,32 +214,46 @@ fn word_needs_escape(word: u64) -> bool {
     found & HIGH != 0
 }
 
-/// How many leading bytes of `bytes` need no escape, counted in whole words of eight; the
-/// rest (under eight bytes) is checked as one word padded with spaces. Either the whole text
-/// is clean, or the returned length ends at or before the first byte that is not.
+/// The first `N` bytes of `bytes` (which has at least `N`) as a little-endian number.
+#[inline(always)]
+fn load<const N: usize>(bytes: &[u8]) -> [u8; N] {
+    let mut word = [0u8; N];
+    word.copy_from_slice(&bytes[..N]);
+    word
+}
+
+/// Whether any byte of `bytes` needs an escape, checked a word of eight bytes at a time. The
+/// last, partial word is read as the eight bytes ending the text (overlapping bytes already
+/// checked), and a text shorter than eight bytes as its first and last halves side by side
+/// (overlapping too), padded with spaces when under four: every lane then holds a byte of
+/// the text or a space, so no byte is missed and none is invented, and no copy of variable
+/// length is made.
 #[inline]
-fn clean_prefix(bytes: &[u8]) -> usize {
-    let mut words = bytes.chunks_exact(8);
-    let mut clean = 0;
-    for word in &mut words {
-        let mut lanes_of_word = [0u8; 8];
-        lanes_of_word.copy_from_slice(word);
-        if word_needs_escape(u64::from_le_bytes(lanes_of_word)) {
-            return clean;
+fn needs_escape(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len >= 8 {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            if word_needs_escape(u64::from_le_bytes(load::<8>(word))) {
+                return true;
+            }
         }
-        clean += 8;
+        return !words.remainder().is_empty()
+            && word_needs_escape(u64::from_le_bytes(load::<8>(&bytes[len - 8..])));
     }
-    let tail = words.remainder();
-    if tail.is_empty() {
-        return clean;
-    }
-    let mut padded = [b' '; 8];
-    padded[..tail.len()].copy_from_slice(tail);
-    if word_needs_escape(u64::from_le_bytes(padded)) {
-        clean
+    let word = if len >= 4 {
+        u64::from(u32::from_le_bytes(load::<4>(bytes)))
+            | u64::from(u32::from_le_bytes(load::<4>(&bytes[len - 4..]))) << 32
+    } else if len >= 2 {
+        u64::from(u16::from_le_bytes(load::<2>(bytes)))
+            | u64::from(u16::from_le_bytes(load::<2>(&bytes[len - 2..]))) << 16
+            | lanes(b' ') << 32
+    } else if len == 1 {
+        u64::from(bytes[0]) | (lanes(b' ') << 8)
     } else {
-        bytes.len()
-    }
+        return false;
+    };
+    word_needs_escape(word)
 }
 
 /// The quoted, escaped `text`.
@@ -248,10 +262,10 @@ fn write_string(out: &mut Vec<u8>, text: &str) {
     let bytes = text.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    let clean = clean_prefix(bytes);
-    out.extend_from_slice(&bytes[..clean]);
-    if clean < bytes.len() {
-        write_escaped(out, &bytes[clean..]);
+    if needs_escape(bytes) {
+        write_escaped(out, bytes);
+    } else {
+        out.extend_from_slice(bytes);
     }
     out.push(b'"');
 }
@@ -507,10 +521,10 @@ impl<'b, 'a, L: Layout> ser::Serializer for &'b mut Writer<'a, L> {
         impl std::fmt::Write for Escaping<'_> {
             fn write_str(&mut self, piece: &str) -> std::fmt::Result {
                 let bytes = piece.as_bytes();
-                let clean = clean_prefix(bytes);
-                self.0.extend_from_slice(&bytes[..clean]);
-                if clean < bytes.len() {
-                    write_escaped(self.0, &bytes[clean..]);
+                if needs_escape(bytes) {
+                    write_escaped(self.0, bytes);
+                } else {
+                    self.0.extend_from_slice(bytes);
                 }
                 Ok(())
             }
@@ -1245,6 +1259,29 @@ mod tests {
                 word[a] = 0x00;
                 word[b] = b'"';
                 assert!(word_needs_escape(u64::from_le_bytes(word)));
+            }
+        }
+    }
+
+    /// The check of a whole text, at every length up to three words and past it, with one
+    /// byte that needs an escape at each position (first, middle and overlapping words, both
+    /// halves of a short text), and with none.
+    #[test]
+    fn the_text_check_reads_every_position() {
+        for len in 0..=26usize {
+            let clean: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(!needs_escape(&clean), "clean text of {len}");
+            for at in 0..len {
+                for byte in (0u8..=0xFF).filter(|b| reference_escape(*b).is_some()) {
+                    let mut text = clean.clone();
+                    text[at] = byte;
+                    assert!(needs_escape(&text), "{byte:#04x} at {at} of {len}");
+                }
+                for byte in [b' ', b'/', 0x7F, 0x80, 0xFF] {
+                    let mut text = clean.clone();
+                    text[at] = byte;
+                    assert!(!needs_escape(&text), "clean {byte:#04x} at {at} of {len}");
+                }
             }
         }
     }
