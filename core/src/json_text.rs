@@ -5,8 +5,8 @@
 //! that. Our answers are thousands of short ASCII keys and decimal texts that never need an
 //! escape, so this serializer checks a string eight bytes at a time for `"`, `\` and bytes
 //! below 0x20 (the only bytes JSON requires escaping and the only ones serde_json escapes)
-//! and copies it whole when none is there; only a string that holds one takes the byte by
-//! byte path, with serde_json's escapes.
+//! and copies it whole when none is there; only a string that holds one is written with
+//! serde_json's escapes, still stepping over clean words whole.
 //!
 //! Everything else is written as serde_json writes it: integers and floats through
 //! serde_json's own number writer, non-finite floats as `null`, maps with string keys (and
@@ -272,12 +272,19 @@ fn write_string(out: &mut Vec<u8>, text: &str) {
 
 /// `bytes` with serde_json's escapes: `\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t` and `\u00xx`
 /// (lowercase hex) for the other bytes below 0x20; everything else (`/`, DEL, non-ASCII) as
-/// it is.
+/// it is. Words of eight bytes that need none are stepped over whole (a long reason with one
+/// quoted name is mostly such words); a word that holds one is taken a byte at a time.
 #[cold]
 fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut run = 0;
-    for (i, &byte) in bytes.iter().enumerate() {
+    let mut i = 0;
+    while i < bytes.len() {
+        if i + 8 <= bytes.len() && !word_needs_escape(u64::from_le_bytes(load::<8>(&bytes[i..]))) {
+            i += 8;
+            continue;
+        }
+        let byte = bytes[i];
         let short = match byte {
             b'"' => b'"',
             b'\\' => b'\\',
@@ -287,10 +294,14 @@ fn write_escaped(out: &mut Vec<u8>, bytes: &[u8]) {
             b'\r' => b'r',
             b'\t' => b't',
             0x00..=0x1F => b'u',
-            _ => continue,
+            _ => {
+                i += 1;
+                continue;
+            }
         };
         out.extend_from_slice(&bytes[run..i]);
-        run = i + 1;
+        i += 1;
+        run = i;
         if short == b'u' {
             out.extend_from_slice(&[
                 b'\\',
