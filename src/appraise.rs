@@ -431,101 +431,21 @@ fn write_json_end(out: &mut dyn Write, written: usize, mac: Option<&MacCurve>) -
     }
     if let Some(mac) = mac {
         out.write_all(b",\n  \"mac_curve\": ")?;
-        write_pretty_indented(out, mac, 1)?;
+        let mut text = Vec::new();
+        write_pretty_indented(&mut text, mac, 1)?;
+        out.write_all(&text)?;
     }
     out.write_all(b"\n}\n")
 }
 
 /// `value` as `serde_json::to_writer_pretty` writes it when nested `level` deep in a
-/// pretty document (two spaces a level), written straight to `out`.
-///
-/// Generic over the writer so that writing into a worker's `Vec` is inlined, not a call
-/// through a trait object for every token.
-fn write_pretty_indented<W: Write + ?Sized>(
-    out: &mut W,
+/// pretty document (two spaces a level), appended to `out`.
+fn write_pretty_indented(
+    out: &mut Vec<u8>,
     value: &impl serde::Serialize,
     level: usize,
 ) -> io::Result<()> {
-    let mut serializer = serde_json::Serializer::with_formatter(
-        out,
-        NestedPretty {
-            level,
-            has_value: false,
-        },
-    );
-    value.serialize(&mut serializer).map_err(io::Error::other)
-}
-
-/// serde_json's `PrettyFormatter` (two spaces) starting `level` levels deep.
-struct NestedPretty {
-    level: usize,
-    has_value: bool,
-}
-
-impl NestedPretty {
-    fn newline_indent(&self, out: &mut (impl Write + ?Sized), comma: bool) -> io::Result<()> {
-        const SPACES: &[u8] = &[b' '; 64];
-        out.write_all(if comma { b",\n" } else { b"\n" })?;
-        let mut n = self.level * 2;
-        while n > 0 {
-            let k = n.min(SPACES.len());
-            out.write_all(&SPACES[..k])?;
-            n -= k;
-        }
-        Ok(())
-    }
-}
-
-impl serde_json::ser::Formatter for NestedPretty {
-    fn begin_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        out.write_all(b"[")
-    }
-
-    fn end_array<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.newline_indent(out, false)?;
-        }
-        out.write_all(b"]")
-    }
-
-    fn begin_array_value<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.newline_indent(out, !first)
-    }
-
-    fn end_array_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
-
-    fn begin_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        out.write_all(b"{")
-    }
-
-    fn end_object<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        self.level -= 1;
-        if self.has_value {
-            self.newline_indent(out, false)?;
-        }
-        out.write_all(b"}")
-    }
-
-    fn begin_object_key<W: ?Sized + Write>(&mut self, out: &mut W, first: bool) -> io::Result<()> {
-        self.newline_indent(out, !first)
-    }
-
-    fn begin_object_value<W: ?Sized + Write>(&mut self, out: &mut W) -> io::Result<()> {
-        out.write_all(b": ")
-    }
-
-    fn end_object_value<W: ?Sized + Write>(&mut self, _out: &mut W) -> io::Result<()> {
-        self.has_value = true;
-        Ok(())
-    }
+    greenlight_core::json_text::write_pretty_nested(out, value, level).map_err(io::Error::other)
 }
 
 fn write_outcome_table(
@@ -1087,22 +1007,34 @@ mod tests {
 
     /// The streamed JSON document against serde_json's own pretty printing of the whole
     /// output (the bytes `greenlight appraise --format json` gave before streaming), on the
-    /// shipped city pipeline (seven projects, a MAC curve, eligibility) and on an empty batch.
+    /// shipped examples and exercises (MAC curves, eligibility under the five packs, with
+    /// and without the trace), on an empty batch and on a project that is not read.
     #[test]
     fn streamed_json_has_the_bytes_of_the_whole_document() {
         let registry = Registry::embedded().expect("the embedded registry loads");
         let rules =
             greenlight_rules::RuleSet::shipped(greenlight_rules::engine::EngineLimits::standard())
                 .expect("the shipped packs load");
-        let text = include_str!("../workbooks/examples/city-pipeline.json");
-        for text in [text, "[]", r#"{"projects": [{"id": "bad"}]}"#] {
-            let output = appraise_json_text(
-                text,
-                &registry,
-                &AppraisalOptions { trace: false },
-                Some(&rules),
-            )
-            .expect("the batch is read");
+        let documents = [
+            include_str!("../workbooks/examples/city-pipeline.json"),
+            include_str!("../workbooks/examples/city-pipeline-eu.json"),
+            include_str!("../workbooks/examples/flood-wall.json"),
+            include_str!("../workbooks/examples/led-street-lighting.json"),
+            include_str!("../workbooks/exercises/07-landfill-gas/project.json"),
+            include_str!("../workbooks/exercises/08-cost-per-tonne/projects.json"),
+            include_str!("../workbooks/exercises/10-eligibility-cn-eu/project.json"),
+            include_str!("../workbooks/exercises/11-green-bond/projects.json"),
+            include_str!("../workbooks/exercises/12-economic-grant/project.json"),
+            "[]",
+            r#"{"projects": [{"id": "bad"}]}"#,
+        ];
+        for (text, trace) in documents
+            .iter()
+            .flat_map(|text| [(*text, false), (*text, true)])
+        {
+            let output =
+                appraise_json_text(text, &registry, &AppraisalOptions { trace }, Some(&rules))
+                    .expect("the batch is read");
             let mut expected = serde_json::to_vec_pretty(&output).expect("serialises");
             expected.push(b'\n');
             let mut streamed = Vec::new();
@@ -1123,6 +1055,11 @@ mod tests {
             assert_eq!(
                 String::from_utf8(streamed).expect("UTF-8"),
                 String::from_utf8(expected).expect("UTF-8")
+            );
+            // The compact form, as the service answers.
+            assert!(
+                greenlight_core::json_text::to_vec(&output).expect("writes")
+                    == serde_json::to_vec(&output).expect("serialises")
             );
         }
     }

@@ -26,6 +26,7 @@ pub mod emissions;
 pub mod error;
 pub mod financing;
 pub mod flood;
+pub mod json_text;
 pub mod metrics;
 mod num;
 mod objects;

@@ -49,32 +49,11 @@ fn hex_of(digest: &[u8]) -> String {
 
 /// `sha256:<hex>` of the canonical JSON of a project.
 pub fn input_hash(input: &ProjectInput) -> String {
-    // The serialiser writes many pieces of a few bytes; a small buffer hands the hasher whole
-    // blocks instead. The bytes hashed are the same, so the hash is too.
-    let mut writer = std::io::BufWriter::with_capacity(1024, HashWriter(Sha256::new()));
-    // Serialising plain data into a hasher cannot fail.
-    let _ = serde_json::to_writer(&mut writer, input);
-    match writer.into_inner() {
-        Ok(hasher) => hex_of(&hasher.0.finalize()),
-        // Unreachable (the hasher never fails to take bytes); hash without the buffer then.
-        Err(_) => {
-            let mut hasher = HashWriter(Sha256::new());
-            let _ = serde_json::to_writer(&mut hasher, input);
-            hex_of(&hasher.0.finalize())
-        }
-    }
-}
-
-/// Feeds written bytes to a hasher.
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    // The compact text is written whole (a 30-year project's is a few KiB) and hashed in one
+    // call; `json_text` writes serde_json's compact bytes, so the hash is the one those bytes
+    // give.
+    let mut text = Vec::with_capacity(4 << 10);
+    // Serialising plain data cannot fail; whatever was written is hashed regardless.
+    let _ = crate::json_text::write_compact(&mut text, input);
+    hex_of(&Sha256::digest(&text))
 }

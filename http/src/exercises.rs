@@ -4,7 +4,6 @@
 
 use aide::axum::ApiRouter;
 use aide::axum::routing::{get_with, post_with};
-use axum::Json;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use greenlight_core::batch::EligibilityJudge;
@@ -20,6 +19,7 @@ use crate::api::{
 };
 use crate::error::Error;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, JsonOrForm, json_or_form};
+use crate::json_body::JsonBody;
 use crate::routes::{
     XLSX, XlsxFile, blocking, body_errors, common_errors, document_multipart_body, unknown_item,
 };
@@ -122,14 +122,14 @@ fn find(id: &str) -> Result<Exercise, Error> {
     }
 }
 
-async fn list() -> Result<Json<Vec<ExerciseSummary>>, Error> {
+async fn list() -> Result<JsonBody<Vec<ExerciseSummary>>, Error> {
     let all = blocking(catalogue).await??;
-    Ok(Json(all.iter().map(Exercise::summary).collect()))
+    Ok(JsonBody(all.iter().map(Exercise::summary).collect()))
 }
 
-async fn show(ApiPath(IdPath { id }): ApiPath<IdPath>) -> Result<Json<ExerciseSummary>, Error> {
+async fn show(ApiPath(IdPath { id }): ApiPath<IdPath>) -> Result<JsonBody<ExerciseSummary>, Error> {
     let found = blocking(move || find(&id)).await??;
-    Ok(Json(found.summary()))
+    Ok(JsonBody(found.summary()))
 }
 
 /// The body of `POST /v1/exercises/{id}/check`.
@@ -220,7 +220,7 @@ async fn check_answers(
     ApiPath(IdPath { id }): ApiPath<IdPath>,
     ApiQuery(query): ApiQuery<ExerciseCheckQuery>,
     sheet: AnswerSheet,
-) -> Result<Json<Report>, Error> {
+) -> Result<JsonBody<Report>, Error> {
     blocking(move || {
         let found = find(&id)?;
         let judge: &dyn EligibilityJudge = state.rules.as_ref();
@@ -258,7 +258,7 @@ async fn check_answers(
                     r.holding_keys_back()
                 }
             })
-            .map(Json)
+            .map(JsonBody)
             .map_err(exercise_error)
     })
     .await?

@@ -12,6 +12,7 @@ pub mod config;
 pub mod error;
 mod exercises;
 pub mod extract;
+mod json_body;
 mod middleware;
 mod routes;
 mod upload;

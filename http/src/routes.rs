@@ -27,6 +27,7 @@ use crate::api::{
 };
 use crate::error::Error;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, JsonOrForm, json_or_form, parse_json};
+use crate::json_body::JsonBody;
 use crate::middleware::HeldSlot;
 
 /// The documented routes. A new route is added here with `api_route` (or in a module's own
@@ -389,7 +390,7 @@ pub(crate) enum AppraisalAnswer {
 impl IntoResponse for AppraisalAnswer {
     fn into_response(self) -> Response {
         match self {
-            AppraisalAnswer::Json(output) => Json(output).into_response(),
+            AppraisalAnswer::Json(output) => JsonBody(output).into_response(),
             AppraisalAnswer::Streamed(body) => {
                 ([(header::CONTENT_TYPE, "application/json")], body).into_response()
             }
@@ -542,7 +543,7 @@ async fn appraisals(
 async fn eligibility(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<EligibilityRequest>,
-) -> Result<Json<EligibilityOutput>, Error> {
+) -> Result<JsonBody<EligibilityOutput>, Error> {
     let document = serde_json::json!({ "projects": request.projects });
     let output = blocking(move || {
         let judge: &dyn EligibilityJudge = state.rules.as_ref();
@@ -555,7 +556,7 @@ async fn eligibility(
     })
     .await?
     .map_err(batch_error)?;
-    Ok(Json(EligibilityOutput {
+    Ok(JsonBody(EligibilityOutput {
         results: output
             .results
             .into_iter()
@@ -569,8 +570,8 @@ async fn eligibility(
     }))
 }
 
-async fn rule_packs(State(state): State<AppState>) -> Json<Vec<RulePackSummary>> {
-    Json(
+async fn rule_packs(State(state): State<AppState>) -> JsonBody<Vec<RulePackSummary>> {
+    JsonBody(
         state
             .rules
             .packs()
@@ -583,13 +584,13 @@ async fn rule_packs(State(state): State<AppState>) -> Json<Vec<RulePackSummary>>
 async fn rule_pack(
     State(state): State<AppState>,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
-) -> Result<Json<RulePackDetail>, Error> {
+) -> Result<JsonBody<RulePackDetail>, Error> {
     state
         .rules
         .packs()
         .iter()
         .find(|p| p.meta.id == id)
-        .map(|p| Json(RulePackDetail::of(p)))
+        .map(|p| JsonBody(RulePackDetail::of(p)))
         .ok_or_else(|| {
             let known: Vec<&str> = state
                 .rules
@@ -605,25 +606,25 @@ async fn rule_pack(
         })
 }
 
-async fn factor_sets(State(state): State<AppState>) -> Json<Vec<DataSet>> {
-    Json(state.registry.list().cloned().collect())
+async fn factor_sets(State(state): State<AppState>) -> JsonBody<Vec<DataSet>> {
+    JsonBody(state.registry.list().cloned().collect())
 }
 
 async fn factor_set(
     State(state): State<AppState>,
     ApiPath(IdPath { id }): ApiPath<IdPath>,
-) -> Result<Json<DataSet>, Error> {
+) -> Result<JsonBody<DataSet>, Error> {
     state
         .registry
         .get(&id)
-        .map(|s| Json(s.clone()))
+        .map(|s| JsonBody(s.clone()))
         .map_err(|e| Error::unknown("unknown_factor_set", "{id}", e.message))
 }
 
 async fn calc(
     ApiPath(CalcPath { function }): ApiPath<CalcPath>,
     ApiJson(CalcArguments(mut args)): ApiJson<CalcArguments>,
-) -> Result<Json<CalcResult>, Error> {
+) -> Result<JsonBody<CalcResult>, Error> {
     if !FUNCTIONS.contains(&function.as_str()) {
         return Err(Error::unknown(
             "unknown_function",
@@ -657,7 +658,7 @@ async fn calc(
     })?;
     blocking(move || evaluate(&request))
         .await?
-        .map(Json)
+        .map(JsonBody)
         .map_err(|e| {
             Error::new(StatusCode::UNPROCESSABLE_ENTITY, e.code.as_str(), e.message).at(e.pointer)
         })

@@ -188,7 +188,8 @@ fn stop_error(e: &greenlight_workbooks::Error, max_projects: usize) -> Error {
 
 /// The JSON answer, `{"results": [...], "mac_curve": ..., "problems": [...]}` with the bytes
 /// `axum::Json` gives the whole `AppraisalReport` (serde_json's compact form, which writes a
-/// value nested in a document as it writes it alone), sent in pieces.
+/// value nested in a document as it writes it alone; the pieces are written by
+/// `json_text`, which writes those bytes), sent in pieces.
 fn stream_json(
     upload: WorkbookUpload,
     state: &AppState,
@@ -214,7 +215,7 @@ fn stream_json(
     let limits = state.config.workbook_limits();
     let how = upload_appraisal(state, &limits, options, upload.settings);
     let render = |o: ProjectOutcome| {
-        serde_json::to_vec(&o)
+        greenlight_core::json_text::to_vec(&o)
             .map_err(|e| greenlight_workbooks::Error::new("internal", e.to_string()))
     };
     let run = appraise_workbook(&upload.file, how, &mut |_| {}, &render, &mut |json| {
@@ -327,11 +328,12 @@ impl JsonAnswer {
         self.buffer.push(b']');
         if let Some(mac) = mac {
             self.buffer.extend_from_slice(b",\"mac_curve\":");
-            serde_json::to_writer(&mut self.buffer, mac).map_err(internal)?;
+            greenlight_core::json_text::write_compact(&mut self.buffer, mac).map_err(internal)?;
         }
         if !problems.is_empty() {
             self.buffer.extend_from_slice(b",\"problems\":");
-            serde_json::to_writer(&mut self.buffer, problems).map_err(internal)?;
+            greenlight_core::json_text::write_compact(&mut self.buffer, problems)
+                .map_err(internal)?;
         }
         self.buffer.push(b'}');
         self.begin()?;

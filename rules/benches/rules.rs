@@ -50,8 +50,8 @@ fn portfolio_pack_evaluations(b: Bencher, taxonomy: &str) {
 
 /// What the service does for `POST /v1/appraisals` with one project (the LED example) and
 /// no working: the request's JSON read into a value, the project parsed, appraised and
-/// judged under every shipped pack, and the answer written as compact JSON. The HTTP layer
-/// itself is left out.
+/// judged under every shipped pack, and the answer written as compact JSON (with
+/// `json_text`, as the service writes it). The HTTP layer itself is left out.
 #[divan::bench]
 fn one_project_request(b: Bencher) {
     let set = RuleSet::shipped(EngineLimits::standard()).expect("packs load");
@@ -65,7 +65,9 @@ fn one_project_request(b: Bencher) {
         let judge: &dyn EligibilityJudge = &set;
         let document: serde_json::Value = serde_json::from_str(black_box(&body)).expect("JSON");
         let output = appraise_json(document, &registry, &options, Some(judge)).expect("batch");
-        serde_json::to_vec(&output).expect("written").len()
+        greenlight_core::json_text::to_vec(&output)
+            .expect("written")
+            .len()
     });
 }
 

@@ -7,6 +7,7 @@ mod emissions;
 mod fast_paths;
 mod findings;
 mod golden;
+mod json_text;
 mod properties;
 mod published;
 mod schemas;
