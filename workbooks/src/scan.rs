@@ -320,6 +320,56 @@ fn quoted_value(rest: &[u8], mut j: usize) -> Option<&[u8]> {
     Some(&value[..end])
 }
 
+/// The attributes `keys` of a tag (after its `<`, opening or closing) as calamine's reader
+/// takes them, or `Err` where it refuses the tag: the attributes after the name are walked
+/// pair by pair (a name is everything up to `=`, less trailing white space; the value must be
+/// quoted) until as many pairs naming one of `keys` have been met as there are keys, a later
+/// pair of a name replacing an earlier one. The readers of plain sheets take the first pair
+/// of each name and look at no other, so a sheet whose tags they read otherwise is left to
+/// calamine (a pair without `=` or quotes, a name given twice).
+fn calamine_attributes<'t, const N: usize>(
+    tag: &'t [u8],
+    keys: [&[u8]; N],
+) -> Result<[Option<&'t [u8]>; N], ()> {
+    let tag = tag.strip_suffix(b"/").unwrap_or(tag);
+    let mut at = tag
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(tag.len());
+    let mut values = [None; N];
+    let mut found = 0;
+    loop {
+        while tag.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        if at >= tag.len() {
+            return Ok(values);
+        }
+        let name_start = at;
+        at += memchr::memchr(b'=', &tag[at..]).ok_or(())?;
+        let name = tag[name_start..at].trim_ascii_end();
+        at += 1;
+        while tag.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        let quote = *tag
+            .get(at)
+            .filter(|&&q| q == b'"' || q == b'\'')
+            .ok_or(())?;
+        at += 1;
+        let end = memchr::memchr(quote, &tag[at..]).map_or(tag.len(), |e| at + e);
+        let value = &tag[at..end];
+        at = (end + 1).min(tag.len());
+        if let Some(k) = keys.iter().position(|&key| key == name) {
+            values[k] = Some(value);
+            found += 1;
+            if found == N {
+                return Ok(values);
+            }
+        }
+    }
+}
+
 /// The attributes of a cell tag the readers use.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 struct CellTag<'t> {
@@ -1024,6 +1074,9 @@ impl Scanner<'_> {
                 b"row" => {
                     self.end_row();
                     let r = attribute_raw(tag, b"r");
+                    if calamine_attributes(tag, [b"r"]) != Ok([r]) {
+                        self.unusual();
+                    }
                     let number = r.and_then(|r| parse_u32(r)?.checked_sub(1));
                     if r.is_some() && number.is_none() {
                         // Calamine refuses a row number it cannot read, or reads it otherwise.
@@ -1043,6 +1096,10 @@ impl Scanner<'_> {
                     }
                     let self_closing = tag.ends_with(b"/");
                     let attributes = cell_tag(tag);
+                    let CellTag { r, s, t } = attributes;
+                    if calamine_attributes(tag, [b"r", b"s", b"t"]) != Ok([r, s, t]) {
+                        self.unusual();
+                    }
                     let place = attributes.r.and_then(parse_ref);
                     if attributes.r.is_some() && place.is_none() {
                         // Calamine refuses a reference it cannot read (`A1:B2`, `A0`), or
@@ -1105,12 +1162,14 @@ impl Scanner<'_> {
                 }
                 b"dimension" => {
                     // Calamine's reader refuses a dimension it cannot read.
-                    let readable = attribute_raw(tag, b"ref").is_some_and(|r| {
-                        let mut parts = r.split(|&b| b == b':');
-                        parts.next().and_then(parse_ref).is_some()
-                            && parts.next().is_none_or(|b| parse_ref(b).is_some())
-                            && parts.next().is_none()
-                    });
+                    let reference = attribute_raw(tag, b"ref");
+                    let readable = calamine_attributes(tag, [b"ref"]) == Ok([reference])
+                        && reference.is_some_and(|r| {
+                            let mut parts = r.split(|&b| b == b':');
+                            parts.next().and_then(parse_ref).is_some()
+                                && parts.next().is_none_or(|b| parse_ref(b).is_some())
+                                && parts.next().is_none()
+                        });
                     if !readable {
                         self.unusual();
                     }
@@ -3210,6 +3269,31 @@ pub(crate) mod tests {
             (
                 "a cell inside a comment",
                 xml.replacen("</row>", r#"<!-- <c r="C1"><v>5</v></c> --></row>"#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "a row tag with a name without = before r",
+                xml.replacen(r#"<row r="2""#, r#"<row x r="5""#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "a row tag with an unquoted value before r",
+                xml.replacen(r#"<row r="2""#, r#"<row x=2 r="2""#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "a cell tag naming r twice",
+                xml.replacen(r#"<c r="B2""#, r#"<c r="B2" r="C2""#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "a cell tag naming r, then s twice, before t",
+                xml.replacen(r#"<c r="A2" t="s""#, r#"<c r="A2" s="0" s="0" t="s""#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "a cell tag with a name without = before r",
+                xml.replacen(r#"<c r="B2""#, r#"<c x r="C2""#, 1)
                     .into_bytes(),
             ),
             (

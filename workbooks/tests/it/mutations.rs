@@ -69,7 +69,7 @@ pub(crate) fn seeds() -> Vec<(String, Vec<u8>)> {
 
 /// What an import gave, in a form two imports can be compared by.
 #[derive(Debug, PartialEq)]
-enum Outcome {
+pub(crate) enum Outcome {
     Read {
         settings: Value,
         projects: Vec<Value>,
@@ -99,7 +99,7 @@ impl ImportSink for Collect {
     }
 }
 
-fn whole(bytes: &[u8], limits: &WorkbookLimits) -> Outcome {
+pub(crate) fn whole(bytes: &[u8], limits: &WorkbookLimits) -> Outcome {
     match import_workbook(bytes, limits) {
         Ok(mut book) => Outcome::Read {
             settings: book.document["settings"].take(),
@@ -114,7 +114,7 @@ fn whole(bytes: &[u8], limits: &WorkbookLimits) -> Outcome {
     }
 }
 
-fn streamed(bytes: &[u8], limits: &WorkbookLimits) -> Outcome {
+pub(crate) fn streamed(bytes: &[u8], limits: &WorkbookLimits) -> Outcome {
     let mut sink = Collect::default();
     match import_workbook_streamed(bytes, limits, &mut |_| {}, &mut sink) {
         Ok(summary) => {
