@@ -692,8 +692,10 @@ fn check_ods_content(
                 if sheets > limits.max_sheets {
                     return Err(too_many_sheets(limits));
                 }
-                bounds.sheet =
-                    attribute_text(tag, b"table:name").unwrap_or_else(|| format!("sheet {sheets}"));
+                // A sheet without a name (or with an empty one) is named by its place.
+                bounds.sheet = attribute_text(tag, b"table:name")
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or_else(|| format!("sheet {sheets}"));
             }
             OdsEvent::Cell(cell) if contains(cell.tag, b"office:value-type") => {
                 bounds.cell(

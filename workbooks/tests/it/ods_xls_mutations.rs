@@ -118,11 +118,11 @@ fn names_a_place(location: &str, sheets: &[String]) -> bool {
 }
 
 /// A part's name as an error gives it: an archive entry (`content.xml`,
-/// `META-INF/manifest.xml`) or the xls file's workbook stream.
+/// `META-INF/manifest.xml`, `manifest.rdf`) or the xls file's workbook stream.
 fn is_part_name(location: &str) -> bool {
-    location.ends_with(".xml")
-        || location == "mimetype"
+    location.contains('.')
         || location.contains('/')
+        || location == "mimetype"
         || location == "Workbook"
 }
 
