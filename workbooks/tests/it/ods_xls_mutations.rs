@@ -13,8 +13,8 @@ use greenlight_workbooks::WorkbookLimits;
 use crate::mutations::{Outcome, streamed, whole};
 use crate::mutator::{Rng, rezip, unzip};
 
-/// Mutants per workbook: four workbooks.
-const MUTANTS_PER_WORKBOOK: u64 = 60;
+/// Mutants per workbook: five workbooks.
+const MUTANTS_PER_WORKBOOK: u64 = 50;
 
 const FIXTURES: &[(&str, &[u8])] = &[
     (
@@ -22,6 +22,10 @@ const FIXTURES: &[(&str, &[u8])] = &[
         include_bytes!("../fixtures/led-street-lighting.ods"),
     ),
     ("Data.ods", include_bytes!("../fixtures/Data.ods")),
+    (
+        "city-pipeline-zh.ods",
+        include_bytes!("../fixtures/city-pipeline-zh.ods"),
+    ),
     (
         "led-street-lighting.xls",
         include_bytes!("../fixtures/led-street-lighting.xls"),
