@@ -848,6 +848,8 @@ struct Scanner<'s> {
     /// An `&` in the text between tags whose `;` has not come yet (the text was cut by the
     /// end of the bytes read so far).
     open_reference: bool,
+    /// Elements open (cells written the usual way left out: they close themselves).
+    depth: u32,
 }
 
 /// Whether a tag (after its `<`, opening or closing) names with a prefix (`x:c`) an element
@@ -909,6 +911,34 @@ fn body_has_known_elements(body: &[u8]) -> bool {
         at += p + 1;
     }
     true
+}
+
+/// Whether a tag (after its `<`) closes `<sheetData>` as calamine's reader takes it: the
+/// name after `</`, less trailing white space, is `sheetData`.
+fn closes_sheet_data(tag: &[u8]) -> bool {
+    tag.strip_prefix(b"/")
+        .is_some_and(|name| name.trim_ascii_end() == b"sheetData")
+}
+
+/// Whether every element opened in a cell's body is closed there, and no closing tag comes
+/// before its opening one: otherwise the pass's count of open elements would not follow the
+/// XML reader's, so such a cell is left to calamine.
+fn is_balanced(body: &[u8]) -> bool {
+    let mut open = 0u32;
+    let mut at = 0;
+    while let Some(p) = memchr::memchr(b'<', &body[at..]) {
+        let tag = &body[at + p + 1..];
+        let end = memchr::memchr(b'>', tag).unwrap_or(tag.len());
+        match tag.first() {
+            Some(b'/') if open == 0 => return false,
+            Some(b'/') => open -= 1,
+            Some(b'?' | b'!') => {}
+            _ if tag[..end].ends_with(b"/") => {}
+            _ => open += 1,
+        }
+        at += p + 1;
+    }
+    open == 0
 }
 
 /// Whether some `&` in `bytes` is not closed by a `;` before the next `&` or `<` or the end:
@@ -1025,6 +1055,7 @@ impl<'s> Scanner<'s> {
             merged: Vec::new(),
             sheet_data: SheetData::Before,
             open_reference: false,
+            depth: 0,
         }
     }
 }
@@ -1065,6 +1096,14 @@ impl Scanner<'_> {
                 // The tag's `>` is inside a quoted value (calamine reads past it), or a name
                 // calamine reads otherwise.
                 self.unusual();
+            }
+            // The XML reader under calamine refuses a closing tag with no element open.
+            match tag.first() {
+                Some(b'/') if self.depth == 0 => self.unusual(),
+                Some(b'/') => self.depth -= 1,
+                Some(b'?' | b'!') => {}
+                _ if tag.ends_with(b"/") => {}
+                _ => self.depth += 1,
             }
             let name_len = tag
                 .iter()
@@ -1129,9 +1168,16 @@ impl Scanner<'_> {
                     }
                     let body = end + 1;
                     let Some(close) = cell_close(&xml[body..]) else {
-                        return if last { xml.len() } else { start };
+                        if last {
+                            return xml.len();
+                        }
+                        // The cell is read again, whole, from its `<c` with the next bytes.
+                        self.depth -= 1;
+                        return start;
                     };
                     self.cell(&attributes, row, col, &xml[body..body + close]);
+                    // The cell's `</c>`.
+                    self.depth -= 1;
                     at = body + close + 4;
                 }
                 b"mergeCell" => {
@@ -1157,7 +1203,13 @@ impl Scanner<'_> {
                     at = end + 1;
                 }
                 b"" if tag.starts_with(b"/sheetData") => {
-                    self.sheet_data = SheetData::After;
+                    if closes_sheet_data(tag) {
+                        self.sheet_data = SheetData::After;
+                    } else {
+                        // Another name (`</sheetData9<pageMargins …>`), which does not end
+                        // calamine's reading.
+                        self.unusual();
+                    }
                     at = end + 1;
                 }
                 b"dimension" => {
@@ -1222,7 +1274,7 @@ impl Scanner<'_> {
     }
 
     fn cell(&mut self, tag: &CellTag<'_>, row: u32, col: u32, body: &[u8]) {
-        if !body_has_known_elements(body) || has_bare_ampersand(body) {
+        if !body_has_known_elements(body) || has_bare_ampersand(body) || !is_balanced(body) {
             self.unusual();
         }
         if self.plain {
@@ -1815,7 +1867,7 @@ impl Archive<'_> {
                             let value = plain_cell(&attributes, body, shared, styles);
                             (row, col, value, next)
                         }
-                        b"" if tag.starts_with(b"/sheetData") => {
+                        b"" if closes_sheet_data(tag) => {
                             // Calamine's reader ends here; the pass made sure nothing after
                             // it is a cell.
                             at = buffer.len();
@@ -3294,6 +3346,21 @@ pub(crate) mod tests {
             (
                 "a cell tag with a name without = before r",
                 xml.replacen(r#"<c r="B2""#, r#"<c x r="C2""#, 1)
+                    .into_bytes(),
+            ),
+            (
+                "</sheetData> run into the next tag",
+                xml.replacen("</sheetData><", "</sheetData9<", 1)
+                    .into_bytes(),
+            ),
+            (
+                "a closing tag with no element open",
+                xml.replacen("<sheetData>", "<sheetData></x></y></z>", 1)
+                    .into_bytes(),
+            ),
+            (
+                "a cell closing an element it did not open",
+                xml.replacen("<v>42.5</v>", "<v>42.5</v></v></v></v>", 1)
                     .into_bytes(),
             ),
             (
