@@ -1113,7 +1113,10 @@ impl Scanner<'_> {
                 b"row" => {
                     self.end_row();
                     let r = attribute_raw(tag, b"r");
-                    if calamine_attributes(tag, [b"r"]) != Ok([r]) {
+                    // A row written `<row r="…` (the usual way) gives calamine's reader the
+                    // same first pair, `r`, up to the same quote, and it reads no further.
+                    if !tag.starts_with(b"row r=\"") && calamine_attributes(tag, [b"r"]) != Ok([r])
+                    {
                         self.unusual();
                     }
                     let number = r.and_then(|r| parse_u32(r)?.checked_sub(1));
