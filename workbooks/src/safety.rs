@@ -637,6 +637,16 @@ impl Bounds<'_> {
         }
         Ok(())
     }
+
+    /// A declared area whose last cell is (`last_row`, `last_col`), of `count` cells, for
+    /// which a reader reserves room: within the caps, and counted apart from the cells.
+    fn area(&mut self, last_row: u64, last_col: u64, count: u64) -> Result<(), Error> {
+        let cells = self.cells;
+        self.cells = 0;
+        let checked = self.cell(last_row, last_col, count);
+        self.cells = cells;
+        checked
+    }
 }
 
 pub(crate) fn out_of_bounds(sheet: &str, row: u32, col: u32, limits: &WorkbookLimits) -> Error {
@@ -682,8 +692,10 @@ fn check_ods_content(
                 if sheets > limits.max_sheets {
                     return Err(too_many_sheets(limits));
                 }
-                bounds.sheet =
-                    attribute_text(tag, b"table:name").unwrap_or_else(|| format!("sheet {sheets}"));
+                // A sheet without a name (or with an empty one) is named by its place.
+                bounds.sheet = attribute_text(tag, b"table:name")
+                    .filter(|name| !name.is_empty())
+                    .unwrap_or_else(|| format!("sheet {sheets}"));
             }
             OdsEvent::Cell(cell) if contains(cell.tag, b"office:value-type") => {
                 bounds.cell(
@@ -999,6 +1011,9 @@ fn scan_biff(stream: &[u8], limits: &WorkbookLimits) -> Result<(), Error> {
     let mut at = 0usize;
     while let (Some(kind), Some(len)) = (u16_at(stream, at), u16_at(stream, at + 2)) {
         let data = stream.get(at + 4..at + 4 + usize::from(len)).unwrap_or(&[]);
+        if data.len() < biff_fixed_length(kind, data) {
+            return Err(short_record(kind, at));
+        }
         match kind {
             // NUMBER, LABELSST, RK, BOOLERR, LABEL, RSTRING, FORMULA, BLANK
             0x0203 | 0x00FD | 0x027E | 0x0205 | 0x0204 | 0x00D6 | 0x0006 | 0x0201 => {
@@ -1015,6 +1030,45 @@ fn scan_biff(stream: &[u8], limits: &WorkbookLimits) -> Result<(), Error> {
                 ) {
                     let count = u64::from(last.saturating_sub(first)) + 1;
                     bounds.cell(u64::from(r), u64::from(last.max(first)), count)?;
+                }
+            }
+            // DIMENSIONS: the xls reader reserves room for the declared area before it reads
+            // a cell, so an area beyond the caps (or reversed) is refused here.
+            0x0200 => {
+                let (first_row, last_row, first_col, last_col) = match data.len() {
+                    10 => (
+                        u64::from(u16_at(data, 0).unwrap_or(0)),
+                        u64::from(u16_at(data, 2).unwrap_or(0)),
+                        u64::from(u16_at(data, 4).unwrap_or(0)),
+                        u64::from(u16_at(data, 6).unwrap_or(0)),
+                    ),
+                    14 | 16 => (
+                        u64::from(u32_at(data, 0).unwrap_or(0)),
+                        u64::from(u32_at(data, 4).unwrap_or(0)),
+                        u64::from(u16_at(data, 8).unwrap_or(0)),
+                        u64::from(u16_at(data, 10).unwrap_or(0)),
+                    ),
+                    // The reader refuses other lengths itself.
+                    _ => (0, 0, 0, 0),
+                };
+                // Both ends are one past the last row and column; an empty sheet says 0. The
+                // reader forms the area's height and width by subtractions that overflow
+                // when the first row or column is not before the end.
+                if last_row > 0 && last_col > 0 {
+                    if first_row >= last_row {
+                        return Err(short_record(kind, at));
+                    }
+                    // The reader takes a first column past 0xFF or past the last as 0.
+                    let first_col = if first_col > 0xFF || last_col < first_col {
+                        0
+                    } else {
+                        first_col
+                    };
+                    if first_col >= last_col {
+                        return Err(short_record(kind, at));
+                    }
+                    let area = (last_row - first_row).saturating_mul(last_col - first_col);
+                    bounds.area(last_row - 1, last_col - 1, area)?;
                 }
             }
             // SST
@@ -1037,6 +1091,35 @@ fn scan_biff(stream: &[u8], limits: &WorkbookLimits) -> Result<(), Error> {
         at += 4 + usize::from(len);
     }
     Ok(())
+}
+
+/// The least length of a BIFF record of type `kind` whose fields the xls reader reads
+/// without checking the record's length (it would index past the record's end: a panic),
+/// `data` being the record's bytes as far as they go. Other records: 0.
+fn biff_fixed_length(kind: u16, data: &[u8]) -> usize {
+    match kind {
+        // FILEPASS, CODEPAGE, DATEMODE, BOF, EXTERNSHEET: a 16-bit field first.
+        0x002F | 0x0042 | 0x0022 | 0x0809 | 0x0017 => 2,
+        // BOUNDSHEET8: stream position, visibility, type, then the name.
+        0x0085 => 6,
+        // LBL (a defined name): fixed fields, then the name and its formula of `cce` bytes.
+        0x0018 => 14 + u16_at(data, 4).map_or(0, usize::from),
+        // MERGECELLS: a count, then eight bytes per region.
+        0x00E5 => 2 + 8 * u16_at(data, 0).map_or(0, usize::from),
+        _ => 0,
+    }
+}
+
+/// A BIFF record the xls reader would read past its end, or whose fields contradict each
+/// other.
+fn short_record(kind: u16, at: usize) -> Error {
+    Error::new(
+        "corrupt_workbook",
+        format!(
+            "the record of type {kind:#06x} at byte {at} of the workbook stream is shorter than its fields say, or its fields contradict each other: the file is damaged"
+        ),
+    )
+    .at("Workbook")
 }
 
 /// The value of one cell, as read; conversion to the project's types happens in the
@@ -1256,7 +1339,23 @@ impl<'b> SafeWorkbook<'b> {
             Format::Xlsx | Format::Xlsm => {
                 Inner::Xlsx(Box::new(Xlsx::new(cursor).map_err(reader_error)?))
             }
-            Format::Xls => Inner::Xls(Box::new(Xls::new(cursor).map_err(reader_error)?)),
+            // The xls reader parses every record when it opens the file, and indexes some
+            // records' fields without checking their length. `scan_biff` refuses the records
+            // known to do so; a panic on another damaged record is still an answer about
+            // the file, not the end of the import.
+            Format::Xls => {
+                let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    Xls::new(cursor)
+                }))
+                .map_err(|_| {
+                    Error::new(
+                        "corrupt_workbook",
+                        "the workbook could not be read: a record of the workbook stream is damaged",
+                    )
+                    .at("Workbook")
+                })?;
+                Inner::Xls(Box::new(opened.map_err(reader_error)?))
+            }
             Format::Ods => Inner::Ods(Box::new(Ods::new(cursor).map_err(reader_error)?)),
         };
         let names = match &inner {

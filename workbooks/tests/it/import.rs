@@ -207,6 +207,21 @@ fn chinese_headers_in_any_order_with_units_and_extra_columns() {
 }
 
 #[test]
+fn a_chinese_portfolio_saved_as_ods_by_libreoffice_imports_as_the_xlsx_does() {
+    // city-pipeline-zh.ods: examples/city-pipeline-zh.xlsx converted by LibreOffice headless
+    // (`soffice --headless --convert-to ods`); several projects under Chinese headers.
+    let xlsx = import(include_bytes!("../../examples/city-pipeline-zh.xlsx"));
+    let ods = import(include_bytes!("../fixtures/city-pipeline-zh.ods"));
+    assert!(ods.problems.is_empty(), "{:?}", ods.problems);
+    assert!(
+        xlsx.document["projects"]
+            .as_array()
+            .is_some_and(|p| p.len() > 1)
+    );
+    assert_eq!(ods.document, xlsx.document);
+}
+
+#[test]
 fn xls_and_ods_saved_by_libreoffice_import_as_the_xlsx_does() {
     // led-street-lighting.xls and .ods: the template filled with the LED example
     // (greenlight template --fill), converted by LibreOffice headless.

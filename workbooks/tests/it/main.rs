@@ -3,6 +3,7 @@
 mod import;
 mod mutations;
 mod mutator;
+mod ods_xls_mutations;
 mod round_trip;
 mod safety;
 mod start;

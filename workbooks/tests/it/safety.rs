@@ -204,6 +204,92 @@ fn an_xls_cell_beyond_the_columns_is_found_before_the_reader_builds_its_grid() {
     assert_eq!(location, "Workbook!XFE2");
 }
 
+/// The fixture's records, as written by LibreOffice: CODEPAGE (type 0x0042, two bytes:
+/// 1200, UTF-16) at byte 2200 and the sheet's DIMENSIONS (type 0x0200, fourteen bytes: rows
+/// 0 to 2 and columns 0 to 3, each end one past the last) at byte 3602.
+fn xls_with(at: usize, record: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut hostile = XLS.to_vec();
+    assert_eq!(&hostile[at..at + record.len()], record);
+    edit(&mut hostile);
+    hostile
+}
+
+#[test]
+fn an_xls_record_shorter_than_its_fields_is_refused_not_read_past_its_end() {
+    // CODEPAGE said to be one byte long: the reader read its two-byte field past the record
+    // (a panic: found by the xls mutants).
+    let hostile = xls_with(2200, &[0x42, 0x00, 0x02, 0x00, 0xB0, 0x04], |b| b[2202] = 1);
+    let (code, location) = code_of(check_archive(&hostile, &WorkbookLimits::default()));
+    assert_eq!(
+        (code.as_str(), location.as_str()),
+        ("corrupt_workbook", "Workbook")
+    );
+    let (code, location) = code_of(SafeWorkbook::open(&hostile, &WorkbookLimits::default()));
+    assert_eq!(
+        (code.as_str(), location.as_str()),
+        ("corrupt_workbook", "Workbook")
+    );
+}
+
+#[test]
+fn an_xls_dimensions_record_is_held_to_the_caps_before_the_reader_reserves_its_area() {
+    let dimensions = [
+        0x00, 0x02, 0x0E, 0x00, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0,
+    ];
+    // The first row after the last: the reader's height `last - first + 1` overflowed.
+    let reversed = xls_with(3602, &dimensions, |b| b[3606] = 9);
+    let (code, location) = code_of(check_archive(&reversed, &WorkbookLimits::default()));
+    assert_eq!(
+        (code.as_str(), location.as_str()),
+        ("corrupt_workbook", "Workbook")
+    );
+    // The first column equal to the end: the width overflowed the same way.
+    let empty_width = xls_with(3602, &dimensions, |b| b[3614] = 3);
+    let (code, _) = code_of(check_archive(&empty_width, &WorkbookLimits::default()));
+    assert_eq!(code, "corrupt_workbook");
+    // 2³¹ rows declared: the reader reserved room for them all (2³¹ × 3 cells) before
+    // reading the three cells there are.
+    let tall = xls_with(3602, &dimensions, |b| {
+        b[3610..3614].copy_from_slice(&0x8000_0000u32.to_le_bytes())
+    });
+    let (code, location) = code_of(check_archive(&tall, &WorkbookLimits::default()));
+    assert_eq!(code, "cell_out_of_bounds");
+    assert_eq!(location, "Workbook!C2147483648");
+    // Within the row and column caps but above the cell cap.
+    let wide = xls_with(3602, &dimensions, |b| {
+        b[3610..3614].copy_from_slice(&1_000_000u32.to_le_bytes());
+        b[3616..3618].copy_from_slice(&100u16.to_le_bytes());
+    });
+    let limits = WorkbookLimits {
+        max_cells: 1_000,
+        ..WorkbookLimits::default()
+    };
+    let (code, _) = code_of(check_archive(&wide, &limits));
+    assert_eq!(code, "too_many_cells");
+    // The fixture itself is read (the caps allow its declared area).
+    check_archive(XLS, &limits).expect("the fixture passes");
+}
+
+#[test]
+fn a_cell_beyond_the_caps_in_an_ods_sheet_of_empty_name_is_placed_by_the_sheet_number() {
+    // Found by the ods mutants: the location was `!MWLQKWV30`, naming no sheet.
+    let content = br#"<office:document-content><office:body><office:spreadsheet>
+<table:table table:name="Data"><table:table-row><table:table-cell office:value-type="float" office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>
+<table:table table:name=""><table:table-row><table:table-cell table:number-columns-repeated="600"/><table:table-cell office:value-type="float" office:value="2"><text:p>2</text:p></table:table-cell></table:table-row></table:table>
+</office:spreadsheet></office:body></office:document-content>"#;
+    let ods = zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("content.xml", content),
+    ]);
+    let (code, location) = code_of(check_archive(&ods, &WorkbookLimits::default()));
+    assert_eq!(code, "cell_out_of_bounds");
+    // Column 601 is WC (23 × 26 + 3).
+    assert_eq!(location, "sheet 2!WC1");
+}
+
 #[test]
 fn ods_rows_are_counted_one_by_one_as_well_as_repeated() {
     // Three rows written out one by one (not as a repeat), each with a value: the third is
