@@ -1344,10 +1344,7 @@ impl<'b> SafeWorkbook<'b> {
             // known to do so; a panic on another damaged record is still an answer about
             // the file, not the end of the import.
             Format::Xls => {
-                let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    Xls::new(cursor)
-                }))
-                .map_err(|_| {
+                let opened = quietly(|| Xls::new(cursor)).ok_or_else(|| {
                     Error::new(
                         "corrupt_workbook",
                         "the workbook could not be read: a record of the workbook stream is damaged",
@@ -1614,8 +1611,69 @@ fn from_data(value: &Data) -> Option<CellValue> {
     })
 }
 
+/// A panic hook as the process's panic hooks are stored.
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+thread_local! {
+    /// Whether the current thread is inside [`quietly`].
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, answering a panic inside it as `None`, without the panic's report on stderr.
+///
+/// The report is written by the process's panic hook, which cannot be scoped to a call, so
+/// [`quiet_hook`] is installed once, on first use, over the hook that was there. The damaged
+/// file is answered with an error of its own; the report would only repeat the reader's
+/// internals on the service's stderr beside that answer.
+fn quietly<T>(f: impl FnOnce() -> T) -> Option<T> {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| std::panic::set_hook(quiet_hook(std::panic::take_hook())));
+    let was_quiet = QUIET.with(|q| q.replace(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was_quiet));
+    outcome.ok()
+}
+
+/// A hook that stays silent for a panic on a thread inside [`quietly`] and hands every other
+/// panic to `previous`.
+fn quiet_hook(previous: PanicHook) -> PanicHook {
+    Box::new(move |info| {
+        if !QUIET.with(std::cell::Cell::get) {
+            previous(info);
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    /// A panic inside `quietly` is an answer (`None`) and reaches no hook; a panic outside it
+    /// on the same thread still reaches the hook that was there before. The counting hook is
+    /// set under `quiet_hook` here, since `quietly` installs its own only once per process.
+    #[test]
+    fn a_panic_inside_quietly_is_none_and_not_reported() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static REPORTED_HERE: AtomicUsize = AtomicUsize::new(0);
+        thread_local! {
+            static THIS_TEST: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        }
+        THIS_TEST.with(|t| t.set(true));
+        // Counts this test thread's reports; other tests' threads go on to the hook before.
+        let before = std::panic::take_hook();
+        std::panic::set_hook(super::quiet_hook(Box::new(move |info| {
+            if THIS_TEST.with(std::cell::Cell::get) {
+                REPORTED_HERE.fetch_add(1, Ordering::SeqCst);
+            } else {
+                before(info);
+            }
+        })));
+        assert_eq!(super::quietly(|| 7), Some(7));
+        assert_eq!(super::quietly(|| -> u8 { panic!("damaged record") }), None);
+        assert_eq!(REPORTED_HERE.load(Ordering::SeqCst), 0);
+        let outside = std::panic::catch_unwind(|| -> u8 { panic!("a fault of ours") });
+        assert!(outside.is_err());
+        assert_eq!(REPORTED_HERE.load(Ordering::SeqCst), 1);
+    }
+
     use super::{ItemCount, References, constant_boolean};
 
     /// The scan that jumps from quote to quote finds what the byte-by-byte machine finds, in
