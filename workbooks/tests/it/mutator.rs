@@ -215,14 +215,8 @@ fn zip_mutation(
         }
         1 => {
             let mut bytes = original.to_vec();
-            let mut flipped = Vec::new();
-            for _ in 0..1 + rng.below(4) {
-                let i = rng.below(bytes.len());
-                let bit = 1u8 << rng.below(8);
-                bytes[i] ^= bit;
-                flipped.push(format!("{i}^{bit}"));
-            }
-            (bytes, format!("zip bytes flipped {}", flipped.join(",")))
+            let flipped = flip_bits(&mut bytes, 4, rng);
+            (bytes, format!("zip bytes flipped {flipped}"))
         }
         2 => {
             // A second entry of the same name: written under a placeholder of the same
@@ -287,7 +281,20 @@ fn replace_all(bytes: &mut [u8], from: &[u8], to: &[u8]) {
     }
 }
 
-fn find_from(xml: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+/// Flips one bit in each of 1 to `at_most` random bytes (a byte may be drawn twice); the
+/// edits as `byte^bit`, comma-separated.
+pub(crate) fn flip_bits(bytes: &mut [u8], at_most: usize, rng: &mut Rng) -> String {
+    let mut flipped = Vec::new();
+    for _ in 0..1 + rng.below(at_most) {
+        let i = rng.below(bytes.len());
+        let bit = 1u8 << rng.below(8);
+        bytes[i] ^= bit;
+        flipped.push(format!("{i}^{bit}"));
+    }
+    flipped.join(",")
+}
+
+pub(crate) fn find_from(xml: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if from > xml.len() {
         return None;
     }
@@ -298,7 +305,7 @@ fn find_from(xml: &[u8], needle: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Start positions of every `<name` followed by a space, `>` or `/`.
-fn element_starts(xml: &[u8], name: &[u8]) -> Vec<usize> {
+pub(crate) fn element_starts(xml: &[u8], name: &[u8]) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut i = 0;
     while let Some(p) = find_from(xml, b"<", i) {
@@ -368,7 +375,7 @@ fn splice(xml: &mut Vec<u8>, range: std::ops::Range<usize>, with: &[u8]) {
 }
 
 /// Sets (or adds, or removes when `value` is `None`) an attribute in the tag at `start`.
-fn set_attribute(xml: &mut Vec<u8>, start: usize, attr: &str, value: Option<&str>) {
+pub(crate) fn set_attribute(xml: &mut Vec<u8>, start: usize, attr: &str, value: Option<&str>) {
     let Some(tag_end) = find_from(xml, b">", start) else {
         return;
     };

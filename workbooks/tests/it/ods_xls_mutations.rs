@@ -11,7 +11,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use greenlight_workbooks::WorkbookLimits;
 
 use crate::mutations::{Outcome, streamed, whole};
-use crate::mutator::{Rng, rezip, unzip};
+use crate::mutator::{Rng, element_starts, find_from, flip_bits, rezip, set_attribute, unzip};
 
 /// Mutants per workbook: five workbooks.
 const MUTANTS_PER_WORKBOOK: u64 = 50;
@@ -170,14 +170,8 @@ fn ods_zip_mutation(
         }
         1 => {
             let mut bytes = original.to_vec();
-            let mut flipped = Vec::new();
-            for _ in 0..1 + rng.below(4) {
-                let i = rng.below(bytes.len());
-                let bit = 1u8 << rng.below(8);
-                bytes[i] ^= bit;
-                flipped.push(format!("{i}^{bit}"));
-            }
-            (bytes, format!("zip bytes flipped {}", flipped.join(",")))
+            let flipped = flip_bits(&mut bytes, 4, rng);
+            (bytes, format!("zip bytes flipped {flipped}"))
         }
         2 => {
             let i = rng.below(entries.len());
@@ -294,32 +288,9 @@ const ODS_ELEMENTS: &[&str] = &[
     "style:style",
 ];
 
-fn find_from(xml: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    if from > xml.len() {
-        return None;
-    }
-    xml[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
-}
-
-/// Start positions of every `<name` followed by a space, `>` or `/`.
-fn element_starts(xml: &[u8], name: &[u8]) -> Vec<usize> {
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while let Some(p) = find_from(xml, b"<", i) {
-        let rest = &xml[p + 1..];
-        if rest.starts_with(name) && matches!(rest.get(name.len()), Some(b' ' | b'>' | b'/')) {
-            starts.push(p);
-        }
-        i = p + 1;
-    }
-    starts
-}
-
-/// The end (exclusive) of the element at `start`: its `/>`, or the matching close tag
-/// (elements of one name nest: a table in a cell's annotation, say).
+/// The end (exclusive) of the element at `start`: its `/>`, or the matching close tag; unlike
+/// the xlsx mutator's first close tag, it counts nesting (elements of one name nest in ods: a
+/// table in a cell's annotation, say).
 fn element_end(xml: &[u8], start: usize, name: &[u8]) -> Option<usize> {
     let tag_end = find_from(xml, b">", start)?;
     if xml[tag_end - 1] == b'/' {
@@ -344,40 +315,6 @@ fn element_end(xml: &[u8], start: usize, name: &[u8]) -> Option<usize> {
         at = next_close + close.len();
         if depth == 0 {
             return Some(at);
-        }
-    }
-}
-
-/// Sets (or adds, or removes when `value` is `None`) an attribute in the tag at `start`.
-fn set_attribute(xml: &mut Vec<u8>, start: usize, attr: &str, value: Option<&str>) {
-    let Some(tag_end) = find_from(xml, b">", start) else {
-        return;
-    };
-    let needle = format!(" {attr}=\"");
-    match find_from(&xml[..tag_end], needle.as_bytes(), start) {
-        Some(p) => {
-            let value_start = p + needle.len();
-            let Some(q) = find_from(xml, b"\"", value_start) else {
-                return;
-            };
-            match value {
-                Some(v) => {
-                    xml.splice(value_start..q, v.bytes());
-                }
-                None => {
-                    xml.splice(p..q + 1, []);
-                }
-            }
-        }
-        None => {
-            if let Some(v) = value {
-                let name_end = start
-                    + xml[start..tag_end]
-                        .iter()
-                        .position(|b| matches!(b, b' ' | b'/' | b'>'))
-                        .unwrap_or(tag_end - start);
-                xml.splice(name_end..name_end, format!(" {attr}=\"{v}\"").into_bytes());
-            }
         }
     }
 }
@@ -520,14 +457,7 @@ fn mutate_xls(original: &[u8], rng: &mut Rng) -> (Vec<u8>, String) {
     let records = biff_records(&bytes);
     let what = match rng.below(8) {
         0 => {
-            let mut flipped = Vec::new();
-            for _ in 0..1 + rng.below(8) {
-                let i = rng.below(bytes.len());
-                let bit = 1u8 << rng.below(8);
-                bytes[i] ^= bit;
-                flipped.push(format!("{i}^{bit}"));
-            }
-            format!("bits flipped {}", flipped.join(","))
+            format!("bits flipped {}", flip_bits(&mut bytes, 8, rng))
         }
         1 => {
             let cut = rng.below(bytes.len());
