@@ -391,25 +391,29 @@ fn merged_cells_in_data_areas() {
     assert_eq!(imported.rejected, ["p-1", "p-2"]);
 }
 
-#[test]
-fn formulas_without_cached_values() {
-    // A formula written without its result; the stored `<v>0</v>` is removed, as a program
-    // that never calculates would leave it. (A stored result of 0 cannot be told from a real
-    // 0, so it is read as 0; Excel and LibreOffice always store results.)
+/// A workbook whose CashFlows!F2 holds `formula` written without its result; the stored
+/// `<v>0</v>` is removed, as a program that never calculates would leave it. (A stored result
+/// of 0 cannot be told from a real 0, so it is read as 0; Excel and LibreOffice always store
+/// results.)
+fn formula_without_value(formula: &str) -> Vec<u8> {
     let mut b = book(&[
         projects_sheet(),
         cash_sheet(vec![vec![T("p-1"), T("investment"), E, E, E, E]]),
     ]);
     b.worksheet_from_name("CashFlows")
         .unwrap()
-        .write_formula(1, 5, "=-100*2")
+        .write_formula(1, 5, format!("={formula}").as_str())
         .unwrap();
-    let bytes = rewrite_entry(
+    rewrite_entry(
         &b.save_to_buffer().unwrap(),
         "xl/worksheets/sheet2.xml",
         |xml| xml.replace("</f><v>0</v>", "</f>"),
-    );
-    let imported = import(&bytes);
+    )
+}
+
+#[test]
+fn formulas_without_cached_values() {
+    let imported = import(&formula_without_value("-100*2"));
     let (code, text) = only_problem(&imported);
     assert_eq!(code, "formula_without_value");
     assert!(
@@ -424,20 +428,7 @@ fn formulas_without_cached_values() {
 fn a_long_formula_without_cached_value_is_repeated_cut() {
     // -100 then +0 a hundred times: 204 characters; the first 64 are -100 and 30 × +0.
     let formula = format!("-100{}", "+0".repeat(100));
-    let mut b = book(&[
-        projects_sheet(),
-        cash_sheet(vec![vec![T("p-1"), T("investment"), E, E, E, E]]),
-    ]);
-    b.worksheet_from_name("CashFlows")
-        .unwrap()
-        .write_formula(1, 5, format!("={formula}").as_str())
-        .unwrap();
-    let bytes = rewrite_entry(
-        &b.save_to_buffer().unwrap(),
-        "xl/worksheets/sheet2.xml",
-        |xml| xml.replace("</f><v>0</v>", "</f>"),
-    );
-    let imported = import(&bytes);
+    let imported = import(&formula_without_value(&formula));
     let (code, text) = only_problem(&imported);
     assert_eq!(code, "formula_without_value");
     let head = format!("-100{}", "+0".repeat(30));
