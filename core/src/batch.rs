@@ -193,6 +193,106 @@ pub fn appraise_json(
     Ok(AppraisalOutput { results, mac_curve })
 }
 
+/// The projects of a request that is `{"projects": [...]}` and nothing else, each project an
+/// object, read straight from the text into [`ProjectInput`]s without the `serde_json::Value`
+/// document that [`appraise_json`] reads: for [`appraise_projects`], which then gives what
+/// [`appraise_json`] gives for the document of the same text.
+///
+/// `None` when the text is anything else (settings, another key, a key twice, a project that
+/// does not read, a value that would be skipped unread, not JSON): the caller then reads the
+/// text as a document and appraises it with [`appraise_json`], which finds and reports the
+/// problem as before. Reading from the text gives the values reading through a `Value` gives:
+/// serde_json's one parser forms every string and number either way, and no value is skipped
+/// unchecked (see `strict`).
+pub fn plain_projects(text: &[u8]) -> Option<Vec<ProjectInput>> {
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let PlainBatch(projects) = PlainBatch::deserialize(crate::strict::Strict(&mut de)).ok()?;
+    de.end().ok()?;
+    Some(projects)
+}
+
+/// Appraises projects already read (by [`plain_projects`]) as [`appraise_json`] appraises
+/// `{"projects": [...]}` holding them: no settings, errors under `/projects/<index>`.
+pub fn appraise_projects(
+    projects: Vec<ProjectInput>,
+    registry: &Registry,
+    options: &AppraisalOptions,
+    judge: Option<&dyn EligibilityJudge>,
+) -> Result<AppraisalOutput, InputError> {
+    let mut tables = FactorTables::new();
+    let mut mac = MacRows::default();
+    let results: Vec<ProjectOutcome> = projects
+        .into_iter()
+        .enumerate()
+        .map(|(index, input)| {
+            // A project read from an object has its `id`, the text `appraise_value` takes.
+            let id = Some(input.id.clone());
+            let outcome = appraise_read(
+                index,
+                id,
+                Ok(input),
+                || format!("/projects/{index}"),
+                registry,
+                options,
+                judge,
+                &mut tables,
+            );
+            mac.add(&outcome);
+            outcome
+        })
+        .collect();
+    let mac_curve = mac.curve()?;
+    Ok(AppraisalOutput { results, mac_curve })
+}
+
+/// `{"projects": [...]}` with nothing beside it, read from a map only (a derived struct would
+/// also read an array), each project through `objects::list` (objects only).
+struct PlainBatch(Vec<ProjectInput>);
+
+impl<'de> Deserialize<'de> for PlainBatch {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PlainBatchVisitor)
+    }
+}
+
+struct PlainBatchVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PlainBatchVisitor {
+    type Value = PlainBatch;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object holding `projects` only")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<PlainBatch, A::Error> {
+        use serde::de::Error as _;
+        let mut projects = None;
+        while let Some(key) = map.next_key::<&str>()? {
+            if key != "projects" || projects.is_some() {
+                return Err(A::Error::custom("not a plain batch"));
+            }
+            projects = Some(map.next_value_seed(ProjectList)?);
+        }
+        projects
+            .map(PlainBatch)
+            .ok_or_else(|| A::Error::custom("not a plain batch"))
+    }
+}
+
+/// The value of `projects`: an array of project objects.
+struct ProjectList;
+
+impl<'de> serde::de::DeserializeSeed<'de> for ProjectList {
+    type Value = Vec<ProjectInput>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Vec<ProjectInput>, D::Error> {
+        crate::objects::list(deserializer)
+    }
+}
+
 /// Appraises the projects of a batch one at a time, as they arrive, keeping only what the
 /// portfolio's MAC curve needs (a few figures per abating project): the streaming form of
 /// [`appraise_json`], which is built on it, so both give the same outcomes.
@@ -502,7 +602,32 @@ fn appraise_value(
     tables: &mut FactorTables,
 ) -> ProjectOutcome {
     let id = item.get("id").and_then(Value::as_str).map(str::to_owned);
-    let outcome = parse_project(item).and_then(|input| {
+    appraise_read(
+        index,
+        id,
+        parse_project(item),
+        || prefix.to_owned(),
+        registry,
+        options,
+        judge,
+        tables,
+    )
+}
+
+/// The outcome of a project as read (`id` as the input gives it, when it does), its errors
+/// under the pointer prefix `prefix` gives.
+#[allow(clippy::too_many_arguments)]
+fn appraise_read(
+    index: usize,
+    id: Option<String>,
+    read: Result<ProjectInput, InputError>,
+    prefix: impl FnOnce() -> String,
+    registry: &Registry,
+    options: &AppraisalOptions,
+    judge: Option<&dyn EligibilityJudge>,
+    tables: &mut FactorTables,
+) -> ProjectOutcome {
+    let outcome = read.and_then(|input| {
         appraise_with(&input, registry, options, tables)
             .map(|a| {
                 let eligibility = judge.map(|j| j.judge(&input, &a));
@@ -524,7 +649,7 @@ fn appraise_value(
             errors: Vec::new(),
         },
         Err(mut e) => {
-            e.pointer = format!("{prefix}{}", e.pointer);
+            e.pointer = format!("{}{}", prefix(), e.pointer);
             ProjectOutcome {
                 index,
                 id,

@@ -34,6 +34,7 @@ pub mod project;
 pub mod provenance;
 pub mod registry;
 pub mod roots;
+mod strict;
 mod tagged;
 pub mod trace;
 pub mod tvm;

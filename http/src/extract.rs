@@ -54,11 +54,24 @@ pub(crate) async fn json_or_form<T: DeserializeOwned>(
     state: &AppState,
     accepted: &str,
 ) -> Result<JsonOrForm<T>, Error> {
+    json_or_form_read(req, state, accepted, |bytes| {
+        from_value(&parse_json(bytes)?)
+    })
+    .await
+}
+
+/// As [`json_or_form`], with the JSON body's bytes read into `T` by `read`.
+pub(crate) async fn json_or_form_read<T>(
+    req: Request,
+    state: &AppState,
+    accepted: &str,
+    read: impl FnOnce(&[u8]) -> Result<T, Error>,
+) -> Result<JsonOrForm<T>, Error> {
     let (parts, body) = req.into_parts();
     match media_type(&parts.headers).as_deref() {
         Some(m) if is_json(m) => {
             let bytes = read_body(&parts.headers, body, state.config.json_body_limit).await?;
-            from_value(&parse_json(&bytes)?).map(JsonOrForm::Json)
+            read(&bytes).map(JsonOrForm::Json)
         }
         Some("multipart/form-data") => {
             let bytes = read_body(&parts.headers, body, state.config.upload_body_limit).await?;

@@ -12,8 +12,11 @@ use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use greenlight_core::appraisal::AppraisalOptions;
-use greenlight_core::batch::{EligibilityJudge, InputError, appraise_json};
+use greenlight_core::batch::{
+    EligibilityJudge, InputError, appraise_json, appraise_projects, plain_projects,
+};
 use greenlight_core::calc::{CalcRequest, CalcResult, FUNCTIONS, evaluate};
+use greenlight_core::project::ProjectInput;
 use greenlight_core::registry::DataSet;
 use greenlight_workbooks::template::{Layout, write_template};
 use greenlight_workbooks::{Lang, ReportOptions, results_workbook};
@@ -26,7 +29,9 @@ use crate::api::{
     RulePackDetail, RulePackSummary, TemplateLayout, TemplateQuery,
 };
 use crate::error::Error;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, JsonOrForm, json_or_form, parse_json};
+use crate::extract::{
+    ApiJson, ApiPath, ApiQuery, JsonOrForm, from_value, json_or_form_read, parse_json,
+};
 use crate::json_body::JsonBody;
 use crate::middleware::HeldSlot;
 
@@ -217,10 +222,19 @@ pub(crate) async fn blocking<T: Send + 'static>(
     }
 }
 
-/// The body of `POST /v1/appraisals`: JSON, or (later) a workbook upload.
+/// The body of `POST /v1/appraisals`: JSON, or a workbook upload.
 pub(crate) enum AppraisalBody {
     Json(AppraisalRequest),
+    /// `{"projects": [...]}` alone, every project read straight from the text (see
+    /// `batch::plain_projects`); appraised as the same request read as `Json` would be.
+    Projects(Vec<ProjectInput>),
     Workbook(WorkbookUpload),
+}
+
+/// What a JSON body of `POST /v1/appraisals` reads into.
+enum AppraisalJson {
+    Document(AppraisalRequest),
+    Projects(Vec<ProjectInput>),
 }
 
 /// The fields of a workbook upload, and the request's place in the concurrency limit, which
@@ -306,14 +320,24 @@ impl FromRequest<AppState> for AppraisalBody {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        match json_or_form(
+        // The usual request, projects and nothing else, is read straight into projects;
+        // anything else, a bad request included, is read as before, which names the problem.
+        let read = |bytes: &[u8]| match plain_projects(bytes) {
+            Some(projects) => Ok(AppraisalJson::Projects(projects)),
+            None => from_value(&parse_json(bytes)?).map(AppraisalJson::Document),
+        };
+        match json_or_form_read(
             req,
             state,
             "application/json or a multipart/form-data workbook upload",
+            read,
         )
         .await?
         {
-            JsonOrForm::Json(request) => Ok(AppraisalBody::Json(request)),
+            JsonOrForm::Json(AppraisalJson::Document(request)) => Ok(AppraisalBody::Json(request)),
+            JsonOrForm::Json(AppraisalJson::Projects(projects)) => {
+                Ok(AppraisalBody::Projects(projects))
+            }
             JsonOrForm::Form(parts, bytes) => read_upload(*parts, bytes, state)
                 .await
                 .map(AppraisalBody::Workbook),
@@ -489,7 +513,8 @@ async fn appraisals(
         trace: query.explain,
     };
     let request = match body {
-        AppraisalBody::Json(request) => request,
+        AppraisalBody::Json(request) => AppraisalJson::Document(request),
+        AppraisalBody::Projects(projects) => AppraisalJson::Projects(projects),
         AppraisalBody::Workbook(upload) => {
             let lang = upload.lang.or(query.lang);
             let report = wants_workbook(&headers).then(|| ReportOptions {
@@ -504,13 +529,10 @@ async fn appraisals(
             return crate::upload::answer_upload(upload, state, options, report, request_id).await;
         }
     };
-    let one_project = request.projects.len() == 1;
-    let mut document = serde_json::Map::new();
-    if let Some(settings) = request.settings {
-        document.insert("settings".into(), Value::Object(settings));
-    }
-    document.insert("projects".into(), Value::Array(request.projects));
-    let document = Value::Object(document);
+    let one_project = match &request {
+        AppraisalJson::Document(request) => request.projects.len() == 1,
+        AppraisalJson::Projects(projects) => projects.len() == 1,
+    };
     let workbook = wants_workbook(&headers).then(|| ReportOptions {
         lang: language(query.lang, &headers),
         ..ReportOptions::default()
@@ -522,9 +544,26 @@ async fn appraisals(
     let small = one_project && workbook.is_none() && !options.trace;
     let work = move || {
         let judge: &dyn EligibilityJudge = state.rules.as_ref();
+        let output = match request {
+            AppraisalJson::Document(request) => {
+                let mut document = serde_json::Map::new();
+                if let Some(settings) = request.settings {
+                    document.insert("settings".into(), Value::Object(settings));
+                }
+                document.insert("projects".into(), Value::Array(request.projects));
+                appraise_json(
+                    Value::Object(document),
+                    &state.registry,
+                    &options,
+                    Some(judge),
+                )
+            }
+            AppraisalJson::Projects(projects) => {
+                appraise_projects(projects, &state.registry, &options, Some(judge))
+            }
+        };
         let report = AppraisalReport {
-            output: appraise_json(document, &state.registry, &options, Some(judge))
-                .map_err(batch_error)?,
+            output: output.map_err(batch_error)?,
             problems: Vec::new(),
         };
         match workbook {

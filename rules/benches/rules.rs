@@ -8,7 +8,7 @@ mod portfolio;
 use divan::counter::ItemsCount;
 use divan::{Bencher, black_box};
 use greenlight_core::appraisal::AppraisalOptions;
-use greenlight_core::batch::{EligibilityJudge, appraise_json};
+use greenlight_core::batch::{EligibilityJudge, appraise_json, appraise_projects, plain_projects};
 use greenlight_core::registry::Registry;
 use greenlight_rules::pack::Pack;
 use greenlight_rules::record::{FieldValue, Record};
@@ -49,18 +49,33 @@ fn portfolio_pack_evaluations(b: Bencher, taxonomy: &str) {
 }
 
 /// What the service does for `POST /v1/appraisals` with one project (the LED example) and
-/// no working: the request's JSON read into a value, the project parsed, appraised and
-/// judged under every shipped pack, and the answer written as compact JSON (with
-/// `json_text`, as the service writes it). The HTTP layer itself is left out.
+/// no working: the request's projects read straight from its text (`plain_projects`), the
+/// project appraised and judged under every shipped pack, and the answer written as compact
+/// JSON (with `json_text`, as the service writes it). The HTTP layer itself is left out.
 #[divan::bench]
 fn one_project_request(b: Bencher) {
     let set = RuleSet::shipped(EngineLimits::standard()).expect("packs load");
     let registry = Registry::embedded().expect("registry loads");
     let options = AppraisalOptions { trace: false };
-    let body = format!(
-        "{{\"projects\": [{}]}}",
-        include_str!("../../workbooks/examples/led-street-lighting.json")
-    );
+    let body = led_request_body();
+    b.bench(|| {
+        let judge: &dyn EligibilityJudge = &set;
+        let projects = plain_projects(black_box(body.as_bytes())).expect("a plain batch");
+        let output = appraise_projects(projects, &registry, &options, Some(judge)).expect("batch");
+        greenlight_core::json_text::to_vec(&output)
+            .expect("written")
+            .len()
+    });
+}
+
+/// The same request read as a document first (`serde_json::Value`, then `appraise_json`):
+/// the path of a request with settings, and of every request before `plain_projects`.
+#[divan::bench]
+fn one_project_document_request(b: Bencher) {
+    let set = RuleSet::shipped(EngineLimits::standard()).expect("packs load");
+    let registry = Registry::embedded().expect("registry loads");
+    let options = AppraisalOptions { trace: false };
+    let body = led_request_body();
     b.bench(|| {
         let judge: &dyn EligibilityJudge = &set;
         let document: serde_json::Value = serde_json::from_str(black_box(&body)).expect("JSON");
@@ -69,6 +84,14 @@ fn one_project_request(b: Bencher) {
             .expect("written")
             .len()
     });
+}
+
+/// The body `http/bench/wrk.sh` sends.
+fn led_request_body() -> String {
+    format!(
+        "{{\"projects\": [{}]}}",
+        include_str!("../../workbooks/examples/led-street-lighting.json")
+    )
 }
 
 #[divan::bench]

@@ -17,7 +17,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use greenlight_core::appraisal::AppraisalOptions;
-use greenlight_core::batch::{AppraisalOutput, EligibilityJudge, appraise_json};
+use greenlight_core::batch::{
+    AppraisalOutput, EligibilityJudge, appraise_json, appraise_projects, plain_projects,
+};
 use greenlight_core::registry::Registry;
 use greenlight_rules::{EngineLimits, RuleSet};
 use serde_json::{Value, json};
@@ -511,4 +513,167 @@ fn mutated_projects_give_results_or_errors_that_name_their_field() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The service reads a request that is `{"projects": [...]}` and nothing else straight from its
+/// text (`plain_projects`, then `appraise_projects`); any request so read must be answered
+/// byte for byte as reading its text into a document and `appraise_json` answer it, and a text
+/// that is not JSON must never be read so. Checked on every seed project, on mutants of them
+/// (alone and after an intact project), and on texts that differ only in how the JSON is
+/// written: escapes, numbers for decimal strings, layout, a key given twice, other keys.
+#[test]
+fn plain_batches_read_from_text_answer_as_the_document_does() {
+    let seeds = seed_projects();
+    let registry = Registry::embedded().expect("embedded registry");
+    let rules = RuleSet::shipped(EngineLimits::standard()).expect("shipped packs");
+    let judge: &dyn EligibilityJudge = &rules;
+    let options = AppraisalOptions { trace: false };
+    let mut rng = XorShift(DEFAULT_SEED ^ 0x00C0_FFEE);
+
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for (name, project) in &seeds {
+        texts.push((name.clone(), json!({ "projects": [project] }).to_string()));
+        texts.push((
+            format!("{name}, pretty"),
+            serde_json::to_string_pretty(&json!({ "projects": [project] })).expect("text"),
+        ));
+    }
+    for n in 0..400 {
+        let (name, project) = &seeds[rng.below(seeds.len())];
+        let mut mutant = project.clone();
+        let mutation = mutate(&mut rng, &mut mutant);
+        let doc = if rng.below(2) == 0 {
+            json!({ "projects": [mutant] })
+        } else {
+            json!({ "projects": [project, mutant] })
+        };
+        let label = format!("{name}, mutant {n}: {} {}", mutation.pointer, mutation.what);
+        texts.push((label, doc.to_string()));
+    }
+    let (_, led) = seeds
+        .iter()
+        .find(|(name, _)| name.contains("led-street-lighting"))
+        .expect("the LED example is a seed");
+    let led = json!({ "projects": [led] }).to_string();
+    let written = |from: &str, to: &str| {
+        assert!(led.contains(from), "{from} in the LED request");
+        led.replacen(from, to, 1)
+    };
+    for (label, text) in [
+        (
+            "escapes",
+            written("\"name\":\"", "\"name\":\"\\u00e9\\n\\\"\\/\\ud83d\\ude00 "),
+        ),
+        (
+            "a number for a decimal string",
+            written("\"-250000\"", "-2.5e5"),
+        ),
+        (
+            "a number with trailing zeros",
+            written("\"0.06\"", "0.0600"),
+        ),
+        ("a negative zero", written("\"0.01\"", "-0")),
+        (
+            "a key given twice",
+            written("[{\"", "[{\"name\":\"first\",\""),
+        ),
+        (
+            "projects given twice",
+            written("{\"projects\":", "{\"projects\":[],\"projects\":"),
+        ),
+        (
+            "settings",
+            written("{\"projects\":", "{\"settings\":{},\"projects\":"),
+        ),
+        (
+            "another key",
+            written("{\"projects\":", "{\"other\":1,\"projects\":"),
+        ),
+        (
+            "an array of projects",
+            led.replacen("{\"projects\":", "[", 1)
+                .replacen("]}", "]]", 1),
+        ),
+        (
+            "a project as an array",
+            written("[{\"", "[[{\"").replacen("}]}", "}]]}", 1),
+        ),
+        ("text after the document", format!("{led} x")),
+        ("white space around it", format!(" \n{led}\t")),
+        (
+            "a lone surrogate",
+            written("\"name\":\"", "\"name\":\"\\ud800"),
+        ),
+        ("no projects", "{}".to_owned()),
+        ("an empty batch", "{\"projects\": []}".to_owned()),
+    ] {
+        texts.push((label.to_owned(), text));
+    }
+
+    let mut mutants_read_plainly = 0;
+    let mut others_read_plainly = 0;
+    let mut failures = Vec::new();
+    for (label, text) in &texts {
+        let Some(projects) = plain_projects(text.as_bytes()) else {
+            continue;
+        };
+        if label.contains(", mutant ") {
+            mutants_read_plainly += 1;
+        } else {
+            others_read_plainly += 1;
+        }
+        let Ok(document) = serde_json::from_str::<Value>(text) else {
+            failures.push(format!("{label}: read plainly, but it is not JSON"));
+            continue;
+        };
+        let answer = |output: Result<AppraisalOutput, _>| {
+            output.map(|o| greenlight_core::json_text::to_vec(&o).expect("written"))
+        };
+        let plain = answer(appraise_projects(
+            projects,
+            &registry,
+            &options,
+            Some(judge),
+        ));
+        let as_document = answer(appraise_json(document, &registry, &options, Some(judge)));
+        if plain != as_document {
+            failures.push(format!("{label}: the answers differ"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} text(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    // Every seed project reads plainly, and so does a mutant that is still a valid project
+    // (a value changed within its range, an element repeated, a field with a default deleted).
+    assert_eq!(others_read_plainly, seeds.len() * 2 + 6);
+    assert!(
+        mutants_read_plainly >= 40,
+        "only {mutants_read_plainly} of 400 mutants read plainly"
+    );
+    for (label, expected) in [
+        ("escapes", true),
+        ("a number for a decimal string", true),
+        ("a negative zero", true),
+        ("white space around it", true),
+        ("an empty batch", true),
+        ("a key given twice", false),
+        ("projects given twice", false),
+        ("settings", false),
+        ("another key", false),
+        ("an array of projects", false),
+        ("a project as an array", false),
+        ("text after the document", false),
+        ("a lone surrogate", false),
+        ("no projects", false),
+    ] {
+        let (_, text) = texts.iter().find(|(l, _)| l == label).expect("listed");
+        assert_eq!(
+            plain_projects(text.as_bytes()).is_some(),
+            expected,
+            "{label}: {text}"
+        );
+    }
 }
