@@ -104,7 +104,29 @@ fn write_u64(mut value: u64, out: &mut [u8; CAPACITY], end: usize) -> usize {
 
 /// Serializes a decimal as its text, as `Decimal`'s own `Serialize` does.
 pub fn serialize<S: serde::Serializer>(value: &Decimal, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(DecimalText::of(value).as_str())
+    serializer.serialize_newtype_struct(TEXT_TOKEN, &Digits(&DecimalText::of(value)))
+}
+
+/// The newtype name under which [`serialize`] hands a decimal's text on. `json_text` takes
+/// the digits from it as bytes and writes them as they are, without the UTF-8 check that
+/// forming a `&str` of them costs and the escape check a string gets: they are only ASCII
+/// digits, `.` and `-`. Any other serializer passes a newtype through to its content and is
+/// handed the text as a string, as before.
+pub(crate) const TEXT_TOKEN: &str = "$greenlight::private::DecimalText";
+
+/// A decimal's text: a string to a human-readable serializer (JSON, YAML, TOML, a
+/// `serde_json::Value`); its bytes to one that is not, which is only `json_text`'s writer of
+/// the newtype [`TEXT_TOKEN`] (no binary format serializes these types).
+struct Digits<'a>(&'a DecimalText);
+
+impl serde::Serialize for Digits<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            serializer.serialize_str(self.0.as_str())
+        } else {
+            serializer.serialize_bytes(&self.0.bytes[self.0.start..])
+        }
+    }
 }
 
 /// A decimal serialized as its text (for the elements of an option or a list).
@@ -258,6 +280,27 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&fast).unwrap(),
             serde_json::to_value(&plain).unwrap()
+        );
+        // `json_text` takes the digits as bytes (`TEXT_TOKEN`): the same text as the
+        // library's forms written by serde_json, compact and pretty, alone, in a list and
+        // inside an internally tagged enum.
+        assert_eq!(
+            crate::json_text::to_vec(&fast).unwrap(),
+            serde_json::to_vec(&plain).unwrap()
+        );
+        let mut pretty = Vec::new();
+        crate::json_text::write_pretty(&mut pretty, &vec![&fast, &fast]).unwrap();
+        assert_eq!(
+            pretty,
+            serde_json::to_vec_pretty(&vec![&plain, &plain]).unwrap()
+        );
+        let rates = vec![
+            crate::discount::DiscountRate::Constant { rate: d(-35, 3) },
+            crate::discount::green_book_declining(),
+        ];
+        assert_eq!(
+            crate::json_text::to_vec(&rates).unwrap(),
+            br#"[{"kind":"constant","rate":"-0.035"},{"kind":"bands","bands":[{"from_year":0,"to_year":30,"rate":"0.035"},{"from_year":31,"to_year":75,"rate":"0.030"},{"from_year":76,"to_year":125,"rate":"0.025"},{"from_year":126,"to_year":200,"rate":"0.020"},{"from_year":201,"to_year":300,"rate":"0.015"},{"from_year":301,"to_year":null,"rate":"0.010"}]}]"#
         );
     }
 

@@ -444,9 +444,12 @@ impl<'b, 'a, L: Layout> ser::Serializer for &'b mut Writer<'a, L> {
     #[inline]
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
         self,
-        _name: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<()> {
+        if name == crate::decimal_text::TEXT_TOKEN {
+            return value.serialize(DecimalTextWriter { out: self.out });
+        }
         value.serialize(self)
     }
 
@@ -1003,6 +1006,157 @@ impl<L: Layout> ser::Serializer for KeyWriter<'_, '_, L> {
         _len: usize,
     ) -> Result<Self::SerializeStructVariant> {
         Err(key_must_be_a_string())
+    }
+}
+
+/// A decimal's text (`decimal_text::serialize`), written as a JSON string. The digits come as
+/// bytes, which are only ASCII digits, `.` and `-`, and are copied as they are; a text that
+/// comes as a string (replayed from serde's buffered content) is written as any string is.
+struct DecimalTextWriter<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+fn decimal_text_misused() -> serde_json::Error {
+    ser::Error::custom("a decimal text is written from its digits or its string only")
+}
+
+impl ser::Serializer for DecimalTextWriter<'_> {
+    type Ok = ();
+    type Error = serde_json::Error;
+    type SerializeSeq = ser::Impossible<(), serde_json::Error>;
+    type SerializeTuple = ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleStruct = ser::Impossible<(), serde_json::Error>;
+    type SerializeTupleVariant = ser::Impossible<(), serde_json::Error>;
+    type SerializeMap = ser::Impossible<(), serde_json::Error>;
+    type SerializeStruct = ser::Impossible<(), serde_json::Error>;
+    type SerializeStructVariant = ser::Impossible<(), serde_json::Error>;
+
+    fn is_human_readable(&self) -> bool {
+        // The one serializer that is handed the digits as bytes (see `decimal_text`).
+        false
+    }
+
+    fn serialize_bytes(self, digits: &[u8]) -> Result<()> {
+        self.out.reserve(digits.len() + 2);
+        self.out.push(b'"');
+        self.out.extend_from_slice(digits);
+        self.out.push(b'"');
+        Ok(())
+    }
+
+    fn serialize_str(self, value: &str) -> Result<()> {
+        write_string(self.out, value);
+        Ok(())
+    }
+
+    fn serialize_bool(self, _v: bool) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_i8(self, _v: i8) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_i16(self, _v: i16) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_i32(self, _v: i32) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_i64(self, _v: i64) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_u8(self, _v: u8) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_u16(self, _v: u16) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_u32(self, _v: u32) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_u64(self, _v: u64) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_f32(self, _v: f32) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_f64(self, _v: f64) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_char(self, _v: char) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_none(self) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_unit(self) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _variant_index: u32,
+        _variant: &'static str,
+    ) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _value: &T,
+    ) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _name: &'static str,
+        _variant_index: u32,
+        _variant: &'static str,
+        _value: &T,
+    ) -> Result<()> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleStruct> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _variant_index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
+        Err(decimal_text_misused())
+    }
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _variant_index: u32,
+        _variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Err(decimal_text_misused())
     }
 }
 
