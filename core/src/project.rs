@@ -451,8 +451,13 @@ pub struct QuantityLine {
     pub value: Decimal,
 }
 
+// Read as the untagged enum it is written as (a yes/no, else a decimal, else a text), by a
+// visitor of its own: serde's untagged reading buffers the value and forms an error for each
+// variant that does not fit before the one that does (two for a text, one for a number); here
+// the value's kind picks the reading at once. The results and errors are serde's (a unit test
+// compares both on every kind of value). The doc comment below is the schema's description.
 /// Evidence for a taxonomy criterion: a yes/no, a number or a text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum EvidenceValue {
     /// Evidence provided and true, or false.
@@ -461,6 +466,127 @@ pub enum EvidenceValue {
     Number(Decimal),
     /// A code or a label.
     Text(String),
+}
+
+/// serde's message for a value that fits no variant of the untagged [`EvidenceValue`].
+const NO_EVIDENCE_VARIANT: &str = "data did not match any variant of untagged enum EvidenceValue";
+
+impl<'de> Deserialize<'de> for EvidenceValue {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        // serde reads an untagged enum's value as "any" value, and so does this.
+        deserializer.deserialize_any(EvidenceVisitor)
+    }
+}
+
+/// The variants tried in serde's order: `bool` takes only a yes/no; `Decimal` (its own
+/// reading, given the same value) takes a number or a text it parses; `String` takes a text
+/// (or bytes that are UTF-8). Nothing takes null, a list, a map, an option or a newtype.
+struct EvidenceVisitor;
+
+impl EvidenceVisitor {
+    fn number<E: serde::de::Error>(
+        read: std::result::Result<Decimal, E>,
+    ) -> std::result::Result<EvidenceValue, E> {
+        read.map(EvidenceValue::Number)
+            .map_err(|_| E::custom(NO_EVIDENCE_VARIANT))
+    }
+
+    fn text<E: serde::de::Error>(value: &str) -> Option<EvidenceValue> {
+        use serde::de::IntoDeserializer;
+        let read: std::result::Result<Decimal, E> =
+            <Decimal as Deserialize>::deserialize(value.into_deserializer());
+        read.ok().map(EvidenceValue::Number)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EvidenceVisitor {
+    type Value = EvidenceValue;
+
+    fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("untagged enum EvidenceValue")
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<EvidenceValue, E> {
+        Ok(EvidenceValue::Bool(v))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<EvidenceValue, E> {
+        use serde::de::IntoDeserializer;
+        Self::number(<Decimal as Deserialize>::deserialize(v.into_deserializer()))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<EvidenceValue, E> {
+        use serde::de::IntoDeserializer;
+        Self::number(<Decimal as Deserialize>::deserialize(v.into_deserializer()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> std::result::Result<EvidenceValue, E> {
+        use serde::de::IntoDeserializer;
+        Self::number(<Decimal as Deserialize>::deserialize(v.into_deserializer()))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<EvidenceValue, E> {
+        Ok(Self::text::<E>(v).unwrap_or_else(|| EvidenceValue::Text(v.to_owned())))
+    }
+
+    fn visit_string<E: serde::de::Error>(self, v: String) -> std::result::Result<EvidenceValue, E> {
+        Ok(Self::text::<E>(&v).unwrap_or(EvidenceValue::Text(v)))
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> std::result::Result<EvidenceValue, E> {
+        // `Decimal` takes no bytes; `String` takes them when they are UTF-8.
+        std::str::from_utf8(v)
+            .map(|s| EvidenceValue::Text(s.to_owned()))
+            .map_err(|_| E::custom(NO_EVIDENCE_VARIANT))
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<EvidenceValue, E> {
+        Err(E::custom(NO_EVIDENCE_VARIANT))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> std::result::Result<EvidenceValue, E> {
+        Err(E::custom(NO_EVIDENCE_VARIANT))
+    }
+
+    fn visit_some<D: serde::Deserializer<'de>>(
+        self,
+        _deserializer: D,
+    ) -> std::result::Result<EvidenceValue, D::Error> {
+        Err(serde::de::Error::custom(NO_EVIDENCE_VARIANT))
+    }
+
+    fn visit_newtype_struct<D: serde::Deserializer<'de>>(
+        self,
+        _deserializer: D,
+    ) -> std::result::Result<EvidenceValue, D::Error> {
+        Err(serde::de::Error::custom(NO_EVIDENCE_VARIANT))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        _seq: A,
+    ) -> std::result::Result<EvidenceValue, A::Error> {
+        Err(serde::de::Error::custom(NO_EVIDENCE_VARIANT))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        _map: A,
+    ) -> std::result::Result<EvidenceValue, A::Error> {
+        Err(serde::de::Error::custom(NO_EVIDENCE_VARIANT))
+    }
+
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(
+        self,
+        _data: A,
+    ) -> std::result::Result<EvidenceValue, A::Error> {
+        // serde's buffer of an untagged value refuses an enum with this message.
+        Err(serde::de::Error::custom(
+            "untagged and internally tagged enums do not support enum input",
+        ))
+    }
 }
 
 /// The study period resolved from a [`Timeline`].
@@ -911,6 +1037,128 @@ pub(crate) fn expand_quantity(
 
 #[cfg(test)]
 mod tests {
+    /// serde's own reading of the untagged enum, the reference for `EvidenceValue`'s visitor
+    /// (the same name, so the same message).
+    mod derived {
+        use rust_decimal::Decimal;
+        use serde::Deserialize;
+
+        #[derive(Debug, Deserialize)]
+        #[serde(untagged)]
+        #[allow(dead_code)]
+        pub(super) enum EvidenceValue {
+            Bool(bool),
+            Number(Decimal),
+            Text(String),
+        }
+    }
+
+    #[test]
+    fn evidence_reads_as_the_derived_untagged_enum() {
+        use serde::Deserialize;
+        use std::collections::BTreeMap;
+
+        fn ours(v: &super::EvidenceValue) -> String {
+            match v {
+                super::EvidenceValue::Bool(b) => format!("bool {b}"),
+                super::EvidenceValue::Number(d) => format!("number {d} scale {}", d.scale()),
+                super::EvidenceValue::Text(t) => format!("text {t:?}"),
+            }
+        }
+        fn theirs(v: &derived::EvidenceValue) -> String {
+            match v {
+                derived::EvidenceValue::Bool(b) => format!("bool {b}"),
+                derived::EvidenceValue::Number(d) => format!("number {d} scale {}", d.scale()),
+                derived::EvidenceValue::Text(t) => format!("text {t:?}"),
+            }
+        }
+        let values = [
+            "true",
+            "false",
+            "0",
+            "-0",
+            "1",
+            "-7",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "1.5",
+            "0.1",
+            "1e5",
+            "-2.5e-3",
+            "1e300",
+            "123456789012345678901234567890",
+            "\"0.5\"",
+            "\"-12\"",
+            "\"1e5\"",
+            "\"GB 37478\"",
+            "\"\"",
+            "\"true\"",
+            "\" 1\"",
+            "\"1.\"",
+            "\"NaN\"",
+            "\"caf\\u00e9 \\\"x\\\"\"",
+            "\"79228162514264337593543950336\"",
+            "null",
+            "[]",
+            "[1]",
+            "{}",
+            "{\"a\": 1}",
+            "[[1, [2]], {\"b\": [null]}]",
+        ];
+        for text in values {
+            let doc = format!("{{\"evidence\": {{\"k\": {text}}}}}");
+            // From the text.
+            let a = serde_json::from_str::<BTreeMap<String, BTreeMap<String, super::EvidenceValue>>>(
+                &doc,
+            );
+            let b = serde_json::from_str::<
+                BTreeMap<String, BTreeMap<String, derived::EvidenceValue>>,
+            >(&doc);
+            match (&a, &b) {
+                (Ok(a), Ok(b)) => assert_eq!(
+                    ours(&a["evidence"]["k"]),
+                    theirs(&b["evidence"]["k"]),
+                    "{text}"
+                ),
+                (Err(_), Err(_)) => {}
+                _ => panic!("{text}: {a:?} against {b:?}"),
+            }
+            // From a document, with the pointer of the problem as the service reads it.
+            let value: serde_json::Value = serde_json::from_str(&doc).unwrap();
+            let read = |track: &mut serde_path_to_error::Track| {
+                let de = serde_path_to_error::Deserializer::new(&value, track);
+                BTreeMap::<String, BTreeMap<String, super::EvidenceValue>>::deserialize(de)
+            };
+            let read_derived = |track: &mut serde_path_to_error::Track| {
+                let de = serde_path_to_error::Deserializer::new(&value, track);
+                BTreeMap::<String, BTreeMap<String, derived::EvidenceValue>>::deserialize(de)
+            };
+            let (mut ta, mut tb) = (
+                serde_path_to_error::Track::new(),
+                serde_path_to_error::Track::new(),
+            );
+            match (read(&mut ta), read_derived(&mut tb)) {
+                (Ok(a), Ok(b)) => assert_eq!(
+                    ours(&a["evidence"]["k"]),
+                    theirs(&b["evidence"]["k"]),
+                    "{text}"
+                ),
+                (Err(a), Err(b)) => {
+                    assert_eq!(a.to_string(), b.to_string(), "{text}");
+                    assert_eq!(ta.path().to_string(), tb.path().to_string(), "{text}");
+                }
+                (a, b) => panic!("{text}: {a:?} against {b:?}"),
+            }
+        }
+        // The kinds of value each reading gives, written out.
+        let read = |text: &str| ours(&serde_json::from_str::<super::EvidenceValue>(text).unwrap());
+        assert_eq!(read("true"), "bool true");
+        assert_eq!(read("2"), "number 2 scale 0");
+        assert_eq!(read("\"0.50\""), "number 0.50 scale 2");
+        assert_eq!(read("\"GB 37478\""), "text \"GB 37478\"");
+        assert!(serde_json::from_str::<super::EvidenceValue>("null").is_err());
+    }
+
     use proptest::prelude::*;
     use rust_decimal::Decimal;
 
