@@ -941,15 +941,8 @@ fn combine(
     meta: &PackMeta,
 ) -> (Verdict, String, String) {
     if clauses.is_empty() {
-        return (
-            Verdict::NotEligible,
-            format!(
-                "{} has no activity covering {:?}",
-                meta.name_en,
-                echo(activity)
-            ),
-            format!("《{}》未涵盖活动 {:?}", meta.name_zh, echo(activity)),
-        );
+        let (reason_en, reason_zh) = no_activity_reasons(activity, meta);
+        return (Verdict::NotEligible, reason_en, reason_zh);
     }
     let worst = |v: Verdict| clauses.iter().find(|c| c.verdict == v);
     for v in [
@@ -970,6 +963,37 @@ fn combine(
         Verdict::Eligible,
         concat(&["every applicable clause is met: ", &ids.join(", ")]),
         concat(&["所有适用条款均满足：", &ids.join("、")]),
+    )
+}
+
+/// A pack's reasons for an activity none of its rules covers, naming the activity quoted and
+/// escaped as `{:?}` of [`echo`] writes it. An activity of at most `ECHO_CHARS` bytes of
+/// printable ASCII other than `"` and `\\` (every shipped activity name) is written as it is
+/// between quotes, which is what the escaping gives for it, without the formatter; any
+/// other goes through `format!`.
+fn no_activity_reasons(activity: &str, meta: &PackMeta) -> (String, String) {
+    let plain = activity.len() <= greenlight_core::error::ECHO_CHARS
+        && activity
+            .bytes()
+            .all(|b| (0x20..0x7F).contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        return (
+            concat(&[
+                &meta.name_en,
+                " has no activity covering \"",
+                activity,
+                "\"",
+            ]),
+            concat(&["《", &meta.name_zh, "》未涵盖活动 \"", activity, "\""]),
+        );
+    }
+    (
+        format!(
+            "{} has no activity covering {:?}",
+            meta.name_en,
+            echo(activity)
+        ),
+        format!("《{}》未涵盖活动 {:?}", meta.name_zh, echo(activity)),
     )
 }
 
@@ -1091,6 +1115,50 @@ impl Pack {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reasons_for_an_uncovered_activity_are_the_formatted_ones() {
+        let meta: PackMeta = toml::from_str(
+            "id = \"t\"\nname_en = \"Test act\"\nname_zh = \"测试\"\nversion = \"0.0.1\"\ntaxonomy = \"eu\"\nsource_act = \"t\"\nedition = \"t\"\neffective_from = \"2020-01-01\"\nverification = \"t\"\n",
+        )
+        .expect("pack.toml");
+        let long = "a".repeat(64);
+        let longer = "a".repeat(65);
+        for activity in [
+            "street_lighting",
+            "",
+            "a b ~ ' /",
+            "with \"quote\"",
+            "back\\slash",
+            "tab\there",
+            "line\nbreak",
+            "\u{1}",
+            "\u{7f}",
+            "café",
+            "路灯",
+            &long,
+            &longer,
+        ] {
+            let formatted = (
+                format!(
+                    "{} has no activity covering {:?}",
+                    meta.name_en,
+                    echo(activity)
+                ),
+                format!("《{}》未涵盖活动 {:?}", meta.name_zh, echo(activity)),
+            );
+            assert_eq!(
+                no_activity_reasons(activity, &meta),
+                formatted,
+                "{activity:?}"
+            );
+        }
+        // Written out for the usual case.
+        assert_eq!(
+            no_activity_reasons("street_lighting", &meta).0,
+            "Test act has no activity covering \"street_lighting\""
+        );
+    }
+
     use super::*;
     use crate::record::FieldValue;
     use crate::{EngineLimits, RuleSet, yaml_value};
