@@ -73,8 +73,9 @@ const U_MAX: f64 = 20.723_265_837_046_41; // ln(1 + 1e9)
 const SCAN_STEP: f64 = 0.05;
 /// Room for the scan grid over the widest range (a capacity, not a limit).
 const GRID_POINTS: usize = 640;
-/// Bisection steps of [`Series::extremum`] after which it tries to prove that the extremum
-/// cannot touch zero (each try costs about two evaluations; 80 steps cost 80).
+/// Bisection steps of [`Series::extremum`] after which it tries again to prove that the
+/// extremum cannot touch zero, when the first try, on the whole cell, did not (each try costs
+/// about two evaluations; 80 steps cost 80).
 const CLEARANCE_CHECKS: [u32; 2] = [10, 20];
 /// Grid points evaluated together by [`Series::eval_grid`].
 const LANES: usize = 4;
@@ -217,6 +218,8 @@ fn no_root(sign_changes: u32, reason: &str) -> RootSet {
 /// The series with its non-zero terms, in `f64` for location and decimal for confirmation.
 struct Series<'a> {
     amounts: &'a [Decimal],
+    /// `to_f64` of every amount, zeros included.
+    doubles: Vec<f64>,
     times: Option<&'a [Decimal]>,
     /// Non-zero terms: (time relative to the first non-zero term, amount scaled to max |a| = 1).
     t: Vec<f64>,
@@ -232,7 +235,10 @@ struct Series<'a> {
 
 impl<'a> Series<'a> {
     fn new(amounts: &'a [Decimal], times: Option<&'a [Decimal]>) -> Self {
-        let scale = amounts.iter().map(|a| to_f64(*a).abs()).fold(0.0, f64::max);
+        // Each amount converted once; the same `to_f64` serves the scale, the terms and the
+        // bound on the residual's sum of magnitudes.
+        let doubles: Vec<f64> = amounts.iter().map(|a| to_f64(*a)).collect();
+        let scale = doubles.iter().map(|a| a.abs()).fold(0.0, f64::max);
         let first = amounts.iter().position(|a| !a.is_zero());
         let last = amounts.iter().rposition(|a| !a.is_zero());
         let span = first.zip(last).map_or(0, |(first, last)| last - first + 1);
@@ -247,7 +253,7 @@ impl<'a> Series<'a> {
                 // Whole series keep interior zeros so Horner's rule sees every power.
                 if times.is_none() || !amounts[i].is_zero() {
                     t.push(ti - t0);
-                    a.push(to_f64(amounts[i]) / scale);
+                    a.push(doubles[i] / scale);
                 }
                 if !amounts[i].is_zero() {
                     nonzero += 1;
@@ -256,6 +262,7 @@ impl<'a> Series<'a> {
         }
         Series {
             amounts,
+            doubles,
             times,
             t,
             a,
@@ -397,11 +404,16 @@ impl<'a> Series<'a> {
     /// Where `g'` vanishes in `[lo, hi]`, given that it differs in sign at the ends: 80
     /// bisections, or fewer when the midpoint can no longer move.
     ///
-    /// `None` when the bracket, part way, is proved to hold only points where the scan would
+    /// `None` when the bracket, at the start or part way, is proved to hold only points where the scan would
     /// find `g` on the side of `f_lo` and farther from zero than its touch tolerance (see
     /// [`Series::clear_of_zero`]): wherever the bisection would have ended, the scan would
     /// then have kept nothing, so the remaining steps are skipped.
     fn extremum(&self, mut lo: f64, mut hi: f64, f_lo: f64) -> Option<f64> {
+        // Most cells holding an extremum are far from zero on a scale the bound sees at once;
+        // the proof on the whole cell spares their bisection and its slopes.
+        if self.clear_of_zero(lo, hi, f_lo) {
+            return None;
+        }
         let d_lo = self.slope(lo);
         for step in 0..80 {
             if CLEARANCE_CHECKS.contains(&step) && self.clear_of_zero(lo, hi, f_lo) {
@@ -701,8 +713,8 @@ impl<'a> Series<'a> {
         }
         let v = 1.0 / growth;
         let (mut gross, mut total, mut power) = (0.0f64, 0.0f64, 1.0f64);
-        for a in self.amounts {
-            let m = to_f64(*a).abs();
+        for a in &self.doubles {
+            let m = a.abs();
             gross += m * power;
             total += m;
             power *= v;
