@@ -568,11 +568,21 @@ impl<'a> Series<'a> {
         let split = grid.iter().position(|&u| u >= 0.0).unwrap_or(grid.len());
         let (negative, rest) = grid.split_at(split);
         let last = self.t.last().copied().unwrap_or(0.0);
+        // The slope's coefficients, the very products `eval` forms, once per grid instead of
+        // once per chunk of lanes.
+        let weights: Vec<f64> = if negative.is_empty() {
+            Vec::new()
+        } else {
+            self.t
+                .iter()
+                .zip(&self.a)
+                .map(|(&t, &a)| (last - t) * a)
+                .collect()
+        };
         for chunk in negative.chunks(LANES) {
             let y = lanes_of(chunk).map(f64::exp);
             let (mut f, mut fp) = ([0.0; LANES], [0.0; LANES]);
-            for (&t, &a) in self.t.iter().zip(&self.a) {
-                let w = (last - t) * a;
+            for (&a, &w) in self.a.iter().zip(&weights) {
                 for lane in 0..LANES {
                     f[lane] = f[lane] * y[lane] + a;
                     fp[lane] = fp[lane] * y[lane] + w;
@@ -581,11 +591,15 @@ impl<'a> Series<'a> {
             let out: [(f64, f64); LANES] = std::array::from_fn(|lane| (f[lane], fp[lane]));
             values.extend_from_slice(&out[..chunk.len()]);
         }
+        let weights: Vec<f64> = if rest.is_empty() {
+            Vec::new()
+        } else {
+            self.t.iter().zip(&self.a).map(|(&t, &a)| t * a).collect()
+        };
         for chunk in rest.chunks(LANES) {
             let x = lanes_of(chunk).map(|u| (-u).exp());
             let (mut f, mut fp) = ([0.0; LANES], [0.0; LANES]);
-            for (&t, &a) in self.t.iter().zip(&self.a).rev() {
-                let w = t * a;
+            for (&a, &w) in self.a.iter().zip(&weights).rev() {
                 for lane in 0..LANES {
                     f[lane] = f[lane] * x[lane] + a;
                     fp[lane] = fp[lane] * x[lane] - w;
