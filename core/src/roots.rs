@@ -77,6 +77,9 @@ const GRID_POINTS: usize = 640;
 /// extremum cannot touch zero, when the first try, on the whole cell, did not (each try costs
 /// about two evaluations; 80 steps cost 80).
 const CLEARANCE_CHECKS: [u32; 2] = [10, 20];
+/// Cells of the scan's grid that [`Series::scan`] tries to prove free of candidates at once
+/// (a try costs about three evaluations; the block's points cost about one each).
+const SCAN_BLOCK: usize = 16;
 /// Grid points evaluated together by [`Series::eval_grid`].
 const LANES: usize = 4;
 
@@ -524,32 +527,75 @@ impl<'a> Series<'a> {
             }
         }
         grid.push(hi);
-        let values = self.eval_grid(&grid);
-        for k in 0..grid.len() - 1 {
-            let (a, b) = (grid[k], grid[k + 1]);
-            let ((fa, da), (fb, db)) = (values[k], values[k + 1]);
-            if fa == 0.0 {
-                out.push(a);
+        // The grid in blocks of cells sharing their end points. A block that
+        // `Series::clear_of_zero` proves to hold only values on the side of its first one and
+        // clear of the touch tolerance yields no candidate from any of its cells (no value is
+        // zero, no two differ in sign, and an extremum found anywhere in it is kept neither as
+        // a crossing nor as a touch), so its points are not evaluated.
+        let cells = grid.len() - 1;
+        let mut last = None;
+        let mut start = 0;
+        while start < cells {
+            let end = (start + SCAN_BLOCK).min(cells);
+            let (block_lo, block_hi) = (grid[start], grid[end]);
+            // The proof leaves out `u = 0` at the end of a block below zero (`eval` scales it
+            // as above zero), so such a block is evaluated.
+            if end - start == SCAN_BLOCK
+                && !(block_lo < 0.0 && block_hi == 0.0)
+                && self.clear_of_zero(block_lo, block_hi, self.eval(block_lo).0)
+            {
+                last = None;
+                start = end;
                 continue;
             }
-            if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
-                out.push(self.solve_bracketed(a, b, None));
-            } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
-                let Some(m) = self.extremum(a, b, fa) else {
-                    // Proved to stay on the side of `fa`, well clear of zero: no candidate.
-                    continue;
-                };
-                let fm = self.eval(m).0;
-                if (fm < 0.0) != (fa < 0.0) {
-                    out.push(self.solve_bracketed(a, m, None));
-                    out.push(self.solve_bracketed(m, b, None));
-                } else if fm.abs() <= 1e-9 * self.gross(m) {
-                    out.push(m);
-                }
+            let values = self.eval_grid(&grid[start..=end]);
+            for k in start..end {
+                self.scan_cell(
+                    grid[k],
+                    grid[k + 1],
+                    values[k - start],
+                    values[k + 1 - start],
+                    out,
+                );
             }
+            last = values.last().copied();
+            start = end;
         }
-        if values.last().is_some_and(|v| v.0 == 0.0) {
+        if cells == 0 {
+            last = Some(self.eval(hi));
+        }
+        if last.is_some_and(|v| v.0 == 0.0) {
             out.push(hi);
+        }
+    }
+
+    /// The candidates of one cell `[a, b]` of the scan, from the values and slopes at its ends.
+    fn scan_cell(
+        &self,
+        a: f64,
+        b: f64,
+        (fa, da): (f64, f64),
+        (fb, db): (f64, f64),
+        out: &mut Vec<f64>,
+    ) {
+        if fa == 0.0 {
+            out.push(a);
+            return;
+        }
+        if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
+            out.push(self.solve_bracketed(a, b, None));
+        } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
+            let Some(m) = self.extremum(a, b, fa) else {
+                // Proved to stay on the side of `fa`, well clear of zero: no candidate.
+                return;
+            };
+            let fm = self.eval(m).0;
+            if (fm < 0.0) != (fa < 0.0) {
+                out.push(self.solve_bracketed(a, m, None));
+                out.push(self.solve_bracketed(m, b, None));
+            } else if fm.abs() <= 1e-9 * self.gross(m) {
+                out.push(m);
+            }
         }
     }
 
@@ -883,6 +929,70 @@ mod tests {
                     prop_assert!((f_u < 0.0) == (f_a < 0.0) && f_u.abs() > 1e-9 * series.gross(u), "at {}: {} against {}", u, f_u, f_a);
                 }
             }
+        }
+    }
+
+    /// The scan as it was before blocks: every grid point evaluated, every cell examined.
+    fn scan_every_point(series: &Series, lo: f64, hi: f64) -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut grid = Vec::new();
+        let mut u = lo;
+        while u < hi {
+            grid.push(u);
+            u += super::SCAN_STEP * (u.abs() / 5.0).max(1.0);
+            if grid.last().is_some_and(|&p| p < 0.0) && u > 0.0 {
+                grid.push(0.0);
+                u = super::SCAN_STEP;
+            }
+        }
+        grid.push(hi);
+        let values: Vec<(f64, f64)> = grid.iter().map(|&u| series.eval(u)).collect();
+        for k in 0..grid.len() - 1 {
+            let (a, b) = (grid[k], grid[k + 1]);
+            let ((fa, da), (fb, db)) = (values[k], values[k + 1]);
+            if fa == 0.0 {
+                out.push(a);
+                continue;
+            }
+            if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
+                out.push(series.solve_bracketed(a, b, None));
+            } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
+                let m = extremum_in_80_steps(series, a, b);
+                let fm = series.eval(m).0;
+                if (fm < 0.0) != (fa < 0.0) {
+                    out.push(series.solve_bracketed(a, m, None));
+                    out.push(series.solve_bracketed(m, b, None));
+                } else if fm.abs() <= 1e-9 * series.gross(m) {
+                    out.push(m);
+                }
+            }
+        }
+        if values.last().is_some_and(|v| v.0 == 0.0) {
+            out.push(hi);
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+        /// The scan in blocks, with extrema proved clear, finds the candidates of the plain
+        /// scan, bit for bit and in the same order: over the range the root search scans and
+        /// over random ranges on either side of zero or across it.
+        #[test]
+        fn the_scan_by_blocks_finds_the_candidates_of_every_point(amounts in any_amounts(), lo in -28.0f64..2.0, width in 0.0f64..30.0, whole_range in any::<bool>()) {
+            let series = Series::new(&amounts, None);
+            let (lo, hi) = if whole_range {
+                let (u_lo, u_hi) = series.root_bounds();
+                (u_lo.max(super::U_MIN), u_hi.min(super::U_MAX))
+            } else {
+                (lo, (lo + width).min(super::U_MAX))
+            };
+            let mut blocks = Vec::new();
+            series.scan(lo, hi, &mut blocks);
+            let plain = scan_every_point(&series, lo, hi);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&blocks), bits(&plain), "scan of [{}, {}]", lo, hi);
         }
     }
 
