@@ -18,12 +18,13 @@
 //!    if `|f(r)| ≤ 10⁻¹² · Σ|aᵢ|(1+r)^(−tᵢ)`; `f64` never decides a reported digit. Roots
 //!    are reported to 20 decimal places.
 //!
-//! Two shortcuts give the very answer of the plain search and are used only when a proven
-//! `f64` error bound decides: an extremum's bisection stops once its bracket is shown to stay
-//! clear of zero, where the scan would keep nothing (`Series::clear_of_zero`); and the
-//! decimal sum of magnitudes of the residual test is formed only when an `f64` bound on it
-//! does not decide the test (`Series::gross_bounds`). Neither changes a candidate or a
-//! digit; unit tests compare both with the plain computation.
+//! Three shortcuts give the very answer of the plain search and are used only when a proven
+//! `f64` error bound decides: an extremum's bisection stops, or never starts, once its bracket
+//! is shown to stay clear of zero, where the scan would keep nothing
+//! (`Series::clear_of_zero`); a block of grid cells shown the same way is not evaluated at
+//! all; and the decimal sum of magnitudes of the residual test is formed only when an `f64`
+//! bound on it does not decide the test (`Series::gross_bounds`). None changes a candidate or
+//! a digit; unit tests compare each with the plain computation.
 //!
 //! The selected root is the unique one or, among several, the one nearest the caller's
 //! guess (10 % by default), lower one first on a tie; decisions should rest on NPV, and the
