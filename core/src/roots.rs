@@ -534,7 +534,9 @@ impl<'a> Series<'a> {
         // zero, no two differ in sign, and an extremum found anywhere in it is kept neither as
         // a crossing nor as a touch), so its points are not evaluated.
         let cells = grid.len() - 1;
-        let mut last = None;
+        // The value at the last point evaluated, which starts the next block (`eval_grid`
+        // gives `eval`'s bits, so it stands for `eval` there).
+        let mut last: Option<(f64, f64)> = None;
         let mut start = 0;
         while start < cells {
             let end = (start + SCAN_BLOCK).min(cells);
@@ -543,7 +545,11 @@ impl<'a> Series<'a> {
             // as above zero), so such a block is evaluated.
             if end - start == SCAN_BLOCK
                 && !(block_lo < 0.0 && block_hi == 0.0)
-                && self.clear_of_zero(block_lo, block_hi, self.eval(block_lo).0)
+                && self.clear_of_zero(
+                    block_lo,
+                    block_hi,
+                    last.map_or_else(|| self.eval(block_lo).0, |v| v.0),
+                )
             {
                 last = None;
                 start = end;
