@@ -239,7 +239,7 @@ const HALF_POW10_U64: [u64; 20] = {
 /// the value fits 128 bits, instead of three. A value whose top limb is not below the divisor
 /// goes to [`round_to_96_bits_in_steps`]. A property test compares the two on random wide
 /// values of every size and scale, ties and carries included.
-#[inline]
+#[inline(always)]
 fn round_to_96_bits(hi: u128, lo: u128, negative: bool, scale: u32) -> Option<Decimal> {
     let drop = digits_to_drop(hi, lo, scale)?;
     let first = drop.min(19);
@@ -791,7 +791,32 @@ pub(crate) fn nth_root(x: Decimal, n: u32, what: &str) -> Result<Decimal> {
 pub(crate) fn to_f64(d: Decimal) -> f64 {
     // Mantissa over a power of ten: within a few ulps, and several times cheaper than the
     // correctly rounded conversion, which root location does not need.
-    d.mantissa() as f64 / POW10[d.scale() as usize]
+    mantissa_to_f64(d.mantissa()) / POW10[d.scale() as usize]
+}
+
+/// `m as f64` for a decimal's mantissa (below 2⁹⁶ in size), without the library call that
+/// converts a 128-bit integer.
+///
+/// A magnitude of at most 63 bits converts in one instruction. A wider one is first cut to
+/// its top 63 bits with every bit cut off gathered into the lowest (a sticky bit), then
+/// converted and scaled by the power of two cut off (exact). The conversion rounds to nearest,
+/// ties to even, at the 53rd bit, ten bits above the sticky one, so it sees below, at or above
+/// half exactly as it would on the whole magnitude; and that rounding is symmetric in sign.
+/// So the result is `m as f64` bit for bit (unit tests compare the two).
+#[inline]
+fn mantissa_to_f64(m: i128) -> f64 {
+    let magnitude = m.unsigned_abs();
+    let bits = 128 - magnitude.leading_zeros();
+    let v = if bits <= 63 {
+        magnitude as i64 as f64
+    } else {
+        let cut = bits - 63;
+        let sticky = u64::from(magnitude & ((1u128 << cut) - 1) != 0);
+        let top = (magnitude >> cut) as u64 | sticky;
+        // 2^cut, with cut below 65: a normal double, so the product is exact.
+        top as i64 as f64 * f64::from_bits(u64::from(1023 + cut) << 52)
+    };
+    if m < 0 { -v } else { v }
 }
 
 /// Powers of ten for the 29 possible decimal scales.
@@ -1025,6 +1050,50 @@ mod tests {
                     super::round_to_96_bits_in_steps(hi, lo, negative, scale)
                 ),
                 "{hi} · 2¹²⁸ + {lo} at scale {scale}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+        #[test]
+        fn a_mantissa_converts_to_the_same_double(d in any_decimal()) {
+            let m = d.mantissa();
+            prop_assert_eq!(super::mantissa_to_f64(m).to_bits(), (m as f64).to_bits(), "{}", m);
+            prop_assert_eq!(super::mantissa_to_f64(-m).to_bits(), ((-m) as f64).to_bits(), "{}", -m);
+        }
+    }
+
+    #[test]
+    fn mantissas_at_the_conversion_edges_convert_to_the_same_double() {
+        let mut values = vec![
+            0i128,
+            1,
+            (1 << 53) + 1,
+            (1 << 63) - 1,
+            1 << 63,
+            (1 << 64) - 1,
+            1 << 64,
+        ];
+        values.push((1i128 << 96) - 1);
+        // Ties between two doubles, and their neighbours, at every width from 54 to 96 bits:
+        // an odd or even 53-bit significand, half a unit in its last place added, ± 1.
+        for width in 54..=96u32 {
+            for significand in [(1i128 << 52) | 1, (1i128 << 52) | 2, (1i128 << 53) - 1] {
+                let half = 1i128 << (width - 54);
+                let tie = (significand << (width - 53)) + half;
+                values.extend([tie - 1, tie, tie + 1, significand << (width - 53)]);
+            }
+        }
+        for m in values.clone() {
+            values.push(-m);
+        }
+        for m in values {
+            assert_eq!(
+                super::mantissa_to_f64(m).to_bits(),
+                (m as f64).to_bits(),
+                "{m}"
             );
         }
     }

@@ -926,13 +926,18 @@ fn expand_line(
         i64::from(*years.start() - price_base_year),
         "escalation factor",
     )?;
+    // Without escalation the factor is 1 (scale 0), and a non-zero amount times it is the
+    // amount itself, digits, scale and sign (`num::checked_mul`, as `rust_decimal`); a zero
+    // amount is still multiplied, as the product of a zero has no sign and scale 0.
+    let unit = factor.serialize() == Decimal::ONE.serialize() && !line.amount.is_zero();
     for y in years {
         let idx = period.index(y).expect("checked by line_years");
-        flows.add_at(
-            line.category,
-            idx,
-            mul(line.amount, factor, "escalated amount")?,
-        )?;
+        let amount = if unit {
+            line.amount
+        } else {
+            mul(line.amount, factor, "escalated amount")?
+        };
+        flows.add_at(line.category, idx, amount)?;
         if growth != Decimal::ONE {
             factor = mul(factor, growth, "escalation factor")?;
         }
@@ -1243,6 +1248,47 @@ mod tests {
                     let y: Vec<_> = y.iter().map(|d| d.serialize()).collect();
                     prop_assert_eq!(x, y);
                 }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        // Lines without escalation (none, or a zero escalation of any scale) take their amount
+        // as it is when the factor is exactly 1: the flows are the plain loop's products, digit,
+        // scale and sign, for amounts of every scale and sign, zeros and negative zeros
+        // included.
+        #[test]
+        fn unescalated_amounts_give_the_plain_products(
+            mantissa in prop_oneof![1 => Just(0i64), 6 => any::<i64>()],
+            scale in 0u32..=28,
+            negative_zero in any::<bool>(),
+            escalation in prop_oneof![1 => Just(None), 1 => (0u32..4).prop_map(|s| Some(Decimal::new(0, s)))],
+            base_offset in -5i32..5,
+        ) {
+            let period = Period { first_year: 2020, last_year: 2050, offset: 0 };
+            let mut amount = Decimal::new(mantissa, scale);
+            if mantissa == 0 && negative_zero {
+                amount.set_sign_negative(true);
+            }
+            let line = CashFlowLine {
+                category: Category::Other,
+                label: None,
+                year: None,
+                years: Some([2021, 2040]),
+                amount,
+                escalation,
+            };
+            let mut tables = EscalationTables::default();
+            let (mut fast, mut plain) = (YearlyFlows::zeros(period.len()), YearlyFlows::zeros(period.len()));
+            let a = expand_line(&line, &period, 2020 + base_offset, &mut fast, &mut tables);
+            let b = expand_line_plain(&line, &period, 2020 + base_offset, &mut plain);
+            prop_assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            for (x, y) in fast.by_category.iter().zip(&plain.by_category) {
+                let x: Vec<_> = x.iter().map(|d| d.serialize()).collect();
+                let y: Vec<_> = y.iter().map(|d| d.serialize()).collect();
+                prop_assert_eq!(x, y);
             }
         }
     }

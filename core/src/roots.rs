@@ -18,12 +18,13 @@
 //!    if `|f(r)| ≤ 10⁻¹² · Σ|aᵢ|(1+r)^(−tᵢ)`; `f64` never decides a reported digit. Roots
 //!    are reported to 20 decimal places.
 //!
-//! Two shortcuts give the very answer of the plain search and are used only when a proven
-//! `f64` error bound decides: an extremum's bisection stops once its bracket is shown to stay
-//! clear of zero, where the scan would keep nothing (`Series::clear_of_zero`); and the
-//! decimal sum of magnitudes of the residual test is formed only when an `f64` bound on it
-//! does not decide the test (`Series::gross_bounds`). Neither changes a candidate or a
-//! digit; unit tests compare both with the plain computation.
+//! Three shortcuts give the very answer of the plain search and are used only when a proven
+//! `f64` error bound decides: an extremum's bisection stops, or never starts, once its bracket
+//! is shown to stay clear of zero, where the scan would keep nothing
+//! (`Series::clear_of_zero`); a block of grid cells shown the same way is not evaluated at
+//! all; and the decimal sum of magnitudes of the residual test is formed only when an `f64`
+//! bound on it does not decide the test (`Series::gross_bounds`). None changes a candidate or
+//! a digit; unit tests compare each with the plain computation.
 //!
 //! The selected root is the unique one or, among several, the one nearest the caller's
 //! guess (10 % by default), lower one first on a tie; decisions should rest on NPV, and the
@@ -73,9 +74,13 @@ const U_MAX: f64 = 20.723_265_837_046_41; // ln(1 + 1e9)
 const SCAN_STEP: f64 = 0.05;
 /// Room for the scan grid over the widest range (a capacity, not a limit).
 const GRID_POINTS: usize = 640;
-/// Bisection steps of [`Series::extremum`] after which it tries to prove that the extremum
-/// cannot touch zero (each try costs about two evaluations; 80 steps cost 80).
+/// Bisection steps of [`Series::extremum`] after which it tries again to prove that the
+/// extremum cannot touch zero, when the first try, on the whole cell, did not (each try costs
+/// about two evaluations; 80 steps cost 80).
 const CLEARANCE_CHECKS: [u32; 2] = [10, 20];
+/// Cells of the scan's grid that [`Series::scan`] tries to prove free of candidates at once
+/// (a try costs about three evaluations; the block's points cost about one each).
+const SCAN_BLOCK: usize = 16;
 /// Grid points evaluated together by [`Series::eval_grid`].
 const LANES: usize = 4;
 
@@ -217,6 +222,8 @@ fn no_root(sign_changes: u32, reason: &str) -> RootSet {
 /// The series with its non-zero terms, in `f64` for location and decimal for confirmation.
 struct Series<'a> {
     amounts: &'a [Decimal],
+    /// `to_f64` of every amount, zeros included.
+    doubles: Vec<f64>,
     times: Option<&'a [Decimal]>,
     /// Non-zero terms: (time relative to the first non-zero term, amount scaled to max |a| = 1).
     t: Vec<f64>,
@@ -232,7 +239,10 @@ struct Series<'a> {
 
 impl<'a> Series<'a> {
     fn new(amounts: &'a [Decimal], times: Option<&'a [Decimal]>) -> Self {
-        let scale = amounts.iter().map(|a| to_f64(*a).abs()).fold(0.0, f64::max);
+        // Each amount converted once; the same `to_f64` serves the scale, the terms and the
+        // bound on the residual's sum of magnitudes.
+        let doubles: Vec<f64> = amounts.iter().map(|a| to_f64(*a)).collect();
+        let scale = doubles.iter().map(|a| a.abs()).fold(0.0, f64::max);
         let first = amounts.iter().position(|a| !a.is_zero());
         let last = amounts.iter().rposition(|a| !a.is_zero());
         let span = first.zip(last).map_or(0, |(first, last)| last - first + 1);
@@ -247,7 +257,7 @@ impl<'a> Series<'a> {
                 // Whole series keep interior zeros so Horner's rule sees every power.
                 if times.is_none() || !amounts[i].is_zero() {
                     t.push(ti - t0);
-                    a.push(to_f64(amounts[i]) / scale);
+                    a.push(doubles[i] / scale);
                 }
                 if !amounts[i].is_zero() {
                     nonzero += 1;
@@ -256,6 +266,7 @@ impl<'a> Series<'a> {
         }
         Series {
             amounts,
+            doubles,
             times,
             t,
             a,
@@ -397,11 +408,16 @@ impl<'a> Series<'a> {
     /// Where `g'` vanishes in `[lo, hi]`, given that it differs in sign at the ends: 80
     /// bisections, or fewer when the midpoint can no longer move.
     ///
-    /// `None` when the bracket, part way, is proved to hold only points where the scan would
+    /// `None` when the bracket, at the start or part way, is proved to hold only points where the scan would
     /// find `g` on the side of `f_lo` and farther from zero than its touch tolerance (see
     /// [`Series::clear_of_zero`]): wherever the bisection would have ended, the scan would
     /// then have kept nothing, so the remaining steps are skipped.
     fn extremum(&self, mut lo: f64, mut hi: f64, f_lo: f64) -> Option<f64> {
+        // Most cells holding an extremum are far from zero on a scale the bound sees at once;
+        // the proof on the whole cell spares their bisection and its slopes.
+        if self.clear_of_zero(lo, hi, f_lo) {
+            return None;
+        }
         let d_lo = self.slope(lo);
         for step in 0..80 {
             if CLEARANCE_CHECKS.contains(&step) && self.clear_of_zero(lo, hi, f_lo) {
@@ -512,32 +528,81 @@ impl<'a> Series<'a> {
             }
         }
         grid.push(hi);
-        let values = self.eval_grid(&grid);
-        for k in 0..grid.len() - 1 {
-            let (a, b) = (grid[k], grid[k + 1]);
-            let ((fa, da), (fb, db)) = (values[k], values[k + 1]);
-            if fa == 0.0 {
-                out.push(a);
+        // The grid in blocks of cells sharing their end points. A block that
+        // `Series::clear_of_zero` proves to hold only values on the side of its first one and
+        // clear of the touch tolerance yields no candidate from any of its cells (no value is
+        // zero, no two differ in sign, and an extremum found anywhere in it is kept neither as
+        // a crossing nor as a touch), so its points are not evaluated.
+        let cells = grid.len() - 1;
+        // The value at the last point evaluated, which starts the next block (`eval_grid`
+        // gives `eval`'s bits, so it stands for `eval` there).
+        let mut last: Option<(f64, f64)> = None;
+        let mut start = 0;
+        while start < cells {
+            let end = (start + SCAN_BLOCK).min(cells);
+            let (block_lo, block_hi) = (grid[start], grid[end]);
+            // The proof leaves out `u = 0` at the end of a block below zero (`eval` scales it
+            // as above zero), so such a block is evaluated.
+            if end - start == SCAN_BLOCK
+                && !(block_lo < 0.0 && block_hi == 0.0)
+                && self.clear_of_zero(
+                    block_lo,
+                    block_hi,
+                    last.map_or_else(|| self.eval(block_lo).0, |v| v.0),
+                )
+            {
+                last = None;
+                start = end;
                 continue;
             }
-            if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
-                out.push(self.solve_bracketed(a, b, None));
-            } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
-                let Some(m) = self.extremum(a, b, fa) else {
-                    // Proved to stay on the side of `fa`, well clear of zero: no candidate.
-                    continue;
-                };
-                let fm = self.eval(m).0;
-                if (fm < 0.0) != (fa < 0.0) {
-                    out.push(self.solve_bracketed(a, m, None));
-                    out.push(self.solve_bracketed(m, b, None));
-                } else if fm.abs() <= 1e-9 * self.gross(m) {
-                    out.push(m);
-                }
+            let values = self.eval_grid(&grid[start..=end]);
+            for k in start..end {
+                self.scan_cell(
+                    grid[k],
+                    grid[k + 1],
+                    values[k - start],
+                    values[k + 1 - start],
+                    out,
+                );
             }
+            last = values.last().copied();
+            start = end;
         }
-        if values.last().is_some_and(|v| v.0 == 0.0) {
+        if cells == 0 {
+            last = Some(self.eval(hi));
+        }
+        if last.is_some_and(|v| v.0 == 0.0) {
             out.push(hi);
+        }
+    }
+
+    /// The candidates of one cell `[a, b]` of the scan, from the values and slopes at its ends.
+    fn scan_cell(
+        &self,
+        a: f64,
+        b: f64,
+        (fa, da): (f64, f64),
+        (fb, db): (f64, f64),
+        out: &mut Vec<f64>,
+    ) {
+        if fa == 0.0 {
+            out.push(a);
+            return;
+        }
+        if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
+            out.push(self.solve_bracketed(a, b, None));
+        } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
+            let Some(m) = self.extremum(a, b, fa) else {
+                // Proved to stay on the side of `fa`, well clear of zero: no candidate.
+                return;
+            };
+            let fm = self.eval(m).0;
+            if (fm < 0.0) != (fa < 0.0) {
+                out.push(self.solve_bracketed(a, m, None));
+                out.push(self.solve_bracketed(m, b, None));
+            } else if fm.abs() <= 1e-9 * self.gross(m) {
+                out.push(m);
+            }
         }
     }
 
@@ -556,11 +621,21 @@ impl<'a> Series<'a> {
         let split = grid.iter().position(|&u| u >= 0.0).unwrap_or(grid.len());
         let (negative, rest) = grid.split_at(split);
         let last = self.t.last().copied().unwrap_or(0.0);
+        // The slope's coefficients, the very products `eval` forms, once per grid instead of
+        // once per chunk of lanes.
+        let weights: Vec<f64> = if negative.is_empty() {
+            Vec::new()
+        } else {
+            self.t
+                .iter()
+                .zip(&self.a)
+                .map(|(&t, &a)| (last - t) * a)
+                .collect()
+        };
         for chunk in negative.chunks(LANES) {
             let y = lanes_of(chunk).map(f64::exp);
             let (mut f, mut fp) = ([0.0; LANES], [0.0; LANES]);
-            for (&t, &a) in self.t.iter().zip(&self.a) {
-                let w = (last - t) * a;
+            for (&a, &w) in self.a.iter().zip(&weights) {
                 for lane in 0..LANES {
                     f[lane] = f[lane] * y[lane] + a;
                     fp[lane] = fp[lane] * y[lane] + w;
@@ -569,11 +644,15 @@ impl<'a> Series<'a> {
             let out: [(f64, f64); LANES] = std::array::from_fn(|lane| (f[lane], fp[lane]));
             values.extend_from_slice(&out[..chunk.len()]);
         }
+        let weights: Vec<f64> = if rest.is_empty() {
+            Vec::new()
+        } else {
+            self.t.iter().zip(&self.a).map(|(&t, &a)| t * a).collect()
+        };
         for chunk in rest.chunks(LANES) {
             let x = lanes_of(chunk).map(|u| (-u).exp());
             let (mut f, mut fp) = ([0.0; LANES], [0.0; LANES]);
-            for (&t, &a) in self.t.iter().zip(&self.a).rev() {
-                let w = t * a;
+            for (&a, &w) in self.a.iter().zip(&weights).rev() {
                 for lane in 0..LANES {
                     f[lane] = f[lane] * x[lane] + a;
                     fp[lane] = fp[lane] * x[lane] - w;
@@ -701,8 +780,8 @@ impl<'a> Series<'a> {
         }
         let v = 1.0 / growth;
         let (mut gross, mut total, mut power) = (0.0f64, 0.0f64, 1.0f64);
-        for a in self.amounts {
-            let m = to_f64(*a).abs();
+        for a in &self.doubles {
+            let m = a.abs();
             gross += m * power;
             total += m;
             power *= v;
@@ -857,6 +936,70 @@ mod tests {
                     prop_assert!((f_u < 0.0) == (f_a < 0.0) && f_u.abs() > 1e-9 * series.gross(u), "at {}: {} against {}", u, f_u, f_a);
                 }
             }
+        }
+    }
+
+    /// The scan as it was before blocks: every grid point evaluated, every cell examined.
+    fn scan_every_point(series: &Series, lo: f64, hi: f64) -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut grid = Vec::new();
+        let mut u = lo;
+        while u < hi {
+            grid.push(u);
+            u += super::SCAN_STEP * (u.abs() / 5.0).max(1.0);
+            if grid.last().is_some_and(|&p| p < 0.0) && u > 0.0 {
+                grid.push(0.0);
+                u = super::SCAN_STEP;
+            }
+        }
+        grid.push(hi);
+        let values: Vec<(f64, f64)> = grid.iter().map(|&u| series.eval(u)).collect();
+        for k in 0..grid.len() - 1 {
+            let (a, b) = (grid[k], grid[k + 1]);
+            let ((fa, da), (fb, db)) = (values[k], values[k + 1]);
+            if fa == 0.0 {
+                out.push(a);
+                continue;
+            }
+            if (fa < 0.0) != (fb < 0.0) && fb != 0.0 {
+                out.push(series.solve_bracketed(a, b, None));
+            } else if (da < 0.0) != (db < 0.0) && (a >= 0.0 || b <= 0.0) {
+                let m = extremum_in_80_steps(series, a, b);
+                let fm = series.eval(m).0;
+                if (fm < 0.0) != (fa < 0.0) {
+                    out.push(series.solve_bracketed(a, m, None));
+                    out.push(series.solve_bracketed(m, b, None));
+                } else if fm.abs() <= 1e-9 * series.gross(m) {
+                    out.push(m);
+                }
+            }
+        }
+        if values.last().is_some_and(|v| v.0 == 0.0) {
+            out.push(hi);
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+        /// The scan in blocks, with extrema proved clear, finds the candidates of the plain
+        /// scan, bit for bit and in the same order: over the range the root search scans and
+        /// over random ranges on either side of zero or across it.
+        #[test]
+        fn the_scan_by_blocks_finds_the_candidates_of_every_point(amounts in any_amounts(), lo in -28.0f64..2.0, width in 0.0f64..30.0, whole_range in any::<bool>()) {
+            let series = Series::new(&amounts, None);
+            let (lo, hi) = if whole_range {
+                let (u_lo, u_hi) = series.root_bounds();
+                (u_lo.max(super::U_MIN), u_hi.min(super::U_MAX))
+            } else {
+                (lo, (lo + width).min(super::U_MAX))
+            };
+            let mut blocks = Vec::new();
+            series.scan(lo, hi, &mut blocks);
+            let plain = scan_every_point(&series, lo, hi);
+            let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            prop_assert_eq!(bits(&blocks), bits(&plain), "scan of [{}, {}]", lo, hi);
         }
     }
 
