@@ -87,6 +87,10 @@ pub fn build(limits: &EngineLimits) -> Engine {
     engine.set_max_array_size(limits.max_array_size);
     engine.set_max_map_size(limits.max_map_size);
     engine.disable_symbol("eval");
+    // No string interner: it is one table behind a lock for every thread using the engine,
+    // written by every string a rule builds (`${..}`), and it only lets equal texts share
+    // their storage; a text's value and its comparisons are the same without it.
+    engine.set_max_strings_interned(0);
     // Output would leak into the service's stdout and vary between runs: discard it.
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});

@@ -81,10 +81,7 @@ impl Record {
     /// `emission_reduction_pct` (typical year, relative to baseline), `npv`, `irr`, and every
     /// ICMA indicator by its key. Evidence wins over a computed figure of the same name.
     pub fn of(input: &ProjectInput, appraisal: Option<&Appraisal>) -> Record {
-        // The fields are gathered in the order they are set and put into the map in one
-        // build, instead of one insertion each; a name set twice keeps its last value, as
-        // `Record::set` would replace it.
-        let mut r = Fields::with_capacity(24 + input.evidence.len());
+        let mut r = Record::default();
         let text = |s: &str| FieldValue::Text(s.to_owned());
         r.set("id", text(&input.id));
         r.set("activity", text(&input.activity));
@@ -141,33 +138,7 @@ impl Record {
             };
             r.set(name, value);
         }
-        r.into_record()
-    }
-}
-
-/// A record's fields in the order they are set.
-struct Fields(Vec<(String, FieldValue)>);
-
-impl Fields {
-    fn with_capacity(capacity: usize) -> Self {
-        Fields(Vec::with_capacity(capacity))
-    }
-
-    fn set(&mut self, name: &str, value: FieldValue) {
-        self.0.push((name.to_owned(), value));
-    }
-
-    /// The record, each name with the value set last.
-    fn into_record(self) -> Record {
-        let mut fields = self.0;
-        // Newest first, then a stable sort by name: the first of each name is the one set
-        // last, and `dedup_by` keeps the first of a run.
-        fields.reverse();
-        fields.sort_by(|a, b| a.0.cmp(&b.0));
-        fields.dedup_by(|later, first| later.0 == first.0);
-        Record {
-            fields: fields.into_iter().collect(),
-        }
+        r
     }
 }
 
@@ -218,34 +189,6 @@ impl<'a> RecordView<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Fields gathered and built at once give the record that setting them one by one gives:
-    /// a name set several times keeps the value set last, wherever its repeats fall.
-    #[test]
-    fn fields_built_at_once_are_the_fields_set_one_by_one() {
-        let names = ["npv", "a", "irr", "b", "a", "npv", "z", "id", "b", "b", "c"];
-        // Every order of setting a prefix of the names, rotated, with values that tell the
-        // settings apart.
-        for len in 0..=names.len() {
-            for rotation in 0..names.len() {
-                let order: Vec<&str> = names
-                    .iter()
-                    .cycle()
-                    .skip(rotation)
-                    .take(len)
-                    .copied()
-                    .collect();
-                let mut one_by_one = Record::default();
-                let mut gathered = Fields::with_capacity(0);
-                for (i, name) in order.iter().enumerate() {
-                    let value = FieldValue::Number(Decimal::from(i));
-                    one_by_one.set(name, value.clone());
-                    gathered.set(name, value);
-                }
-                assert_eq!(gathered.into_record(), one_by_one, "{order:?}");
-            }
-        }
-    }
 
     /// A number's display is `Display`'s text of its normalised value.
     #[test]
