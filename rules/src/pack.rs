@@ -400,6 +400,38 @@ fn rule_inputs(record: &Dynamic, params: &Dynamic) -> Scope<'static> {
     scope
 }
 
+thread_local! {
+    /// An empty scope with room for a pack's rules, kept on the thread between packs so its
+    /// storage is allocated once per thread rather than once per pack evaluation.
+    static SPARE_SCOPE: std::cell::Cell<Option<Scope<'static>>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` in the scope [`rule_inputs`] makes, built in this thread's spare scope when it has
+/// one. The scope is emptied before it is kept, so no value of one evaluation outlives it.
+fn with_rule_inputs<T>(
+    record: &Dynamic,
+    params: &Dynamic,
+    f: impl FnOnce(&mut Scope<'static>) -> T,
+) -> T {
+    let Some(mut scope) = SPARE_SCOPE.with(std::cell::Cell::take) else {
+        let mut scope = rule_inputs(record, params);
+        let out = f(&mut scope);
+        keep_spare(scope);
+        return out;
+    };
+    scope.push_constant_dynamic("p", record.clone());
+    scope.push_constant_dynamic("params", params.clone());
+    let out = f(&mut scope);
+    keep_spare(scope);
+    out
+}
+
+/// Empties `scope` and keeps it as this thread's spare.
+fn keep_spare(mut scope: Scope<'static>) {
+    scope.clear();
+    SPARE_SCOPE.with(|spare| spare.set(Some(scope)));
+}
+
 /// A scope declaring the variables every rule reads, for strict compilation. They are
 /// pushed as plain variables, never constants: the optimiser would fold a constant empty map
 /// into every comparison.
@@ -734,62 +766,62 @@ impl Pack {
             return self.verdict(Vec::new(), &activity);
         }
         let params = self.params_at(engine, date);
-        let mut scope = rule_inputs(map, &params.map);
-        let clauses: Vec<ClauseVerdict> = self
-            .rules
-            .iter()
-            .zip(&params.asts)
-            .enumerate()
-            .filter(|(_, (rule, _))| applies(rule, &activity))
-            .map(|(index, (rule, ast))| {
-                let result = self.run_in(engine, engine_id, limits, rule, ast, &mut scope);
-                let inputs = rule
-                    .texts
-                    .inputs
-                    .iter()
-                    .map(|name| UsedValue {
-                        name: name.clone(),
-                        value: record
-                            .get(name)
-                            .map_or(SharedStr::fixed("null"), FieldValue::shared_display),
-                        unit: SharedStr::default(),
-                        clause: SharedStr::default(),
-                    })
-                    .collect();
-                let thresholds = Pack::thresholds_in(&params, index, rule, date);
-                let h = &rule.texts;
-                match result {
-                    Ok((verdict, reason_en, reason_zh, missing)) => ClauseVerdict {
-                        rule: h.id.clone(),
-                        clause: h.clause.clone(),
-                        title_en: h.title_en.clone(),
-                        title_zh: h.title_zh.clone(),
-                        verdict,
-                        reason_en,
-                        reason_zh,
-                        missing,
-                        inputs,
-                        thresholds,
-                        verification: h.verification.clone(),
-                        error: None,
-                    },
-                    Err(e) => ClauseVerdict {
-                        rule: h.id.clone(),
-                        clause: h.clause.clone(),
-                        title_en: h.title_en.clone(),
-                        title_zh: h.title_zh.clone(),
-                        verdict: Verdict::NeedsReview,
-                        reason_en: format!("the rule failed: {e}"),
-                        reason_zh: format!("规则运行失败：{e}"),
-                        missing: Vec::new(),
-                        inputs,
-                        thresholds,
-                        verification: h.verification.clone(),
-                        error: Some(e.to_string()),
-                    },
-                }
-            })
-            .collect();
+        let clauses: Vec<ClauseVerdict> = with_rule_inputs(map, &params.map, |scope| {
+            self.rules
+                .iter()
+                .zip(&params.asts)
+                .enumerate()
+                .filter(|(_, (rule, _))| applies(rule, &activity))
+                .map(|(index, (rule, ast))| {
+                    let result = self.run_in(engine, engine_id, limits, rule, ast, scope);
+                    let inputs = rule
+                        .texts
+                        .inputs
+                        .iter()
+                        .map(|name| UsedValue {
+                            name: name.clone(),
+                            value: record
+                                .get(name)
+                                .map_or(SharedStr::fixed("null"), FieldValue::shared_display),
+                            unit: SharedStr::default(),
+                            clause: SharedStr::default(),
+                        })
+                        .collect();
+                    let thresholds = Pack::thresholds_in(&params, index, rule, date);
+                    let h = &rule.texts;
+                    match result {
+                        Ok((verdict, reason_en, reason_zh, missing)) => ClauseVerdict {
+                            rule: h.id.clone(),
+                            clause: h.clause.clone(),
+                            title_en: h.title_en.clone(),
+                            title_zh: h.title_zh.clone(),
+                            verdict,
+                            reason_en,
+                            reason_zh,
+                            missing,
+                            inputs,
+                            thresholds,
+                            verification: h.verification.clone(),
+                            error: None,
+                        },
+                        Err(e) => ClauseVerdict {
+                            rule: h.id.clone(),
+                            clause: h.clause.clone(),
+                            title_en: h.title_en.clone(),
+                            title_zh: h.title_zh.clone(),
+                            verdict: Verdict::NeedsReview,
+                            reason_en: format!("the rule failed: {e}"),
+                            reason_zh: format!("规则运行失败：{e}"),
+                            missing: Vec::new(),
+                            inputs,
+                            thresholds,
+                            verification: h.verification.clone(),
+                            error: Some(e.to_string()),
+                        },
+                    }
+                })
+                .collect()
+        });
         self.verdict(clauses, &activity)
     }
 

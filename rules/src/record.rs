@@ -2,9 +2,9 @@
 //! appraisal computed, as typed values; `null` (absent) drives `insufficient_data`.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use greenlight_core::appraisal::{Appraisal, Figure};
+use greenlight_core::decimal_text::DecimalText;
 use greenlight_core::project::{EvidenceValue, ProjectInput};
 use rhai::{Dynamic, ImmutableString, Map};
 use rust_decimal::Decimal;
@@ -37,12 +37,8 @@ impl FieldValue {
     pub fn display(&self) -> String {
         match self {
             FieldValue::Bool(b) => b.to_string(),
-            FieldValue::Number(d) => {
-                // Room for any decimal's text, so formatting never regrows the string.
-                let mut text = String::with_capacity(32);
-                let _ = write!(text, "{}", d.normalize());
-                text
-            }
+            // `Display`'s text, formed without a division per digit (`DecimalText`).
+            FieldValue::Number(d) => DecimalText::of(&d.normalize()).as_str().to_owned(),
             FieldValue::Text(s) => s.clone(),
         }
     }
@@ -187,5 +183,38 @@ impl<'a> RecordView<'a> {
             map.insert(name.as_str().into(), value.to_dynamic());
         }
         map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A number's display is `Display`'s text of its normalised value.
+    #[test]
+    fn number_display_is_the_normalised_display_text() {
+        for text in [
+            "0",
+            "0.000",
+            "-0.0",
+            "1.500",
+            "-2.25",
+            "100",
+            "1e3",
+            "0.0001000",
+            "12345678901234567890.1200",
+            "79228162514264337593543950335",
+            "-0.0000000000000000000000000010",
+        ] {
+            let d: Decimal = text
+                .parse()
+                .or_else(|_| Decimal::from_scientific(text))
+                .unwrap();
+            assert_eq!(
+                FieldValue::Number(d).display(),
+                d.normalize().to_string(),
+                "{text}"
+            );
+        }
     }
 }

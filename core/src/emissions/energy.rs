@@ -781,6 +781,16 @@ pub fn street_lighting(input: &StreetLightingInput, ctx: &Context) -> Result<Cal
         } else {
             ("project", "项目")
         };
+        // The title, the load and hours as inputs and the formula are formed only for a
+        // traced step: an untraced one is `TraceStep::untraced`, as every calculator's.
+        let title = if ctx.trace {
+            Text::new(
+                format!("{en} luminaires: electricity emissions"),
+                format!("{zh}灯具用电排放"),
+            )
+        } else {
+            Text::new("", "")
+        };
         let mut s = book_electricity(
             &mut years,
             &range,
@@ -791,19 +801,18 @@ pub fn street_lighting(input: &StreetLightingInput, ctx: &Context) -> Result<Cal
             ctx,
             tdl,
             &format!("emissions.lighting.{name}"),
-            Text::new(
-                format!("{en} luminaires: electricity emissions"),
-                format!("{zh}灯具用电排放"),
-            ),
+            title,
         )?;
-        s.inputs.splice(
-            0..0,
-            [
-                TraceInput::new("Σ N × P", w, "W", format!("input:/{name}_luminaires")),
-                TraceInput::new("O", hours, "h/yr", "input:/operating_hours_per_year"),
-            ],
-        );
-        s.formula = format!("E = Σ N × P × O ÷ 10⁶; {}", s.formula);
+        if ctx.trace {
+            s.inputs.splice(
+                0..0,
+                [
+                    TraceInput::new("Σ N × P", w, "W", format!("input:/{name}_luminaires")),
+                    TraceInput::new("O", hours, "h/yr", "input:/operating_hours_per_year"),
+                ],
+            );
+            s.formula = format!("E = Σ N × P × O ÷ 10⁶; {}", s.formula);
+        }
         steps.push(s);
     }
     Ok(CalculatorOutput {
@@ -1815,6 +1824,39 @@ pub(super) mod tests {
         );
         // The indicator stays at the meter.
         assert_eq!(out.indicators[0].value, dec!(62.4));
+    }
+
+    /// Without the trace, the lighting calculator books the same tonnes and indicator (the
+    /// hand figures above) and leaves its steps as `TraceStep::untraced` gives them, as every
+    /// calculator does; with it, the load and hours lead the step's inputs and formula.
+    #[test]
+    fn lighting_without_trace_books_the_same_and_forms_no_working() {
+        let traced = ctx(&FLAT, &MARGIN);
+        let untraced = Context {
+            trace: false,
+            ..ctx(&FLAT, &MARGIN)
+        };
+        for tdl in [None, Some(dec!(0.1))] {
+            let input = StreetLightingInput {
+                transmission_loss_fraction: tdl,
+                ..lighting()
+            };
+            let with = street_lighting(&input, &traced).unwrap();
+            let without = street_lighting(&input, &untraced).unwrap();
+            assert_eq!(without.years, with.years);
+            assert_eq!(without.indicators, with.indicators);
+            assert_eq!(without.indicators[0].value, dec!(62.4));
+            assert_eq!(
+                without.steps,
+                vec![
+                    TraceStep::untraced("emissions.lighting.baseline"),
+                    TraceStep::untraced("emissions.lighting.project"),
+                ]
+            );
+            assert_eq!(with.steps[0].inputs[0].name, "Σ N × P");
+            assert_eq!(with.steps[0].inputs[1].value, "4160");
+            assert!(with.steps[1].formula.starts_with("E = Σ N × P × O ÷ 10⁶; "));
+        }
     }
 
     #[test]
