@@ -184,7 +184,7 @@ pub(super) fn book_electricity(
     ctx: &Context,
     tdl: Option<Decimal>,
     id: &str,
-    title: Text,
+    title: impl FnOnce() -> Text,
 ) -> Result<TraceStep> {
     let gross = match tdl {
         Some(l) => sub(Decimal::ONE, l, "1 − TDL")?,
@@ -222,7 +222,14 @@ pub(super) fn book_electricity(
         "Σ_y E × EF_grid,y"
     };
     Ok(step(
-        id, title, formula, inputs, total.co2, "CO2", range, ctx,
+        id,
+        title(),
+        formula,
+        inputs,
+        total.co2,
+        "CO2",
+        range,
+        ctx,
     ))
 }
 
@@ -256,6 +263,16 @@ pub(super) fn step(
             ctx.first_year + *range.end() as i32
         ),
         note: None,
+    }
+}
+
+/// The step `make` forms when the trace is asked for; without it, `TraceStep::untraced(id)`,
+/// so that no title, formula or input text is formed for working nobody reads.
+pub(super) fn traced(ctx: &Context, id: &str, make: impl FnOnce() -> TraceStep) -> TraceStep {
+    if ctx.trace {
+        make()
+    } else {
+        TraceStep::untraced(id)
     }
 }
 
@@ -413,7 +430,7 @@ pub(super) fn book_fuel(
     f: &FuelFactor,
     ctx: &Context,
     id: &str,
-    title: Text,
+    title: impl FnOnce() -> Text,
 ) -> Result<TraceStep> {
     let g = combustion(gj, f)?;
     let total = book_totalled(years, range, side, ctx.trace, |_| Ok(g))?;
@@ -432,7 +449,7 @@ pub(super) fn book_fuel(
     );
     let mut s = step(
         id,
-        title,
+        title(),
         "Σ_y FC × NCV × EF (CO2, CH4, N2O per GJ)",
         vec![
             TraceInput::new("FC × NCV", gj, "GJ/yr", gj_source),
@@ -537,7 +554,16 @@ pub fn building_efficiency(
                 )
             });
             steps.push(book_electricity(
-                &mut years, &range, side, el, &source, grid, ctx, None, &id, title,
+                &mut years,
+                &range,
+                side,
+                el,
+                &source,
+                grid,
+                ctx,
+                None,
+                &id,
+                || title,
             )?);
         }
         for (j, fu) in use_.fuels.iter().enumerate() {
@@ -557,28 +583,39 @@ pub fn building_efficiency(
                 )
             });
             steps.push(book_fuel(
-                &mut years, &range, side, gj, &source, &f, ctx, &id, title,
+                &mut years,
+                &range,
+                side,
+                gj,
+                &source,
+                &f,
+                ctx,
+                &id,
+                || title,
             )?);
         }
         if !heat.is_zero() {
             let t = mul(heat, ctx.heat_t_per_gj, "heat emissions")?;
             let total = book(&mut years, &range, side, |_| Ok(GasTonnes::co2(t)))?;
-            steps.push(step(
-                &format!("emissions.building.{name}.heat"),
-                Text::new(
-                    format!("{en} emissions from purchased heat"),
-                    format!("{zh}外购热力排放"),
-                ),
-                "Σ_y Q_heat × EF_heat",
-                vec![
-                    TraceInput::new("Q_heat", heat, "GJ/yr", format!("input:/{name}/heat_gj")),
-                    TraceInput::new("EF_heat", ctx.heat_t_per_gj, "tCO2/GJ", "context:heat"),
-                ],
-                total.co2,
-                "CO2",
-                &range,
-                ctx,
-            ));
+            let id = format!("emissions.building.{name}.heat");
+            steps.push(traced(ctx, &id, || {
+                step(
+                    &id,
+                    Text::new(
+                        format!("{en} emissions from purchased heat"),
+                        format!("{zh}外购热力排放"),
+                    ),
+                    "Σ_y Q_heat × EF_heat",
+                    vec![
+                        TraceInput::new("Q_heat", heat, "GJ/yr", format!("input:/{name}/heat_gj")),
+                        TraceInput::new("EF_heat", ctx.heat_t_per_gj, "tCO2/GJ", "context:heat"),
+                    ],
+                    total.co2,
+                    "CO2",
+                    &range,
+                    ctx,
+                )
+            }));
             energy = add(energy, div(heat, GJ_PER_MWH, "heat MWh")?, "final energy")?;
         }
         final_mwh[k] = energy;
@@ -651,35 +688,38 @@ pub fn rooftop_pv(input: &RooftopPvInput, ctx: &Context) -> Result<CalculatorOut
         Ok(GasTonnes::co2(mul(eg, grid[i], "displaced emissions")?))
     })?;
     let n = Decimal::from(range.end() - start + 1);
-    let steps = vec![step(
-        "emissions.pv.baseline.displaced",
-        Text::new(
-            "grid electricity displaced by PV generation",
-            "光伏发电替代的电网电量排放",
-        ),
-        "Σ_y P × Y × (1 − d)^(y − first) ÷ 1000 × EF_displaced,y",
-        vec![
-            TraceInput::new("P", kwp, "kWp", "input:/capacity_kwp"),
-            TraceInput::new(
-                "Y",
-                yield_,
-                "kWh/kWp/yr",
-                "input:/specific_yield_kwh_per_kwp",
+    let id = "emissions.pv.baseline.displaced";
+    let steps = vec![traced(ctx, id, || {
+        step(
+            id,
+            Text::new(
+                "grid electricity displaced by PV generation",
+                "光伏发电替代的电网电量排放",
             ),
-            TraceInput::new("d", d, "fraction/yr", "input:/degradation_per_year"),
-            TraceInput::new("EG_first", first_mwh, "MWh/yr", "computed"),
-            TraceInput::new(
-                "EF_displaced,y",
-                summary(grid, &range, ctx.first_year),
-                "tCO2/MWh",
-                ctx.grid_source,
-            ),
-        ],
-        total.co2,
-        "CO2",
-        &range,
-        ctx,
-    )];
+            "Σ_y P × Y × (1 − d)^(y − first) ÷ 1000 × EF_displaced,y",
+            vec![
+                TraceInput::new("P", kwp, "kWp", "input:/capacity_kwp"),
+                TraceInput::new(
+                    "Y",
+                    yield_,
+                    "kWh/kWp/yr",
+                    "input:/specific_yield_kwh_per_kwp",
+                ),
+                TraceInput::new("d", d, "fraction/yr", "input:/degradation_per_year"),
+                TraceInput::new("EG_first", first_mwh, "MWh/yr", "computed"),
+                TraceInput::new(
+                    "EF_displaced,y",
+                    summary(grid, &range, ctx.first_year),
+                    "tCO2/MWh",
+                    ctx.grid_source,
+                ),
+            ],
+            total.co2,
+            "CO2",
+            &range,
+            ctx,
+        )
+    })];
     Ok(CalculatorOutput {
         years,
         indicators: vec![
@@ -783,14 +823,6 @@ pub fn street_lighting(input: &StreetLightingInput, ctx: &Context) -> Result<Cal
         };
         // The title, the load and hours as inputs and the formula are formed only for a
         // traced step: an untraced one is `TraceStep::untraced`, as every calculator's.
-        let title = if ctx.trace {
-            Text::new(
-                format!("{en} luminaires: electricity emissions"),
-                format!("{zh}灯具用电排放"),
-            )
-        } else {
-            Text::new("", "")
-        };
         let mut s = book_electricity(
             &mut years,
             &range,
@@ -801,7 +833,12 @@ pub fn street_lighting(input: &StreetLightingInput, ctx: &Context) -> Result<Cal
             ctx,
             tdl,
             &format!("emissions.lighting.{name}"),
-            title,
+            || {
+                Text::new(
+                    format!("{en} luminaires: electricity emissions"),
+                    format!("{zh}灯具用电排放"),
+                )
+            },
         )?;
         if ctx.trace {
             s.inputs.splice(
@@ -902,15 +939,18 @@ pub fn district_heating(input: &DistrictHeatingInput, ctx: &Context) -> Result<C
             &format!("/{name}/network_loss_fraction"),
         )?;
         let q_gen = div(q, sub(Decimal::ONE, loss, "1 − loss")?, "heat produced")?;
-        let gen_input = [
-            TraceInput::new("Q_delivered", q, "GJ/yr", "input:/heat_delivered_gj"),
-            TraceInput::new(
-                "loss",
-                loss,
-                "fraction",
-                format!("input:/{name}/network_loss_fraction"),
-            ),
-        ];
+        // The working's inputs, formed only for a traced step.
+        let gen_input = || {
+            [
+                TraceInput::new("Q_delivered", q, "GJ/yr", "input:/heat_delivered_gj"),
+                TraceInput::new(
+                    "loss",
+                    loss,
+                    "fraction",
+                    format!("input:/{name}/network_loss_fraction"),
+                ),
+            ]
+        };
         match &supply.source {
             HeatSource::Boiler {
                 fuel,
@@ -929,21 +969,25 @@ pub fn district_heating(input: &DistrictHeatingInput, ctx: &Context) -> Result<C
                     &f,
                     ctx,
                     &format!("emissions.heating.{name}.boiler"),
-                    Text::new(
-                        format!("{en} heat from a {} boiler", f.fuel),
-                        format!("{zh}{}锅炉供热排放", f.fuel),
-                    ),
+                    || {
+                        Text::new(
+                            format!("{en} heat from a {} boiler", f.fuel),
+                            format!("{zh}{}锅炉供热排放", f.fuel),
+                        )
+                    },
                 )?;
-                s.inputs.splice(
-                    0..0,
-                    gen_input.into_iter().chain([TraceInput::new(
-                        "η",
-                        eta,
-                        "fraction",
-                        format!("input:/{name}/source/boiler/efficiency"),
-                    )]),
-                );
-                s.formula = format!("FC × NCV = Q_delivered ÷ (1 − loss) ÷ η; {}", s.formula);
+                if ctx.trace {
+                    s.inputs.splice(
+                        0..0,
+                        gen_input().into_iter().chain([TraceInput::new(
+                            "η",
+                            eta,
+                            "fraction",
+                            format!("input:/{name}/source/boiler/efficiency"),
+                        )]),
+                    );
+                    s.formula = format!("FC × NCV = Q_delivered ÷ (1 − loss) ÷ η; {}", s.formula);
+                }
                 steps.push(s);
             }
             HeatSource::HeatPump { cop } => {
@@ -961,21 +1005,25 @@ pub fn district_heating(input: &DistrictHeatingInput, ctx: &Context) -> Result<C
                     ctx,
                     None,
                     &format!("emissions.heating.{name}.heat_pump"),
-                    Text::new(
-                        format!("{en} heat from a heat pump on grid electricity"),
-                        format!("{zh}电网电力热泵供热排放"),
-                    ),
+                    || {
+                        Text::new(
+                            format!("{en} heat from a heat pump on grid electricity"),
+                            format!("{zh}电网电力热泵供热排放"),
+                        )
+                    },
                 )?;
-                s.inputs.splice(
-                    0..0,
-                    gen_input.into_iter().chain([TraceInput::new(
-                        "COP",
-                        cop,
-                        "-",
-                        format!("input:/{name}/source/heat_pump/cop"),
-                    )]),
-                );
-                s.formula = format!("E = Q_delivered ÷ (1 − loss) ÷ COP ÷ 3.6; {}", s.formula);
+                if ctx.trace {
+                    s.inputs.splice(
+                        0..0,
+                        gen_input().into_iter().chain([TraceInput::new(
+                            "COP",
+                            cop,
+                            "-",
+                            format!("input:/{name}/source/heat_pump/cop"),
+                        )]),
+                    );
+                    s.formula = format!("E = Q_delivered ÷ (1 − loss) ÷ COP ÷ 3.6; {}", s.formula);
+                }
                 steps.push(s);
             }
         }
@@ -1075,19 +1123,23 @@ pub fn water_supply(input: &WaterSupplyInput, ctx: &Context) -> Result<Calculato
             ctx,
             None,
             "emissions.water.baseline.leakage",
-            Text::new(
-                "electricity to produce the water lost to leaks (avoided)",
-                "漏损水量的制水与输水用电（避免）",
-            ),
+            || {
+                Text::new(
+                    "electricity to produce the water lost to leaks (avoided)",
+                    "漏损水量的制水与输水用电（避免）",
+                )
+            },
         )?;
-        s.inputs.splice(
-            0..0,
-            [
-                TraceInput::new("ΔV", leak, "m3/yr", "input:/leakage_reduction_m3"),
-                TraceInput::new("SEC", sec, "kWh/m3", "input:/specific_energy_kwh_per_m3"),
-            ],
-        );
-        s.formula = format!("E = ΔV × SEC ÷ 1000; {}", s.formula);
+        if ctx.trace {
+            s.inputs.splice(
+                0..0,
+                [
+                    TraceInput::new("ΔV", leak, "m3/yr", "input:/leakage_reduction_m3"),
+                    TraceInput::new("SEC", sec, "kWh/m3", "input:/specific_energy_kwh_per_m3"),
+                ],
+            );
+            s.formula = format!("E = ΔV × SEC ÷ 1000; {}", s.formula);
+        }
         steps.push(s);
     }
     if let Some(p) = &input.pumping {
@@ -1125,26 +1177,30 @@ pub fn water_supply(input: &WaterSupplyInput, ctx: &Context) -> Result<Calculato
                 ctx,
                 None,
                 &format!("emissions.water.{name}.pumping"),
-                Text::new(
-                    format!("{name} pumps: electricity emissions"),
-                    if k == 0 {
-                        "基准泵站用电排放"
-                    } else {
-                        "项目泵站用电排放"
-                    },
-                ),
+                || {
+                    Text::new(
+                        format!("{name} pumps: electricity emissions"),
+                        if k == 0 {
+                            "基准泵站用电排放"
+                        } else {
+                            "项目泵站用电排放"
+                        },
+                    )
+                },
             )?;
-            s.inputs.splice(
-                0..0,
-                [
-                    TraceInput::new("ρ", RHO_WATER, "kg/m3", "constant"),
-                    TraceInput::new("g", G, "m/s2", "constant"),
-                    TraceInput::new("V", v, "m3/yr", "input:/pumping/volume_m3"),
-                    TraceInput::new("H", h, "m", "input:/pumping/head_m"),
-                    TraceInput::new("η", eta, "fraction", format!("input:{ptr}")),
-                ],
-            );
-            s.formula = format!("E = ρ g V H ÷ η ÷ 3.6e9; {}", s.formula);
+            if ctx.trace {
+                s.inputs.splice(
+                    0..0,
+                    [
+                        TraceInput::new("ρ", RHO_WATER, "kg/m3", "constant"),
+                        TraceInput::new("g", G, "m/s2", "constant"),
+                        TraceInput::new("V", v, "m3/yr", "input:/pumping/volume_m3"),
+                        TraceInput::new("H", h, "m", "input:/pumping/head_m"),
+                        TraceInput::new("η", eta, "fraction", format!("input:{ptr}")),
+                    ],
+                );
+                s.formula = format!("E = ρ g V H ÷ η ÷ 3.6e9; {}", s.formula);
+            }
             steps.push(s);
         }
         saved = add(
@@ -1231,12 +1287,9 @@ pub fn wastewater(input: &WastewaterInput, ctx: &Context) -> Result<CalculatorOu
     };
     let tow = non_negative(tow, format!("/{field}"))?;
     let (bo, bo_source) = match input.bo_kg_ch4_per_kg {
-        Some(b) => (
-            positive(b, "/bo_kg_ch4_per_kg")?,
-            "input:/bo_kg_ch4_per_kg".to_owned(),
-        ),
-        None if basis == "BOD" => (Decimal::new(6, 1), "ipcc-2006-v5-ch6".to_owned()),
-        None => (Decimal::new(25, 2), "ipcc-2006-v5-ch6".to_owned()),
+        Some(b) => (positive(b, "/bo_kg_ch4_per_kg")?, "input:/bo_kg_ch4_per_kg"),
+        None if basis == "BOD" => (Decimal::new(6, 1), "ipcc-2006-v5-ch6"),
+        None => (Decimal::new(25, 2), "ipcc-2006-v5-ch6"),
     };
     let mut years = zero_years(ctx);
     let mut steps = Vec::new();
@@ -1269,20 +1322,28 @@ pub fn wastewater(input: &WastewaterInput, ctx: &Context) -> Result<CalculatorOu
         el[k] = e;
         if !e.is_zero() {
             let grid = yearly(ctx.grid_t_per_mwh, ctx, "grid factor")?;
+            // The source is an input of the working only.
+            let source = if ctx.trace {
+                format!("input:/{name}_electricity_mwh")
+            } else {
+                String::new()
+            };
             steps.push(book_electricity(
                 &mut years,
                 &range,
                 side,
                 e,
-                &format!("input:/{name}_electricity_mwh"),
+                &source,
                 grid,
                 ctx,
                 None,
                 &format!("emissions.wastewater.{name}.electricity"),
-                Text::new(
-                    format!("{en} plant electricity"),
-                    format!("{zh}污水厂用电排放"),
-                ),
+                || {
+                    Text::new(
+                        format!("{en} plant electricity"),
+                        format!("{zh}污水厂用电排放"),
+                    )
+                },
             )?);
         }
         let mcf_ptr = format!("/{name}_mcf");
@@ -1313,29 +1374,32 @@ pub fn wastewater(input: &WastewaterInput, ctx: &Context) -> Result<CalculatorOu
             ..GasTonnes::default()
         };
         let total = book(&mut years, &range, side, |_| Ok(g))?;
-        steps.push(step(
-            &format!("emissions.wastewater.{name}.ch4"),
-            Text::new(
-                format!("{en} methane from treatment (biogenic)"),
-                format!("{zh}污水处理甲烷排放（生物源）"),
-            ),
-            "Σ_y (TOW × B_o × MCF − R) ÷ 1000",
-            vec![
-                TraceInput::new(
-                    "TOW",
-                    tow,
-                    &format!("kg {basis}/yr"),
-                    format!("input:/{field}"),
+        let id = format!("emissions.wastewater.{name}.ch4");
+        steps.push(traced(ctx, &id, || {
+            step(
+                &id,
+                Text::new(
+                    format!("{en} methane from treatment (biogenic)"),
+                    format!("{zh}污水处理甲烷排放（生物源）"),
                 ),
-                TraceInput::new("B_o", bo, &format!("kg CH4/kg {basis}"), bo_source.clone()),
-                TraceInput::new("MCF", mcf, "fraction", format!("input:{mcf_ptr}")),
-                TraceInput::new("R", rec, "kg CH4/yr", format!("input:{rec_ptr}")),
-            ],
-            total.ch4_biogenic,
-            "CH4",
-            &range,
-            ctx,
-        ));
+                "Σ_y (TOW × B_o × MCF − R) ÷ 1000",
+                vec![
+                    TraceInput::new(
+                        "TOW",
+                        tow,
+                        &format!("kg {basis}/yr"),
+                        format!("input:/{field}"),
+                    ),
+                    TraceInput::new("B_o", bo, &format!("kg CH4/kg {basis}"), bo_source),
+                    TraceInput::new("MCF", mcf, "fraction", format!("input:{mcf_ptr}")),
+                    TraceInput::new("R", rec, "kg CH4/yr", format!("input:{rec_ptr}")),
+                ],
+                total.ch4_biogenic,
+                "CH4",
+                &range,
+                ctx,
+            )
+        }));
     }
     Ok(CalculatorOutput {
         years,
@@ -1857,6 +1921,153 @@ pub(super) mod tests {
             assert_eq!(with.steps[0].inputs[1].value, "4160");
             assert!(with.steps[1].formula.starts_with("E = Σ N × P × O ÷ 10⁶; "));
         }
+    }
+
+    /// `c` without the trace.
+    pub(crate) fn without_trace<'a>(c: Context<'a>) -> Context<'a> {
+        Context { trace: false, ..c }
+    }
+
+    /// A run without the trace books the traced run's tonnes and indicators, and its steps are
+    /// the placeholders `TraceStep::untraced` gives for `ids`: no title, formula, inputs,
+    /// result or unit was formed. The traced run's steps carry their working.
+    pub(crate) fn books_the_same_without_working(
+        with: &CalculatorOutput,
+        without: &CalculatorOutput,
+        ids: &[&str],
+    ) {
+        assert_eq!(without.years, with.years);
+        assert_eq!(without.indicators, with.indicators);
+        let placeholders: Vec<TraceStep> = ids.iter().map(|id| TraceStep::untraced(id)).collect();
+        assert_eq!(without.steps, placeholders);
+        assert_eq!(with.steps.len(), ids.len());
+        for s in &with.steps {
+            assert!(!s.formula.is_empty() && !s.inputs.is_empty(), "{}", s.id);
+            assert!(!s.title.en.is_empty() && !s.result.is_empty(), "{}", s.id);
+        }
+    }
+
+    /// The building calculator without the trace: the hand figures of
+    /// `building_by_carrier_matches_hand_calculation`, its purchased heat included, and no
+    /// working (the electricity and fuel placeholders carry no id either: their ids are part of
+    /// the working's labels).
+    #[test]
+    fn building_without_trace_books_the_same_and_forms_no_working() {
+        let with = building_efficiency(&building(), &ctx(&PATH, &PATH)).unwrap();
+        let without = building_efficiency(&building(), &without_trace(ctx(&PATH, &PATH))).unwrap();
+        books_the_same_without_working(
+            &with,
+            &without,
+            &[
+                "",
+                "",
+                "emissions.building.baseline.heat",
+                "",
+                "",
+                "emissions.building.project.heat",
+            ],
+        );
+        // 1 200 × 0.58 + 150 000 m3 gas + 5 000 GJ × 0.11 (heat 550 t).
+        assert_eq!(without.years[1].baseline.co2, dec!(1573.604365));
+        assert_eq!(without.years[4].project.co2, dec!(942.562619));
+        close(
+            without.indicators[0].value,
+            dec!(1604.405555555555555555555556),
+        );
+        assert_eq!(with.steps[2].inputs[0].source, "input:/baseline/heat_gj");
+    }
+
+    #[test]
+    fn pv_without_trace_books_the_same_and_forms_no_working() {
+        let with = rooftop_pv(&pv(), &ctx(&FLAT, &MARGIN)).unwrap();
+        let without = rooftop_pv(&pv(), &without_trace(ctx(&FLAT, &MARGIN))).unwrap();
+        books_the_same_without_working(&with, &without, &["emissions.pv.baseline.displaced"]);
+        // The published yield of `pv_reproduces_the_published_yield`.
+        assert_eq!(without.indicators[1].value, dec!(96.45636));
+        assert_eq!(without.years[0].baseline.co2, dec!(77.165088));
+    }
+
+    #[test]
+    fn district_heating_without_trace_books_the_same_and_forms_no_working() {
+        let gas = HeatSource::Boiler {
+            fuel: "natural_gas".to_owned(),
+            efficiency: dec!(0.92),
+        };
+        for (project, figure) in [
+            (gas, dec!(69333.02621615754052093427163)),
+            (
+                HeatSource::HeatPump { cop: dec!(3) },
+                dec!(183104.6428233129000392427502),
+            ),
+        ] {
+            let pump = matches!(project, HeatSource::HeatPump { .. });
+            let input = heating(project, dec!(0.08));
+            let with = district_heating(&input, &ctx(&PATH, &PATH)).unwrap();
+            let without = district_heating(&input, &without_trace(ctx(&PATH, &PATH))).unwrap();
+            let project_id = if pump {
+                "emissions.heating.project.heat_pump"
+            } else {
+                "emissions.heating.project.boiler"
+            };
+            books_the_same_without_working(
+                &with,
+                &without,
+                &["emissions.heating.baseline.boiler", project_id],
+            );
+            // The hand figures of `district_heating_fuel_switch_and_heat_pump`.
+            close(without.indicators[0].value, figure);
+            close(
+                without.years[0].baseline.co2,
+                dec!(79495.79831932773109243697479),
+            );
+            assert_eq!(with.steps[1].inputs[0].name, "Q_delivered");
+        }
+    }
+
+    #[test]
+    fn water_supply_without_trace_books_the_same_and_forms_no_working() {
+        let with = water_supply(&water(), &ctx(&FLAT, &MARGIN)).unwrap();
+        let without = water_supply(&water(), &without_trace(ctx(&FLAT, &MARGIN))).unwrap();
+        books_the_same_without_working(
+            &with,
+            &without,
+            &[
+                "emissions.water.baseline.leakage",
+                "emissions.water.baseline.pumping",
+                "emissions.water.project.pumping",
+            ],
+        );
+        // The hand figures of `water_leakage_and_pumping`.
+        close(
+            without.years[2].baseline.co2,
+            dec!(1951.402422727272727272727273),
+        );
+        close(
+            without.indicators[1].value,
+            dec!(1242.456565656565656565656566),
+        );
+        assert!(with.steps[0].formula.starts_with("E = ΔV × SEC ÷ 1000; "));
+    }
+
+    #[test]
+    fn wastewater_without_trace_books_the_same_and_forms_no_working() {
+        let with = wastewater(&ww(), &ctx(&FLAT, &MARGIN)).unwrap();
+        let without = wastewater(&ww(), &without_trace(ctx(&FLAT, &MARGIN))).unwrap();
+        books_the_same_without_working(
+            &with,
+            &without,
+            &[
+                "emissions.wastewater.baseline.electricity",
+                "emissions.wastewater.baseline.ch4",
+                "emissions.wastewater.project.electricity",
+                "emissions.wastewater.project.ch4",
+            ],
+        );
+        // The hand figures of `wastewater_methane_and_electricity`.
+        assert_eq!(without.years[2].baseline.ch4_biogenic, dec!(700.8));
+        assert_eq!(without.years[2].project.co2, dec!(1425.75));
+        assert_eq!(without.indicators[0].value, dec!(-2000));
+        assert_eq!(with.steps[1].inputs[1].source, "ipcc-2006-v5-ch6");
     }
 
     #[test]

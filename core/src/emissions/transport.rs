@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::energy::{
     FuelUse, GJ_PER_MWH, Side, active_years, book, book_electricity, book_fuel, fraction,
-    fuel_factor, indicator, non_negative, step, to_factor_unit, yearly, zero_years,
+    fuel_factor, indicator, non_negative, step, to_factor_unit, traced, yearly, zero_years,
 };
 use super::{CalculatorOutput, Context, GasTonnes};
 use crate::error::Result;
@@ -113,27 +113,32 @@ pub fn bus_electrification(
         &f,
         ctx,
         "emissions.bus.baseline.fuel",
-        Text::new(
-            format!("baseline buses burning {}", f.fuel),
-            format!("基准{}公交车燃料排放", f.fuel),
-        ),
+        || {
+            Text::new(
+                format!("baseline buses burning {}", f.fuel),
+                format!("基准{}公交车燃料排放", f.fuel),
+            )
+        },
     )?;
-    s.inputs.splice(
-        0..0,
-        [
-            TraceInput::new("N", input.vehicles, "buses", "input:/vehicles"),
-            TraceInput::new("km", km, "km/bus/yr", "input:/distance_km_per_vehicle"),
-            TraceInput::new("SFC", sfc, "L/100km", "input:/baseline_l_per_100km"),
-            TraceInput::new("FC", in_unit, &format!("{}/yr", f.unit), "computed"),
-            TraceInput::new(
-                "NCV",
-                f.ncv_gj_per_unit,
-                &format!("GJ/{}", f.unit),
-                f.source.clone(),
-            ),
-        ],
-    );
-    s.formula = format!("FC = N × km × SFC ÷ 100 (L, to {}); {}", f.unit, s.formula);
+    // The working's inputs and formula, formed only for a traced step.
+    if ctx.trace {
+        s.inputs.splice(
+            0..0,
+            [
+                TraceInput::new("N", input.vehicles, "buses", "input:/vehicles"),
+                TraceInput::new("km", km, "km/bus/yr", "input:/distance_km_per_vehicle"),
+                TraceInput::new("SFC", sfc, "L/100km", "input:/baseline_l_per_100km"),
+                TraceInput::new("FC", in_unit, &format!("{}/yr", f.unit), "computed"),
+                TraceInput::new(
+                    "NCV",
+                    f.ncv_gj_per_unit,
+                    &format!("GJ/{}", f.unit),
+                    f.source.clone(),
+                ),
+            ],
+        );
+        s.formula = format!("FC = N × km × SFC ÷ 100 (L, to {}); {}", f.unit, s.formula);
+    }
     steps.push(s);
     let baseline_mwh = div(gj, GJ_PER_MWH, "fuel MWh")?;
     let project_mwh = match &input.project {
@@ -161,19 +166,21 @@ pub fn bus_electrification(
                 ctx,
                 tdl,
                 "emissions.bus.project.electricity",
-                Text::new("electric buses: grid electricity", "电动公交车电网用电排放"),
+                || Text::new("electric buses: grid electricity", "电动公交车电网用电排放"),
             )?;
-            if let Some(inp) = s.inputs.iter_mut().find(|i| i.name == "TDL") {
-                inp.source = "input:/project/electric/transmission_loss_fraction".to_owned();
+            if ctx.trace {
+                if let Some(inp) = s.inputs.iter_mut().find(|i| i.name == "TDL") {
+                    inp.source = "input:/project/electric/transmission_loss_fraction".to_owned();
+                }
+                s.inputs.splice(
+                    0..0,
+                    [
+                        TraceInput::new("N × km", vkm, "vkm/yr", "computed"),
+                        TraceInput::new("SEC", sec, "kWh/km", "input:/project/electric/kwh_per_km"),
+                    ],
+                );
+                s.formula = format!("E = N × km × SEC ÷ 1000; {}", s.formula);
             }
-            s.inputs.splice(
-                0..0,
-                [
-                    TraceInput::new("N × km", vkm, "vkm/yr", "computed"),
-                    TraceInput::new("SEC", sec, "kWh/km", "input:/project/electric/kwh_per_km"),
-                ],
-            );
-            s.formula = format!("E = N × km × SEC ÷ 1000; {}", s.formula);
             steps.push(s);
             mwh
         }
@@ -194,21 +201,25 @@ pub fn bus_electrification(
                 &f,
                 ctx,
                 "emissions.bus.project.fuel",
-                Text::new(
-                    format!("hybrid buses burning {}", f.fuel),
-                    format!("混合动力公交车{}燃料排放", f.fuel),
-                ),
+                || {
+                    Text::new(
+                        format!("hybrid buses burning {}", f.fuel),
+                        format!("混合动力公交车{}燃料排放", f.fuel),
+                    )
+                },
             )?;
-            s.inputs.insert(
-                0,
-                TraceInput::new(
-                    "saving",
-                    saving,
-                    "fraction",
-                    "input:/project/hybrid/fuel_saving_fraction",
-                ),
-            );
-            s.formula = format!("FC_PJ = FC_BL × (1 − saving); {}", s.formula);
+            if ctx.trace {
+                s.inputs.insert(
+                    0,
+                    TraceInput::new(
+                        "saving",
+                        saving,
+                        "fraction",
+                        "input:/project/hybrid/fuel_saving_fraction",
+                    ),
+                );
+                s.formula = format!("FC_PJ = FC_BL × (1 − saving); {}", s.formula);
+            }
             steps.push(s);
             div(pj_gj, GJ_PER_MWH, "fuel MWh")?
         }
@@ -290,39 +301,50 @@ pub fn modal_shift(input: &ModalShiftInput, ctx: &Context) -> Result<CalculatorO
         let total = book(&mut years, &range, Side::Baseline, |_| {
             Ok(GasTonnes::co2(t))
         })?;
-        steps.push(step(
-            &format!("emissions.modal_shift.baseline.{j}"),
-            Text::new(
-                format!("baseline trips by {}", m.mode),
-                format!("基准出行方式（{}）排放", m.mode),
-            ),
-            "Σ_y P × EF_P ÷ 1000",
-            vec![
-                TraceInput::new("P", pkm, "pkm/yr", format!("input:{p}/passenger_km")),
-                TraceInput::new("EF_P", ef, "kgCO2/pkm", format!("input:{p}/co2_kg_per_pkm")),
-            ],
-            total.co2,
-            "CO2",
-            &range,
-            ctx,
-        ));
+        let id = format!("emissions.modal_shift.baseline.{j}");
+        steps.push(traced(ctx, &id, || {
+            step(
+                &id,
+                Text::new(
+                    format!("baseline trips by {}", m.mode),
+                    format!("基准出行方式（{}）排放", m.mode),
+                ),
+                "Σ_y P × EF_P ÷ 1000",
+                vec![
+                    TraceInput::new("P", pkm, "pkm/yr", format!("input:{p}/passenger_km")),
+                    TraceInput::new("EF_P", ef, "kgCO2/pkm", format!("input:{p}/co2_kg_per_pkm")),
+                ],
+                total.co2,
+                "CO2",
+                &range,
+                ctx,
+            )
+        }));
     }
     for (j, fu) in input.project_fuels.iter().enumerate() {
         let p = format!("/project_fuels/{j}");
         let (gj, f) = fu.resolve(ctx, &p)?;
+        // The source is an input of the working only.
+        let source = if ctx.trace {
+            format!("input:{p}")
+        } else {
+            String::new()
+        };
         steps.push(book_fuel(
             &mut years,
             &range,
             Side::Project,
             gj,
-            &format!("input:{p}"),
+            &source,
             &f,
             ctx,
             &format!("emissions.modal_shift.project.fuel.{j}"),
-            Text::new(
-                format!("new system's fleet burning {}", f.fuel),
-                format!("新系统车队{}燃料排放", f.fuel),
-            ),
+            || {
+                Text::new(
+                    format!("new system's fleet burning {}", f.fuel),
+                    format!("新系统车队{}燃料排放", f.fuel),
+                )
+            },
         )?);
     }
     let el = non_negative(input.project_electricity_mwh, "/project_electricity_mwh")?;
@@ -338,7 +360,7 @@ pub fn modal_shift(input: &ModalShiftInput, ctx: &Context) -> Result<CalculatorO
             ctx,
             None,
             "emissions.modal_shift.project.electricity",
-            Text::new("new system's grid electricity", "新系统电网用电排放"),
+            || Text::new("new system's grid electricity", "新系统电网用电排放"),
         )?);
     }
     let le = non_negative(input.leakage_co2_t, "/leakage_co2_t")?;
@@ -346,16 +368,19 @@ pub fn modal_shift(input: &ModalShiftInput, ctx: &Context) -> Result<CalculatorO
         let total = book(&mut years, &range, Side::Leakage, |_| {
             Ok(GasTonnes::co2(le))
         })?;
-        steps.push(step(
-            "emissions.modal_shift.leakage",
-            Text::new("leakage", "泄漏排放"),
-            "Σ_y LE",
-            vec![TraceInput::new("LE", le, "tCO2/yr", "input:/leakage_co2_t")],
-            total.co2,
-            "CO2",
-            &range,
-            ctx,
-        ));
+        let id = "emissions.modal_shift.leakage";
+        steps.push(traced(ctx, id, || {
+            step(
+                id,
+                Text::new("leakage", "泄漏排放"),
+                "Σ_y LE",
+                vec![TraceInput::new("LE", le, "tCO2/yr", "input:/leakage_co2_t")],
+                total.co2,
+                "CO2",
+                &range,
+                ctx,
+            )
+        }));
     }
     let mut indicators = vec![indicator("passenger_km_per_year", pkm_total)];
     if let Some(v) = input.vehicle_km {
@@ -378,6 +403,7 @@ mod tests {
 
     use super::super::YearGases;
     use super::super::energy::fixtures::{FLAT, MARGIN, close, ctx};
+    use super::super::energy::tests::{books_the_same_without_working, without_trace};
     use super::*;
     use crate::error::ErrorCode;
 
@@ -494,6 +520,65 @@ mod tests {
                 .iter()
                 .any(|i| i.source == "input:/project/electric/transmission_loss_fraction")
         );
+    }
+
+    #[test]
+    fn bus_without_trace_books_the_same_and_forms_no_working() {
+        let electric_tdl = BusTechnology::Electric {
+            kwh_per_km: dec!(1.2),
+            transmission_loss_fraction: Some(dec!(0.05)),
+        };
+        let hybrid = BusTechnology::Hybrid {
+            fuel_saving_fraction: dec!(0.3),
+        };
+        // The hand figures of `fleet_electrification_and_hybrid` and
+        // `electric_bus_tdl_grosses_up`: the project's tonnes in year 2.
+        for (project, id, tonnes) in [
+            (
+                electric(),
+                "emissions.bus.project.electricity",
+                dec!(4106.16),
+            ),
+            (
+                electric_tdl,
+                "emissions.bus.project.electricity",
+                dec!(4322.273684210526315789473684),
+            ),
+            (hybrid, "emissions.bus.project.fuel", dec!(3911.023935)),
+        ] {
+            let input = bus("diesel", None, project);
+            let with = bus_electrification(&input, &ctx(&FLAT, &MARGIN)).unwrap();
+            let without = bus_electrification(&input, &without_trace(ctx(&FLAT, &MARGIN))).unwrap();
+            books_the_same_without_working(&with, &without, &["emissions.bus.baseline.fuel", id]);
+            close(without.years[1].project.co2, tonnes);
+            assert_eq!(without.years[1].baseline.co2, dec!(5587.17705));
+            assert_eq!(without.indicators[0].value, dec!(6000000));
+            assert_eq!(with.steps[0].inputs[0].source, "input:/vehicles");
+        }
+    }
+
+    #[test]
+    fn modal_shift_without_trace_books_the_same_and_forms_no_working() {
+        let with = modal_shift(&brt(), &ctx(&FLAT, &MARGIN)).unwrap();
+        let without = modal_shift(&brt(), &without_trace(ctx(&FLAT, &MARGIN))).unwrap();
+        books_the_same_without_working(
+            &with,
+            &without,
+            &[
+                "emissions.modal_shift.baseline.0",
+                "emissions.modal_shift.baseline.1",
+                "emissions.modal_shift.baseline.2",
+                "emissions.modal_shift.project.fuel.0",
+                "emissions.modal_shift.project.electricity",
+                "emissions.modal_shift.leakage",
+            ],
+        );
+        // The hand figures of `modal_shift_matches_hand_calculation`.
+        let y = without.years[2];
+        assert_eq!(y.baseline.co2, dec!(6400));
+        assert_eq!(y.project.co2, dec!(9122.2815));
+        assert_eq!(y.leakage.co2, dec!(500));
+        assert_eq!(with.steps[3].inputs[0].source, "input:/project_fuels/0");
     }
 
     #[test]

@@ -27,6 +27,7 @@ use rust_decimal::{Decimal, MathematicalOps};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::energy::traced;
 use super::{CalculatorOutput, Context, GasTonnes, ImpactIndicator, YearGases};
 use crate::error::{Error, Result};
 use crate::num::{add, div, mul, sub};
@@ -410,6 +411,7 @@ fn fod(
     first_year: i32,
     years: usize,
     base: &str,
+    trace: bool,
 ) -> Result<Fod> {
     if years == 0 {
         return Err(Error::invalid(
@@ -574,18 +576,21 @@ fn fod(
                 }
             }
         }
-        type_inputs.push(TraceInput::new(
-            &format!("W_{key} (study period)"),
-            in_period,
-            "t",
-            format!("input:{base}/streams"),
-        ));
-        type_inputs.push(TraceInput::new(
-            &format!("DOC_{key}"),
-            doc.value,
-            "1",
-            doc.source,
-        ));
+        // The type's inputs feed only the working; the sums above are formed either way.
+        if trace {
+            type_inputs.push(TraceInput::new(
+                &format!("W_{key} (study period)"),
+                in_period,
+                "t",
+                format!("input:{base}/streams"),
+            ));
+            type_inputs.push(TraceInput::new(
+                &format!("DOC_{key}"),
+                doc.value,
+                "1",
+                doc.source,
+            ));
+        }
         if doc.value.is_zero() {
             // No degradable carbon: no methane whatever the decay rate.
             continue;
@@ -617,12 +622,14 @@ fn fod(
                 ));
             }
         };
-        type_inputs.push(TraceInput::new(
-            &format!("k_{key}"),
-            k.value,
-            "1/year",
-            k.source,
-        ));
+        if trace {
+            type_inputs.push(TraceInput::new(
+                &format!("k_{key}"),
+                k.value,
+                "1/year",
+                k.source,
+            ));
+        }
         // e^(−k) only fails to compute when e^k overflows (k above about 66), where
         // e^(−k) is below the decimal resolution: all carbon decays in the first year.
         let decay = (-k.value).checked_exp().unwrap_or(Decimal::ZERO);
@@ -665,7 +672,7 @@ pub fn swds_methane(
     first_year: i32,
     years: usize,
 ) -> Result<SwdsMethane> {
-    let fod = fod(model, application, first_year, years, "")?;
+    let fod = fod(model, application, first_year, years, "", true)?;
     let before = fod.before_capture()?;
     let keep = sub(Decimal::ONE, fod.f.value, "1 − f")?;
     let ch4_t = before
@@ -746,20 +753,19 @@ fn displaced_electricity(
         .zip(ef)
         .map(|(e, f)| mul(*e, *f, "grid CO2 displaced"))
         .collect::<Result<Vec<_>>>()?;
-    let step = TraceStep {
-        id: "emissions.waste.grid_displaced".into(),
+    // The sums are the working's, formed with or without it for the errors they can give.
+    let eg = sum(&mwh, "MWh")?;
+    let displaced = sum(&co2, "grid CO2 displaced")?;
+    let id = "emissions.waste.grid_displaced";
+    let step = traced(ctx, id, || TraceStep {
+        id: id.into(),
         title: Text::new(
             "grid CO2 displaced by electricity exported",
             "上网电量替代的电网CO2排放",
         ),
         formula: "BE_elec,y = EG_y × EF_grid,displaced,y".into(),
         inputs: vec![
-            TraceInput::new(
-                "EG (study period)",
-                sum(&mwh, "MWh")?,
-                "MWh",
-                format!("input:{pointer}"),
-            ),
+            TraceInput::new("EG (study period)", eg, "MWh", format!("input:{pointer}")),
             TraceInput::new(
                 "EF_grid,displaced,y",
                 "per year",
@@ -767,30 +773,35 @@ fn displaced_electricity(
                 ctx.grid_source,
             ),
         ],
-        result: sum(&co2, "grid CO2 displaced")?.to_string(),
+        result: displaced.to_string(),
         unit: "tCO2 (study period)".into(),
         note: None,
-    };
+    });
     let mean_mwh = mean(&mwh, "MWh")?;
     Ok(Some((co2, step, mean_mwh)))
 }
 
+/// The first-order-decay step of `ch4`; `working` gives its title, inputs and note, asked
+/// for only with the trace. The sum is formed either way, for the error it can give.
 fn fod_step(
+    ctx: &Context<'_>,
     id: &str,
-    title: Text,
-    params: Vec<TraceInput>,
     ch4: &[Decimal],
-    note: Option<Text>,
+    working: impl FnOnce() -> (Text, Vec<TraceInput>, Option<Text>),
 ) -> Result<TraceStep> {
-    Ok(TraceStep {
-        id: id.into(),
-        title,
-        formula: FOD_FORMULA.into(),
-        inputs: params,
-        result: sum(ch4, "landfill methane")?.to_string(),
-        unit: "t CH4 (study period; years[] hold each year)".into(),
-        note,
-    })
+    let total = sum(ch4, "landfill methane")?;
+    Ok(traced(ctx, id, || {
+        let (title, params, note) = working();
+        TraceStep {
+            id: id.into(),
+            title,
+            formula: FOD_FORMULA.into(),
+            inputs: params,
+            result: total.to_string(),
+            unit: "t CH4 (study period; years[] hold each year)".into(),
+            note,
+        }
+    }))
 }
 
 /// Capture and flaring or use of landfill gas at an existing site (Tool 04 Application A;
@@ -849,6 +860,7 @@ pub fn landfill_gas_capture(
         ctx.first_year,
         ctx.years,
         "/site",
+        ctx.trace,
     )
     .map_err(|e| e.under("/site"))?;
     let w = "landfill methane";
@@ -882,22 +894,25 @@ pub fn landfill_gas_capture(
         captured.push(div(mul(*gi, capture, w)?, below_cover, w)?);
     }
 
-    let mut params = fod.parameters();
-    // f does not enter G_y; it is listed in the baseline step instead.
-    params.retain(|p| p.name != "f");
-    let mut steps = vec![fod_step(
-        "emissions.waste.swds_ch4",
-        Text::new(
-            "landfill methane before capture, G_y (CDM Tool 04, first-order decay, f = 0)",
-            "捕集前的填埋场甲烷 G_y（CDM工具04，一阶衰减，f = 0）",
-        ),
-        params,
-        &g,
-        None,
-    )?];
+    let mut steps = vec![fod_step(ctx, "emissions.waste.swds_ch4", &g, || {
+        let mut params = fod.parameters();
+        // f does not enter G_y; it is listed in the baseline step instead.
+        params.retain(|p| p.name != "f");
+        (
+            Text::new(
+                "landfill methane before capture, G_y (CDM Tool 04, first-order decay, f = 0)",
+                "捕集前的填埋场甲烷 G_y（CDM工具04，一阶衰减，f = 0）",
+            ),
+            params,
+            None,
+        )
+    })?];
     let baseline: Vec<Decimal> = years.iter().map(|y| y.baseline.ch4_biogenic).collect();
-    steps.push(TraceStep {
-        id: "emissions.waste.baseline_ch4".into(),
+    // The sums are the working's, formed with or without it for the errors they can give.
+    let baseline = sum(&baseline, w)?;
+    let id = "emissions.waste.baseline_ch4";
+    steps.push(traced(ctx, id, || TraceStep {
+        id: id.into(),
         title: Text::new(
             "baseline methane emitted by the site",
             "基准线情景下填埋场排放的甲烷",
@@ -912,13 +927,15 @@ pub fn landfill_gas_capture(
             ),
             TraceInput::new("f", fod.f.value, "1", fod.f.source.clone()),
         ],
-        result: sum(&baseline, w)?.to_string(),
+        result: baseline.to_string(),
         unit: "t CH4 (study period)".into(),
         note: None,
-    });
+    }));
     let project: Vec<Decimal> = years.iter().map(|y| y.project.ch4_biogenic).collect();
-    steps.push(TraceStep {
-        id: "emissions.waste.project_ch4".into(),
+    let project = sum(&project, w)?;
+    let id = "emissions.waste.project_ch4";
+    steps.push(traced(ctx, id, || TraceStep {
+        id: id.into(),
         title: Text::new(
             "methane still emitted with gas capture",
             "实施填埋气捕集后仍排放的甲烷",
@@ -934,13 +951,13 @@ pub fn landfill_gas_capture(
             TraceInput::new("η_c", capture, "1", "input:/capture_efficiency"),
             TraceInput::new("η_d", destruction, "1", "input:/destruction_efficiency"),
         ],
-        result: sum(&project, w)?.to_string(),
+        result: project.to_string(),
         unit: "t CH4 (study period)".into(),
         note: Some(Text::new(
             "ER = G × (η_c·η_d − f): the methane destroyed beyond what the baseline destroys",
             "减排量 = G × (η_c·η_d − f)：超出基准线销毁量的甲烷销毁量",
         )),
-    });
+    }));
     let mut indicators = vec![ImpactIndicator {
         key: "ch4_captured_t_per_year".into(),
         value: mean(&captured, w)?,
@@ -975,6 +992,7 @@ fn avoided(diverted: &SwdsModel, ctx: &Context<'_>) -> Result<Avoided> {
         ctx.first_year,
         ctx.years,
         "/diverted",
+        ctx.trace,
     )
     .map_err(|e| e.under("/diverted"))?;
     let w = "landfill methane";
@@ -1005,19 +1023,19 @@ fn avoided(diverted: &SwdsModel, ctx: &Context<'_>) -> Result<Avoided> {
             ..YearGases::default()
         })
         .collect();
-    let steps = vec![fod_step(
-        "emissions.waste.swds_ch4",
-        Text::new(
-            "landfill methane avoided (CDM Tool 04 Application B, first-order decay)",
-            "避免的填埋场甲烷（CDM工具04应用B，一阶衰减）",
-        ),
-        fod.parameters(),
-        &ch4,
-        Some(Text::new(
-            "waste diverted in a year keeps emitting in the baseline for decades; every year of the study period counts the methane of all earlier diversion",
-            "某年转移的废弃物在基准线情景下会持续排放数十年；研究期每年都计入此前全部转移量的甲烷",
-        )),
-    )?];
+    let steps = vec![fod_step(ctx, "emissions.waste.swds_ch4", &ch4, || {
+        (
+            Text::new(
+                "landfill methane avoided (CDM Tool 04 Application B, first-order decay)",
+                "避免的填埋场甲烷（CDM工具04应用B，一阶衰减）",
+            ),
+            fod.parameters(),
+            Some(Text::new(
+                "waste diverted in a year keeps emitting in the baseline for decades; every year of the study period counts the methane of all earlier diversion",
+                "某年转移的废弃物在基准线情景下会持续排放数十年；研究期每年都计入此前全部转移量的甲烷",
+            )),
+        )
+    })?];
     let indicators = vec![ImpactIndicator {
         key: "waste_diverted_t_per_year".into(),
         value: mean(&treated_t, "tonnes treated")?,
@@ -1103,9 +1121,13 @@ pub fn composting(input: &CompostingInput, ctx: &Context<'_>) -> Result<Calculat
         y.project.ch4_biogenic = ch4[i];
         y.project.n2o = n2o[i];
     }
+    // The sums are the working's, formed with or without it for the errors they can give.
     let treated = sum(&a.treated_t, "tonnes treated")?;
-    a.steps.push(TraceStep {
-        id: "emissions.waste.process".into(),
+    let ch4_total = sum(&ch4, "process emissions")?;
+    let n2o_total = sum(&n2o, "process emissions")?;
+    let id = "emissions.waste.process";
+    a.steps.push(traced(ctx, id, || TraceStep {
+        id: id.into(),
         title: Text::new("CH4 and N2O from composting", "堆肥过程的CH4和N2O排放"),
         formula: "PE_CH4,y = W_y × EF_CH4 / 1000; PE_N2O,y = W_y × EF_N2O / 1000".into(),
         inputs: vec![
@@ -1118,14 +1140,10 @@ pub fn composting(input: &CompostingInput, ctx: &Context<'_>) -> Result<Calculat
             TraceInput::new("EF_CH4", ch4_f, "g/kg wet", ch4_src),
             TraceInput::new("EF_N2O", n2o_f, "g/kg wet", n2o_src),
         ],
-        result: format!(
-            "CH4 {}; N2O {}",
-            sum(&ch4, "process emissions")?,
-            sum(&n2o, "process emissions")?
-        ),
+        result: format!("CH4 {ch4_total}; N2O {n2o_total}"),
         unit: "t (study period)".into(),
         note: None,
-    });
+    }));
     Ok(CalculatorOutput {
         years: a.years,
         indicators: a.indicators,
@@ -1190,23 +1208,27 @@ pub fn anaerobic_digestion(
         let grid_co2 = electricity.as_ref().map_or(Decimal::ZERO, |e| e.0[i]);
         y.baseline.co2 = add(grid_co2, heat_co2[i], "CO2 displaced")?;
     }
-    a.steps.push(TraceStep {
-        id: "emissions.waste.process".into(),
+    // The sums are the working's, formed with or without it for the errors they can give.
+    let treated = sum(&a.treated_t, "tonnes treated")?;
+    let ch4_total = sum(&ch4, "process emissions")?;
+    let id = "emissions.waste.process";
+    a.steps.push(traced(ctx, id, || TraceStep {
+        id: id.into(),
         title: Text::new("CH4 leaking from digestion", "厌氧消化过程的甲烷泄漏"),
         formula: "PE_CH4,y = W_y × EF_CH4 / 1000".into(),
         inputs: vec![
             TraceInput::new(
                 "W (study period)",
-                sum(&a.treated_t, "tonnes treated")?,
+                treated,
                 "t wet",
                 "input:/diverted/streams",
             ),
             TraceInput::new("EF_CH4", ch4_f, "g/kg wet", ch4_src),
         ],
-        result: sum(&ch4, "process emissions")?.to_string(),
+        result: ch4_total.to_string(),
         unit: "t CH4 (study period)".into(),
         note: None,
-    });
+    }));
     if let Some((_, step, mwh)) = electricity {
         a.steps.push(step);
         a.indicators.push(ImpactIndicator {
@@ -1215,17 +1237,15 @@ pub fn anaerobic_digestion(
         });
     }
     if !input.heat_exported_gj.is_empty() {
-        a.steps.push(TraceStep {
-            id: "emissions.waste.heat_displaced".into(),
+        let q = sum(&heat, "GJ")?;
+        let displaced = sum(&heat_co2, "heat CO2 displaced")?;
+        let id = "emissions.waste.heat_displaced";
+        a.steps.push(traced(ctx, id, || TraceStep {
+            id: id.into(),
             title: Text::new("CO2 of purchased heat displaced", "替代外购热力的CO2排放"),
             formula: "BE_heat,y = Q_y × EF_heat".into(),
             inputs: vec![
-                TraceInput::new(
-                    "Q (study period)",
-                    sum(&heat, "GJ")?,
-                    "GJ",
-                    "input:/heat_exported_gj",
-                ),
+                TraceInput::new("Q (study period)", q, "GJ", "input:/heat_exported_gj"),
                 TraceInput::new(
                     "EF_heat",
                     ctx.heat_t_per_gj,
@@ -1233,10 +1253,10 @@ pub fn anaerobic_digestion(
                     "context:heat_t_per_gj",
                 ),
             ],
-            result: sum(&heat_co2, "heat CO2 displaced")?.to_string(),
+            result: displaced.to_string(),
             unit: "tCO2 (study period)".into(),
             note: None,
-        });
+        }));
         a.indicators.push(ImpactIndicator {
             key: "heat_generated_gj_per_year".into(),
             value: mean(&heat, "GJ")?,
@@ -1317,23 +1337,27 @@ pub fn waste_to_energy(input: &WasteToEnergyInput, ctx: &Context<'_>) -> Result<
         y.project.co2 = fossil[i];
     }
     if !input.plastics_incinerated_t.is_empty() {
-        a.steps.push(TraceStep {
-            id: "emissions.waste.fossil_co2".into(),
+        // The sums are the working's, formed with or without it for the errors they can give.
+        let burnt = sum(&plastics, "tonnes")?;
+        let fossil_total = sum(&fossil, w)?;
+        let id = "emissions.waste.fossil_co2";
+        a.steps.push(traced(ctx, id, || TraceStep {
+            id: id.into(),
             title: Text::new("fossil CO2 of plastics incinerated", "焚烧塑料的化石源CO2"),
             formula: "PE_CO2,y = W_plastics,y × FC × 44/12".into(),
             inputs: vec![
                 TraceInput::new(
                     "W_plastics (study period)",
-                    sum(&plastics, "tonnes")?,
+                    burnt,
                     "t",
                     "input:/plastics_incinerated_t",
                 ),
                 TraceInput::new("FC", carbon.0, "t C/t", carbon.1),
             ],
-            result: sum(&fossil, w)?.to_string(),
+            result: fossil_total.to_string(),
             unit: "tCO2 (study period)".into(),
             note: None,
-        });
+        }));
     }
     if let Some((_, step, mwh)) = electricity {
         a.steps.push(step);
@@ -1371,6 +1395,7 @@ pub fn recycling(input: &RecyclingInput, ctx: &Context<'_>) -> Result<Calculator
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::emissions::energy::tests::books_the_same_without_working;
     use crate::emissions::{FuelFactor, FuelLookup};
     use rust_decimal_macros::dec;
 
@@ -1779,6 +1804,125 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.pointer, "/n2o_g_per_kg_wet");
+    }
+
+    /// Every waste calculator without the trace books the traced run's tonnes and indicators
+    /// and forms no working: hand figures below; the placeholders are `TraceStep::untraced`.
+    #[test]
+    fn waste_calculators_without_trace_book_the_same_and_form_no_working() {
+        let diverted = model(
+            vec![
+                stream(WasteType::Food, 2025, &[10_000, 10_000]),
+                stream(WasteType::Inert, 2025, &[500, 500]),
+            ],
+            ClimateZone::TropicalWet,
+        );
+        let grid = [dec!(0.5), dec!(0.4)];
+        let traced = ctx(2025, 2, &grid);
+        let untraced = Context {
+            trace: false,
+            ..ctx(2025, 2, &grid)
+        };
+        let both = |run: &dyn Fn(&Context<'_>) -> Result<CalculatorOutput>| {
+            (run(&traced).unwrap(), run(&untraced).unwrap())
+        };
+
+        let input = CompostingInput {
+            diverted: diverted.clone(),
+            ch4_g_per_kg_wet: None,
+            n2o_g_per_kg_wet: None,
+        };
+        let (with, without) = both(&|c| composting(&input, c));
+        books_the_same_without_working(
+            &with,
+            &without,
+            &["emissions.waste.swds_ch4", "emissions.waste.process"],
+        );
+        // 10 500 t × 4 g/kg = 42 t CH4; × 0.3 g/kg = 3.15 t N2O.
+        assert_eq!(without.years[0].project.ch4_biogenic, dec!(42));
+        assert_eq!(without.years[1].project.n2o, dec!(3.15));
+        assert_eq!(without.indicators[0].value, dec!(10500));
+        // The traced first-order-decay step lists each waste type's tonnes, DOC and k.
+        assert!(
+            with.steps[0]
+                .inputs
+                .iter()
+                .any(|i| i.name.starts_with("k_"))
+        );
+
+        let input = AnaerobicDigestionInput {
+            diverted: diverted.clone(),
+            ch4_g_per_kg_wet: None,
+            electricity_exported_mwh: vec![dec!(300), dec!(200)],
+            heat_exported_gj: vec![dec!(1000)],
+        };
+        let (with, without) = both(&|c| anaerobic_digestion(&input, c));
+        books_the_same_without_working(
+            &with,
+            &without,
+            &[
+                "emissions.waste.swds_ch4",
+                "emissions.waste.process",
+                "emissions.waste.grid_displaced",
+                "emissions.waste.heat_displaced",
+            ],
+        );
+        // 300 MWh × 0.5 + 1 000 GJ × 0.11 = 150 + 110 t CO2; 200 × 0.4 + 110 = 190.
+        assert_eq!(without.years[0].baseline.co2, dec!(260));
+        assert_eq!(without.years[1].baseline.co2, dec!(190));
+
+        let input = WasteToEnergyInput {
+            diverted: diverted.clone(),
+            electricity_exported_mwh: vec![dec!(900)],
+            plastics_incinerated_t: vec![dec!(120)],
+            plastics_fossil_carbon_t_per_t: None,
+        };
+        let (with, without) = both(&|c| waste_to_energy(&input, c));
+        books_the_same_without_working(
+            &with,
+            &without,
+            &[
+                "emissions.waste.swds_ch4",
+                "emissions.waste.fossil_co2",
+                "emissions.waste.grid_displaced",
+            ],
+        );
+        // 120 t × 0.75 t C/t × 44/12 = 330 t CO2; 900 MWh × 0.5 = 450 t.
+        assert_eq!(without.years[0].project.co2, dec!(330));
+        assert_eq!(without.years[0].baseline.co2, dec!(450));
+
+        let input = RecyclingInput {
+            diverted: diverted.clone(),
+        };
+        let (with, without) = both(&|c| recycling(&input, c));
+        books_the_same_without_working(&with, &without, &["emissions.waste.swds_ch4"]);
+
+        let mut site = diverted;
+        site.baseline_capture_fraction = Some(dec!(0.1));
+        let input = LandfillGasInput {
+            site,
+            capture_efficiency: dec!(0.6),
+            destruction_efficiency: dec!(0.9),
+            electricity_exported_mwh: vec![dec!(2000)],
+        };
+        let (with, without) = both(&|c| landfill_gas_capture(&input, c));
+        books_the_same_without_working(
+            &with,
+            &without,
+            &[
+                "emissions.waste.swds_ch4",
+                "emissions.waste.baseline_ch4",
+                "emissions.waste.project_ch4",
+                "emissions.waste.grid_displaced",
+            ],
+        );
+        // 2 000 MWh × 0.5 and × 0.4.
+        assert_eq!(without.years[0].baseline.co2, dec!(1000));
+        assert_eq!(without.years[1].baseline.co2, dec!(800));
+
+        // The model's own parameters, which are its output, keep every type's inputs.
+        let m = swds_methane(&input.site, Tool04Application::ExistingSite, 2025, 2).unwrap();
+        assert!(m.parameters.iter().any(|i| i.name.starts_with("DOC_")));
     }
 
     #[test]
