@@ -61,24 +61,33 @@ impl EngineLimits {
     }
 }
 
+/// The functions of `packages` in one module, later packages overriding earlier ones on the
+/// same signature.
+fn one_module(packages: impl IntoIterator<Item = rhai::Shared<Module>>) -> Module {
+    let mut functions = Module::new();
+    for package in packages {
+        functions.combine_flatten((*package).clone());
+    }
+    functions
+}
+
 /// Builds the sandboxed engine.
 pub fn build(limits: &EngineLimits) -> Engine {
     let mut engine = Engine::new_raw();
     // One module holding every package: a function is looked up once per call site and
     // evaluation, in each global module until found, so one module means one lookup. Later
     // packages override earlier ones on the same signature, as separate registration would.
-    let mut functions = Module::new();
-    for package in [
-        ArithmeticPackage::new().as_shared_module(),
-        LogicPackage::new().as_shared_module(),
-        BasicStringPackage::new().as_shared_module(),
-        MoreStringPackage::new().as_shared_module(),
-        BasicArrayPackage::new().as_shared_module(),
-        BasicMapPackage::new().as_shared_module(),
-    ] {
-        functions.combine_flatten((*package).clone());
-    }
-    engine.register_global_module(functions.into());
+    engine.register_global_module(
+        one_module([
+            ArithmeticPackage::new().as_shared_module(),
+            LogicPackage::new().as_shared_module(),
+            BasicStringPackage::new().as_shared_module(),
+            MoreStringPackage::new().as_shared_module(),
+            BasicArrayPackage::new().as_shared_module(),
+            BasicMapPackage::new().as_shared_module(),
+        ])
+        .into(),
+    );
     engine.set_strict_variables(true);
     engine.set_max_operations(limits.max_operations);
     engine.set_max_call_levels(limits.max_call_levels);
@@ -358,16 +367,15 @@ mod tests {
     fn decimal_text_in_scripts_is_the_display_text() {
         let ours = build(&EngineLimits::standard());
         let mut plain = Engine::new_raw();
-        let mut functions = Module::new();
-        for package in [
-            ArithmeticPackage::new().as_shared_module(),
-            LogicPackage::new().as_shared_module(),
-            BasicStringPackage::new().as_shared_module(),
-            MoreStringPackage::new().as_shared_module(),
-        ] {
-            functions.combine_flatten((*package).clone());
-        }
-        plain.register_global_module(functions.into());
+        plain.register_global_module(
+            one_module([
+                ArithmeticPackage::new().as_shared_module(),
+                LogicPackage::new().as_shared_module(),
+                BasicStringPackage::new().as_shared_module(),
+                MoreStringPackage::new().as_shared_module(),
+            ])
+            .into(),
+        );
         let mut values: Vec<Decimal> = [
             "0",
             "0.0",
