@@ -1009,6 +1009,137 @@ impl<L: Layout> ser::Serializer for KeyWriter<'_, '_, L> {
     }
 }
 
+/// The items of a serializer that takes only a text (`serialize_str`, and `serialize_bytes`
+/// where it takes bytes too): the associated types and every other method, each refusing with
+/// the error `$misused` gives.
+macro_rules! refuse_all_but_text {
+    ($misused:ident) => {
+        type Ok = ();
+        type Error = serde_json::Error;
+        type SerializeSeq = ser::Impossible<(), serde_json::Error>;
+        type SerializeTuple = ser::Impossible<(), serde_json::Error>;
+        type SerializeTupleStruct = ser::Impossible<(), serde_json::Error>;
+        type SerializeTupleVariant = ser::Impossible<(), serde_json::Error>;
+        type SerializeMap = ser::Impossible<(), serde_json::Error>;
+        type SerializeStruct = ser::Impossible<(), serde_json::Error>;
+        type SerializeStructVariant = ser::Impossible<(), serde_json::Error>;
+
+        fn serialize_bool(self, _v: bool) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_i8(self, _v: i8) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_i16(self, _v: i16) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_i32(self, _v: i32) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_i64(self, _v: i64) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_u8(self, _v: u8) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_u16(self, _v: u16) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_u32(self, _v: u32) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_u64(self, _v: u64) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_f32(self, _v: f32) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_f64(self, _v: f64) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_char(self, _v: char) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_none(self) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_unit(self) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_unit_variant(
+            self,
+            _name: &'static str,
+            _variant_index: u32,
+            _variant: &'static str,
+        ) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_newtype_struct<T: ?Sized + Serialize>(
+            self,
+            _name: &'static str,
+            _value: &T,
+        ) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self,
+            _name: &'static str,
+            _variant_index: u32,
+            _variant: &'static str,
+            _value: &T,
+        ) -> Result<()> {
+            Err($misused())
+        }
+        fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
+            Err($misused())
+        }
+        fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
+            Err($misused())
+        }
+        fn serialize_tuple_struct(
+            self,
+            _name: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeTupleStruct> {
+            Err($misused())
+        }
+        fn serialize_tuple_variant(
+            self,
+            _name: &'static str,
+            _variant_index: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeTupleVariant> {
+            Err($misused())
+        }
+        fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
+            Err($misused())
+        }
+        fn serialize_struct(
+            self,
+            _name: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeStruct> {
+            Err($misused())
+        }
+        fn serialize_struct_variant(
+            self,
+            _name: &'static str,
+            _variant_index: u32,
+            _variant: &'static str,
+            _len: usize,
+        ) -> Result<Self::SerializeStructVariant> {
+            Err($misused())
+        }
+    };
+}
+
 /// A decimal's text (`decimal_text::serialize`), written as a JSON string. The digits come as
 /// bytes, which are only ASCII digits, `.` and `-`, and are copied as they are; a text that
 /// comes as a string (replayed from serde's buffered content) is written as any string is.
@@ -1021,15 +1152,7 @@ fn decimal_text_misused() -> serde_json::Error {
 }
 
 impl ser::Serializer for DecimalTextWriter<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    type SerializeSeq = ser::Impossible<(), serde_json::Error>;
-    type SerializeTuple = ser::Impossible<(), serde_json::Error>;
-    type SerializeTupleStruct = ser::Impossible<(), serde_json::Error>;
-    type SerializeTupleVariant = ser::Impossible<(), serde_json::Error>;
-    type SerializeMap = ser::Impossible<(), serde_json::Error>;
-    type SerializeStruct = ser::Impossible<(), serde_json::Error>;
-    type SerializeStructVariant = ser::Impossible<(), serde_json::Error>;
+    refuse_all_but_text!(decimal_text_misused);
 
     fn is_human_readable(&self) -> bool {
         // The one serializer that is handed the digits as bytes (see `decimal_text`).
@@ -1048,116 +1171,6 @@ impl ser::Serializer for DecimalTextWriter<'_> {
         write_string(self.out, value);
         Ok(())
     }
-
-    fn serialize_bool(self, _v: bool) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_i8(self, _v: i8) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_i16(self, _v: i16) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_i32(self, _v: i32) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_i64(self, _v: i64) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_u8(self, _v: u8) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_u16(self, _v: u16) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_u32(self, _v: u32) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_u64(self, _v: u64) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_f32(self, _v: f32) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_f64(self, _v: f64) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_char(self, _v: char) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_none(self) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_unit(self) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _variant_index: u32,
-        _variant: &'static str,
-    ) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _name: &'static str,
-        _value: &T,
-    ) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _name: &'static str,
-        _variant_index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<()> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _variant_index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
-        Err(decimal_text_misused())
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _variant_index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant> {
-        Err(decimal_text_misused())
-    }
 }
 
 /// The text of a `RawValue`, written as it is (serde_json does not reformat it either).
@@ -1166,131 +1179,14 @@ struct RawTextWriter<'o> {
 }
 
 impl ser::Serializer for RawTextWriter<'_> {
-    type Ok = ();
-    type Error = serde_json::Error;
-    type SerializeSeq = ser::Impossible<(), serde_json::Error>;
-    type SerializeTuple = ser::Impossible<(), serde_json::Error>;
-    type SerializeTupleStruct = ser::Impossible<(), serde_json::Error>;
-    type SerializeTupleVariant = ser::Impossible<(), serde_json::Error>;
-    type SerializeMap = ser::Impossible<(), serde_json::Error>;
-    type SerializeStruct = ser::Impossible<(), serde_json::Error>;
-    type SerializeStructVariant = ser::Impossible<(), serde_json::Error>;
+    refuse_all_but_text!(raw_value_misused);
 
     fn serialize_str(self, value: &str) -> Result<()> {
         self.out.extend_from_slice(value.as_bytes());
         Ok(())
     }
 
-    fn serialize_bool(self, _v: bool) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_i8(self, _v: i8) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_i16(self, _v: i16) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_i32(self, _v: i32) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_i64(self, _v: i64) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_u8(self, _v: u8) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_u16(self, _v: u16) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_u32(self, _v: u32) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_u64(self, _v: u64) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_f32(self, _v: f32) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_f64(self, _v: f64) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_char(self, _v: char) -> Result<()> {
-        Err(raw_value_misused())
-    }
     fn serialize_bytes(self, _v: &[u8]) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_none(self) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_some<T: ?Sized + Serialize>(self, _value: &T) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_unit(self) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_unit_variant(
-        self,
-        _name: &'static str,
-        _variant_index: u32,
-        _variant: &'static str,
-    ) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        self,
-        _name: &'static str,
-        _value: &T,
-    ) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_newtype_variant<T: ?Sized + Serialize>(
-        self,
-        _name: &'static str,
-        _variant_index: u32,
-        _variant: &'static str,
-        _value: &T,
-    ) -> Result<()> {
-        Err(raw_value_misused())
-    }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq> {
-        Err(raw_value_misused())
-    }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple> {
-        Err(raw_value_misused())
-    }
-    fn serialize_tuple_struct(
-        self,
-        _name: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleStruct> {
-        Err(raw_value_misused())
-    }
-    fn serialize_tuple_variant(
-        self,
-        _name: &'static str,
-        _variant_index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeTupleVariant> {
-        Err(raw_value_misused())
-    }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap> {
-        Err(raw_value_misused())
-    }
-    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Self::SerializeStruct> {
-        Err(raw_value_misused())
-    }
-    fn serialize_struct_variant(
-        self,
-        _name: &'static str,
-        _variant_index: u32,
-        _variant: &'static str,
-        _len: usize,
-    ) -> Result<Self::SerializeStructVariant> {
         Err(raw_value_misused())
     }
 }
