@@ -16,6 +16,7 @@ use greenlight_core::emissions::abatement::EmissionsView;
 use greenlight_core::emissions::cost::MacCurve;
 use greenlight_core::registry::Registry;
 use greenlight_core::roots::RootFlag;
+use greenlight_core::sensitivity::SensitivityView;
 use rust_decimal::Decimal;
 
 use crate::Outcome;
@@ -609,6 +610,9 @@ pub(crate) fn write_table(out: &mut dyn Write, a: &Appraisal, lang: Lang) -> io:
     if let Some(e) = &a.economic {
         write_economic(out, e, cur, lang)?;
     }
+    if let Some(s) = &a.sensitivity {
+        write_sensitivity(out, s, cur, lang)?;
+    }
     writeln!(
         out,
         "  {} {}",
@@ -759,6 +763,49 @@ fn write_economic(out: &mut dyn Write, e: &EconomicView, cur: &str, lang: Lang) 
             out,
             lang.pick("expected annual damage avoided", "年期望损失减少"),
             format!("{} {cur}/{}", money(f.avoided), lang.pick("year", "年")),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_sensitivity(
+    out: &mut dyn Write,
+    s: &SensitivityView,
+    cur: &str,
+    lang: Lang,
+) -> io::Result<()> {
+    row(
+        out,
+        lang.pick("sensitivity of the NPV", "财务净现值敏感性分析"),
+        format!(
+            "{} ±{}",
+            lang.pick("each category's flows", "各类现金流变化"),
+            percent(s.variation)
+        ),
+    )?;
+    for v in &s.variables {
+        let label = match lang {
+            Lang::En => &v.label.en,
+            Lang::Zh => &v.label.zh,
+        };
+        let switching = match &v.switching_value {
+            Figure::Value(sv) => percent(*sv),
+            Figure::None { finding } => text::finding(finding, lang),
+        };
+        let elasticity = match &v.elasticity {
+            Figure::Value(e) => e.round_dp(4).to_string(),
+            Figure::None { finding } => text::finding(finding, lang),
+        };
+        row(
+            out,
+            &format!("  {label}"),
+            format!(
+                "{} {switching} · {} {elasticity} · NPV {} / {} {cur}",
+                lang.pick("switching value", "临界点"),
+                lang.pick("elasticity", "敏感度系数"),
+                money(v.npv_down),
+                money(v.npv_up)
+            ),
         )?;
     }
     Ok(())

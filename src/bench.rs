@@ -192,6 +192,7 @@ pub(crate) fn synthetic_project(
         financing,
         economic: None,
         emissions,
+        sensitivity: None,
         quantities: Default::default(),
         assessment_date: None,
         evidence: Default::default(),

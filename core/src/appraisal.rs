@@ -27,6 +27,7 @@ use crate::project::{
 use crate::provenance::{Provenance, input_hash};
 use crate::registry::{DataRef, Kind, Registry};
 use crate::roots::RootSet;
+use crate::sensitivity::{SensitivityView, sensitivity_view, trace_sensitivity};
 use crate::trace::{Text, TraceInput, TraceStep};
 
 /// What to compute besides the figures.
@@ -58,6 +59,9 @@ pub struct Appraisal {
     /// The economic (social) view, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub economic: Option<EconomicView>,
+    /// Sensitivity of the financial NPV to each cash-flow category, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<SensitivityView>,
     /// The working behind each figure (empty unless asked for).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub trace: Vec<TraceStep>,
@@ -839,6 +843,12 @@ pub fn appraise_with(
             })?,
         ),
     };
+    let sensitivity = match &input.sensitivity {
+        None => None,
+        Some(settings) => Some(
+            sensitivity_view(settings, npv, &flows, &category_pv).map_err(or_at("/sensitivity"))?,
+        ),
+    };
     let lifecycle_cost = LifecycleCost {
         investment: parts.investment,
         replacement: parts.replacement,
@@ -882,6 +892,9 @@ pub fn appraise_with(
             trace_financing(&mut steps, input, financing.as_ref());
             trace_emissions(&mut steps, input, emissions.as_ref(), emission_steps);
             trace_economic(&mut steps, input, economic.as_ref());
+            if let (Some(settings), Some(view)) = (&input.sensitivity, &sensitivity) {
+                trace_sensitivity(&mut steps, settings, view, &input.currency);
+            }
             steps
         }
     } else {
@@ -903,6 +916,7 @@ pub fn appraise_with(
         financing,
         emissions,
         economic,
+        sensitivity,
         trace,
         provenance: Provenance::new(input_hash(input), used),
     })

@@ -34,6 +34,7 @@ pub mod project;
 pub mod provenance;
 pub mod registry;
 pub mod roots;
+pub mod sensitivity;
 mod strict;
 mod tagged;
 pub mod trace;

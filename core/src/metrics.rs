@@ -61,6 +61,9 @@ impl Finding {
             "tail_rules_differ" => "有无项目两条曲线的尾部规则不同，结果不可比",
             "not_abating" => "项目未产生减排，单位减排成本无定义",
             "no_abating_projects" => "没有项目产生正的减排量，无法绘制边际减排成本曲线",
+            "npv_zero" => "财务净现值为零，其相对变化无定义",
+            "no_present_value" => "该类现金流现值为零，其变化不影响净现值",
+            "out_of_range" => "比值超出十进制数的表示范围",
             _ => return None,
         };
         Some(zh)

@@ -96,6 +96,14 @@ pub struct ProjectInput {
         skip_serializing_if = "Option::is_none"
     )]
     pub emissions: Option<crate::emissions::abatement::EmissionsInput>,
+    /// One-at-a-time sensitivity of the financial NPV to each cash-flow category: switching
+    /// values and elasticities (`{}` for the defaults).
+    #[serde(
+        default,
+        deserialize_with = "crate::objects::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sensitivity: Option<SensitivityInput>,
     /// Physical quantities by name; the unit is part of the name (`_mwh`, `_m3`, `_tco2e`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub quantities: BTreeMap<String, QuantityLine>,
@@ -270,6 +278,23 @@ impl Category {
         }
     }
 
+    /// The name in English and Chinese, as the yearly table's columns are headed.
+    pub fn label(self) -> crate::trace::Text {
+        let (en, zh) = match self {
+            Category::Investment => ("Investment", "投资"),
+            Category::Replacement => ("Replacement", "更新"),
+            Category::OperationMaintenance => ("Operation and maintenance", "运行维护"),
+            Category::Energy => ("Energy", "能源"),
+            Category::Water => ("Water", "水"),
+            Category::Revenue => ("Revenue", "收入"),
+            Category::Savings => ("Savings", "节约"),
+            Category::Grant => ("Grant", "补助"),
+            Category::ResidualValue => ("Residual value", "残值"),
+            Category::Other => ("Other", "其他"),
+        };
+        crate::trace::Text::new(en, zh)
+    }
+
     /// The sign a line of this category must have: −1 outflow, +1 inflow, 0 either.
     pub fn sign(self) -> i8 {
         match self {
@@ -372,6 +397,17 @@ pub struct FundingGapSettings {
     /// Maximum co-financing rate of the priority axis, 0–1.
     #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub max_cofinancing_rate: Decimal,
+}
+
+/// Settings of the sensitivity analysis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivityInput {
+    /// The relative change tested on each category's flows, above 0 and at most 1 (default
+    /// `"0.01"`, ±1 %).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::decimal_text::serialize_option")]
+    pub variation: Option<Decimal>,
 }
 
 /// The economic (social) view.

@@ -264,6 +264,39 @@ async fn a_bad_project_gets_its_errors_and_the_others_are_appraised() {
     assert_eq!(v["results"][1]["errors"][0]["pointer"], "/projects/1/id");
 }
 
+/// The LED example's sensitivity by hand (core/tests/it/sensitivity.rs): the savings move the
+/// NPV most, with a switching value of −NPV / PV = −0.196925245635227618417877857…
+#[tokio::test]
+async fn a_sensitivity_section_is_answered_and_a_bad_variation_named_by_its_pointer() {
+    let app = app();
+    let mut with = led();
+    with["sensitivity"] = json!({ "variation": "0.05" });
+    let mut bad = led();
+    bad["sensitivity"] = json!({ "variation": "2" });
+    let a = send(
+        &app,
+        post_json(
+            "/v1/appraisals",
+            json!({"projects": [with, bad]}).to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text());
+    let v = a.json();
+    let s = &v["results"][0]["appraisal"]["sensitivity"];
+    assert_eq!(s["variation"], "0.05");
+    assert_eq!(s["variables"][0]["variable"], "savings");
+    assert_eq!(s["variables"][0]["label"]["zh"], "节约");
+    let sv = s["variables"][0]["switching_value"]
+        .as_str()
+        .expect("a switching value");
+    assert!(sv.starts_with("-0.1969252456352276184"), "{sv}");
+    assert_eq!(
+        v["results"][1]["errors"][0]["pointer"],
+        "/projects/1/sensitivity/variation"
+    );
+}
+
 #[tokio::test]
 async fn eligibility_gives_verdicts_without_the_appraisal() {
     let app = app();

@@ -288,3 +288,30 @@ fn the_example_is_judged_under_every_taxonomy_with_the_eu_china_difference_expla
         "1"
     );
 }
+
+/// The shipped LED example with `"sensitivity": {}` (±1 %). By hand (core/tests/it/sensitivity.rs):
+/// switching values −NPV / PV: savings −19.6925 %, investment +31.0707 %; elasticity of the
+/// savings 5.0781; NPV with the savings 1 % lower / higher 353 915.31 / 391 782.35 CNY.
+#[test]
+fn a_sensitivity_section_adds_switching_values_to_the_table_in_both_languages() {
+    let mut project: Value =
+        serde_json::from_str(&std::fs::read_to_string(LED).expect("the example")).expect("JSON");
+    project["sensitivity"] = serde_json::json!({});
+    let body = project.to_string();
+    let out = greenlight(&["appraise", "-"], &body);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "sensitivity of the NPV             each category's flows ±1.0000%",
+        "    Savings                          switching value -19.6925% · elasticity 5.0781 · NPV 353915.31 / 391782.35 CNY",
+        "switching value 31.0707%",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+    }
+    // The savings move the NPV most, so they come first.
+    assert!(text.find("    Savings").unwrap() < text.find("    Investment").unwrap());
+    let out = greenlight(&["--lang", "zh", "appraise", "-"], &body);
+    let text = stdout(&out);
+    assert!(text.contains("临界点 -19.6925%"), "{text}");
+    assert!(text.contains("敏感度系数 5.0781"), "{text}");
+}

@@ -60,6 +60,7 @@ struct SheetNames {
     emissions: &'static str,
     mac: &'static str,
     eligibility: &'static str,
+    sensitivity: &'static str,
     working: &'static str,
     provenance: &'static str,
 }
@@ -73,6 +74,7 @@ impl SheetNames {
                 emissions: "Emissions",
                 mac: "MAC curve",
                 eligibility: "Eligibility",
+                sensitivity: "Sensitivity",
                 working: "Working",
                 provenance: "Provenance",
             },
@@ -82,6 +84,7 @@ impl SheetNames {
                 emissions: "排放",
                 mac: "边际减排成本曲线",
                 eligibility: "合格性",
+                sensitivity: "敏感性分析",
                 working: "计算过程",
                 provenance: "来源",
             },
@@ -183,6 +186,16 @@ pub fn results_workbook(
     let ws = new_sheet(&mut workbook, names.eligibility)?;
     ctx.eligibility(ws)
         .map_err(|e| write_error(e, names.eligibility))?;
+
+    if output.results.iter().any(|r| {
+        r.appraisal
+            .as_ref()
+            .is_some_and(|a| a.sensitivity.is_some())
+    }) {
+        let ws = new_sheet(&mut workbook, names.sensitivity)?;
+        ctx.sensitivity(ws)
+            .map_err(|e| write_error(e, names.sensitivity))?;
+    }
 
     let traced = output
         .results
@@ -679,6 +692,63 @@ impl Context<'_> {
                 self.money(ws, row, 2 + col as u16, v)?;
             }
             row += 2;
+        }
+        Ok(())
+    }
+
+    /// One row per cash-flow category of each project with a sensitivity analysis.
+    fn sensitivity(&self, ws: &mut Worksheet) -> Written {
+        let f = self.fmt;
+        let headers: Vec<String> = self.labels(&[
+            ("Project", "项目"),
+            ("Category", "现金流类别"),
+            ("Present value", "现值"),
+            ("Variation ±", "变化幅度 ±"),
+            ("NPV, category −", "类别减少时净现值"),
+            ("NPV, category +", "类别增加时净现值"),
+            ("Elasticity", "敏感度系数"),
+            ("Switching value", "临界点"),
+        ]);
+        ws.set_column_width(0, 18.0)?;
+        ws.set_column_range_width(1, 7, 18.0)?;
+        ws.write_string_with_format(
+            0,
+            0,
+            self.pick(
+                "Sensitivity of the financial NPV to each cash-flow category (switching value: the change of the category that brings the NPV to zero)",
+                "财务净现值对各类现金流的敏感性（临界点：使净现值降为零的该类现金流变化）",
+            ),
+            &f.bold,
+        )?;
+        self.headers(ws, 2, &headers)?;
+        let mut row = 3u32;
+        for a in self
+            .output
+            .results
+            .iter()
+            .filter_map(|r| r.appraisal.as_ref())
+        {
+            let Some(s) = &a.sensitivity else { continue };
+            for v in &s.variables {
+                ws.write_string(row, 0, &a.project.id)?;
+                let label = match self.lang {
+                    Lang::En => &v.label.en,
+                    Lang::Zh => &v.label.zh,
+                };
+                ws.write_string(row, 1, label)?;
+                self.money(ws, row, 2, v.present_value)?;
+                self.percent(ws, row, 3, s.variation)?;
+                self.money(ws, row, 4, v.npv_down)?;
+                self.money(ws, row, 5, v.npv_up)?;
+                match &v.elasticity {
+                    Figure::Value(e) => {
+                        ws.write_number_with_format(row, 6, excel_number(*e), &f.ratio)?;
+                    }
+                    Figure::None { finding } => self.finding(ws, row, 6, finding)?,
+                }
+                self.figure_percent(ws, row, 7, &v.switching_value)?;
+                row += 1;
+            }
         }
         Ok(())
     }

@@ -299,3 +299,50 @@ fn a_batch_without_abatement_has_no_mac_chart() {
     assert!(archive.by_name("xl/charts/chart1.xml").is_ok());
     assert!(archive.by_name("xl/charts/chart2.xml").is_err());
 }
+
+/// HM Treasury, *The Green Book* (2003), Box 15: £1 million for savings of £150 000 a year
+/// over 10 years at 3.5 %; NPV £247 000, and −£168 000 with a third less savings. By hand:
+/// PV(savings) = 150 000 · (1 − 1.035⁻¹⁰) / 0.035 = 1 247 490.80; NPV = 247 490.80;
+/// switching values −NPV / PV: savings −0.198391, investment +0.247491; NPV with the savings a
+/// third lower −168 339.47, a third higher 663 321.06.
+#[test]
+fn a_sensitivity_analysis_has_its_own_sheet_with_the_hand_checked_figures() {
+    let registry = Registry::embedded().unwrap();
+    let project = r#"{
+      "id": "gb-box-15", "name": "IT system", "currency": "GBP", "price_base_year": 2025,
+      "sector": "buildings", "activity": "other",
+      "timeline": { "start_year": 2025, "construction_years": 1, "analysis_years": 10 },
+      "finance": { "discount_rate": "0.035" },
+      "cash_flows": [
+        { "category": "investment", "year": 2025, "amount": "-1000000" },
+        { "category": "savings", "years": [2026, 2035], "amount": "150000" }
+      ],
+      "sensitivity": { "variation": "0.3333333333333333333333333333" }
+    }"#;
+    let output =
+        appraise_json_text(project, &registry, &AppraisalOptions { trace: false }, None).unwrap();
+    let bytes = workbook(&output, Lang::En);
+    assert!(sheet_names(&bytes).contains(&"Sensitivity".to_owned()));
+    let s = sheet(&bytes, "Sensitivity");
+    assert_eq!(string(&s, 2, 7), "Switching value");
+    let savings = row_of(&s, 1, "Savings");
+    assert_eq!(string(&s, savings, 0), "gb-box-15");
+    assert!((number(&s, savings, 2) - 1_247_490.80).abs() < 0.01);
+    assert!((number(&s, savings, 3) - 1.0 / 3.0).abs() < 1e-12);
+    assert!((number(&s, savings, 4) - (-168_339.47)).abs() < 0.01);
+    assert!((number(&s, savings, 4) - (-168_000.0)).abs() < 500.0);
+    assert!((number(&s, savings, 5) - 663_321.06).abs() < 0.01);
+    assert!((number(&s, savings, 7) - (-0.198391)).abs() < 1e-6);
+    let investment = row_of(&s, 1, "Investment");
+    assert!((number(&s, investment, 7) - 0.247491).abs() < 1e-6);
+    // The larger present value first.
+    assert!(savings < investment);
+    let zh = workbook(&output, Lang::Zh);
+    let s = sheet(&zh, "敏感性分析");
+    assert_eq!(string(&s, 2, 7), "临界点");
+    row_of(&s, 1, "节约");
+    // Without the section, no sheet.
+    assert!(
+        !sheet_names(&workbook(&appraised(false), Lang::En)).contains(&"Sensitivity".to_owned())
+    );
+}

@@ -11,4 +11,5 @@ mod json_text;
 mod properties;
 mod published;
 mod schemas;
+mod sensitivity;
 mod support;
