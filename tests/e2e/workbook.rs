@@ -216,3 +216,116 @@ fn the_readme_main_command_appraises_the_city_workbook() {
         "{table}"
     );
 }
+
+/// The sensitivity analysis goes through the template both ways a finance officer sets it: a
+/// portfolio default on the Settings sheet and a project's own variation in its Projects
+/// column, with a project that takes the default through an empty section in Details.
+#[test]
+fn sensitivity_settings_go_through_the_template_unchanged() {
+    let led: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(LED).unwrap()).unwrap();
+    let mut own = led.clone();
+    own["id"] = "led-own".into();
+    own["sensitivity"] = serde_json::json!({ "variation": "0.2" });
+    let mut empty = led.clone();
+    empty["id"] = "led-default".into();
+    empty["sensitivity"] = serde_json::json!({});
+    let doc = serde_json::json!({
+        "settings": { "defaults": { "sensitivity": { "variation": "0.05" } } },
+        "projects": [led, own, empty]
+    });
+    let json = temp("sensitivity.json");
+    std::fs::write(&json, doc.to_string()).unwrap();
+    let xlsx = temp("sensitivity.xlsx");
+    let out = greenlight(
+        &[
+            "template",
+            "--fill",
+            json.to_str().unwrap(),
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let from_json = greenlight(
+        &["appraise", "--format", "json", json.to_str().unwrap()],
+        "",
+    );
+    let from_xlsx = greenlight(
+        &["appraise", "--format", "json", xlsx.to_str().unwrap()],
+        "",
+    );
+    assert!(from_xlsx.status.success(), "{}", stderr(&from_xlsx));
+    assert_eq!(stdout(&from_xlsx), stdout(&from_json));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&from_xlsx)).unwrap();
+    let variations: Vec<&str> = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["appraisal"]["sensitivity"]["variation"].as_str().unwrap())
+        .collect();
+    assert_eq!(variations, ["0.05", "0.2", "0.05"]);
+}
+
+/// A batch default the Settings sheet cannot hold (it takes Projects columns only) is refused
+/// by name rather than left out of the workbook; one it can hold (inflation, the study
+/// period) gets its own row and reaches every project.
+#[test]
+fn a_batch_default_the_settings_sheet_cannot_hold_is_refused_by_name() {
+    let led: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(LED).unwrap()).unwrap();
+    let doc = serde_json::json!({
+        "settings": { "defaults": { "emissions": { "gwp": "ipcc-ar6-gwp100" } } },
+        "projects": [led.clone()]
+    });
+    let json = temp("unplaced-default.json");
+    std::fs::write(&json, doc.to_string()).unwrap();
+    let xlsx = temp("unplaced-default.xlsx");
+    let out = greenlight(
+        &[
+            "template",
+            "--fill",
+            json.to_str().unwrap(),
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("settings/defaults/emissions/gwp"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!xlsx.exists(), "no workbook is written");
+
+    let mut nominal = led;
+    nominal["finance"]["basis"] = "nominal".into();
+    let doc = serde_json::json!({
+        "settings": { "defaults": { "finance": { "inflation": "0.02" } } },
+        "projects": [nominal]
+    });
+    std::fs::write(&json, doc.to_string()).unwrap();
+    let out = greenlight(
+        &[
+            "template",
+            "--fill",
+            json.to_str().unwrap(),
+            "-o",
+            xlsx.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let from_json = greenlight(
+        &["appraise", "--format", "json", json.to_str().unwrap()],
+        "",
+    );
+    let from_xlsx = greenlight(
+        &["appraise", "--format", "json", xlsx.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(stdout(&from_xlsx), stdout(&from_json));
+    assert!(stdout(&from_json).contains("\"inflation\": \"0.02\""));
+}

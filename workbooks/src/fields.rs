@@ -398,6 +398,18 @@ pub const FIELDS: &[Field] = &[
     ),
     field!(
         Projects,
+        "sensitivity_variation",
+        "Sensitivity ±",
+        "敏感性分析变化幅度 ±",
+        "%",
+        Kind::Rate,
+        false,
+        "/sensitivity/variation",
+        "Fill in to test the NPV's sensitivity to each cash-flow category by this change, e.g. 1 %: switching values and elasticities (the results workbook's Sensitivity sheet).",
+        "填写后按此变化幅度分析财务净现值对各类现金流的敏感性，如 1%：临界点与敏感度系数（见结果工作簿的敏感性分析表）。"
+    ),
+    field!(
+        Projects,
         "assessment_date",
         "Assessment date",
         "评估日期",

@@ -237,12 +237,23 @@ fn take_pointer(project: &mut Value, pointer: &str) -> Option<Value> {
 fn project_row(project: &Value) -> (Map<String, Value>, Value) {
     let mut rest = project.clone();
     let mut row = Map::new();
+    // The sections a column took a value from.
+    let mut taken_from = vec!["/timeline", "/finance"];
     for f in fields::fields_of(SheetKind::Projects) {
         if let Some(v) = take_pointer(&mut rest, f.pointer) {
             row.insert(f.key.to_owned(), v);
+            if let Some((parent, _)) = f.pointer.rsplit_once('/')
+                && !parent.is_empty()
+                && !taken_from.contains(&parent)
+            {
+                taken_from.push(parent);
+            }
         }
     }
-    for parent in ["/timeline", "/finance"] {
+    // A section left empty by its columns is not written to Details: there it would be `{}`,
+    // laid over the columns' values on import. One that was empty to begin with (as
+    // `"sensitivity": {}`, the analysis at its defaults) stays, since no column holds it.
+    for parent in taken_from {
         if rest
             .pointer(parent)
             .and_then(Value::as_object)
@@ -490,7 +501,9 @@ fn settings_sheet(
         .cloned()
         .unwrap_or(Value::Object(Map::new()));
     let mut row = 1u32;
-    for key in [
+    // The settings offered in every template, then any other Projects column the portfolio
+    // gives a default for (inflation, the study period, …).
+    let mut keys = vec![
         "currency",
         "price_base_year",
         "discount_rate",
@@ -498,7 +511,18 @@ fn settings_sheet(
         "basis",
         "timing",
         "first_year",
-    ] {
+        "sensitivity_variation",
+    ];
+    for f in fields::fields_of(SheetKind::Projects) {
+        if !keys.contains(&f.key)
+            && !matches!(f.key, "id" | "name")
+            && defaults.pointer(f.pointer).is_some()
+        {
+            keys.push(f.key);
+        }
+    }
+    refuse_unplaced_defaults(&defaults, &keys)?;
+    for key in keys {
         let Some(f) = fields::fields_of(SheetKind::Projects).find(|f| f.key == key) else {
             continue;
         };
@@ -526,6 +550,34 @@ fn settings_sheet(
         sheet
             .write_string(row, 1, list.join(", "))
             .map_err(xlsx_error)?;
+    }
+    Ok(())
+}
+
+/// An error naming the first default of the batch settings that no Settings row holds: the
+/// sheet takes Projects columns only, and a default left out would be lost without a word.
+fn refuse_unplaced_defaults(defaults: &Value, keys: &[&str]) -> Result<(), Error> {
+    let mut rest = defaults.clone();
+    for f in fields::fields_of(SheetKind::Projects).filter(|f| keys.contains(&f.key)) {
+        take_pointer(&mut rest, f.pointer);
+    }
+    let Value::Object(sections) = rest else {
+        return Ok(());
+    };
+    for (name, value) in sections {
+        let left = match &value {
+            Value::Object(m) => m.keys().next().map(|k| format!("{name}/{k}")),
+            _ => Some(name.clone()),
+        };
+        if let Some(left) = left {
+            return Err(Error::new(
+                "setting_not_in_template",
+                format!(
+                    "the batch default settings/defaults/{} has no column in the template's Settings sheet (which takes Projects columns and taxonomies): give it in each project instead",
+                    greenlight_core::error::echo(&left)
+                ),
+            ));
+        }
     }
     Ok(())
 }
