@@ -127,8 +127,9 @@ async fn the_catalogue_is_listed_without_keys() {
     assert_eq!(status, StatusCode::OK);
     let list = json_of(&body);
     let list = list.as_array().expect("a list");
-    // The twelve exercises under workbooks/exercises/, numbered 01 to 12.
-    assert_eq!(list.len(), 12);
+    // The thirteen exercises under workbooks/exercises/, numbered 01 to 13.
+    assert_eq!(list.len(), 13);
+    assert_eq!(list[12]["id"], "switching-values");
     assert_eq!(list[2]["id"], "lifecycle-pumps");
     assert_eq!(list[2]["number"], 3);
     let text = String::from_utf8_lossy(&body);

@@ -55,6 +55,9 @@ const KEYS: &[(&str, &str, &str)] = &[
     ("green-bond", "q3", "1080.0"),
     ("economic-grant", "q1", "483186.218738"),
     ("economic-grant", "q2", "-384196.810143"),
+    ("switching-values", "q1", "156050.345387"),
+    ("switching-values", "q2", "-0.175442"),
+    ("switching-values", "q3", "0.260084"),
 ];
 
 /// Every named mistake's value from the "Mistakes" table of the exercise's NOTES.md.
@@ -141,6 +144,30 @@ const MISTAKES: &[(&str, &str, &str, &str)] = &[
         "grant_in_economic_view",
         "415803.189857",
     ),
+    (
+        "switching-values",
+        "q1",
+        "discounted_year0",
+        "150048.409026",
+    ),
+    (
+        "switching-values",
+        "q2",
+        "undiscounted_switching_value",
+        "-0.350000",
+    ),
+    (
+        "switching-values",
+        "q2",
+        "switching_value_of_net_savings",
+        "-0.206402",
+    ),
+    (
+        "switching-values",
+        "q3",
+        "undiscounted_switching_value",
+        "0.700000",
+    ),
 ];
 
 fn registry() -> Registry {
@@ -169,9 +196,9 @@ fn find(id: &str) -> Exercise {
 }
 
 #[test]
-fn the_catalogue_has_twelve_exercises_numbered_in_order_with_notes_and_workbooks() {
+fn the_catalogue_has_every_exercise_numbered_in_order_with_notes_and_workbooks() {
     let all = catalogue().expect("catalogue");
-    assert!(all.len() >= 12, "{} exercises", all.len());
+    assert!(all.len() >= 13, "{} exercises", all.len());
     for (i, e) in all.iter().enumerate() {
         assert_eq!(e.number as usize, i + 1, "{}", e.id);
         assert!(e.folder.ends_with(&e.id), "{} in {}", e.id, e.folder);
@@ -501,6 +528,18 @@ fn planted_mistakes_in_an_answer_workbook_are_diagnosed() {
         ("economic-grant", "q2", 415803.19, "grant_in_economic_view"),
         ("flood-ead", "q1", 450000.0, "no_tail"),
         ("landfill-gas", "q1", 3716.9, "no_oxidation_correction"),
+        (
+            "switching-values",
+            "q2",
+            -0.2064,
+            "switching_value_of_net_savings",
+        ),
+        (
+            "switching-values",
+            "q3",
+            0.7,
+            "undiscounted_switching_value",
+        ),
     ];
     for (i, (ex, q, value, mistake)) in cases.iter().enumerate() {
         let path = filled_workbook(

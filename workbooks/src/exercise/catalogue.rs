@@ -123,6 +123,16 @@ pub const MISTAKE_NAMES: &[(&str, &str, &str)] = &[
         "题目要求以小数表示比率，却填写了百分数",
     ),
     (
+        "undiscounted_switching_value",
+        "the switching value worked out on undiscounted totals instead of present values",
+        "用未折现的合计值而不是现值计算临界点",
+    ),
+    (
+        "switching_value_of_net_savings",
+        "the switching value of the net savings (savings less maintenance) given instead of that of the savings alone",
+        "给出的是净节约（节约减维护费）的临界点，而不是节约本身的临界点",
+    ),
+    (
         "real_rate_by_subtraction",
         "the real rate taken as nominal minus inflation instead of by the Fisher relation",
         "用名义利率直接减通胀率代替费雪公式求实际利率",
