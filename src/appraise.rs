@@ -784,10 +784,7 @@ fn write_sensitivity(
         ),
     )?;
     for v in &s.variables {
-        let label = match lang {
-            Lang::En => &v.label.en,
-            Lang::Zh => &v.label.zh,
-        };
+        let label = lang.pick(&v.label.en, &v.label.zh);
         let switching = match &v.switching_value {
             Figure::Value(sv) => percent(*sv),
             Figure::None { finding } => text::finding(finding, lang),

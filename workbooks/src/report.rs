@@ -22,6 +22,7 @@ use greenlight_core::appraisal::{Appraisal, Figure};
 use greenlight_core::batch::AppraisalOutput;
 use greenlight_core::eligibility::{UsedValue, Verdict};
 use greenlight_core::metrics::{Finding, Payback};
+use greenlight_core::project::Category;
 use greenlight_core::roots::{RootFlag, RootSet};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -495,25 +496,22 @@ impl Context<'_> {
 
     fn cash_flows(&self, ws: &mut Worksheet, sheet: &str) -> Written {
         let f = self.fmt;
-        let headers: Vec<String> = self.labels(&[
+        // The categories' columns in the order of `Category::ALL`, as the yearly rows hold them.
+        let mut headers: Vec<String> = self.labels(&[
             ("Year", "年份"),
             ("Period", "期"),
             ("Discount factor", "折现系数"),
-            ("Investment", "投资"),
-            ("Replacement", "更新"),
-            ("Operation and maintenance", "运行维护"),
-            ("Energy", "能源"),
-            ("Water", "水"),
-            ("Revenue", "收入"),
-            ("Savings", "节约"),
-            ("Grant", "补助"),
-            ("Residual value", "残值"),
-            ("Other", "其他"),
+        ]);
+        headers.extend(Category::ALL.iter().map(|c| {
+            let label = c.label();
+            self.pick(&label.en, &label.zh).to_owned()
+        }));
+        headers.extend(self.labels(&[
             ("Net cash flow", "净现金流"),
             ("Discounted net cash flow", "折现净现金流"),
             ("Cumulative", "累计净现金流"),
             ("Cumulative discounted", "累计折现净现金流"),
-        ]);
+        ]));
         ws.set_column_range_width(0, 1, 8.0)?;
         ws.set_column_range_width(2, 16, 15.0)?;
         let appraised = self
@@ -731,11 +729,7 @@ impl Context<'_> {
             let Some(s) = &a.sensitivity else { continue };
             for v in &s.variables {
                 ws.write_string(row, 0, &a.project.id)?;
-                let label = match self.lang {
-                    Lang::En => &v.label.en,
-                    Lang::Zh => &v.label.zh,
-                };
-                ws.write_string(row, 1, label)?;
+                ws.write_string(row, 1, self.pick(&v.label.en, &v.label.zh))?;
                 self.money(ws, row, 2, v.present_value)?;
                 self.percent(ws, row, 3, s.variation)?;
                 self.money(ws, row, 4, v.npv_down)?;
