@@ -37,6 +37,14 @@
       chart_cashflow_caption: 'Cumulative cash flow per project (undiscounted)',
       chart_mac_caption: 'Marginal abatement cost curve of the portfolio: bar width is lifetime abatement, height the levelised cost per tonne',
       working_heading: 'The working behind the figures',
+      sensitivity_heading: 'Sensitivity of the NPV',
+      sensitivity_help: 'For each project with a sensitivity analysis: the switching value is the change of all the flows of a category that brings the financial NPV to zero; the elasticity is the change of the NPV, in percent, per 1 % change of the category.',
+      sensitivity_caption: '{id} — {name}: each category changed by ±{v}',
+      col_category: 'Cash-flow category',
+      col_switching: 'Switching value',
+      col_elasticity: 'Elasticity',
+      col_npv_down: 'NPV, category lower',
+      col_npv_up: 'NPV, category higher',
       footer: 'Greenlight appraisal engine. Figures are computed exactly and rounded only for display.',
       api_reference: 'API reference',
       no_file: 'Choose a file to appraise first.',
@@ -132,6 +140,14 @@
       chart_cashflow_caption: '各项目累计现金流（未折现）',
       chart_mac_caption: '项目组合的边际减排成本曲线：柱宽为全生命期减排量，柱高为平准化单位减排成本',
       working_heading: '各项数值的计算过程',
+      sensitivity_heading: '财务净现值敏感性分析',
+      sensitivity_help: '对做了敏感性分析的项目：临界点是使财务净现值降为零的该类现金流全部流量的相对变化；敏感度系数是该类现金流变化 1% 时净现值变化的百分数。',
+      sensitivity_caption: '{id} — {name}：各类现金流变化 ±{v}',
+      col_category: '现金流类别',
+      col_switching: '临界点',
+      col_elasticity: '敏感度系数',
+      col_npv_down: '该类减少时净现值',
+      col_npv_up: '该类增加时净现值',
       footer: 'Greenlight 评估引擎。数值按精确小数计算，仅在显示时四舍五入。',
       api_reference: 'API 参考',
       no_file: '请先选择要评估的文件。',
@@ -1024,6 +1040,35 @@
     return details;
   }
 
+  // The switching values and elasticities of one project, a row per cash-flow category.
+  function sensitivityFor(result) {
+    const a = result.appraisal;
+    const s = a.sensitivity;
+    const currency = a.project.currency;
+    const figure = (f, places, shift, suffix) =>
+      typeof f === 'string' ? formatDecimal(f, places, shift) + suffix : findingText(f.finding);
+    const rows = s.variables.map((v) =>
+      h('tr', { 'data-variable': v.variable }, [
+        h('th', { scope: 'row' }, v.label[lang] || v.label.en),
+        h('td', { class: 'num', 'data-figure': 'switching_value' }, figure(v.switching_value, 2, 2, ' %')),
+        h('td', { class: 'num', 'data-figure': 'elasticity' }, figure(v.elasticity, 4, 0, '')),
+        h('td', { class: 'num' }, moneyCell(v.npv_down, currency)),
+        h('td', { class: 'num' }, moneyCell(v.npv_up, currency))
+      ])
+    );
+    return h('table', { class: 'sensitivity', 'data-project': a.project.id }, [
+      h('caption', null, t('sensitivity_caption', { id: a.project.id, name: a.project.name || '', v: percent(s.variation) })),
+      h('thead', null, h('tr', null, [
+        h('th', { scope: 'col' }, t('col_category')),
+        h('th', { scope: 'col', class: 'num' }, t('col_switching')),
+        h('th', { scope: 'col', class: 'num' }, t('col_elasticity')),
+        h('th', { scope: 'col', class: 'num' }, t('col_npv_down')),
+        h('th', { scope: 'col', class: 'num' }, t('col_npv_up'))
+      ])),
+      h('tbody', null, rows)
+    ]);
+  }
+
   // ---------------------------------------------------------------- rendering
 
   // Problems found while reading an uploaded workbook: the projects they concern are not in
@@ -1058,6 +1103,11 @@
     output.results.forEach((r) => tbody.appendChild(resultRow(r, pointerOf)));
     renderCashflowChart(output);
     renderMacChart(output);
+    const analysed = output.results.filter((r) => r.appraisal && r.appraisal.sensitivity);
+    const sensitivity = $('#sensitivity-list');
+    sensitivity.textContent = '';
+    analysed.forEach((r) => sensitivity.appendChild(sensitivityFor(r)));
+    $('#sensitivity').hidden = analysed.length === 0;
     const working = $('#working-list');
     working.textContent = '';
     output.results.filter((r) => r.appraisal).forEach((r) => working.appendChild(workingFor(r)));
