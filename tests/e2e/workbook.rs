@@ -234,31 +234,9 @@ fn sensitivity_settings_go_through_the_template_unchanged() {
         "settings": { "defaults": { "sensitivity": { "variation": "0.05" } } },
         "projects": [led, own, empty]
     });
-    let json = temp("sensitivity.json");
-    std::fs::write(&json, doc.to_string()).unwrap();
-    let xlsx = temp("sensitivity.xlsx");
-    let out = greenlight(
-        &[
-            "template",
-            "--fill",
-            json.to_str().unwrap(),
-            "-o",
-            xlsx.to_str().unwrap(),
-        ],
-        "",
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let from_json = greenlight(
-        &["appraise", "--format", "json", json.to_str().unwrap()],
-        "",
-    );
-    let from_xlsx = greenlight(
-        &["appraise", "--format", "json", xlsx.to_str().unwrap()],
-        "",
-    );
-    assert!(from_xlsx.status.success(), "{}", stderr(&from_xlsx));
-    assert_eq!(stdout(&from_xlsx), stdout(&from_json));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&from_xlsx)).unwrap();
+    let (from_xlsx, from_json) = appraised_both_ways("sensitivity", &doc);
+    assert_eq!(from_xlsx, from_json);
+    let v: serde_json::Value = serde_json::from_str(&from_xlsx).unwrap();
     let variations: Vec<&str> = v["results"]
         .as_array()
         .unwrap()
@@ -306,26 +284,22 @@ fn a_batch_default_the_settings_sheet_cannot_hold_is_refused_by_name() {
         "settings": { "defaults": { "finance": { "inflation": "0.02" } } },
         "projects": [nominal]
     });
+    let (from_xlsx, from_json) = appraised_both_ways("inflation-default", &doc);
+    assert_eq!(from_xlsx, from_json);
+    assert!(from_json.contains("\"inflation\": \"0.02\""));
+}
+
+/// `doc` written to a file, filled into the template, and both appraised as JSON: the answers
+/// for the workbook and for the file.
+fn appraised_both_ways(name: &str, doc: &serde_json::Value) -> (String, String) {
+    let json = temp(&format!("{name}.json"));
     std::fs::write(&json, doc.to_string()).unwrap();
-    let out = greenlight(
-        &[
-            "template",
-            "--fill",
-            json.to_str().unwrap(),
-            "-o",
-            xlsx.to_str().unwrap(),
-        ],
-        "",
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let from_json = greenlight(
-        &["appraise", "--format", "json", json.to_str().unwrap()],
-        "",
-    );
-    let from_xlsx = greenlight(
-        &["appraise", "--format", "json", xlsx.to_str().unwrap()],
-        "",
-    );
-    assert_eq!(stdout(&from_xlsx), stdout(&from_json));
-    assert!(stdout(&from_json).contains("\"inflation\": \"0.02\""));
+    let xlsx = temp(&format!("{name}.xlsx"));
+    let (json, xlsx) = (json.to_str().unwrap(), xlsx.to_str().unwrap());
+    let out = greenlight(&["template", "--fill", json, "-o", xlsx], "");
+    assert!(out.status.success(), "{name}: {}", stderr(&out));
+    let from_json = greenlight(&["appraise", "--format", "json", json], "");
+    let from_xlsx = greenlight(&["appraise", "--format", "json", xlsx], "");
+    assert!(from_xlsx.status.success(), "{name}: {}", stderr(&from_xlsx));
+    (stdout(&from_xlsx), stdout(&from_json))
 }
