@@ -611,7 +611,28 @@ pub(crate) fn write_table(out: &mut dyn Write, a: &Appraisal, lang: Lang) -> io:
         write_economic(out, e, cur, lang)?;
     }
     if let Some(s) = &a.sensitivity {
-        write_sensitivity(out, s, cur, lang)?;
+        write_sensitivity(
+            out,
+            s,
+            cur,
+            [
+                lang.pick("sensitivity of the NPV", "财务净现值敏感性分析"),
+                "NPV",
+            ],
+            lang,
+        )?;
+    }
+    if let Some(s) = a.economic.as_ref().and_then(|e| e.sensitivity.as_ref()) {
+        write_sensitivity(
+            out,
+            s,
+            cur,
+            [
+                lang.pick("sensitivity of the ENPV", "经济净现值敏感性分析"),
+                "ENPV",
+            ],
+            lang,
+        )?;
     }
     writeln!(
         out,
@@ -772,11 +793,12 @@ fn write_sensitivity(
     out: &mut dyn Write,
     s: &SensitivityView,
     cur: &str,
+    [title, npv_name]: [&str; 2],
     lang: Lang,
 ) -> io::Result<()> {
     row(
         out,
-        lang.pick("sensitivity of the NPV", "财务净现值敏感性分析"),
+        title,
         format!(
             "{} ±{}",
             lang.pick("each category's flows", "各类现金流变化"),
@@ -797,9 +819,10 @@ fn write_sensitivity(
             out,
             &format!("  {label}"),
             format!(
-                "{} {switching} · {} {elasticity} · NPV {} / {} {cur}",
+                "{} {switching} · {} {elasticity} · {} {} / {} {cur}",
                 lang.pick("switching value", "临界点"),
                 lang.pick("elasticity", "敏感度系数"),
+                npv_name,
                 money(v.npv_down),
                 money(v.npv_up)
             ),

@@ -27,7 +27,7 @@ use crate::project::{
 use crate::provenance::{Provenance, input_hash};
 use crate::registry::{DataRef, Kind, Registry};
 use crate::roots::RootSet;
-use crate::sensitivity::{SensitivityView, sensitivity_view, trace_sensitivity};
+use crate::sensitivity::{OfNpv, SensitivityView, sensitivity_view, trace_sensitivity};
 use crate::trace::{Text, TraceInput, TraceStep};
 
 /// What to compute besides the figures.
@@ -893,7 +893,13 @@ pub fn appraise_with(
             trace_emissions(&mut steps, input, emissions.as_ref(), emission_steps);
             trace_economic(&mut steps, input, economic.as_ref());
             if let (Some(settings), Some(view)) = (&input.sensitivity, &sensitivity) {
-                trace_sensitivity(&mut steps, settings, view, &input.currency);
+                trace_sensitivity(
+                    &mut steps,
+                    settings,
+                    view,
+                    &input.currency,
+                    OfNpv::Financial,
+                );
             }
             steps
         }
@@ -1622,6 +1628,9 @@ fn trace_economic(steps: &mut Vec<TraceStep>, input: &ProjectInput, econ: Option
         unit: "1/year".into(),
         note: None,
     });
+    if let (Some(settings), Some(view)) = (&input.sensitivity, &e.sensitivity) {
+        trace_sensitivity(steps, settings, view, cur, OfNpv::Economic);
+    }
 }
 
 fn figure_text(f: &Figure<Decimal>) -> String {

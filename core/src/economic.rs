@@ -21,6 +21,7 @@ use crate::project::{
 };
 use crate::registry::{DataRef, Kind, Registry};
 use crate::roots::RootSet;
+use crate::sensitivity::{EconomicBenefit, SensitivityView, Variable, view_of};
 
 /// The economic view.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
@@ -50,6 +51,10 @@ pub struct EconomicView {
     /// Expected annual damage avoided, when flood curves were given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flood: Option<AvoidedDamage>,
+    /// Sensitivity of the ENPV to each category and benefit, when the project asks for the
+    /// analysis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<SensitivityView>,
 }
 
 /// One year of the economic view, in project currency and prices.
@@ -302,6 +307,9 @@ pub(crate) fn economic_view(
 
     let mut years = Vec::with_capacity(n);
     let (mut enpv, mut pv_b, mut pv_c) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
+    // Present values by variable, summed only for the sensitivity analysis: the categories
+    // by `Category::index`, then the carbon value, the damage avoided and the other benefits.
+    let mut by_variable = input.sensitivity.as_ref().map(|_| [Decimal::ZERO; 13]);
     let mut net_series = Vec::with_capacity(n);
     for i in 0..n {
         let mut fin = Decimal::ZERO;
@@ -317,14 +325,20 @@ pub(crate) fn economic_view(
             } else {
                 pv_b = add(pv_b, dv, "PV of benefits")?;
             }
+            if let Some(pv) = &mut by_variable {
+                pv[c.index()] = add(pv[c.index()], dv, "present value")?;
+            }
         }
         let carbon_value = mul(carbon_t[i], carbon_price[i], "carbon value")?;
-        for extra in [carbon_value, avoided[i], other[i]] {
+        for (k, extra) in [carbon_value, avoided[i], other[i]].into_iter().enumerate() {
             let dv = mul(extra, factors[i], "discounted benefit")?;
             if dv.is_sign_negative() {
                 pv_c = sub(pv_c, dv, "PV of costs")?;
             } else {
                 pv_b = add(pv_b, dv, "PV of benefits")?;
+            }
+            if let Some(pv) = &mut by_variable {
+                pv[10 + k] = add(pv[10 + k], dv, "present value")?;
             }
         }
         let net = add(
@@ -354,6 +368,31 @@ pub(crate) fn economic_view(
     }
     let guess = rate.rate_for_year(1);
     let err = irr(&net_series, guess)?;
+    let sensitivity = match (&input.sensitivity, by_variable) {
+        (Some(settings), Some(pv)) => {
+            // A row per category the view counts (grants are transfers) and per benefit that
+            // has a value in some year.
+            let categories = Category::ALL
+                .into_iter()
+                .filter(|c| *c != Category::Grant && flows.of(*c).iter().any(|v| !v.is_zero()))
+                .map(|c| (Variable::Category(c), pv[c.index()]));
+            let carbon_values: Vec<Decimal> = years.iter().map(|y| y.carbon_value).collect();
+            let benefits = [
+                (EconomicBenefit::CarbonValue, &carbon_values),
+                (EconomicBenefit::AvoidedDamage, &avoided),
+                (EconomicBenefit::OtherBenefits, &other),
+            ]
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, series))| series.iter().any(|v| !v.is_zero()))
+            .map(|(k, (b, _))| (Variable::Benefit(b), pv[10 + k]));
+            Some(
+                view_of(settings, enpv, categories.chain(benefits))
+                    .map_err(|e| e.under("/sensitivity"))?,
+            )
+        }
+        _ => None,
+    };
     Ok(EconomicView {
         discount_rate: rate,
         discount_source: source,
@@ -365,5 +404,6 @@ pub(crate) fn economic_view(
         benefit_cost: benefit_cost(pv_b, pv_c)?.into(),
         carbon,
         flood,
+        sensitivity,
     })
 }

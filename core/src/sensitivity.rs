@@ -15,6 +15,10 @@
 //!
 //! Each is exact from the figures the appraisal already has; no flow is discounted again.
 //! The discount rate is not a category: its switching value is the IRR.
+//!
+//! The economic view gets the same analysis of its ENPV, at the social discount rate, over
+//! the categories it counts (all but grants, which are transfers) and its own benefits: the
+//! carbon value, the expected annual damage avoided and the other benefits.
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -43,11 +47,71 @@ pub struct SensitivityView {
     pub variables: Vec<SensitiveVariable>,
 }
 
+/// What a row of the analysis changes: a cash-flow category, or a benefit only the economic
+/// view has. Written as its name (`"savings"`, `"carbon_value"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Variable {
+    /// Every flow of a cash-flow category.
+    Category(Category),
+    /// A benefit of the economic view.
+    Benefit(EconomicBenefit),
+}
+
+/// The benefits of the economic view besides the financial flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EconomicBenefit {
+    /// Emissions avoided times the shadow carbon price.
+    CarbonValue,
+    /// Expected annual damage avoided (flood protection).
+    AvoidedDamage,
+    /// The other economic benefits given.
+    OtherBenefits,
+}
+
+impl EconomicBenefit {
+    /// The name in English and Chinese.
+    pub fn label(self) -> Text {
+        match self {
+            EconomicBenefit::CarbonValue => Text::new("Carbon value", "碳减排价值"),
+            EconomicBenefit::AvoidedDamage => Text::new("Flood damage avoided", "避免的洪灾损失"),
+            EconomicBenefit::OtherBenefits => Text::new("Other economic benefits", "其他经济效益"),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            EconomicBenefit::CarbonValue => "carbon_value",
+            EconomicBenefit::AvoidedDamage => "avoided_damage",
+            EconomicBenefit::OtherBenefits => "other_benefits",
+        }
+    }
+}
+
+impl Variable {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Variable::Category(c) => c.as_str(),
+            Variable::Benefit(b) => b.as_str(),
+        }
+    }
+
+    /// The name in English and Chinese.
+    pub fn label(self) -> Text {
+        match self {
+            Variable::Category(c) => c.label(),
+            Variable::Benefit(b) => b.label(),
+        }
+    }
+}
+
 /// How the NPV depends on one cash-flow category.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SensitiveVariable {
-    /// The category.
-    pub variable: Category,
+    /// The category, or the economic benefit.
+    pub variable: Variable,
     /// Its name in English and Chinese.
     pub label: Text,
     /// Present value of its flows, signed as the flows are.
@@ -82,41 +146,51 @@ fn variation_of(input: &SensitivityInput) -> Result<Decimal> {
     Ok(v)
 }
 
-/// The sensitivity view of a project whose NPV is `npv`, from its flows (which categories
-/// have any) and their present values.
+/// The sensitivity view of a project whose financial NPV is `npv`, from its flows (which
+/// categories have any) and their present values.
 pub(crate) fn sensitivity_view(
     input: &SensitivityInput,
     npv: Decimal,
     flows: &YearlyFlows,
     pv: &CategoryPv,
 ) -> Result<SensitivityView> {
+    let rows = Category::ALL
+        .into_iter()
+        .filter(|c| flows.of(*c).iter().any(|v| !v.is_zero()))
+        .map(|c| (Variable::Category(c), pv.get(c)));
+    view_of(input, npv, rows)
+}
+
+/// The view of an NPV that is the sum of `rows`' present values (and of rows without flows),
+/// a row per variable that has flows.
+pub(crate) fn view_of(
+    input: &SensitivityInput,
+    npv: Decimal,
+    rows: impl IntoIterator<Item = (Variable, Decimal)>,
+) -> Result<SensitivityView> {
     let variation = variation_of(input)?;
     let mut variables = Vec::new();
-    for c in Category::ALL {
-        if flows.of(c).iter().all(|v| v.is_zero()) {
-            continue;
-        }
-        let present_value = pv.get(c);
+    for (variable, present_value) in rows {
         let change = mul(variation, present_value, "sensitivity change")?;
         variables.push(SensitiveVariable {
-            variable: c,
-            label: c.label(),
+            variable,
+            label: variable.label(),
             present_value,
-            npv_down: sub(npv, change, "NPV with the category decreased")?,
-            npv_up: add(npv, change, "NPV with the category increased")?,
+            npv_down: sub(npv, change, "NPV with the variable decreased")?,
+            npv_up: add(npv, change, "NPV with the variable increased")?,
             elasticity: ratio(present_value, npv, "npv_zero", || {
                 "the NPV is zero, so its relative change is undefined".to_owned()
             }),
             switching_value: ratio(-npv, present_value, "no_present_value", || {
                 format!(
                     "the flows of {} have a present value of zero, so no change of them moves the NPV",
-                    c.as_str()
+                    variable.as_str()
                 )
             }),
         });
     }
-    // The tornado order: the category that moves the NPV most first; ties keep the order of
-    // the categories (the sort is stable).
+    // The tornado order: the variable that moves the NPV most first; ties keep the order of
+    // the rows (the sort is stable).
     variables.sort_by_key(|v| std::cmp::Reverse(v.present_value.abs()));
     Ok(SensitivityView {
         variation,
@@ -149,13 +223,37 @@ fn ratio(
     }
 }
 
-/// The working of each row: one step per category.
+/// Which NPV a view is of, for its working: the financial NPV or the ENPV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OfNpv {
+    Financial,
+    Economic,
+}
+
+/// The working of each row: one step per variable.
 pub(crate) fn trace_sensitivity(
     steps: &mut Vec<TraceStep>,
     input: &SensitivityInput,
     view: &SensitivityView,
     currency: &str,
+    of: OfNpv,
 ) {
+    let (prefix, npv_step, pv_of, npv_en, npv_zh) = match of {
+        OfNpv::Financial => (
+            "sensitivity",
+            "financial.npv",
+            "PV of",
+            "the NPV",
+            "财务净现值",
+        ),
+        OfNpv::Economic => (
+            "economic.sensitivity",
+            "economic.enpv",
+            "economic PV of",
+            "the ENPV",
+            "经济净现值",
+        ),
+    };
     let variation_source = if input.variation.is_some() {
         "input:/sensitivity/variation"
     } else {
@@ -167,19 +265,19 @@ pub(crate) fn trace_sensitivity(
             Figure::None { finding } => finding.message.clone(),
         };
         steps.push(TraceStep {
-            id: format!("sensitivity.{}", v.variable.as_str()),
+            id: format!("{prefix}.{}", v.variable.as_str()),
             title: Text::new(
-                format!("sensitivity of the NPV to {}", v.label.en.to_lowercase()),
-                format!("财务净现值对{}的敏感性", v.label.zh),
+                format!("sensitivity of {npv_en} to {}", v.label.en.to_lowercase()),
+                format!("{npv_zh}对{}的敏感性", v.label.zh),
             ),
             formula: "SV = −NPV / PV;  E = PV / NPV;  NPV∓ = NPV ∓ v · PV".into(),
             inputs: vec![
-                TraceInput::new("NPV", view.npv, currency, "computed:financial.npv"),
+                TraceInput::new("NPV", view.npv, currency, format!("computed:{npv_step}")),
                 TraceInput::new(
                     "PV",
                     v.present_value,
                     currency,
-                    format!("computed:PV of {}", v.variable.as_str()),
+                    format!("computed:{pv_of} {}", v.variable.as_str()),
                 ),
                 TraceInput::new("v", view.variation, "1", variation_source),
             ],

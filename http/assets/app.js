@@ -39,7 +39,8 @@
       working_heading: 'The working behind the figures',
       sensitivity_heading: 'Sensitivity of the NPV',
       sensitivity_help: 'For each project with a sensitivity analysis: the switching value is the change of all the flows of a category that brings the financial NPV to zero; the elasticity is the change of the NPV, in percent, per 1 % change of the category.',
-      sensitivity_caption: '{id} — {name}: each category changed by ±{v}',
+      sensitivity_caption: '{id} — {name}: financial NPV, each category changed by ±{v}',
+      sensitivity_caption_economic: '{id} — {name}: economic NPV, each category and benefit changed by ±{v}',
       col_category: 'Cash-flow category',
       col_switching: 'Switching value',
       col_elasticity: 'Elasticity',
@@ -142,7 +143,8 @@
       working_heading: '各项数值的计算过程',
       sensitivity_heading: '财务净现值敏感性分析',
       sensitivity_help: '对做了敏感性分析的项目：临界点是使财务净现值降为零的该类现金流全部流量的相对变化；敏感度系数是该类现金流变化 1% 时净现值变化的百分数。',
-      sensitivity_caption: '{id} — {name}：各类现金流变化 ±{v}',
+      sensitivity_caption: '{id} — {name}：财务净现值，各类现金流变化 ±{v}',
+      sensitivity_caption_economic: '{id} — {name}：经济净现值，各类现金流与经济效益变化 ±{v}',
       col_category: '现金流类别',
       col_switching: '临界点',
       col_elasticity: '敏感度系数',
@@ -1040,10 +1042,10 @@
     return details;
   }
 
-  // The switching values and elasticities of one project, a row per cash-flow category.
-  function sensitivityFor(result) {
+  // The switching values and elasticities of one view of a project (`financial` or
+  // `economic`), a row per cash-flow category or economic benefit.
+  function sensitivityFor(result, s, view) {
     const a = result.appraisal;
-    const s = a.sensitivity;
     const currency = a.project.currency;
     const figure = (f, places, shift, suffix) =>
       typeof f === 'string' ? formatDecimal(f, places, shift) + suffix : findingText(f.finding);
@@ -1056,8 +1058,9 @@
         h('td', { class: 'num' }, moneyCell(v.npv_up, currency))
       ])
     );
-    return h('table', { class: 'sensitivity', 'data-project': a.project.id }, [
-      h('caption', null, t('sensitivity_caption', { id: a.project.id, name: a.project.name || '', v: percent(s.variation) })),
+    const caption = view === 'economic' ? 'sensitivity_caption_economic' : 'sensitivity_caption';
+    return h('table', { class: 'sensitivity', 'data-project': a.project.id, 'data-view': view }, [
+      h('caption', null, t(caption, { id: a.project.id, name: a.project.name || '', v: percent(s.variation) })),
       h('thead', null, h('tr', null, [
         h('th', { scope: 'col' }, t('col_category')),
         h('th', { scope: 'col', class: 'num' }, t('col_switching')),
@@ -1106,7 +1109,13 @@
     const analysed = output.results.filter((r) => r.appraisal && r.appraisal.sensitivity);
     const sensitivity = $('#sensitivity-list');
     sensitivity.textContent = '';
-    analysed.forEach((r) => sensitivity.appendChild(sensitivityFor(r)));
+    analysed.forEach((r) => {
+      sensitivity.appendChild(sensitivityFor(r, r.appraisal.sensitivity, 'financial'));
+      const economic = r.appraisal.economic && r.appraisal.economic.sensitivity;
+      if (economic) {
+        sensitivity.appendChild(sensitivityFor(r, economic, 'economic'));
+      }
+    });
     $('#sensitivity').hidden = analysed.length === 0;
     const working = $('#working-list');
     working.textContent = '';

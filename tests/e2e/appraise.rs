@@ -315,3 +315,36 @@ fn a_sensitivity_section_adds_switching_values_to_the_table_in_both_languages() 
     assert!(text.contains("临界点 -19.6925%"), "{text}");
     assert!(text.contains("敏感度系数 5.0781"), "{text}");
 }
+
+/// Exercise 12's district heating (its NOTES.md) with the analysis: the economic view at 5 %
+/// leaves the grant out. By hand: ENPV −384 196.81 CNY; switching values −ENPV / PV: investment
+/// −19.2098 %, revenue (300 000 · a(8, 5 %) = 1 938 963.83) +19.8145 %.
+#[test]
+fn the_economic_view_gets_its_own_sensitivity_rows() {
+    let mut project: Value = serde_json::from_str(include_str!(
+        "../../workbooks/exercises/12-economic-grant/project.json"
+    ))
+    .expect("JSON");
+    project["sensitivity"] = serde_json::json!({});
+    let out = greenlight(&["appraise", "-"], &project.to_string());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let economic = text
+        .split("sensitivity of the ENPV")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no economic sensitivity in\n{text}"));
+    for expected in [
+        "Investment                       switching value -19.2098%",
+        "Revenue                          switching value 19.8145%",
+        "ENPV -364196.81 / -404196.81 CNY",
+    ] {
+        assert!(
+            economic.contains(expected),
+            "missing {expected:?} in\n{text}"
+        );
+    }
+    assert!(
+        !economic.contains("Grant"),
+        "a transfer has no economic row:\n{text}"
+    );
+}

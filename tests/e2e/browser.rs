@@ -306,12 +306,16 @@ async fn drive(
         .script("return String(document.querySelector('#sensitivity').hidden)")
         .await?;
     check(hidden == "false", "the sensitivity section is shown")?;
+    // A table for the financial NPV and one for the economic NPV, the project having both.
     let tables = s.find_all("#sensitivity-list table[data-project]").await?;
     check(
-        tables.len() == 1,
-        format!("one sensitivity table, got {}", tables.len()),
+        tables.len() == 2,
+        format!("two sensitivity tables, got {}", tables.len()),
     )?;
-    let school = "#sensitivity-list table[data-project='cn-zp-school-retrofit']";
+    let school =
+        "#sensitivity-list table[data-project='cn-zp-school-retrofit'][data-view='financial']";
+    s.find("#sensitivity-list table[data-project='cn-zp-school-retrofit'][data-view='economic']")
+        .await?;
     let order = s
         .script_with(
             "return [...document.querySelectorAll(arguments[0] + ' tbody tr')]\
@@ -373,7 +377,7 @@ async fn drive(
     let label = s
         .text(
             &s.find(
-                "#sensitivity-list table[data-project='cn-zp-school-retrofit'] tr[data-variable='investment'] th",
+                "#sensitivity-list table[data-view='financial'] tr[data-variable='investment'] th",
             )
             .await?,
         )

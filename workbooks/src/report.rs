@@ -706,15 +706,16 @@ impl Context<'_> {
             ("NPV, category +", "类别增加时净现值"),
             ("Elasticity", "敏感度系数"),
             ("Switching value", "临界点"),
+            ("NPV of the", "净现值口径"),
         ]);
         ws.set_column_width(0, 18.0)?;
-        ws.set_column_range_width(1, 7, 18.0)?;
+        ws.set_column_range_width(1, 8, 18.0)?;
         ws.write_string_with_format(
             0,
             0,
             self.pick(
-                "Sensitivity of the financial NPV to each cash-flow category (switching value: the change of the category that brings the NPV to zero)",
-                "财务净现值对各类现金流的敏感性（临界点：使净现值降为零的该类现金流变化）",
+                "Sensitivity of the financial NPV, and of the economic NPV where there is an economic view, to each cash-flow category and economic benefit (switching value: the change of the variable that brings the NPV to zero)",
+                "财务净现值（有经济分析时还有经济净现值）对各类现金流与经济效益的敏感性（临界点：使净现值降为零的该变量变化）",
             ),
             &f.bold,
         )?;
@@ -726,22 +727,35 @@ impl Context<'_> {
             .iter()
             .filter_map(|r| r.appraisal.as_ref())
         {
-            let Some(s) = &a.sensitivity else { continue };
-            for v in &s.variables {
-                ws.write_string(row, 0, &a.project.id)?;
-                ws.write_string(row, 1, self.pick(&v.label.en, &v.label.zh))?;
-                self.money(ws, row, 2, v.present_value)?;
-                self.percent(ws, row, 3, s.variation)?;
-                self.money(ws, row, 4, v.npv_down)?;
-                self.money(ws, row, 5, v.npv_up)?;
-                match &v.elasticity {
-                    Figure::Value(e) => {
-                        ws.write_number_with_format(row, 6, excel_number(*e), &f.ratio)?;
+            let views = [
+                (
+                    a.sensitivity.as_ref(),
+                    self.pick("financial view", "财务分析"),
+                ),
+                (
+                    a.economic.as_ref().and_then(|e| e.sensitivity.as_ref()),
+                    self.pick("economic view", "经济分析"),
+                ),
+            ];
+            for (s, of) in views {
+                let Some(s) = s else { continue };
+                for v in &s.variables {
+                    ws.write_string(row, 0, &a.project.id)?;
+                    ws.write_string(row, 1, self.pick(&v.label.en, &v.label.zh))?;
+                    self.money(ws, row, 2, v.present_value)?;
+                    self.percent(ws, row, 3, s.variation)?;
+                    self.money(ws, row, 4, v.npv_down)?;
+                    self.money(ws, row, 5, v.npv_up)?;
+                    match &v.elasticity {
+                        Figure::Value(e) => {
+                            ws.write_number_with_format(row, 6, excel_number(*e), &f.ratio)?;
+                        }
+                        Figure::None { finding } => self.finding(ws, row, 6, finding)?,
                     }
-                    Figure::None { finding } => self.finding(ws, row, 6, finding)?,
+                    self.figure_percent(ws, row, 7, &v.switching_value)?;
+                    ws.write_string(row, 8, of)?;
+                    row += 1;
                 }
-                self.figure_percent(ws, row, 7, &v.switching_value)?;
-                row += 1;
             }
         }
         Ok(())

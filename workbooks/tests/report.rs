@@ -333,6 +333,7 @@ fn a_sensitivity_analysis_has_its_own_sheet_with_the_hand_checked_figures() {
     assert!((number(&s, savings, 4) - (-168_000.0)).abs() < 500.0);
     assert!((number(&s, savings, 5) - 663_321.06).abs() < 0.01);
     assert!((number(&s, savings, 7) - (-0.198391)).abs() < 1e-6);
+    assert_eq!(string(&s, savings, 8), "financial view");
     let investment = row_of(&s, 1, "Investment");
     assert!((number(&s, investment, 7) - 0.247491).abs() < 1e-6);
     // The larger present value first.

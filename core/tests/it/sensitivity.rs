@@ -9,7 +9,7 @@ use greenlight_core::appraisal::{Appraisal, AppraisalOptions, Figure, appraise};
 use greenlight_core::batch::parse_project;
 use greenlight_core::project::{Category, ProjectInput};
 use greenlight_core::registry::Registry;
-use greenlight_core::sensitivity::SensitiveVariable;
+use greenlight_core::sensitivity::{EconomicBenefit, SensitiveVariable, SensitivityView, Variable};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -36,10 +36,14 @@ fn value(f: &Figure<Decimal>) -> Decimal {
 
 fn row(a: &Appraisal, c: Category) -> &SensitiveVariable {
     let view = a.sensitivity.as_ref().expect("a sensitivity view");
+    row_of(view, Variable::Category(c))
+}
+
+fn row_of(view: &SensitivityView, v: Variable) -> &SensitiveVariable {
     view.variables
         .iter()
-        .find(|v| v.variable == c)
-        .unwrap_or_else(|| panic!("no row for {c:?}"))
+        .find(|r| r.variable == v)
+        .unwrap_or_else(|| panic!("no row for {v:?}"))
 }
 
 /// HM Treasury, *The Green Book* (2003), Box 15: an IT system costs £1 million and saves
@@ -115,8 +119,14 @@ fn green_book_box_15_gives_the_published_npvs_and_the_switching_values() {
         d("1e-24"),
     );
     // The tornado order: savings (PV 1.25 million) before investment (1 million).
-    let order: Vec<Category> = view.variables.iter().map(|v| v.variable).collect();
-    assert_eq!(order, [Category::Savings, Category::Investment]);
+    let order: Vec<Variable> = view.variables.iter().map(|v| v.variable).collect();
+    assert_eq!(
+        order,
+        [
+            Variable::Category(Category::Savings),
+            Variable::Category(Category::Investment)
+        ]
+    );
     // Each row is explained.
     for id in ["sensitivity.savings", "sensitivity.investment"] {
         assert!(a.trace.iter().any(|s| s.id == id), "no trace step {id}");
@@ -184,7 +194,7 @@ fn the_example_project_has_the_hand_calculated_switching_values() {
         d("391782.348831991082907018858"),
         tol,
     );
-    let order: Vec<Category> = view.variables.iter().map(|v| v.variable).collect();
+    let order: Vec<Variable> = view.variables.iter().map(|v| v.variable).collect();
     assert_eq!(
         order,
         [
@@ -194,6 +204,7 @@ fn the_example_project_has_the_hand_calculated_switching_values() {
             Category::ResidualValue,
             Category::OperationMaintenance
         ]
+        .map(Variable::Category)
     );
 }
 
@@ -250,8 +261,11 @@ fn changing_a_category_by_its_switching_value_brings_the_npv_to_zero() {
         let sv = value(&r.switching_value);
         // A switching value at or below −100 % would turn a cost into a benefit (or back),
         // which a line of a signed category cannot be: no change of it alone zeroes the NPV.
-        if Decimal::ONE + sv > Decimal::ZERO || r.variable == Category::Other {
-            let moved = run(&scaled(&base, r.variable, Decimal::ONE + sv));
+        let Variable::Category(c) = r.variable else {
+            panic!("a financial row of {:?}", r.variable)
+        };
+        if Decimal::ONE + sv > Decimal::ZERO || c == Category::Other {
+            let moved = run(&scaled(&base, c, Decimal::ONE + sv));
             assert_close(
                 &format!("NPV at the switching value of {:?}", r.variable),
                 moved.financial.npv,
@@ -260,14 +274,14 @@ fn changing_a_category_by_its_switching_value_brings_the_npv_to_zero() {
             );
             zeroed += 1;
         }
-        let up = run(&scaled(&base, r.variable, d("1.1")));
+        let up = run(&scaled(&base, c, d("1.1")));
         assert_close(
             &format!("NPV+ of {:?}", r.variable),
             up.financial.npv,
             r.npv_up,
             d("1e-16"),
         );
-        let down = run(&scaled(&base, r.variable, d("0.9")));
+        let down = run(&scaled(&base, c, d("0.9")));
         assert_close(
             &format!("NPV- of {:?}", r.variable),
             down.financial.npv,
@@ -351,4 +365,143 @@ fn a_variation_out_of_range_or_a_misspelt_field_is_refused_at_its_pointer() {
     listed["sensitivity"] = json!([]);
     let e = parse_project(&listed).expect_err("an array is not the section");
     assert_eq!(e.pointer, "/sensitivity", "{e:?}");
+}
+
+const HEAT: &str = include_str!("../../../workbooks/exercises/12-economic-grant/project.json");
+
+// Exercise 12's district heating (its NOTES.md) with the analysis, economic view at 5 %, by
+// hand: a(8, 5 %) = 6.463212759426255795394040885770…; the grant is a transfer and has no row;
+// ENPV = −2 000 000 + 250 000 · a = −384 196.810143436051151489778557…;
+// PV revenue = 300 000 · a = 1 938 963.827827876738618212265731…; PV O&M = −323 160.637971312789769702044288…;
+// SV = −ENPV / PV: investment −0.192098405071718025575744889…, revenue 0.198145424184541047451665375…,
+// O&M −1.188872545107246284709992254…
+#[test]
+fn the_economic_view_has_the_hand_calculated_switching_values_without_the_grant() {
+    let mut v: Value = serde_json::from_str(HEAT).expect("the exercise is JSON");
+    v["sensitivity"] = json!({});
+    let a = run(&v);
+    let e = a.economic.as_ref().expect("an economic view");
+    let view = e
+        .sensitivity
+        .as_ref()
+        .expect("an economic sensitivity view");
+    let tol = d("1e-18");
+    assert_close("ENPV", view.npv, d("-384196.810143436051151489778557"), tol);
+    assert_eq!(view.npv, e.enpv);
+    for (c, pv, sv) in [
+        (
+            Category::Investment,
+            "-2000000",
+            "-0.192098405071718025575744889",
+        ),
+        (
+            Category::Revenue,
+            "1938963.827827876738618212265731",
+            "0.198145424184541047451665375",
+        ),
+        (
+            Category::OperationMaintenance,
+            "-323160.637971312789769702044288",
+            "-1.188872545107246284709992254",
+        ),
+    ] {
+        let r = row_of(view, Variable::Category(c));
+        assert_close(&format!("PV {c:?}"), r.present_value, d(pv), tol);
+        assert_close(&format!("SV {c:?}"), value(&r.switching_value), d(sv), tol);
+    }
+    assert!(
+        view.variables
+            .iter()
+            .all(|r| r.variable != Variable::Category(Category::Grant)),
+        "a transfer has no economic row"
+    );
+    // The financial view keeps its grant row.
+    row(&a, Category::Grant);
+    for id in [
+        "economic.sensitivity.investment",
+        "economic.sensitivity.revenue",
+    ] {
+        assert!(a.trace.iter().any(|s| s.id == id), "no trace step {id}");
+    }
+}
+
+/// The flood wall with every damage of both curves times `factor` (so the damage avoided is
+/// too), or the tonnes avoided times `factor`.
+fn flood_scaled(v: &Value, what: Variable, factor: Decimal) -> Value {
+    let mut v = v.clone();
+    let times = |x: &Value| -> Value {
+        let x: Decimal = x
+            .as_str()
+            .expect("a decimal string")
+            .parse()
+            .expect("decimal");
+        json!((x * factor).to_string())
+    };
+    match what {
+        Variable::Benefit(EconomicBenefit::AvoidedDamage) => {
+            for curve in ["without", "with"] {
+                for p in v["economic"]["flood"][curve]["points"]
+                    .as_array_mut()
+                    .expect("points")
+                {
+                    p["damage"] = times(&p["damage"]);
+                }
+            }
+        }
+        Variable::Benefit(EconomicBenefit::CarbonValue) => {
+            let t = &mut v["economic"]["emissions_avoided_tco2e"]["value"];
+            *t = times(t);
+        }
+        Variable::Category(c) => return scaled(&v, c, factor),
+        other => panic!("not in the flood wall: {other:?}"),
+    }
+    v
+}
+
+#[test]
+fn changing_an_economic_variable_by_its_switching_value_brings_the_enpv_to_zero() {
+    const FLOOD: &str = include_str!("../../../workbooks/examples/flood-wall.json");
+    let mut base: Value = serde_json::from_str(FLOOD).expect("the example is JSON");
+    base["sensitivity"] = json!({});
+    let a = run(&base);
+    let view = a
+        .economic
+        .as_ref()
+        .and_then(|e| e.sensitivity.clone())
+        .expect("an economic sensitivity view");
+    let names: Vec<&str> = view.variables.iter().map(|r| r.variable.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "avoided_damage",
+            "investment",
+            "operation_maintenance",
+            "carbon_value"
+        ]
+    );
+    let mut zeroed = 0;
+    for r in &view.variables {
+        let sv = value(&r.switching_value);
+        if Decimal::ONE + sv > Decimal::ZERO {
+            let moved = run(&flood_scaled(&base, r.variable, Decimal::ONE + sv));
+            let enpv = moved.economic.as_ref().expect("an economic view").enpv;
+            assert_close(
+                &format!("ENPV at the switching value of {:?}", r.variable),
+                enpv,
+                Decimal::ZERO,
+                d("1e-12"),
+            );
+            zeroed += 1;
+        }
+        let up = run(&flood_scaled(&base, r.variable, d("1.01")));
+        assert_close(
+            &format!("ENPV+ of {:?}", r.variable),
+            up.economic.as_ref().expect("an economic view").enpv,
+            r.npv_up,
+            d("1e-12"),
+        );
+    }
+    // The damage avoided (−54 %), the investment (+117 %) and the upkeep (+597 %) can reach
+    // their switching values; the carbon value would have to turn negative (−616 %).
+    assert_eq!(zeroed, 3);
 }
