@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::appraisal::{Figure, RateChoice, rate_or_preset};
 use crate::discount::{DiscountRate, discount_factors};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, or_at};
 use crate::flood::{AvoidedDamage, avoided_damage};
 use crate::metrics::{BenefitCost, benefit_cost, irr};
 use crate::num::{add, mul, powi, sub};
@@ -388,7 +388,7 @@ pub(crate) fn economic_view(
             .map(|(k, (b, _))| (Variable::Benefit(b), pv[10 + k]));
             Some(
                 view_of(settings, enpv, categories.chain(benefits))
-                    .map_err(|e| e.under("/sensitivity"))?,
+                    .map_err(or_at("/sensitivity"))?,
             )
         }
         _ => None,

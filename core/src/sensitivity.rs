@@ -34,16 +34,17 @@ use crate::trace::{Text, TraceInput, TraceStep};
 /// The variation tested when none is given: ±1 %.
 pub const DEFAULT_VARIATION: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
-/// The sensitivity of the financial NPV to each cash-flow category.
+/// The sensitivity of an NPV (the financial NPV, or the ENPV in the economic view) to each of
+/// its variables.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SensitivityView {
-    /// The relative change tested on each category, e.g. `"0.01"` for ±1 %.
+    /// The relative change tested on each variable, e.g. `"0.01"` for ±1 %.
     #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub variation: Decimal,
-    /// The financial NPV of the project as appraised.
+    /// The NPV analysed, as appraised.
     #[serde(serialize_with = "crate::decimal_text::serialize")]
     pub npv: Decimal,
-    /// One row per category with a flow, the largest present value (in size) first.
+    /// One row per variable with a flow, the largest present value (in size) first.
     pub variables: Vec<SensitiveVariable>,
 }
 
@@ -107,7 +108,7 @@ impl Variable {
     }
 }
 
-/// How the NPV depends on one cash-flow category.
+/// How the NPV depends on one variable.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SensitiveVariable {
     /// The category, or the economic benefit.
@@ -161,8 +162,8 @@ pub(crate) fn sensitivity_view(
     view_of(input, npv, rows)
 }
 
-/// The view of an NPV that is the sum of `rows`' present values (and of rows without flows),
-/// a row per variable that has flows.
+/// The view of an NPV that is the sum of the present values in `rows`, one for each variable
+/// with a flow (a variable without one adds nothing to the NPV and gets no row).
 pub(crate) fn view_of(
     input: &SensitivityInput,
     npv: Decimal,

@@ -348,6 +348,16 @@ fn a_variation_out_of_range_or_a_misspelt_field_is_refused_at_its_pointer() {
         assert_eq!(e.code, ErrorCode::InvalidArgument, "{bad}");
         assert!(e.message.contains(bad), "{bad}: {}", e.message);
     }
+    // With an economic view too, the variation is named once, at its own field.
+    let mut heat: Value = serde_json::from_str(HEAT).expect("the exercise is JSON");
+    heat["sensitivity"] = json!({ "variation": "2" });
+    let e = appraise(
+        &project(&heat),
+        &registry,
+        &AppraisalOptions { trace: false },
+    )
+    .expect_err("an out-of-range variation is refused");
+    assert_eq!(e.pointer, "/sensitivity/variation", "{e:?}");
     // A variation of 1 is the category removed: allowed.
     let whole = run(&box_15("1"));
     let savings = row(&whole, Category::Savings);
